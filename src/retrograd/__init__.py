@@ -1,0 +1,102 @@
+"""retrograd: a small neural-network library on NumPy with reverse-mode autograd.
+
+PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `optim.SGD`,
+`no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
+"""
+
+from retrograd._version import __version__
+from retrograd.autograd.context import Context
+from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
+from retrograd.backend.dtypes import set_default_dtype
+from retrograd.creation import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from retrograd.errors import (
+    DTypeError,
+    GradcheckError,
+    GraphError,
+    RetrogradError,
+    ShapeError,
+    StateDictError,
+)
+from retrograd.function import Function
+from retrograd.random import get_rng_state, manual_seed, set_rng_state
+from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
+from retrograd.tensor_functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
+from retrograd.tensor_functions import __all__ as _function_names
+
+float32 = "float32"
+float64 = "float64"
+int64 = "int64"
+int32 = "int32"
+bool_ = "bool"
+float = "float32"  # noqa: A001 - torch.float
+double = "float64"
+long = "int64"
+
+__all__ = [
+    "Context",
+    "DTypeError",
+    "Function",
+    "GradcheckError",
+    "GraphError",
+    "RetrogradError",
+    "ShapeError",
+    "StateDictError",
+    "Tensor",
+    "__version__",
+    "arange",
+    "as_tensor",
+    "cat",
+    "chunk",
+    "concatenate",
+    "empty",
+    "enable_grad",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "get_default_dtype",
+    "get_rng_state",
+    "is_grad_enabled",
+    "linspace",
+    "manual_seed",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "set_default_dtype",
+    "set_grad_enabled",
+    "set_rng_state",
+    "split",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+    *_function_names,
+]

@@ -1,0 +1,66 @@
+"""dtype policy: float32 by default, PyTorch's promotion rules, names users may pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+DEFAULT_FLOAT = np.dtype(np.float32)
+_default_float = [DEFAULT_FLOAT]
+
+_NAMES = {
+    "float32": np.float32,
+    "float": np.float32,
+    "float64": np.float64,
+    "double": np.float64,
+    "float16": np.float16,
+    "half": np.float16,
+    "int64": np.int64,
+    "long": np.int64,
+    "int32": np.int32,
+    "int": np.int32,
+    "int16": np.int16,
+    "int8": np.int8,
+    "uint8": np.uint8,
+    "bool": np.bool_,
+}
+
+
+def default_float_dtype() -> np.dtype:
+    """The dtype Python floats become (float32 unless changed)."""
+    return _default_float[0]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Make `dtype` (float32 or float64) the dtype Python floats become."""
+    resolved = to_numpy_dtype(dtype)
+    if resolved not in (np.float32, np.float64):
+        raise TypeError(f"default dtype must be float32 or float64, got {resolved}")
+    _default_float[0] = resolved
+
+
+def to_numpy_dtype(dtype: Any) -> np.dtype:
+    """Turn a dtype given as a NumPy dtype, a type, or a name ('float64', 'double') into np.dtype."""
+    if isinstance(dtype, str):
+        try:
+            return np.dtype(_NAMES[dtype.removeprefix("retrograd.")])
+        except KeyError:
+            raise TypeError(f"unknown dtype name {dtype!r}; use one of {sorted(_NAMES)}") from None
+    if dtype is float:
+        return default_float_dtype()
+    if dtype is int:
+        return np.dtype(np.int64)
+    if dtype is bool:
+        return np.dtype(np.bool_)
+    return np.dtype(dtype)
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """True for floating dtypes, the only ones that can require a gradient."""
+    return dtype.kind == "f"
+
+
+def result_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
+    """Promotion of two tensor dtypes (both tensors, so NumPy's rule equals PyTorch's here)."""
+    return np.promote_types(a, b)

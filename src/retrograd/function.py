@@ -1,0 +1,136 @@
+"""`Function`: write an op with a hand-written derivative, as in PyTorch.
+
+    class Square(retrograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad_output
+
+    y = Square.apply(x)
+
+`forward` runs on Tensors with graph recording off; `backward` gets one gradient Tensor per
+output and returns one gradient (or None) per input. `retrograd.gradcheck` tests it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.autograd.context import Context
+from retrograd.autograd.grad_mode import grad_state, no_grad
+from retrograd.autograd.node import Node
+from retrograd.errors import GraphError, ShapeError
+from retrograd.tensor import Tensor, _wrap
+
+
+class Function:
+    """Base class of user-written ops: subclass it, write `forward` and `backward`."""
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function must define forward(ctx, *inputs)")
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Any) -> Any:
+        raise NotImplementedError("a Function must define backward(ctx, *grad_outputs)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run `forward` and, when an input requires grad, record the op for backward."""
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx = Context(needs)
+        with no_grad():
+            raw = cls.forward(ctx, *args, **kwargs)
+        outputs = raw if isinstance(raw, tuple) else (raw,)
+        for position, out in enumerate(outputs):
+            if not isinstance(out, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}.forward must return Tensors, output {position} is "
+                    f"{type(out).__name__}"
+                )
+        if not (grad_state.enabled and any(needs)):
+            return raw
+        tensor_inputs = tuple(a for a in args if isinstance(a, Tensor))
+        shared = _CustomCall(cls, ctx, args, len(outputs), [o.shape for o in outputs])
+        wrapped = []
+        for position, out in enumerate(outputs):
+            node = _CustomNode()
+            node.saved = None
+            node.call = shared
+            node.position = position
+            node.inputs = tensor_inputs
+            node.needs_input_grad = tuple(t.requires_grad for t in tensor_inputs)
+            node.versions = tuple(t._version for t in tensor_inputs)
+            result = _wrap(out.data, out.data.dtype.kind == "f")
+            if result.requires_grad:
+                result._ctx = node
+            wrapped.append(result)
+        return tuple(wrapped) if isinstance(raw, tuple) else wrapped[0]
+
+
+class _CustomCall:
+    """What the nodes of one `apply` share: the Function, its ctx and its arguments."""
+
+    def __init__(self, fn: type[Function], ctx: Context, args: tuple[Any, ...], n_outputs: int,
+                 output_shapes: list[tuple[int, ...]]) -> None:  # fmt: skip
+        self.fn, self.ctx, self.args = fn, ctx, args
+        self.n_outputs, self.output_shapes = n_outputs, output_shapes
+
+
+class _CustomNode(Node):
+    """One output of a user Function; backward calls the user's `backward` (zeros for the
+    other outputs: backward is linear in its gradients, so the per-output sums are exact)."""
+
+    __slots__ = ("call", "position")
+    saves_inputs = False
+
+    @property
+    def name(self) -> str:
+        return self.call.fn.__name__
+
+    def backward(self, grad: np.ndarray) -> tuple[Any, ...]:
+        call = self.call
+        if call.ctx._freed:
+            raise GraphError(
+                f"Trying to backward through {call.fn.__name__} a second time: its saved tensors "
+                "were freed. Pass retain_graph=True to the first backward()."
+            )
+        grads = [
+            _wrap(grad) if i == self.position else _wrap(np.zeros(shape, dtype=grad.dtype))
+            for i, shape in enumerate(call.output_shapes)
+        ]
+        with no_grad():
+            returned = call.fn.backward(call.ctx, *grads)
+        returned = returned if isinstance(returned, tuple) else (returned,)
+        if len(returned) < len(call.args):
+            returned = returned + (None,) * (len(call.args) - len(returned))
+        if len(returned) > len(call.args):
+            raise GraphError(
+                f"{call.fn.__name__}.backward returned {len(returned)} gradients for "
+                f"{len(call.args)} inputs of forward"
+            )
+        results = []
+        for position, (arg, g) in enumerate(zip(call.args, returned)):
+            if not isinstance(arg, Tensor):
+                continue
+            if g is None:
+                results.append(None)
+                continue
+            g_array = np.asarray(g.data if isinstance(g, Tensor) else g)
+            if g_array.shape != arg.shape:
+                try:
+                    g_array = np.broadcast_to(g_array, arg.shape)
+                except ValueError:
+                    raise ShapeError(
+                        f"{call.fn.__name__}.backward returned a gradient of shape {g_array.shape} "
+                        f"for input {position} of shape {arg.shape}"
+                    ) from None
+            results.append(g_array.astype(arg.dtype, copy=False))
+        return tuple(results)

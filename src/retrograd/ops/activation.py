@@ -1,0 +1,110 @@
+"""Activation primitives. Each is a primitive (not a composite) for stability or speed:
+sigmoid/tanh take their gradient from the saved output, relu from a mask, and the softmax
+family subtracts the row max so inputs like +-1000 never overflow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrograd.autograd.node import Node
+
+
+class Relu(Node):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = np.maximum(x, 0)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (self.saved[0] > 0)
+
+
+class Sigmoid(Node):
+    """1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        out = self.saved[0]
+        return grad * out * (1 - out)
+
+
+class Tanh(Node):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = np.tanh(x)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        out = self.saved[0]
+        return grad * (1 - out * out)
+
+
+class LogSoftmax(Node):
+    __slots__ = ("axis",)
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x: np.ndarray, *, axis: int) -> np.ndarray:
+        shifted = x - x.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        self.axis = axis
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        out = self.saved[0]
+        return grad - np.exp(out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+class Softmax(Node):
+    __slots__ = ("axis",)
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x: np.ndarray, *, axis: int) -> np.ndarray:
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        self.axis = axis
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        out = self.saved[0]
+        weighted = grad * out
+        return weighted - out * weighted.sum(axis=self.axis, keepdims=True)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    try:
+        from scipy.special import erf  # optional: vectorised and exact
+    except ImportError:  # pragma: no cover - depends on the environment
+        import math
+
+        erf = np.vectorize(math.erf, otypes=[np.float64])
+    return np.asarray(erf(x), dtype=x.dtype)
+
+
+class Erf(Node):
+    """The error function (for exact GELU); NumPy has none, so SciPy or math.erf computes it."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.saved = (x,)
+        return _erf(x)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        x = self.saved[0]
+        return grad * ((2 / np.sqrt(np.pi)) * np.exp(-x * x)).astype(x.dtype)

@@ -1,0 +1,144 @@
+"""Movement primitives: reshape, permute, expand, indexing, concatenation, padding, gather."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.autograd.node import Node
+from retrograd.autograd.unbroadcast import unbroadcast
+
+
+class Reshape(Node):
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
+        self.saved = (x.shape,)
+        return x.reshape(shape)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad.reshape(self.saved[0])
+
+
+class Permute(Node):
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
+        self.saved = (np.argsort(axes),)
+        return x.transpose(axes)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad.transpose(self.saved[0])
+
+
+class Expand(Node):
+    """broadcast_to: a read-only view forward; backward sums through the one `unbroadcast`."""
+
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
+        self.saved = (x.shape,)
+        return np.broadcast_to(x, shape)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return unbroadcast(grad, self.saved[0])
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(item, (np.ndarray, list)) for item in items)
+
+
+class GetItem(Node):
+    """x[index]; integer-array indices may repeat, and their gradients add up."""
+
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, index: Any) -> np.ndarray:
+        self.saved = (x.shape, x.dtype, index)
+        return np.asarray(x[index])
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        shape, dtype, index = self.saved
+        out = np.zeros(shape, dtype=dtype)
+        if _is_advanced(index):
+            np.add.at(out, index, grad)
+        else:
+            out[index] = grad
+        return out
+
+
+class Gather(Node):
+    """take_along_axis(x, indices, axis): PyTorch's gather; repeated indices accumulate."""
+
+    __slots__ = ("axis",)
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, indices: np.ndarray, axis: int) -> np.ndarray:
+        self.saved = (x.shape, x.dtype, indices)
+        self.axis = axis
+        return np.take_along_axis(x, indices, axis=axis)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        shape, dtype, indices = self.saved
+        out = np.zeros(shape, dtype=dtype)
+        grid = list(np.ix_(*[np.arange(n) for n in indices.shape]))
+        grid[self.axis] = indices
+        np.add.at(out, tuple(grid), grad)
+        return out
+
+
+class Concat(Node):
+    __slots__ = ("axis",)
+    saves_inputs = False
+
+    def forward(self, *arrays: np.ndarray, axis: int) -> np.ndarray:
+        self.saved = (np.cumsum([a.shape[axis] for a in arrays])[:-1],)
+        self.axis = axis
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(np.split(grad, self.saved[0], axis=self.axis))
+
+
+class Pad(Node):
+    """Constant padding; `widths` is NumPy's ((before, after), ...) per axis, each >= 0."""
+
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, widths: tuple[tuple[int, int], ...], value: float) -> np.ndarray:
+        self.saved = (tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape)),)
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad[self.saved[0]]
+
+
+class Flip(Node):
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
+        self.saved = (axes,)
+        return np.flip(x, axis=axes)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return np.flip(grad, axis=self.saved[0])
+
+
+class IndexPut(Node):
+    """out = x with out[index] = value (what `x[index] = value` records inside the graph)."""
+
+    saves_inputs = False
+
+    def forward(self, x: np.ndarray, value: np.ndarray, *, index: Any) -> np.ndarray:
+        out = x.copy()
+        out[index] = value
+        self.saved = (index, value.shape)
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
+        index, value_shape = self.saved
+        grad_x = grad.copy()
+        grad_x[index] = 0
+        return grad_x, unbroadcast(np.asarray(grad[index]), value_shape)

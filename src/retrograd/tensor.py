@@ -1,0 +1,1244 @@
+"""`Tensor`: an n-d array with reverse-mode autograd. Operators and composites are built from
+the primitives in `retrograd.ops`; nothing here computes a gradient by hand."""
+
+from __future__ import annotations
+
+import itertools
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from retrograd import ops
+from retrograd.autograd.engine import run_backward
+from retrograd.autograd.grad_mode import grad_state
+from retrograd.autograd.node import Node
+from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
+from retrograd.errors import DTypeError, GraphError, ShapeError
+
+Scalar = Union[int, float, bool]
+Operand = Union["Tensor", Scalar, np.ndarray]
+
+#: what `max(dim)` / `min(dim)` return, as in PyTorch
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+_handle_ids = itertools.count()
+
+
+class RemovableHandle:
+    """Returned by `register_hook`; `remove()` takes the hook away again."""
+
+    def __init__(self, hooks: dict[int, Any], key: int) -> None:
+        self._hooks, self.id = hooks, key
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
+    """Fast constructor used by every op: no checks, no copies."""
+    t = object.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = requires_grad
+    t._ctx = None
+    t._version = 0
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
+    """Run primitive `op_type` on `inputs`; record it for backward when a gradient is needed."""
+    op = op_type()
+    op.saved = None
+    if grad_state.enabled:
+        needs = tuple([t.requires_grad for t in inputs])
+        if True in needs:
+            op.needs_input_grad = needs
+            out = _wrap(op.forward(*[t.data for t in inputs], **kwargs), True)
+            out._ctx = op
+            op.inputs = inputs
+            op.versions = tuple([t._version for t in inputs])
+            return out
+    return _wrap(op.forward(*[t.data for t in inputs], **kwargs))
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """PyTorch's promotion between two tensors: a float side wins over an integer side."""
+    if a == b:
+        return a
+    if a.kind == "f" and b.kind != "f":
+        return a
+    if b.kind == "f" and a.kind != "f":
+        return b
+    return np.promote_types(a, b)
+
+
+def _normalize_dim(dim: int, ndim: int, what: str = "dim") -> int:
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"{what} {dim} is out of range for a tensor with {ndim} dimensions")
+    return dim % size
+
+
+def _normalize_axes(dim: Any, ndim: int) -> Any:
+    """None, an int or a sequence of ints -> None, a non-negative int, or a sorted tuple."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        return _normalize_dim(int(dim), ndim)
+    axes = tuple(sorted({_normalize_dim(int(d), ndim) for d in dim}))
+    return axes if axes else None
+
+
+def _pick_dim(dim: Any, axis: Any) -> Any:
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("give either dim or axis, not both")
+        return axis
+    return dim
+
+
+def _pick_keepdim(keepdim: bool, keepdims: bool | None) -> bool:
+    return bool(keepdim if keepdims is None else keepdims)
+
+
+def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+    """Accept f(2, 3) and f((2, 3)) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _index_of(index: Any) -> Any:
+    """Tensors inside an index become arrays; lists become arrays (advanced indexing)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray([_index_of(i) for i in index])
+    if isinstance(index, tuple):
+        return tuple(_index_of(i) for i in index)
+    return index
+
+
+def as_tensor_like(value: Any, like: Tensor) -> Tensor:
+    """`value` as a Tensor; a Python scalar takes `like`'s dtype (a float scalar makes ints float)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float, np.number)) and not isinstance(value, np.ndarray):
+        dtype = like.data.dtype
+        if isinstance(value, (float, np.floating)) and dtype.kind != "f":
+            dtype = default_float_dtype()
+        elif isinstance(value, (int, np.integer)) and dtype.kind == "b" and not isinstance(value, bool):
+            dtype = np.dtype(np.int64)
+        return _wrap(np.asarray(value, dtype=dtype))
+    return Tensor(value)
+
+
+class Tensor:
+    """An n-d array (NumPy underneath) that records the ops applied to it for `backward()`.
+
+    **Arguments:** `data` (nested lists, a scalar or an ndarray), `dtype`, `requires_grad`.
+    Python floats become float32 (the default dtype), Python ints int64, and a NumPy array
+    keeps its dtype (float64 stays float64).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_hooks", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # `ndarray + Tensor` defers to Tensor.__radd__
+
+    data: np.ndarray
+    grad: Tensor | None
+    requires_grad: bool
+    _ctx: Node | None
+    _version: int
+    _hooks: dict[int, Callable[[Tensor], Any]] | None
+    _retains_grad: bool
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.requires_grad = False
+        self._ctx = None
+        self._version = 0
+        self._hooks = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ basic attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        return self._ctx
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_normalize_dim(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (default_float_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.name}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shares memory, like `torch.Tensor.numpy`)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def item(self) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element, this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data.item())
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
+        """Cast to `dtype` (a device argument 'cpu' is accepted and ignored)."""
+        dtype = kwargs.pop("dtype", dtype)
+        if isinstance(dtype, str) and dtype in ("cpu",):
+            return self
+        if isinstance(dtype, Tensor):
+            dtype = dtype.dtype
+        return self if dtype is None else self.type(dtype)
+
+    def type(self, dtype: Any) -> Tensor:
+        target = to_numpy_dtype(dtype)
+        if target == self.data.dtype:
+            return self
+        if is_floating(target) and self.requires_grad:
+            return apply(ops.Cast, self, dtype=target)
+        return _wrap(self.data.astype(target))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.type(other.dtype)
+
+    def float(self) -> Tensor:
+        return self.type(np.float32)
+
+    def double(self) -> Tensor:
+        return self.type(np.float64)
+
+    def half(self) -> Tensor:
+        return self.type(np.float16)
+
+    def long(self) -> Tensor:
+        return self.type(np.int64)
+
+    def int(self) -> Tensor:
+        return self.type(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.type(np.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (its gradient flows back to `self`)."""
+        return apply(ops.Cast, self, dtype=self.data.dtype)
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return _wrap(self.data)
+
+    def detach_(self) -> Tensor:
+        self._ctx = None
+        self.requires_grad = False
+        return self
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and not is_floating(self.data.dtype):
+            raise DTypeError(
+                f"only floating-point tensors can require gradients, this one is {self.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise GraphError("requires_grad can only be turned off on a leaf tensor; use detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise GraphError("retain_grad() on a tensor that does not require grad")
+        if self._ctx is not None:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise GraphError("cannot register a hook on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = {}
+        key = next(_handle_ids)
+        self._hooks[key] = hook
+        return RemovableHandle(self._hooks, key)
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
+
+        `gradient` is d(loss)/d(self), needed unless `self` has one element.
+        """
+        if create_graph:
+            raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+        if not self.requires_grad:
+            raise GraphError(
+                "backward() on a tensor that does not require grad and has no grad_fn: "
+                "no input of the computation had requires_grad=True"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise GraphError(
+                    f"backward() without a gradient needs a scalar output, got shape {self.shape}; "
+                    "call .sum() or .mean() first, or pass gradient= of the same shape"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            if grad.shape != self.shape:
+                raise ShapeError(
+                    f"backward(gradient) got shape {grad.shape}, the tensor has shape {self.shape}"
+                )
+            grad = grad.astype(self.data.dtype, copy=False)
+        if self._ctx is None:  # a leaf: its gradient is the given one
+            run_backward_leaf(self, grad)
+            return
+        run_backward(self, grad, bool(retain_graph), _wrap)
+
+    # ------------------------------------------------------------------ arithmetic
+    def _binary(self, other: Operand, op_type: type[Node], reverse: bool = False) -> Tensor:
+        b = other if isinstance(other, Tensor) else as_tensor_like(other, self)
+        a = self
+        if a.data.dtype != b.data.dtype:
+            dtype = _promote(a.data.dtype, b.data.dtype)
+            a, b = a.type(dtype), b.type(dtype)
+        if reverse:
+            a, b = b, a
+        return apply(op_type, a, b)
+
+    def __add__(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Add)
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Add, reverse=True)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Sub)
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Sub, reverse=True)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Mul)
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Mul, reverse=True)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        if self.data.dtype.kind != "f" and not _is_float_operand(other):
+            return self.float()._binary(other, ops.Div)
+        return self._binary(other, ops.Div)
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        if self.data.dtype.kind != "f" and not _is_float_operand(other):
+            return self.float()._binary(other, ops.Div, reverse=True)
+        return self._binary(other, ops.Div, reverse=True)
+
+    def __pow__(self, exponent: Operand) -> Tensor:
+        if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+            base = self if self.data.dtype.kind == "f" or isinstance(exponent, int) else self.float()
+            return apply(ops.PowScalar, base, exponent=exponent)
+        return self._binary(exponent, ops.Pow)
+
+    def __rpow__(self, base: Operand) -> Tensor:
+        return self._binary(base, ops.Pow, reverse=True)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        b = other if isinstance(other, Tensor) else Tensor(other)
+        _check_matmul(self.shape, b.shape)
+        a = self
+        if a.data.dtype != b.data.dtype:
+            dtype = _promote(a.data.dtype, b.data.dtype)
+            a, b = a.type(dtype), b.type(dtype)
+        return apply(ops.MatMul, a, b)
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return Tensor(other).__matmul__(self)
+
+    def __neg__(self) -> Tensor:
+        return apply(ops.Neg, self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def add(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other: Operand) -> Tensor:
+        return self * other
+
+    def div(self, other: Operand) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Operand) -> Tensor:
+        return self**exponent
+
+    def matmul(self, other: Operand) -> Tensor:
+        return self @ other
+
+    def neg(self) -> Tensor:
+        return -self
+
+    def square(self) -> Tensor:
+        return self**2
+
+    def reciprocal(self) -> Tensor:
+        return 1 / self
+
+    def rsqrt(self) -> Tensor:
+        return self.sqrt().reciprocal()
+
+    # comparisons: no gradient; results are bool tensors
+    def _compare(self, other: Operand, fn: Callable[[Any, Any], Any]) -> Tensor:
+        other_data = other.data if isinstance(other, Tensor) else other
+        return _wrap(np.asarray(fn(self.data, other_data)))
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)  # type: ignore[arg-type]
+
+    def __lt__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def eq(self, other: Operand) -> Tensor:
+        return self == other
+
+    def ne(self, other: Operand) -> Tensor:
+        return self != other
+
+    def lt(self, other: Operand) -> Tensor:
+        return self < other
+
+    def le(self, other: Operand) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Operand) -> Tensor:
+        return self > other
+
+    def ge(self, other: Operand) -> Tensor:
+        return self >= other
+
+    def __invert__(self) -> Tensor:
+        return _wrap(np.invert(self.data))
+
+    def __and__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.bitwise_and)
+
+    def __or__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.bitwise_or)
+
+    def __xor__(self, other: Operand) -> Tensor:
+        return self._compare(other, np.bitwise_xor)
+
+    def logical_not(self) -> Tensor:
+        return _wrap(np.logical_not(self.data))
+
+    def isnan(self) -> Tensor:
+        return _wrap(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        return _wrap(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        return _wrap(np.isfinite(self.data))
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _wrap(np.asarray(np.all(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim)))
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _wrap(np.asarray(np.any(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim)))
+
+    def allclose(self, other: Operand, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        other_data = other.data if isinstance(other, Tensor) else other
+        return bool(np.allclose(self.data, other_data, rtol=rtol, atol=atol))
+
+    def equal(self, other: Tensor) -> bool:
+        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+
+    # ------------------------------------------------------------------ elementwise math
+    def exp(self) -> Tensor:
+        return apply(ops.Exp, self._floating())
+
+    def log(self) -> Tensor:
+        return apply(ops.Log, self._floating())
+
+    def log1p(self) -> Tensor:
+        return apply(ops.Log1p, self._floating())
+
+    def sqrt(self) -> Tensor:
+        return apply(ops.Sqrt, self._floating())
+
+    def abs(self) -> Tensor:
+        return apply(ops.Abs, self)
+
+    def sign(self) -> Tensor:
+        return apply(ops.Sign, self)
+
+    def sin(self) -> Tensor:
+        return apply(ops.Sin, self._floating())
+
+    def cos(self) -> Tensor:
+        return apply(ops.Cos, self._floating())
+
+    def erf(self) -> Tensor:
+        return apply(ops.Erf, self._floating())
+
+    def floor(self) -> Tensor:
+        return _wrap(np.floor(self.data))
+
+    def ceil(self) -> Tensor:
+        return _wrap(np.ceil(self.data))
+
+    def round(self) -> Tensor:
+        return _wrap(np.round(self.data))
+
+    def trunc(self) -> Tensor:
+        return _wrap(np.trunc(self.data))
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        if min is None and max is None:
+            raise ValueError("clamp needs at least one of min and max")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(as_tensor_like(min, self))
+            if max is not None:
+                out = out.minimum(as_tensor_like(max, self))
+            return out
+        return apply(ops.Clamp, self, low=min, high=max)
+
+    clip = clamp
+
+    def maximum(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Maximum)
+
+    def minimum(self, other: Operand) -> Tensor:
+        return self._binary(other, ops.Minimum)
+
+    def where(self, condition: Operand, other: Operand) -> Tensor:
+        return where(condition, self, other)
+
+    def masked_fill(self, mask: Operand, value: Operand) -> Tensor:
+        return where(mask, as_tensor_like(value, self), self)
+
+    def relu(self) -> Tensor:
+        return apply(ops.Relu, self)
+
+    def sigmoid(self) -> Tensor:
+        return apply(ops.Sigmoid, self._floating())
+
+    def tanh(self) -> Tensor:
+        return apply(ops.Tanh, self._floating())
+
+    def softmax(self, dim: int = -1) -> Tensor:
+        return apply(ops.Softmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
+
+    def log_softmax(self, dim: int = -1) -> Tensor:
+        return apply(ops.LogSoftmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
+
+    def _floating(self) -> Tensor:
+        return self if self.data.dtype.kind == "f" else self.float()
+
+    # ------------------------------------------------------------------ reductions
+    def sum(
+        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: bool | None = None, dtype: Any = None,
+    ) -> Tensor:  # fmt: skip
+        source = self if dtype is None else self.type(dtype)
+        if source.data.dtype.kind == "b":
+            source = source.long()
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        return apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+
+    def mean(
+        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: bool | None = None, dtype: Any = None,
+    ) -> Tensor:  # fmt: skip
+        source = self if dtype is None else self.type(dtype)
+        if source.data.dtype.kind != "f":
+            raise DTypeError(
+                f"mean() needs a floating-point tensor, got {source.dtype}; call .float() first"
+            )
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        total = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+        return total / _count(self.shape, axes)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        picked = _pick_dim(dim, axis)
+        axes = None if picked is None else _normalize_dim(int(picked), self.ndim)
+        return apply(ops.Prod, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+
+    def var(
+        self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None,
+    ) -> Tensor:  # fmt: skip
+        """Variance with PyTorch's default Bessel correction (divides by N - 1)."""
+        if isinstance(unbiased, bool) and correction is None:
+            correction = 1 if unbiased else 0
+        elif unbiased is not None and not isinstance(unbiased, bool):  # var(dim) passed by position
+            dim, unbiased = unbiased, None
+        if correction is None:
+            correction = 1
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        keep = _pick_keepdim(keepdim, keepdims)
+        centred = self - self.mean(axes, keepdim=True)
+        squares = (centred * centred).sum(axes, keepdim=keep)
+        return squares / max(_count(self.shape, axes) - correction, 0)
+
+    def std(
+        self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None,
+    ) -> Tensor:  # fmt: skip
+        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return variance.sqrt()
+
+    def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        self._check_nonempty("amax")
+        return apply(ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=True)
+
+    def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        self._check_nonempty("amin")
+        return apply(ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=False)
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool | None = None) -> Any:  # fmt: skip
+        """max() -> the largest value; max(dim) -> (values, indices); max(tensor) -> maximum."""
+        return self._extreme(dim, keepdim, axis, keepdims, largest=True)
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: bool | None = None) -> Any:  # fmt: skip
+        """min() -> the smallest value; min(dim) -> (values, indices); min(tensor) -> minimum."""
+        return self._extreme(dim, keepdim, axis, keepdims, largest=False)
+
+    def _extreme(self, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None, largest: bool) -> Any:
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if largest else self.minimum(dim)
+        picked = _pick_dim(dim, axis)
+        keep = _pick_keepdim(keepdim, keepdims)
+        if picked is None:
+            return self.amax() if largest else self.amin()
+        self._check_nonempty("max" if largest else "min")
+        axis_ = _normalize_dim(int(picked), self.ndim)
+        pick = np.argmax if largest else np.argmin
+        indices = np.expand_dims(pick(self.data, axis=axis_), axis_) if self.ndim else np.zeros((), np.int64)
+        if self.ndim == 0:
+            return MaxMin(self, _wrap(indices))
+        values = apply(ops.Gather, self, indices=indices, axis=axis_)
+        if not keep:
+            values = values.squeeze(axis_)
+            indices = np.squeeze(indices, axis_)
+        return MaxMin(values, _wrap(indices.astype(np.int64)))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmax)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+        return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmin)
+
+    def _arg_extreme(self, dim: Any, keepdim: bool, pick: Callable[..., Any]) -> Tensor:
+        self._check_nonempty("argmax/argmin")
+        if dim is None:
+            index = np.asarray(pick(self.data), dtype=np.int64)
+            return _wrap(index.reshape((1,) * self.ndim) if keepdim else index)
+        axis_ = _normalize_dim(int(dim), self.ndim)
+        return _wrap(np.asarray(pick(self.data, axis=axis_, keepdims=keepdim), dtype=np.int64))
+
+    def _check_nonempty(self, what: str) -> None:
+        if self.data.size == 0:
+            raise ValueError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
+
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+                  keepdims: bool | None = None) -> Tensor:  # fmt: skip
+        """log(sum(exp(x))), shifted by the (constant) max so it never overflows."""
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        keep = _pick_keepdim(keepdim, keepdims)
+        source = self._floating()
+        shift = np.max(source.data, axis=axes, keepdims=True) if source.data.size else np.zeros(())
+        shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
+        total = (source - _wrap(shift)).exp().sum(axes, keepdim=True)
+        out = total.log() + _wrap(shift)
+        if not keep:
+            out = out.reshape(_reduced_shape(self.shape, axes))
+        return out
+
+    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+        if p == 2:
+            return (self * self).sum(dim, keepdim=keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim=keepdim)
+        if p == float("inf"):
+            return self.abs().amax(dim, keepdim=keepdim)
+        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable)."""
+        axis_ = _normalize_dim(dim, self.ndim)
+        n = self.shape[axis_]
+        lower = _wrap(np.tril(np.ones((n, n), dtype=self.data.dtype)))
+        moved = self.transpose(axis_, -1) if self.ndim > 1 else self
+        return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: Any) -> Tensor:
+        target = _shape_arg(shape)
+        try:
+            resolved = np.empty(self.shape, dtype=np.bool_).reshape(target).shape if -1 in target else target
+        except ValueError:
+            resolved = target
+        if int(np.prod(resolved)) != self.data.size or (-1 in target and target.count(-1) > 1):
+            raise ShapeError(f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) into {target}")
+        if resolved == self.shape:
+            return self
+        return apply(ops.Reshape, self, shape=resolved)
+
+    def view(self, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _normalize_dim(start_dim, self.ndim)
+        end = _normalize_dim(end_dim, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
+        merged = int(np.prod(self.shape[start : end + 1]))
+        return self.reshape(tuple(merged if s == -1 else s for s in shape))
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        axis_ = _normalize_dim(dim, self.ndim)
+        return self.reshape(self.shape[:axis_] + tuple(sizes) + self.shape[axis_ + 1 :])
+
+    def permute(self, *dims: Any) -> Tensor:
+        axes = _shape_arg(dims)
+        if len(axes) != self.ndim:
+            raise ShapeError(f"permute got {len(axes)} dims {axes} for a tensor with {self.ndim} dimensions")
+        axes = tuple(_normalize_dim(d, self.ndim) for d in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the dimensions")
+        if axes == tuple(range(self.ndim)):
+            return self
+        return apply(ops.Permute, self, axes=axes)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        if self.ndim < 2:
+            return self
+        axes = list(range(self.ndim))
+        a, b = _normalize_dim(dim0, self.ndim), _normalize_dim(dim1, self.ndim)
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.permute(*axes)
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        return self.transpose(axis0, axis1)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
+        return self.transpose(0, 1)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return self.permute(*reversed(range(self.ndim))) if self.ndim > 1 else self
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        return self.transpose(-2, -1)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        axes = {_normalize_dim(d, self.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        return self.reshape(tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1)))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        axis_ = _normalize_dim(dim, self.ndim + 1)
+        return self.reshape(self.shape[:axis_] + (1,) + self.shape[axis_:])
+
+    def expand(self, *sizes: Any) -> Tensor:
+        target = _shape_arg(sizes)
+        if len(target) < self.ndim:
+            raise ShapeError(f"expand: the number of sizes {target} is less than the tensor's dimensions {self.shape}")
+        lead = len(target) - self.ndim
+        shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(target))
+        return self.broadcast_to(shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        target = _shape_arg(shape)
+        if target == self.shape:
+            return self
+        try:
+            np.broadcast_shapes(self.shape, target)
+            if len(target) < self.ndim or np.broadcast_shapes(self.shape, target) != target:
+                raise ValueError
+        except ValueError:
+            raise ShapeError(f"cannot broadcast a tensor of shape {self.shape} to {target}") from None
+        return apply(ops.Expand, self, shape=target)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor `sizes[i]` times along dim i (PyTorch's repeat)."""
+        reps = _shape_arg(sizes)
+        if len(reps) < self.ndim:
+            raise ShapeError(f"repeat needs at least {self.ndim} sizes, got {reps}")
+        source = self.reshape((1,) * (len(reps) - self.ndim) + self.shape)
+        interleaved = tuple(x for pair in zip(reps, source.shape) for x in (1, pair[1]))
+        expanded = tuple(x for pair in zip(reps, source.shape) for x in pair)
+        tiled = source.reshape(interleaved).broadcast_to(expanded)
+        return tiled.reshape(tuple(r * s for r, s in zip(reps, source.shape)))
+
+    def flip(self, dims: Any) -> Tensor:
+        axes = tuple(_normalize_dim(d, self.ndim) for d in (dims if isinstance(dims, (tuple, list)) else (dims,)))
+        return apply(ops.Flip, self, axes=axes)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return chunk(self, chunks, dim)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        axis_ = _normalize_dim(dim, self.ndim)
+        indices = np.asarray(index.data if isinstance(index, Tensor) else index)
+        if indices.dtype.kind not in "iu":
+            raise DTypeError(f"gather expects integer indices, got {indices.dtype}")
+        return apply(ops.Gather, self, indices=indices, axis=axis_)
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, index: Any) -> Tensor:
+        index = _index_of(index)
+        try:
+            return apply(ops.GetItem, self, index=index)
+        except IndexError as error:
+            raise IndexError(f"index {index!r} does not fit a tensor of shape {self.shape}: {error}") from None
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _index_of(index)
+        value_t = as_tensor_like(value, self)
+        if grad_state.enabled and (self.requires_grad or value_t.requires_grad):
+            self._record_inplace(lambda old: apply(ops.IndexPut, old, value_t.type(self.dtype), index=index))
+            return
+        self.data[index] = value_t.data
+        self._version += 1
+
+    # ------------------------------------------------------------------ in-place
+    def _record_inplace(self, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        """An in-place op inside the graph: computed out of place on a copy of the old value,
+        written back into the same array, and `self` takes over the new node."""
+        if self._ctx is None and self.requires_grad:
+            raise GraphError(
+                "a leaf tensor that requires grad is being used in an in-place operation; "
+                "wrap the update in `with retrograd.no_grad():`"
+            )
+        old = _wrap(self.data.copy(), self.requires_grad)
+        old._ctx = self._ctx
+        old._version = self._version + 1  # nodes that saved the old output must notice
+        result = compute(old)
+        if result.shape != self.shape:
+            raise ShapeError(f"in-place result of shape {result.shape} does not fit shape {self.shape}")
+        np.copyto(self.data, result.data, casting="same_kind")
+        self._version += 1
+        self._ctx = result._ctx
+        self.requires_grad = result.requires_grad
+        return self
+
+    def _inplace_binary(self, other: Operand, op_type: type[Node], ufunc: Any) -> Tensor:
+        other_t = as_tensor_like(other, self)
+        if grad_state.enabled and (self.requires_grad or other_t.requires_grad):
+            return self._record_inplace(lambda old: apply(op_type, old, other_t.type(self.dtype)))
+        try:
+            ufunc(self.data, other_t.data, out=self.data, casting="same_kind")
+        except ValueError:
+            raise ShapeError(
+                f"in-place op cannot broadcast shape {other_t.shape} into shape {self.shape}"
+            ) from None
+        self._version += 1
+        return self
+
+    def add_(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        return self._inplace_binary(other * alpha if alpha != 1 else other, ops.Add, np.add)
+
+    def sub_(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        return self._inplace_binary(other * alpha if alpha != 1 else other, ops.Sub, np.subtract)
+
+    def mul_(self, other: Operand) -> Tensor:
+        return self._inplace_binary(other, ops.Mul, np.multiply)
+
+    def div_(self, other: Operand) -> Tensor:
+        return self._inplace_binary(other, ops.Div, np.true_divide)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        if grad_state.enabled and self.requires_grad:
+            return self._record_inplace(lambda old: old.clamp(min, max))
+        np.clip(self.data, min, max, out=self.data)
+        self._version += 1
+        return self
+
+    def copy_(self, source: Operand) -> Tensor:
+        source_t = as_tensor_like(source, self)
+        if grad_state.enabled and (self.requires_grad or source_t.requires_grad):
+            return self._record_inplace(
+                lambda old: old * 0 + source_t.type(self.dtype).broadcast_to(self.shape)
+            )
+        np.copyto(self.data, np.broadcast_to(source_t.data, self.shape), casting="unsafe")
+        self._version += 1
+        return self
+
+    def fill_(self, value: Scalar) -> Tensor:
+        return self.copy_(value)
+
+    def zero_(self) -> Tensor:
+        return self.copy_(0)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+        from retrograd.random import resolve_generator
+
+        with _no_grad_for(self):
+            return self.copy_(resolve_generator(generator).uniform(a, b, self.shape).astype(self.dtype))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+        from retrograd.random import resolve_generator
+
+        with _no_grad_for(self):
+            return self.copy_(resolve_generator(generator).normal(mean, std, self.shape).astype(self.dtype))
+
+    # ------------------------------------------------------------------ factories on an instance
+    def new_tensor(self, data: Any) -> Tensor:
+        return Tensor(data, dtype=self.dtype)
+
+    def new_zeros(self, *size: Any) -> Tensor:
+        return _wrap(np.zeros(_shape_arg(size), dtype=self.dtype))
+
+    def new_ones(self, *size: Any) -> Tensor:
+        return _wrap(np.ones(_shape_arg(size), dtype=self.dtype))
+
+    def new_full(self, size: Sequence[int], fill_value: Scalar) -> Tensor:
+        return _wrap(np.full(tuple(size), fill_value, dtype=self.dtype))
+
+
+class _no_grad_for:
+    """Initialisers write into leaves that require grad; they do so outside the graph."""
+
+    def __init__(self, tensor: Tensor) -> None:
+        self._previous = grad_state.enabled
+
+    def __enter__(self) -> None:
+        grad_state.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        grad_state.enabled = self._previous
+
+
+def run_backward_leaf(leaf: Tensor, grad: np.ndarray) -> None:
+    """`leaf.backward(g)` on a tensor with no graph: its gradient is g itself."""
+    from retrograd.autograd.engine import _accumulate, _run_hooks
+
+    if leaf._hooks:
+        grad = _run_hooks(leaf, grad, _wrap)
+    _accumulate(leaf, grad, _wrap, {id(grad)})
+
+
+def _is_float_operand(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return value.data.dtype.kind == "f"
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    return isinstance(value, float)
+
+
+def _count(shape: tuple[int, ...], axes: Any) -> int:
+    if axes is None:
+        return int(np.prod(shape))
+    if isinstance(axes, int):
+        return shape[axes]
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def _reduced_shape(shape: tuple[int, ...], axes: Any) -> tuple[int, ...]:
+    if axes is None:
+        return ()
+    dropped = {axes} if isinstance(axes, int) else set(axes)
+    return tuple(s for i, s in enumerate(shape) if i not in dropped)
+
+
+def _check_matmul(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    if not a or not b:
+        raise ShapeError(f"matmul needs tensors with at least 1 dimension, got shapes {a} and {b}")
+    inner_a = a[-1]
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if inner_a != inner_b:
+        raise ShapeError(
+            f"matmul shape mismatch: {a} @ {b} — the last dimension of the first ({inner_a}) "
+            f"must equal the {'first' if len(b) == 1 else 'second-to-last'} dimension of the second ({inner_b})"
+        )
+    batch_a, batch_b = a[:-2], b[:-2]
+    try:
+        np.broadcast_shapes(batch_a, batch_b)
+    except ValueError:
+        raise ShapeError(f"matmul batch dimensions do not broadcast: {a} @ {b}") from None
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Python data -> float32/int64/bool array; NumPy arrays keep their dtype unless told."""
+    target = None if dtype is None else to_numpy_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data.data
+    elif isinstance(data, np.ndarray):
+        array = data
+    else:
+        if isinstance(data, (list, tuple)) and _contains_tensor(data):
+            data = _tensors_to_lists(data)
+        try:
+            array = np.array(data)
+        except ValueError as error:
+            raise ValueError(f"cannot make a tensor from ragged or mixed data: {error}") from None
+        if array.dtype.kind == "f" and target is None:
+            target = default_float_dtype()
+        elif array.dtype.kind in "iu" and target is None:
+            target = np.dtype(np.int64)
+        elif array.dtype.kind not in "fiub":
+            raise TypeError(f"cannot make a tensor from data of type {array.dtype} ({type(data).__name__})")
+        return array.astype(target, copy=False) if target is not None else array
+    if target is not None and array.dtype != target:
+        return array.astype(target)
+    return array
+
+
+def _contains_tensor(data: Sequence[Any]) -> bool:
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x)) for x in data)
+
+
+def _tensors_to_lists(data: Any) -> Any:
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
+
+
+# ---------------------------------------------------------------------- module-level functions
+def where(condition: Operand, input: Operand, other: Operand) -> Tensor:  # noqa: A002
+    """Elements of `input` where `condition` holds, else of `other` (broadcasting)."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    if isinstance(input, Tensor):
+        a = input
+        b = as_tensor_like(other, a)
+    elif isinstance(other, Tensor):
+        b = other
+        a = as_tensor_like(input, b)
+    else:
+        a, b = Tensor(input), Tensor(other)
+    if a.dtype != b.dtype:
+        dtype = _promote(a.dtype, b.dtype)
+        a, b = a.type(dtype), b.type(dtype)
+    return apply(ops.Where, a, b, condition=cond)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    items = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not items:
+        raise ValueError("cat() needs at least one tensor")
+    ndim = items[0].ndim
+    axis_ = _normalize_dim(dim, ndim)
+    for i, t in enumerate(items):
+        if t.ndim != ndim or t.shape[:axis_] + t.shape[axis_ + 1 :] != items[0].shape[:axis_] + items[0].shape[axis_ + 1 :]:
+            raise ShapeError(
+                f"cat: tensor {i} has shape {t.shape}, which does not match tensor 0's "
+                f"shape {items[0].shape} outside dim {dim}"
+            )
+    dtype = items[0].dtype
+    for t in items[1:]:
+        dtype = _promote(dtype, t.dtype)
+    return apply(ops.Concat, *[t.type(dtype) for t in items], axis=axis_)
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    items = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not items:
+        raise ValueError("stack() needs at least one tensor")
+    for i, t in enumerate(items):
+        if t.shape != items[0].shape:
+            raise ShapeError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has {items[0].shape}")
+    axis_ = _normalize_dim(dim, items[0].ndim + 1)
+    return cat([t.unsqueeze(axis_) for t in items], axis_)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
+    axis_ = _normalize_dim(dim, tensor.ndim)
+    length = tensor.shape[axis_]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split size must be positive, got {size}")
+        sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != length:
+            raise ShapeError(f"split sizes {sizes} do not add up to {length}, the size of dim {dim}")
+    pieces = []
+    start = 0
+    for size in sizes:
+        index = (slice(None),) * axis_ + (slice(start, start + size),)
+        pieces.append(tensor[index])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into `chunks` pieces of ceil(n / chunks) (PyTorch's rule; may give fewer)."""
+    if chunks <= 0:
+        raise ValueError(f"chunks must be positive, got {chunks}")
+    length = tensor.shape[_normalize_dim(dim, tensor.ndim)]
+    return split(tensor, max(-(-length // chunks), 1), dim)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:  # noqa: A002
+    """PyTorch's F.pad: `pad` lists (before, after) pairs starting from the LAST dimension."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad mode {mode!r} is not supported; use 'constant'")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims")
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
+    out = apply(ops.Pad, input, widths=grow, value=value) if any(b or a for b, a in grow) else input
+    if any(b < 0 or a < 0 for b, a in widths):  # negative padding crops
+        crop = tuple(slice(-b if b < 0 else 0, (n + a) if a < 0 else None) for (b, a), n in zip(widths, out.shape))
+        out = out[crop]
+    return out
