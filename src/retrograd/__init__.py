@@ -39,6 +39,7 @@ from retrograd.errors import (
     StateDictError,
 )
 from retrograd.function import Function
+from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
 from retrograd.tensor_functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
@@ -58,6 +59,9 @@ __all__ = [
     "DTypeError",
     "Function",
     "GradcheckError",
+    "GradcheckResult",
+    "check_gradients",
+    "gradcheck",
     "GraphError",
     "RetrogradError",
     "ShapeError",

@@ -24,8 +24,11 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (lists of floats -> float32; arrays keep dtype)."""
     source = data.data if isinstance(data, Tensor) else data
-    return Tensor(np.array(source, copy=True) if isinstance(source, np.ndarray) else source,
-                  dtype=dtype, requires_grad=requires_grad)  # fmt: skip
+    return Tensor(
+        np.array(source, copy=True) if isinstance(source, np.ndarray) else source,
+        dtype=dtype,
+        requires_grad=requires_grad,
+    )
 
 
 def as_tensor(data: Any, dtype: Any = None) -> Tensor:
@@ -78,9 +81,12 @@ def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool
 
 
 def arange(
-    start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    dtype: Any = None,
     requires_grad: bool = False,
-) -> Tensor:  # fmt: skip
+) -> Tensor:
     """[start, end) in steps; integers give int64, any float gives float32 (PyTorch's rule)."""
     if end is None:
         start, end = 0, start
@@ -91,7 +97,9 @@ def arange(
     return _make(np.arange(start, end, step).astype(_dtype(dtype, fallback)), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     return _make(np.linspace(start, end, int(steps)).astype(_dtype(dtype)), requires_grad)
 
 
@@ -99,24 +107,39 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
-def rand(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:  # fmt: skip
+def rand(
+    *size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform on [0, 1), drawn from the seeded generator."""
     rng = resolve_generator(generator)
     return _make(rng.random(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
 
 
-def randn(*size: Any, generator: np.random.Generator | None = None, dtype: Any = None,
-          requires_grad: bool = False) -> Tensor:  # fmt: skip
+def randn(
+    *size: Any,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal, drawn from the seeded generator."""
     rng = resolve_generator(generator)
     return _make(rng.standard_normal(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), generator: np.random.Generator | None = None,
-            dtype: Any = None) -> Tensor:  # fmt: skip
-    """Integers in [low, high) (int64), as `torch.randint(low, high, size)` or `randint(high, size)`."""
-    if high is None:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Any = (),
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+) -> Tensor:
+    """Integers in [low, high) (int64): `randint(low, high, size)` or `randint(high, size)`."""
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(size)
     rng = resolve_generator(generator)

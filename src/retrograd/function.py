@@ -66,6 +66,7 @@ class Function:
             node.call = shared
             node.position = position
             node.inputs = tensor_inputs
+            node.parents = tuple(t._ctx for t in tensor_inputs)
             node.needs_input_grad = tuple(t.requires_grad for t in tensor_inputs)
             node.versions = tuple(t._version for t in tensor_inputs)
             result = _wrap(out.data, out.data.dtype.kind == "f")
@@ -78,8 +79,14 @@ class Function:
 class _CustomCall:
     """What the nodes of one `apply` share: the Function, its ctx and its arguments."""
 
-    def __init__(self, fn: type[Function], ctx: Context, args: tuple[Any, ...], n_outputs: int,
-                 output_shapes: list[tuple[int, ...]]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        fn: type[Function],
+        ctx: Context,
+        args: tuple[Any, ...],
+        n_outputs: int,
+        output_shapes: list[tuple[int, ...]],
+    ) -> None:
         self.fn, self.ctx, self.args = fn, ctx, args
         self.n_outputs, self.output_shapes = n_outputs, output_shapes
 
@@ -89,6 +96,8 @@ class _CustomNode(Node):
     other outputs: backward is linear in its gradients, so the per-output sums are exact)."""
 
     __slots__ = ("call", "position")
+    call: _CustomCall
+    position: int
     saves_inputs = False
 
     @property
@@ -116,7 +125,7 @@ class _CustomNode(Node):
                 f"{call.fn.__name__}.backward returned {len(returned)} gradients for "
                 f"{len(call.args)} inputs of forward"
             )
-        results = []
+        results: list[np.ndarray | None] = []
         for position, (arg, g) in enumerate(zip(call.args, returned)):
             if not isinstance(arg, Tensor):
                 continue

@@ -29,7 +29,7 @@ def resolve_generator(generator: np.random.Generator | None) -> np.random.Genera
 
 def get_rng_state() -> dict[str, Any]:
     """A JSON-friendly snapshot of the global generator (for checkpoints)."""
-    state: dict[str, Any] = _state["rng"].bit_generator.state
+    state = dict(_state["rng"].bit_generator.state)
     return state
 
 

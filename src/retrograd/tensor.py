@@ -3,6 +3,7 @@ the primitives in `retrograd.ops`; nothing here computes a gradient by hand."""
 
 from __future__ import annotations
 
+import builtins
 import itertools
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
@@ -17,8 +18,8 @@ from retrograd.autograd.node import Node
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import DTypeError, GraphError, ShapeError
 
-Scalar = Union[int, float, bool]
-Operand = Union["Tensor", Scalar, np.ndarray]
+Scalar = int | float | bool
+Operand = Union["Tensor", Scalar, np.ndarray]  # noqa: UP007 - a forward reference
 
 #: what `max(dim)` / `min(dim)` return, as in PyTorch
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
@@ -66,19 +67,24 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
             out = _wrap(op.forward(*[t.data for t in inputs], **kwargs), True)
             out._ctx = op
             op.inputs = inputs
+            op.parents = tuple([t._ctx for t in inputs])
             op.versions = tuple([t._version for t in inputs])
             return out
     return _wrap(op.forward(*[t.data for t in inputs], **kwargs))
 
 
-def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
-    """PyTorch's promotion between two tensors: a float side wins over an integer side."""
+def _promote(a: np.dtype, b: np.dtype, a_ndim: int = 1, b_ndim: int = 1) -> np.dtype:
+    """PyTorch's promotion between two tensors: a float side wins over an integer side, and a
+    0-d tensor of the same kind does not widen a dimensioned one (it acts like a scalar)."""
     if a == b:
         return a
     if a.kind == "f" and b.kind != "f":
         return a
     if b.kind == "f" and a.kind != "f":
         return b
+    same_kind = (a.kind == "f") == (b.kind == "f") and "b" not in (a.kind, b.kind)
+    if same_kind and (a_ndim == 0) != (b_ndim == 0):
+        return b if a_ndim == 0 else a
     return np.promote_types(a, b)
 
 
@@ -94,9 +100,10 @@ def _normalize_axes(dim: Any, ndim: int) -> Any:
     if dim is None:
         return None
     if isinstance(dim, (int, np.integer)):
-        return _normalize_dim(int(dim), ndim)
+        axis = _normalize_dim(int(dim), ndim)
+        return None if ndim == 0 else axis  # a 0-d tensor has only "all" to reduce over
     axes = tuple(sorted({_normalize_dim(int(d), ndim) for d in dim}))
-    return axes if axes else None
+    return axes if axes and ndim else None
 
 
 def _pick_dim(dim: Any, axis: Any) -> Any:
@@ -130,14 +137,18 @@ def _index_of(index: Any) -> Any:
 
 
 def as_tensor_like(value: Any, like: Tensor) -> Tensor:
-    """`value` as a Tensor; a Python scalar takes `like`'s dtype (a float scalar makes ints float)."""
+    """`value` as a Tensor; a Python scalar takes `like`'s dtype (floats make ints float)."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float, np.number)) and not isinstance(value, np.ndarray):
         dtype = like.data.dtype
         if isinstance(value, (float, np.floating)) and dtype.kind != "f":
             dtype = default_float_dtype()
-        elif isinstance(value, (int, np.integer)) and dtype.kind == "b" and not isinstance(value, bool):
+        elif (
+            isinstance(value, (int, np.integer))
+            and dtype.kind == "b"
+            and not isinstance(value, bool)
+        ):
             dtype = np.dtype(np.int64)
         return _wrap(np.asarray(value, dtype=dtype))
     return Tensor(value)
@@ -151,18 +162,27 @@ class Tensor:
     keeps its dtype (float64 stays float64).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_version", "_hooks", "_retains_grad", "__weakref__")
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_version",
+        "_hooks",
+        "_retains_grad",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # `ndarray + Tensor` defers to Tensor.__radd__
 
     data: np.ndarray
     grad: Tensor | None
-    requires_grad: bool
+    requires_grad: builtins.bool
     _ctx: Node | None
-    _version: int
-    _hooks: dict[int, Callable[[Tensor], Any]] | None
-    _retains_grad: bool
+    _version: builtins.int
+    _hooks: dict[builtins.int, Callable[[Tensor], Any]] | None
+    _retains_grad: builtins.bool
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -> None:
         self.data = _to_array(data, dtype)
         self.grad = None
         self.requires_grad = False
@@ -175,11 +195,11 @@ class Tensor:
 
     # ------------------------------------------------------------------ basic attributes
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> tuple[builtins.int, ...]:
         return self.data.shape
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return self.data.ndim
 
     @property
@@ -187,7 +207,7 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self._ctx is None
 
     @property
@@ -198,18 +218,18 @@ class Tensor:
     def device(self) -> str:
         return "cpu"
 
-    def size(self, dim: int | None = None) -> Any:
+    def size(self, dim: builtins.int | None = None) -> Any:
         if dim is None:
             return self.data.shape
         return self.data.shape[_normalize_dim(dim, self.ndim)]
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return self.data.ndim
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         return int(self.data.size)
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
@@ -232,7 +252,7 @@ class Tensor:
         """The underlying array (shares memory, like `torch.Tensor.numpy`)."""
         return self.data
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -247,18 +267,18 @@ class Tensor:
     def tolist(self) -> Any:
         return self.data.tolist()
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self.data.dtype.kind not in "iu":
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.data.size != 1:
             raise RuntimeError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -329,7 +349,7 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ autograd
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         if requires_grad and not is_floating(self.data.dtype):
             raise DTypeError(
                 f"only floating-point tensors can require gradients, this one is {self.dtype}"
@@ -345,23 +365,30 @@ class Tensor:
             raise GraphError("retain_grad() on a tensor that does not require grad")
         if self._ctx is not None:
             self._retains_grad = True
+            self._ctx.output_ref = self
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         return self._retains_grad
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
-        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient."""
         if not self.requires_grad:
             raise GraphError("cannot register a hook on a tensor that does not require grad")
         if self._hooks is None:
             self._hooks = {}
         key = next(_handle_ids)
         self._hooks[key] = hook
+        if self._ctx is not None:
+            self._ctx.output_ref = self
         return RemovableHandle(self._hooks, key)
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
     ) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
 
@@ -394,11 +421,13 @@ class Tensor:
         run_backward(self, grad, bool(retain_graph), _wrap)
 
     # ------------------------------------------------------------------ arithmetic
-    def _binary(self, other: Operand, op_type: type[Node], reverse: bool = False) -> Tensor:
+    def _binary(
+        self, other: Operand, op_type: builtins.type[Node], reverse: builtins.bool = False
+    ) -> Tensor:
         b = other if isinstance(other, Tensor) else as_tensor_like(other, self)
         a = self
         if a.data.dtype != b.data.dtype:
-            dtype = _promote(a.data.dtype, b.data.dtype)
+            dtype = _promote(a.data.dtype, b.data.dtype, a.ndim, b.ndim)
             a, b = a.type(dtype), b.type(dtype)
         if reverse:
             a, b = b, a
@@ -434,7 +463,9 @@ class Tensor:
 
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
-            base = self if self.data.dtype.kind == "f" or isinstance(exponent, int) else self.float()
+            base = (
+                self if self.data.dtype.kind == "f" or isinstance(exponent, int) else self.float()
+            )
             return apply(ops.PowScalar, base, exponent=exponent)
         return self._binary(exponent, ops.Pow)
 
@@ -446,7 +477,7 @@ class Tensor:
         _check_matmul(self.shape, b.shape)
         a = self
         if a.data.dtype != b.data.dtype:
-            dtype = _promote(a.data.dtype, b.data.dtype)
+            dtype = _promote(a.data.dtype, b.data.dtype, a.ndim, b.ndim)
             a, b = a.type(dtype), b.type(dtype)
         return apply(ops.MatMul, a, b)
 
@@ -503,16 +534,16 @@ class Tensor:
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)  # type: ignore[arg-type]
 
-    def __lt__(self, other: Operand) -> Tensor:
+    def __lt__(self, other: Any) -> Tensor:
         return self._compare(other, np.less)
 
-    def __le__(self, other: Operand) -> Tensor:
+    def __le__(self, other: Any) -> Tensor:
         return self._compare(other, np.less_equal)
 
-    def __gt__(self, other: Operand) -> Tensor:
+    def __gt__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater)
 
-    def __ge__(self, other: Operand) -> Tensor:
+    def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
     def eq(self, other: Operand) -> Tensor:
@@ -557,17 +588,23 @@ class Tensor:
     def isfinite(self) -> Tensor:
         return _wrap(np.isfinite(self.data))
 
-    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _wrap(np.asarray(np.all(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim)))
+    def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        return _wrap(
+            np.asarray(np.all(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim))
+        )
 
-    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _wrap(np.asarray(np.any(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim)))
+    def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        return _wrap(
+            np.asarray(np.any(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim))
+        )
 
-    def allclose(self, other: Operand, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    def allclose(
+        self, other: Operand, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8
+    ) -> builtins.bool:
         other_data = other.data if isinstance(other, Tensor) else other
         return bool(np.allclose(self.data, other_data, rtol=rtol, atol=atol))
 
-    def equal(self, other: Tensor) -> bool:
+    def equal(self, other: Tensor) -> builtins.bool:
         return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
 
     # ------------------------------------------------------------------ elementwise math
@@ -645,10 +682,10 @@ class Tensor:
     def tanh(self) -> Tensor:
         return apply(ops.Tanh, self._floating())
 
-    def softmax(self, dim: int = -1) -> Tensor:
+    def softmax(self, dim: builtins.int = -1) -> Tensor:
         return apply(ops.Softmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
 
-    def log_softmax(self, dim: int = -1) -> Tensor:
+    def log_softmax(self, dim: builtins.int = -1) -> Tensor:
         return apply(ops.LogSoftmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
 
     def _floating(self) -> Tensor:
@@ -656,9 +693,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-        keepdims: bool | None = None, dtype: Any = None,
-    ) -> Tensor:  # fmt: skip
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         source = self if dtype is None else self.type(dtype)
         if source.data.dtype.kind == "b":
             source = source.long()
@@ -666,9 +708,14 @@ class Tensor:
         return apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
 
     def mean(
-        self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-        keepdims: bool | None = None, dtype: Any = None,
-    ) -> Tensor:  # fmt: skip
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
         source = self if dtype is None else self.type(dtype)
         if source.data.dtype.kind != "f":
             raise DTypeError(
@@ -678,16 +725,28 @@ class Tensor:
         total = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
         return total / _count(self.shape, axes)
 
-    def prod(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+    def prod(
+        self,
+        dim: builtins.int | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         picked = _pick_dim(dim, axis)
-        axes = None if picked is None else _normalize_dim(int(picked), self.ndim)
+        axes = None if picked is None else _normalize_axes(int(picked), self.ndim)
         return apply(ops.Prod, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
 
     def var(
-        self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None, axis: Any = None, keepdims: bool | None = None,
-    ) -> Tensor:  # fmt: skip
+        self,
+        dim: Any = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        correction: builtins.float | None = None,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         """Variance with PyTorch's default Bessel correction (divides by N - 1)."""
         if isinstance(unbiased, bool) and correction is None:
             correction = 1 if unbiased else 0
@@ -702,35 +761,78 @@ class Tensor:
         return squares / max(_count(self.shape, axes) - correction, 0)
 
     def std(
-        self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None, axis: Any = None, keepdims: bool | None = None,
-    ) -> Tensor:  # fmt: skip
-        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        self,
+        dim: Any = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        correction: builtins.float | None = None,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        variance = self.var(
+            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
         return variance.sqrt()
 
-    def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+    def amax(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         self._check_nonempty("amax")
-        return apply(ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=True)
+        return apply(
+            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=True
+        )
 
-    def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: bool | None = None) -> Tensor:  # fmt: skip
+    def amin(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         self._check_nonempty("amin")
-        return apply(ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=False)
+        return apply(
+            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=False
+        )
 
-    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> Any:  # fmt: skip
+    def max(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Any:
         """max() -> the largest value; max(dim) -> (values, indices); max(tensor) -> maximum."""
         return self._extreme(dim, keepdim, axis, keepdims, largest=True)
 
-    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: bool | None = None) -> Any:  # fmt: skip
+    def min(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Any:
         """min() -> the smallest value; min(dim) -> (values, indices); min(tensor) -> minimum."""
         return self._extreme(dim, keepdim, axis, keepdims, largest=False)
 
-    def _extreme(self, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None, largest: bool) -> Any:
+    def _extreme(
+        self,
+        dim: Any,
+        keepdim: builtins.bool,
+        axis: Any,
+        keepdims: builtins.bool | None,
+        largest: builtins.bool,
+    ) -> Any:
         if isinstance(dim, Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
         picked = _pick_dim(dim, axis)
@@ -740,7 +842,11 @@ class Tensor:
         self._check_nonempty("max" if largest else "min")
         axis_ = _normalize_dim(int(picked), self.ndim)
         pick = np.argmax if largest else np.argmin
-        indices = np.expand_dims(pick(self.data, axis=axis_), axis_) if self.ndim else np.zeros((), np.int64)
+        indices = (
+            np.expand_dims(pick(self.data, axis=axis_), axis_)
+            if self.ndim
+            else np.zeros((), np.int64)
+        )
         if self.ndim == 0:
             return MaxMin(self, _wrap(indices))
         values = apply(ops.Gather, self, indices=indices, axis=axis_)
@@ -749,13 +855,17 @@ class Tensor:
             indices = np.squeeze(indices, axis_)
         return MaxMin(values, _wrap(indices.astype(np.int64)))
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    def argmax(
+        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
+    ) -> Tensor:
         return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmax)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    def argmin(
+        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
+    ) -> Tensor:
         return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmin)
 
-    def _arg_extreme(self, dim: Any, keepdim: bool, pick: Callable[..., Any]) -> Tensor:
+    def _arg_extreme(self, dim: Any, keepdim: builtins.bool, pick: Callable[..., Any]) -> Tensor:
         self._check_nonempty("argmax/argmin")
         if dim is None:
             index = np.asarray(pick(self.data), dtype=np.int64)
@@ -767,8 +877,14 @@ class Tensor:
         if self.data.size == 0:
             raise ValueError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
 
-    def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-                  keepdims: bool | None = None) -> Tensor:  # fmt: skip
+    def logsumexp(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
         """log(sum(exp(x))), shifted by the (constant) max so it never overflows."""
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         keep = _pick_keepdim(keepdim, keepdims)
@@ -781,7 +897,9 @@ class Tensor:
             out = out.reshape(_reduced_shape(self.shape, axes))
         return out
 
-    def norm(self, p: float = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def norm(
+        self, p: builtins.float = 2, dim: Any = None, keepdim: builtins.bool = False
+    ) -> Tensor:
         if p == 2:
             return (self * self).sum(dim, keepdim=keepdim).sqrt()
         if p == 1:
@@ -790,7 +908,7 @@ class Tensor:
             return self.abs().amax(dim, keepdim=keepdim)
         return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
 
-    def cumsum(self, dim: int) -> Tensor:
+    def cumsum(self, dim: builtins.int) -> Tensor:
         """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable)."""
         axis_ = _normalize_dim(dim, self.ndim)
         n = self.shape[axis_]
@@ -802,11 +920,18 @@ class Tensor:
     def reshape(self, *shape: Any) -> Tensor:
         target = _shape_arg(shape)
         try:
-            resolved = np.empty(self.shape, dtype=np.bool_).reshape(target).shape if -1 in target else target
+            resolved = (
+                np.empty(self.shape, dtype=np.bool_).reshape(target).shape
+                if -1 in target
+                else target
+            )
         except ValueError:
             resolved = target
         if int(np.prod(resolved)) != self.data.size or (-1 in target and target.count(-1) > 1):
-            raise ShapeError(f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) into {target}")
+            raise ShapeError(
+                f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) "
+                f"into {target}"
+            )
         if resolved == self.shape:
             return self
         return apply(ops.Reshape, self, shape=resolved)
@@ -820,7 +945,7 @@ class Tensor:
     def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start = _normalize_dim(start_dim, self.ndim)
@@ -831,14 +956,16 @@ class Tensor:
         merged = int(np.prod(self.shape[start : end + 1]))
         return self.reshape(tuple(merged if s == -1 else s for s in shape))
 
-    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+    def unflatten(self, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
         axis_ = _normalize_dim(dim, self.ndim)
         return self.reshape(self.shape[:axis_] + tuple(sizes) + self.shape[axis_ + 1 :])
 
     def permute(self, *dims: Any) -> Tensor:
         axes = _shape_arg(dims)
         if len(axes) != self.ndim:
-            raise ShapeError(f"permute got {len(axes)} dims {axes} for a tensor with {self.ndim} dimensions")
+            raise ShapeError(
+                f"permute got {len(axes)} dims {axes} for a tensor with {self.ndim} dimensions"
+            )
         axes = tuple(_normalize_dim(d, self.ndim) for d in axes)
         if sorted(axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {dims} is not a permutation of the dimensions")
@@ -846,7 +973,7 @@ class Tensor:
             return self
         return apply(ops.Permute, self, axes=axes)
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         if self.ndim < 2:
             return self
         axes = list(range(self.ndim))
@@ -854,7 +981,7 @@ class Tensor:
         axes[a], axes[b] = axes[b], axes[a]
         return self.permute(*axes)
 
-    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+    def swapaxes(self, axis0: builtins.int, axis1: builtins.int) -> Tensor:
         return self.transpose(axis0, axis1)
 
     def t(self) -> Tensor:
@@ -873,19 +1000,29 @@ class Tensor:
     def squeeze(self, dim: Any = None) -> Tensor:
         if dim is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
-        axes = {_normalize_dim(d, self.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
-        return self.reshape(tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1)))
+        axes = {
+            _normalize_dim(d, self.ndim)
+            for d in (dim if isinstance(dim, (tuple, list)) else (dim,))
+        }
+        return self.reshape(
+            tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
+        )
 
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
         axis_ = _normalize_dim(dim, self.ndim + 1)
         return self.reshape(self.shape[:axis_] + (1,) + self.shape[axis_:])
 
     def expand(self, *sizes: Any) -> Tensor:
         target = _shape_arg(sizes)
         if len(target) < self.ndim:
-            raise ShapeError(f"expand: the number of sizes {target} is less than the tensor's dimensions {self.shape}")
+            raise ShapeError(
+                f"expand: the number of sizes {target} is less than the tensor's "
+                f"dimensions {self.shape}"
+            )
         lead = len(target) - self.ndim
-        shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(target))
+        shape = tuple(
+            self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(target)
+        )
         return self.broadcast_to(shape)
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -900,7 +1037,9 @@ class Tensor:
             if len(target) < self.ndim or np.broadcast_shapes(self.shape, target) != target:
                 raise ValueError
         except ValueError:
-            raise ShapeError(f"cannot broadcast a tensor of shape {self.shape} to {target}") from None
+            raise ShapeError(
+                f"cannot broadcast a tensor of shape {self.shape} to {target}"
+            ) from None
         return apply(ops.Expand, self, shape=target)
 
     def repeat(self, *sizes: Any) -> Tensor:
@@ -915,21 +1054,38 @@ class Tensor:
         return tiled.reshape(tuple(r * s for r, s in zip(reps, source.shape)))
 
     def flip(self, dims: Any) -> Tensor:
-        axes = tuple(_normalize_dim(d, self.ndim) for d in (dims if isinstance(dims, (tuple, list)) else (dims,)))
+        axes = tuple(
+            _normalize_dim(d, self.ndim)
+            for d in (dims if isinstance(dims, (tuple, list)) else (dims,))
+        )
         return apply(ops.Flip, self, axes=axes)
 
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         return split(self, split_size_or_sections, dim)
 
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         return chunk(self, chunks, dim)
 
-    def gather(self, dim: int, index: Tensor) -> Tensor:
+    def gather(self, dim: builtins.int, index: Tensor) -> Tensor:
         axis_ = _normalize_dim(dim, self.ndim)
         indices = np.asarray(index.data if isinstance(index, Tensor) else index)
         if indices.dtype.kind not in "iu":
             raise DTypeError(f"gather expects integer indices, got {indices.dtype}")
-        return apply(ops.Gather, self, indices=indices, axis=axis_)
+        if indices.ndim != self.ndim or any(
+            n > s for d, (n, s) in enumerate(zip(indices.shape, self.shape)) if d != axis_
+        ):
+            raise ShapeError(
+                f"gather: index of shape {indices.shape} does not fit input of shape {self.shape} "
+                f"(same number of dims; index size <= input size outside dim {dim})"
+            )
+        source = self
+        if any(n < s for d, (n, s) in enumerate(zip(indices.shape, self.shape)) if d != axis_):
+            source = self[
+                tuple(
+                    slice(None) if d == axis_ else slice(0, n) for d, n in enumerate(indices.shape)
+                )
+            ]
+        return apply(ops.Gather, source, indices=indices, axis=axis_)
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
@@ -937,16 +1093,20 @@ class Tensor:
         try:
             return apply(ops.GetItem, self, index=index)
         except IndexError as error:
-            raise IndexError(f"index {index!r} does not fit a tensor of shape {self.shape}: {error}") from None
+            raise IndexError(
+                f"index {index!r} does not fit a tensor of shape {self.shape}: {error}"
+            ) from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         index = _index_of(index)
         value_t = as_tensor_like(value, self)
         if grad_state.enabled and (self.requires_grad or value_t.requires_grad):
-            self._record_inplace(lambda old: apply(ops.IndexPut, old, value_t.type(self.dtype), index=index))
+            self._record_inplace(
+                lambda old: apply(ops.IndexPut, old, value_t.type(self.dtype), index=index)
+            )
             return
         self.data[index] = value_t.data
-        self._version += 1
+        self._mark_modified()
 
     # ------------------------------------------------------------------ in-place
     def _record_inplace(self, compute: Callable[[Tensor], Tensor]) -> Tensor:
@@ -959,17 +1119,24 @@ class Tensor:
             )
         old = _wrap(self.data.copy(), self.requires_grad)
         old._ctx = self._ctx
-        old._version = self._version + 1  # nodes that saved the old output must notice
+        self._mark_modified()
         result = compute(old)
         if result.shape != self.shape:
-            raise ShapeError(f"in-place result of shape {result.shape} does not fit shape {self.shape}")
+            raise ShapeError(
+                f"in-place result of shape {result.shape} does not fit shape {self.shape}"
+            )
         np.copyto(self.data, result.data, casting="same_kind")
-        self._version += 1
         self._ctx = result._ctx
         self.requires_grad = result.requires_grad
         return self
 
-    def _inplace_binary(self, other: Operand, op_type: type[Node], ufunc: Any) -> Tensor:
+    def _mark_modified(self) -> None:
+        """Bump the version counter; a node that saved this value as its output must know."""
+        self._version += 1
+        if self._ctx is not None:
+            self._ctx.output_modified = True
+
+    def _inplace_binary(self, other: Operand, op_type: builtins.type[Node], ufunc: Any) -> Tensor:
         other_t = as_tensor_like(other, self)
         if grad_state.enabled and (self.requires_grad or other_t.requires_grad):
             return self._record_inplace(lambda old: apply(op_type, old, other_t.type(self.dtype)))
@@ -979,7 +1146,7 @@ class Tensor:
             raise ShapeError(
                 f"in-place op cannot broadcast shape {other_t.shape} into shape {self.shape}"
             ) from None
-        self._version += 1
+        self._mark_modified()
         return self
 
     def add_(self, other: Operand, alpha: Scalar = 1) -> Tensor:
@@ -998,7 +1165,7 @@ class Tensor:
         if grad_state.enabled and self.requires_grad:
             return self._record_inplace(lambda old: old.clamp(min, max))
         np.clip(self.data, min, max, out=self.data)
-        self._version += 1
+        self._mark_modified()
         return self
 
     def copy_(self, source: Operand) -> Tensor:
@@ -1008,7 +1175,7 @@ class Tensor:
                 lambda old: old * 0 + source_t.type(self.dtype).broadcast_to(self.shape)
             )
         np.copyto(self.data, np.broadcast_to(source_t.data, self.shape), casting="unsafe")
-        self._version += 1
+        self._mark_modified()
         return self
 
     def fill_(self, value: Scalar) -> Tensor:
@@ -1017,17 +1184,25 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self.copy_(0)
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+    def uniform_(
+        self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None
+    ) -> Tensor:
         from retrograd.random import resolve_generator
 
         with _no_grad_for(self):
-            return self.copy_(resolve_generator(generator).uniform(a, b, self.shape).astype(self.dtype))
+            return self.copy_(
+                resolve_generator(generator).uniform(a, b, self.shape).astype(self.dtype)
+            )
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+    def normal_(
+        self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None
+    ) -> Tensor:
         from retrograd.random import resolve_generator
 
         with _no_grad_for(self):
-            return self.copy_(resolve_generator(generator).normal(mean, std, self.shape).astype(self.dtype))
+            return self.copy_(
+                resolve_generator(generator).normal(mean, std, self.shape).astype(self.dtype)
+            )
 
     # ------------------------------------------------------------------ factories on an instance
     def new_tensor(self, data: Any) -> Tensor:
@@ -1039,7 +1214,7 @@ class Tensor:
     def new_ones(self, *size: Any) -> Tensor:
         return _wrap(np.ones(_shape_arg(size), dtype=self.dtype))
 
-    def new_full(self, size: Sequence[int], fill_value: Scalar) -> Tensor:
+    def new_full(self, size: Sequence[builtins.int], fill_value: Scalar) -> Tensor:
         return _wrap(np.full(tuple(size), fill_value, dtype=self.dtype))
 
 
@@ -1096,7 +1271,8 @@ def _check_matmul(a: tuple[int, ...], b: tuple[int, ...]) -> None:
     if inner_a != inner_b:
         raise ShapeError(
             f"matmul shape mismatch: {a} @ {b} — the last dimension of the first ({inner_a}) "
-            f"must equal the {'first' if len(b) == 1 else 'second-to-last'} dimension of the second ({inner_b})"
+            f"must equal the {'first' if len(b) == 1 else 'second-to-last'} dimension "
+            f"of the second ({inner_b})"
         )
     batch_a, batch_b = a[:-2], b[:-2]
     try:
@@ -1124,7 +1300,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         elif array.dtype.kind in "iu" and target is None:
             target = np.dtype(np.int64)
         elif array.dtype.kind not in "fiub":
-            raise TypeError(f"cannot make a tensor from data of type {array.dtype} ({type(data).__name__})")
+            raise TypeError(
+                f"cannot make a tensor from data of type {array.dtype} ({type(data).__name__})"
+            )
         return array.astype(target, copy=False) if target is not None else array
     if target is not None and array.dtype != target:
         return array.astype(target)
@@ -1132,7 +1310,10 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 
 
 def _contains_tensor(data: Sequence[Any]) -> bool:
-    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x)) for x in data)
+    return any(
+        isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x))
+        for x in data
+    )
 
 
 def _tensors_to_lists(data: Any) -> Any:
@@ -1158,7 +1339,7 @@ def where(condition: Operand, input: Operand, other: Operand) -> Tensor:  # noqa
     else:
         a, b = Tensor(input), Tensor(other)
     if a.dtype != b.dtype:
-        dtype = _promote(a.dtype, b.dtype)
+        dtype = _promote(a.dtype, b.dtype, a.ndim, b.ndim)
         a, b = a.type(dtype), b.type(dtype)
     return apply(ops.Where, a, b, condition=cond)
 
@@ -1171,7 +1352,11 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ndim = items[0].ndim
     axis_ = _normalize_dim(dim, ndim)
     for i, t in enumerate(items):
-        if t.ndim != ndim or t.shape[:axis_] + t.shape[axis_ + 1 :] != items[0].shape[:axis_] + items[0].shape[axis_ + 1 :]:
+        if (
+            t.ndim != ndim
+            or t.shape[:axis_] + t.shape[axis_ + 1 :]
+            != items[0].shape[:axis_] + items[0].shape[axis_ + 1 :]
+        ):
             raise ShapeError(
                 f"cat: tensor {i} has shape {t.shape}, which does not match tensor 0's "
                 f"shape {items[0].shape} outside dim {dim}"
@@ -1192,7 +1377,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise ValueError("stack() needs at least one tensor")
     for i, t in enumerate(items):
         if t.shape != items[0].shape:
-            raise ShapeError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has {items[0].shape}")
+            raise ShapeError(
+                f"stack: tensor {i} has shape {t.shape}, tensor 0 has {items[0].shape}"
+            )
     axis_ = _normalize_dim(dim, items[0].ndim + 1)
     return cat([t.unsqueeze(axis_) for t in items], axis_)
 
@@ -1209,7 +1396,9 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != length:
-            raise ShapeError(f"split sizes {sizes} do not add up to {length}, the size of dim {dim}")
+            raise ShapeError(
+                f"split sizes {sizes} do not add up to {length}, the size of dim {dim}"
+            )
     pieces = []
     start = 0
     for size in sizes:
@@ -1232,13 +1421,18 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if mode != "constant":
         raise NotImplementedError(f"pad mode {mode!r} is not supported; use 'constant'")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims")
+        raise ValueError(
+            f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims"
+        )
     widths = [(0, 0)] * input.ndim
     for i in range(len(pad) // 2):
         widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
     out = apply(ops.Pad, input, widths=grow, value=value) if any(b or a for b, a in grow) else input
     if any(b < 0 or a < 0 for b, a in widths):  # negative padding crops
-        crop = tuple(slice(-b if b < 0 else 0, (n + a) if a < 0 else None) for (b, a), n in zip(widths, out.shape))
+        crop = tuple(
+            slice(-b if b < 0 else 0, (n + a) if a < 0 else None)
+            for (b, a), n in zip(widths, out.shape)
+        )
         out = out[crop]
     return out

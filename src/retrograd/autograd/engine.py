@@ -1,7 +1,9 @@
-"""The graph walk: reverse topological order, one `backward` per node, gradients summed.
+"""The graph walk: reverse topological order of nodes, one `backward` each, gradients summed.
 
-Works on anything shaped like a Tensor (`data`, `grad`, `requires_grad`, `_ctx`, `_version`,
-`_hooks`, `_retains_grad`); `wrap` turns an array into a Tensor, so this layer never imports it.
+Gradients flow from a node to the nodes its inputs had *when it ran* (`node.parents`), so an
+in-place op that later gives a tensor a new node does not reroute earlier consumers.
+Leaves are reached through `node.inputs`. `wrap` turns an array into a Tensor, so this layer
+never imports it.
 """
 
 from __future__ import annotations
@@ -17,65 +19,71 @@ from retrograd.errors import GraphError
 Wrap = Callable[[np.ndarray], Any]
 
 
-def topological_order(root: Any) -> list[Any]:
-    """Non-leaf tensors reachable from `root`, each after all of its inputs (iterative DFS)."""
-    order: list[Any] = []
+def topological_order(root: Node) -> list[Node]:
+    """Nodes reachable from `root`, each after all of its parents (iterative DFS)."""
+    order: list[Node] = []
     visited: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
             continue
-        if id(tensor) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        for parent in tensor._ctx.inputs:
-            if parent._ctx is not None and parent.requires_grad and id(parent) not in visited:
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node.parents:
+            if parent is not None and id(parent) not in visited:
                 stack.append((parent, False))
     return order
 
 
 def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) -> None:
     """Send `grad` (d loss / d root) back through the graph into every leaf's `.grad`."""
-    grads: dict[int, np.ndarray] = {id(root): grad}
+    root_node: Node = root._ctx
+    grads: dict[int, np.ndarray] = {id(root_node): grad}
+    leaf_grads: dict[int, np.ndarray] = {}
     leaves: dict[int, Any] = {}
-    for tensor in reversed(topological_order(root)):
-        g = grads.pop(id(tensor), None)
+    for node in reversed(topological_order(root_node)):
+        g = grads.pop(id(node), None)
         if g is None:
             continue
-        if tensor._hooks:
-            g = _run_hooks(tensor, g, wrap)
-        if tensor._retains_grad:
-            _accumulate(tensor, g, wrap, set())
-        node: Node = tensor._ctx
-        _check_usable(node, tensor)
+        output = node.output_ref
+        if output is not None:
+            if output._hooks:
+                g = _run_hooks(output, g, wrap)
+            if output._retains_grad:
+                _accumulate(output, g, wrap, set())
+        _check_usable(node)
         input_grads = node.backward(g)
         if not retain_graph:
             node.saved = FREED
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        for parent, parent_grad in zip(node.inputs, input_grads):
-            if parent_grad is None or not parent.requires_grad:
+        for parent, tensor, needed, tensor_grad in zip(
+            node.parents, node.inputs, node.needs_input_grad, input_grads
+        ):
+            if tensor_grad is None or not needed:  # as recorded at forward time
                 continue
-            key = id(parent)
-            previous = grads.get(key)
-            if previous is None:
-                grads[key] = parent_grad
-                if parent._ctx is None:
-                    leaves[key] = parent
+            if parent is None:
+                key = id(tensor)
+                leaves[key] = tensor
+                previous = leaf_grads.get(key)
+                leaf_grads[key] = tensor_grad if previous is None else previous + tensor_grad
             else:
-                grads[key] = previous + parent_grad
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = tensor_grad if previous is None else previous + tensor_grad
     handed_out = {id(grad)}
     for key, leaf in leaves.items():
-        g = grads[key]
+        g = leaf_grads[key]
         if leaf._hooks:
             g = _run_hooks(leaf, g, wrap)
         _accumulate(leaf, g, wrap, handed_out)
 
 
-def _check_usable(node: Node, tensor: Any) -> None:
+def _check_usable(node: Node) -> None:
     if node.saved is FREED:
         raise GraphError(
             f"Trying to backward through the graph a second time (at {node.name}): its saved "
@@ -83,17 +91,17 @@ def _check_usable(node: Node, tensor: Any) -> None:
             "backward() if you need to call it twice."
         )
     if node.saves_inputs and node.saved is not None:
-        for position, (parent, version) in enumerate(zip(node.inputs, node.versions)):
-            if parent._version != version:
+        for position, (tensor, version) in enumerate(zip(node.inputs, node.versions)):
+            if tensor._version != version:
                 raise GraphError(
-                    f"input {position} (shape {tuple(parent.shape)}) of {node.name} was modified "
+                    f"input {position} (shape {tuple(tensor.shape)}) of {node.name} was modified "
                     f"by an in-place operation after {node.name} saved it for backward (version "
-                    f"{version} is now {parent._version}); use an out-of-place op or .clone()."
+                    f"{version} is now {tensor._version}); use an out-of-place op or .clone()."
                 )
-    if getattr(node, "saves_output", False) and tensor._version:
+    if node.output_modified and node.saves_output:
         raise GraphError(
-            f"the output of {node.name} (shape {tuple(tensor.shape)}) was modified by an in-place "
-            "operation after it was saved for backward; use an out-of-place op or .clone()."
+            f"the output of {node.name} was modified by an in-place operation after "
+            f"{node.name} saved it for backward; use an out-of-place op or .clone()."
         )
 
 

@@ -15,22 +15,35 @@ import numpy as np
 FREED: Any = object()  # marks `saved` after backward without retain_graph
 
 
-class Node:
+class _NodeExtras:
+    """Gives nodes a lazily created __dict__ for rarely used attributes (hooks, anomaly
+    call sites), so the common slots stay fast and unused extras cost nothing."""
+
+
+class Node(_NodeExtras):
     """Base class of primitive ops."""
 
-    __slots__ = ("inputs", "needs_input_grad", "saved", "versions", "call_site")
+    __slots__ = ("inputs", "parents", "needs_input_grad", "saved", "versions")
 
     #: backward reads input values from `saved`, so an in-place change to an input is an error
     saves_inputs: bool = True
+    #: backward reads the saved output, so an in-place change to the output is an error
+    saves_output: bool = False
+
+    #: the output's value was overwritten in place (matters when backward reads the output)
+    output_modified: bool = False
+    #: the output Tensor, kept only when it has hooks or retains its gradient
+    output_ref: Any = None
 
     # Slots are filled by the dispatcher (`retrograd.tensor.apply`) only when the graph is
-    # recorded: `inputs` (the input Tensors), `needs_input_grad`, `versions` (their version
-    # counters at forward time), `saved` (None until forward stores something).
+    # recorded: `inputs` (the input Tensors), `parents` (each input's node at forward time, None
+    # for a leaf or a constant), `needs_input_grad`, `versions` (the inputs' version counters at
+    # forward time), `saved` (None until forward stores something).
     saved: Any
     inputs: tuple[Any, ...]
+    parents: tuple[Node | None, ...]
     needs_input_grad: tuple[bool, ...]
     versions: tuple[int, ...]
-    call_site: Any
 
     def forward(self, *arrays: Any, **kwargs: Any) -> np.ndarray:
         raise NotImplementedError

@@ -41,7 +41,7 @@ def set_default_dtype(dtype: Any) -> None:
 
 
 def to_numpy_dtype(dtype: Any) -> np.dtype:
-    """Turn a dtype given as a NumPy dtype, a type, or a name ('float64', 'double') into np.dtype."""
+    """A NumPy dtype, a Python type or a name ('float64', 'double') as an np.dtype."""
     if isinstance(dtype, str):
         try:
             return np.dtype(_NAMES[dtype.removeprefix("retrograd.")])

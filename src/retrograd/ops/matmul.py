@@ -22,10 +22,10 @@ class MatMul(Node):
         a2 = a[None, :] if a.ndim == 1 else a  # 1-d operands act as a row / a column
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
         if b.ndim == 1:
             g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
         grad_a = grad_b = None
         if need_a:
             grad_a = unbroadcast(np.matmul(g, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
@@ -37,7 +37,9 @@ class MatMul(Node):
 class Linear(Node):
     """y = x @ weight.T + bias with x: (..., in), weight: (out, in), bias: (out,) or absent."""
 
-    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
+    ) -> np.ndarray:
         self.saved = (x, weight)
         out = x @ weight.T
         if bias is not None:

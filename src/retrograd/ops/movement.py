@@ -107,7 +107,9 @@ class Pad(Node):
 
     saves_inputs = False
 
-    def forward(self, x: np.ndarray, *, widths: tuple[tuple[int, int], ...], value: float) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, *, widths: tuple[tuple[int, int], ...], value: float
+    ) -> np.ndarray:
         self.saved = (tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape)),)
         return np.pad(x, widths, mode="constant", constant_values=value)
 

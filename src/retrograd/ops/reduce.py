@@ -11,7 +11,9 @@ from retrograd.autograd.node import Node
 Axis = Any  # None | int | tuple[int, ...]
 
 
-def _expand_back(grad: np.ndarray, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> np.ndarray:
+def _expand_back(
+    grad: np.ndarray, shape: tuple[int, ...], axis: Axis, keepdims: bool
+) -> np.ndarray:
     """Re-insert the reduced axes of `grad` (as size 1) so it broadcasts against `shape`."""
     if not keepdims and axis is not None:
         grad = np.expand_dims(grad, axis)
@@ -61,7 +63,9 @@ class Prod(Node):
 
     __slots__ = ("axis", "keepdims")
 
-    def forward(self, x: np.ndarray, *, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, *, axis: int | None = None, keepdims: bool = False
+    ) -> np.ndarray:
         self.saved = (x,)
         self.axis, self.keepdims = axis, keepdims
         return np.asarray(x.prod(axis=axis, keepdims=keepdims))
@@ -72,7 +76,9 @@ class Prod(Node):
         flat = x.reshape(-1) if axis is None else x
         along = 0 if axis is None else axis
         ones = np.ones_like(np.take(flat, [0], axis=along))
-        before = np.cumprod(np.concatenate([ones, np.delete(flat, -1, axis=along)], axis=along), axis=along)
+        before = np.cumprod(
+            np.concatenate([ones, np.delete(flat, -1, axis=along)], axis=along), axis=along
+        )
         reversed_flat = np.flip(flat, axis=along)
         after = np.flip(
             np.cumprod(

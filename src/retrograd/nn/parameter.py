@@ -1,0 +1,38 @@
+"""`Parameter`: a Tensor that a Module registers as learnable when assigned as an attribute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.backend.dtypes import default_float_dtype
+from retrograd.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that requires grad by default; `Module.__setattr__` registers it.
+
+    **Arguments:** `data` (a Tensor, whose array is shared, an ndarray or nested lists;
+    None gives an empty float tensor), `requires_grad` (default True).
+    """
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty((0,), dtype=default_float_dtype())
+        super().__init__(data.data if isinstance(data, Tensor) else data)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # copy.deepcopy / pickle: rebuild a Parameter (with its gradient) rather than a slot dump
+        return (_rebuild_parameter, (self.data, self.requires_grad, self.grad))
+
+
+def _rebuild_parameter(data: np.ndarray, requires_grad: bool, grad: Tensor | None) -> Parameter:
+    param = Parameter(data, requires_grad=requires_grad)
+    param.grad = grad
+    return param

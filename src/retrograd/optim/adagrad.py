@@ -1,0 +1,119 @@
+"""Adagrad: per-coordinate steps divided by the root of the summed squared gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.optim._inplace import add_scaled, addcdiv_, addcmul_
+from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT, new_step_counter
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as ``torch.optim.Adagrad``.
+
+    **Arguments**
+    - `params`: Tensors to optimize, or dicts defining parameter groups.
+    - `lr`: learning rate.
+    - `lr_decay`: the step size is ``lr / (1 + (step - 1) * lr_decay)``.
+    - `weight_decay`: L2 penalty added to the gradient.
+    - `initial_accumulator_value`: starting value of the sum of squared gradients.
+    - `eps`: term added to the denominator for numerical stability.
+    - `maximize`: maximize the objective instead of minimizing it.
+
+    State per parameter (created with the optimizer, as PyTorch does): ``step`` and ``sum``.
+    A group's own ``initial_accumulator_value`` starts that group's sums (PyTorch uses the
+    constructor's value for every group).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _validate_options(self, options: dict[str, Any]) -> None:
+        if not 0.0 <= options["lr"]:
+            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
+        if not 0.0 <= options["lr_decay"]:
+            raise OptimizerError(f"Invalid lr_decay value: {options['lr_decay']}")
+        if not 0.0 <= options["weight_decay"]:
+            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        if not 0.0 <= options["initial_accumulator_value"]:
+            raise OptimizerError(
+                f"Invalid initial_accumulator_value value: {options['initial_accumulator_value']}"
+            )
+        if not 0.0 <= options["eps"]:
+            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
+
+    def _init_state(self, p: Any, group: dict[str, Any]) -> None:
+        state = self.state[p]
+        state["step"] = new_step_counter()
+        state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        params = [p for p in group["params"] if p.grad is not None]
+        for p in params:
+            if len(self.state[p]) == 0:  # a group added after construction
+                self._init_state(p, group)
+        states = [self.state[p] for p in params]
+        adagrad(
+            [p.data for p in params],
+            [p.grad.data for p in params],
+            [s["sum"] for s in states],
+            [s["step"] for s in states],
+            lr=group["lr"],
+            lr_decay=group["lr_decay"],
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+        )
+
+
+def adagrad(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    state_sums: list[np.ndarray],
+    steps: list[np.ndarray],
+    *,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+) -> None:
+    """One Adagrad step on NumPy arrays; params, sums and step counts change in place."""
+    lr, lr_decay, weight_decay, eps = map(float, (lr, lr_decay, weight_decay, eps))
+    for param, grad, state_sum, step_t in zip(params, grads, state_sums, steps):
+        step_t += 1
+        step = float(step_t)
+        if maximize:
+            grad = np.negative(grad)
+        if weight_decay != 0:
+            grad = add_scaled(grad, param, weight_decay)
+
+        clr = lr / (1 + (step - 1) * lr_decay)
+
+        addcmul_(state_sum, grad, grad, 1.0)
+        std = np.sqrt(state_sum)
+        std += eps
+        addcdiv_(param, grad, std, -clr)

@@ -1,0 +1,276 @@
+"""`Optimizer`: parameter groups, per-parameter state and state dicts shared by every optimizer.
+
+A subclass validates its hyperparameters in `_validate_options` and updates one parameter group
+in `_update_group`, which gathers NumPy arrays and calls the optimizer's plain update function.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from retrograd.autograd import enable_grad
+from retrograd.errors import RetrogradError, StateDictError
+from retrograd.tensor import Tensor
+
+_UNORDERED_MESSAGE = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of "
+    "tensors in sets will change between runs. Please use a list instead."
+)
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+
+class OptimizerError(RetrogradError, ValueError):
+    """Invalid optimizer arguments: a hyperparameter, a parameter list or a parameter group."""
+
+
+class OptimizerTypeError(RetrogradError, TypeError):
+    """Something other than Tensors (or dicts of them) given as parameters."""
+
+
+class OptimizerStateDictError(StateDictError, ValueError):
+    """An optimizer state dict that does not fit the optimizer's parameter groups."""
+
+
+class Optimizer:
+    """Base class of optimizers: holds parameter groups and per-parameter state.
+
+    **Arguments**
+    - `params`: an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts with a
+      ``"params"`` entry and per-group options that override `defaults`.
+    - `defaults`: the options a group gets when it does not set them.
+    """
+
+    defaults: dict[str, Any]
+    param_groups: list[dict[str, Any]]
+    state: defaultdict[Tensor, dict[str, Any]]
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        self._validate_options(defaults)
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise OptimizerTypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}; wrap a single Tensor in a list"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise OptimizerTypeError(_UNORDERED_MESSAGE)
+        param_groups: list[Any] = list(params)
+        if len(param_groups) == 0:
+            raise OptimizerError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def _validate_options(self, options: dict[str, Any]) -> None:
+        """Raise OptimizerError for an invalid hyperparameter in `options` (a group or defaults)."""
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        """Update the parameters of one group that have a gradient."""
+        raise NotImplementedError
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters, with options that override `defaults`, to optimize."""
+        if not isinstance(param_group, dict):
+            raise OptimizerTypeError(
+                f"param_group must be a dict, but got {type(param_group).__name__}"
+            )
+        group = dict(param_group)
+        group_index = len(self.param_groups)
+        params = group.get("params")
+        if params is None:
+            raise OptimizerError(f"parameter group {group_index} has no 'params' entry")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise OptimizerTypeError(_UNORDERED_MESSAGE)
+        params = list(params)
+
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(params):
+                raise OptimizerError(
+                    "all optimizer params should be with/without names. Some param names are "
+                    "missing"
+                )
+            params = [p[1] for p in params]
+            group["param_names"] = names
+
+        for index, param in enumerate(params):
+            where = f"parameter {index} of parameter group {group_index}"
+            if not isinstance(param, Tensor):
+                raise OptimizerTypeError(
+                    f"optimizer can only optimize Tensors, but {where} is {type(param).__name__}"
+                )
+            if not param.requires_grad:
+                raise OptimizerError(
+                    f"{where} (shape {tuple(param.shape)}) does not require grad, so the optimizer "
+                    "could never update it; pass only trainable parameters, e.g. "
+                    "[p for p in model.parameters() if p.requires_grad]"
+                )
+        group["params"] = params
+
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self._validate_options(group)
+
+        seen: dict[int, int] = {}
+        for index, param in enumerate(params):
+            if id(param) in seen:
+                raise OptimizerError(
+                    f"parameter group {group_index} contains the same parameter twice "
+                    f"(positions {seen[id(param)]} and {index})"
+                )
+            seen[id(param)] = index
+        for other_index, other in enumerate(self.param_groups):
+            if any(id(p) in seen for p in other["params"]):
+                raise OptimizerError(
+                    "some parameters appear in more than one parameter group "
+                    f"(groups {other_index} and {group_index})"
+                )
+            if ("param_names" in other) != ("param_names" in group):
+                raise OptimizerError(
+                    "all optimizer param groups should be with/without names; parameter group "
+                    f"{group_index} is {'with' if 'param_names' in group else 'without'} names "
+                    f"but group {other_index} is not"
+                )
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients: set them to None, or (``set_to_none=False``) zero them in place."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad.data.fill(0)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; return the closure's loss, if given.
+
+        `closure` re-evaluates the model and returns the loss; it runs with gradients enabled.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group)
+            for param in group["params"]:
+                if param.grad is not None:
+                    # The arrays changed in place; graphs that saved them must notice, as
+                    # after any in-place op (backward through them then raises).
+                    param._version += 1
+        return loss
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state in PyTorch's layout, as deep copies.
+
+        ``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``, where
+        parameters are numbered in group order, as PyTorch numbers them.
+        """
+        indices: dict[int, int] = {}
+        param_groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for param in group["params"]:
+                indices.setdefault(id(param), len(indices))
+                packed["params"].append(indices[id(param)])
+            param_groups.append(packed)
+        state = {
+            indices[id(param)]: copy.deepcopy(param_state)
+            for param, param_state in self.state.items()
+        }
+        return {"state": state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore state saved by `state_dict` into an optimizer over parameters of the same shapes.
+
+        Arrays are copied (cast to each parameter's dtype), so the saved dict stays untouched.
+        """
+        for key in ("state", "param_groups"):
+            if key not in state_dict:
+                raise OptimizerStateDictError(f"optimizer state dict has no {key!r} entry")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise OptimizerStateDictError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, but the optimizer "
+                f"has {len(self.param_groups)}"
+            )
+        for index, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise OptimizerStateDictError(
+                    f"parameter group {index} of the loaded state dict has "
+                    f"{len(saved['params'])} parameters, but the optimizer's has "
+                    f"{len(group['params'])}"
+                )
+
+        params_by_index: dict[Any, Tensor] = {}
+        for group, saved in zip(self.param_groups, saved_groups):
+            for param, saved_index in zip(group["params"], saved["params"]):
+                params_by_index[saved_index] = param
+
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for saved_index, saved_state in state_dict["state"].items():
+            if saved_index not in params_by_index:
+                raise OptimizerStateDictError(
+                    f"loaded state dict has state for parameter {saved_index!r}, which no "
+                    "parameter group lists"
+                )
+            param = params_by_index[saved_index]
+            state[param] = {
+                key: _copy_state_value(param, saved_index, key, value)
+                for key, value in saved_state.items()
+            }
+
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            new_group["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new_group:
+                new_group["param_names"] = group["param_names"]
+            new_groups.append(new_group)
+
+        self.state = state
+        self.param_groups = new_groups
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for index, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {index}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _copy_state_value(param: Tensor, index: Any, key: str, value: Any) -> Any:
+    """Deep-copy one saved state entry; arrays take the parameter's dtype and must fit its shape."""
+    if key == "step":
+        # `step` is a counter, kept in its own dtype like PyTorch's (never cast to the param's).
+        return np.array(np.asarray(value), copy=True)
+    if isinstance(value, np.ndarray):
+        if value.shape != tuple(param.shape):
+            raise OptimizerStateDictError(
+                f"state {key!r} of parameter {index!r} has shape {value.shape}, but the "
+                f"parameter has shape {tuple(param.shape)}"
+            )
+        return np.array(value, dtype=param.data.dtype, copy=True)
+    return copy.deepcopy(value)
+
+
+def new_step_counter() -> np.ndarray:
+    """A fresh step count: a 0-d float32 array updated in place, like PyTorch's `step` tensor."""
+    return np.zeros((), dtype=np.float32)

@@ -1,0 +1,161 @@
+"""nn.Linear, Identity, Flatten and Unflatten against PyTorch; Linear's init and error messages."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import retrograd as rg
+from retrograd import DTypeError, ShapeError, nn
+
+from .torch_modules import assert_close, compare_modules, copy_to_torch
+
+batch_shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+
+
+@settings(max_examples=30)
+@given(
+    batch=batch_shapes,
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 5),
+    bias=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_matches_torch(
+    batch: tuple[int, ...], n_in: int, n_out: int, bias: bool, seed: int
+) -> None:
+    ours = nn.Linear(n_in, n_out, bias=bias, dtype="float64", generator=np.random.default_rng(seed))
+    theirs = torch.nn.Linear(n_in, n_out, bias=bias)
+    copy_to_torch(ours, theirs)
+    x = np.random.default_rng(seed + 1).standard_normal((*batch, n_in))
+    compare_modules(ours, theirs, x, seed=seed)
+
+
+def test_torch_weights_load_into_ours() -> None:
+    theirs = torch.nn.Linear(3, 2).double()
+    ours = nn.Linear(3, 2, dtype="float64")
+    ours.load_state_dict(theirs.state_dict())
+    compare_modules(ours, theirs, np.random.default_rng(0).standard_normal((4, 3)))
+
+
+def test_shapes_and_dtype_of_parameters() -> None:
+    layer = nn.Linear(3, 8)
+    assert layer.weight.shape == (8, 3) and layer.bias.shape == (8,)
+    assert layer.weight.dtype == np.float32 and layer.weight.requires_grad
+    assert isinstance(layer.weight, nn.Parameter)
+    assert nn.Linear(3, 8, dtype="float64").weight.dtype == np.float64
+    no_bias = nn.Linear(3, 8, bias=False)
+    assert no_bias.bias is None
+    assert list(no_bias.state_dict()) == ["weight"]
+
+
+def test_default_init_bounds_and_spread() -> None:
+    layer = nn.Linear(400, 300, generator=np.random.default_rng(0))
+    bound = 1 / math.sqrt(400)
+    weight, bias = layer.weight.data, layer.bias.data
+    assert np.abs(weight).max() <= bound and np.abs(bias).max() <= bound
+    # uniform on [-b, b]: std b / sqrt(3), and the draws fill the interval
+    assert weight.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
+    assert np.abs(weight).max() > 0.99 * bound
+    assert abs(weight.mean()) < 0.01 * bound
+
+
+def test_init_is_seeded() -> None:
+    rg.manual_seed(3)
+    first = nn.Linear(4, 2).weight.data.copy()
+    rg.manual_seed(3)
+    np.testing.assert_array_equal(nn.Linear(4, 2).weight.data, first)
+    a = nn.Linear(4, 2, generator=np.random.default_rng(7)).state_dict()
+    b = nn.Linear(4, 2, generator=np.random.default_rng(7)).state_dict()
+    for key in a:
+        np.testing.assert_array_equal(a[key].data, b[key].data)
+
+
+def test_reset_parameters_draws_new_values_in_place() -> None:
+    layer = nn.Linear(5, 5)
+    weight = layer.weight
+    before = weight.data.copy()
+    layer.reset_parameters()
+    assert layer.weight is weight and not np.array_equal(weight.data, before)
+
+
+def test_wrong_input_width_names_layer_and_widths() -> None:
+    layer = nn.Linear(3, 8)
+    message = (
+        "Linear(in_features=3, out_features=8, bias=True) expects input with 3 features "
+        "(last dimension), got shape (4, 5)"
+    )
+    with pytest.raises(ShapeError) as error:
+        layer(rg.zeros(4, 5))
+    assert str(error.value) == message
+    with pytest.raises(ShapeError, match=r"got shape \(\)"):
+        layer(rg.tensor(1.0))
+
+
+def test_float_dtype_mismatch_suggests_a_fix() -> None:
+    with pytest.raises(
+        DTypeError, match=r"float32 weights but got a float64 input.*model\.double\(\)"
+    ):
+        nn.Linear(3, 2)(rg.zeros(1, 3, dtype="float64"))
+    with pytest.raises(DTypeError, match=r"float64 weights but got a float32 input.*x\.double\(\)"):
+        nn.Linear(3, 2, dtype="float64")(rg.zeros(1, 3))
+
+
+def test_integer_input_is_cast_to_layer_dtype() -> None:
+    layer = nn.Linear(2, 1)
+    out = layer(rg.tensor([[1, 0]]))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, layer.weight.data[:, :1].T + layer.bias.data, rtol=1e-6)
+
+
+def test_worked_example() -> None:
+    layer = nn.Linear(2, 1, dtype="float64")
+    layer.load_state_dict({"weight": np.array([[2.0, -1.0]]), "bias": np.array([0.5])})
+    x = rg.tensor([[1.0, 3.0]], dtype="float64", requires_grad=True)
+    out = layer(x)
+    out.backward(rg.tensor([[2.0]], dtype="float64"))
+    np.testing.assert_allclose(out.data, [[2 - 3 + 0.5]])
+    np.testing.assert_allclose(layer.weight.grad.data, [[2.0, 6.0]])
+    np.testing.assert_allclose(layer.bias.grad.data, [2.0])
+    np.testing.assert_allclose(x.grad.data, [[4.0, -2.0]])
+
+
+def test_repr_matches_torch() -> None:
+    assert repr(nn.Linear(3, 8)) == repr(torch.nn.Linear(3, 8))
+    assert repr(nn.Linear(3, 8, bias=False)) == repr(torch.nn.Linear(3, 8, bias=False))
+
+
+@pytest.mark.parametrize(
+    ("make", "shape"),
+    [
+        (lambda lib: lib.nn.Identity(5, unused=True), (2, 3)),
+        (lambda lib: lib.nn.Flatten(), (2, 3, 4)),
+        (lambda lib: lib.nn.Flatten(0, 1), (2, 3, 4)),
+        (lambda lib: lib.nn.Flatten(-2), (2, 3, 4, 1)),
+        (lambda lib: lib.nn.Unflatten(1, (3, 4)), (2, 12)),
+        (lambda lib: lib.nn.Unflatten(-1, (2, -1)), (2, 5, 6)),
+    ],
+)
+def test_shape_layers_match_torch(make, shape: tuple[int, ...]) -> None:  # type: ignore[no-untyped-def]
+    ours, theirs = make(rg), make(torch)
+    assert repr(ours) == repr(theirs)
+    compare_modules(ours, theirs, np.random.default_rng(0).standard_normal(shape))
+
+
+def test_identity_returns_the_same_object() -> None:
+    x = rg.zeros(2)
+    assert nn.Identity()(x) is x
+
+
+def test_float32_forward_close_to_torch() -> None:
+    ours = nn.Linear(4, 3)
+    theirs = torch.nn.Linear(4, 3)
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    assert_close(ours(rg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy())
