@@ -4,6 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
+from retrograd import datasets, nn, optim  # noqa: E402 - subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -42,8 +43,8 @@ from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
-from retrograd.tensor_functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
-from retrograd.tensor_functions import __all__ as _function_names
+from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
+from retrograd.tensor.functions import __all__ as _function_names
 
 float32 = "float32"
 float64 = "float64"
@@ -71,6 +72,9 @@ __all__ = [
     "arange",
     "as_tensor",
     "cat",
+    "datasets",
+    "nn",
+    "optim",
     "chunk",
     "concatenate",
     "empty",

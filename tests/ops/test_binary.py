@@ -5,47 +5,39 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import retrograd as rg
 from helpers import broadcast_shapes, check, rand, seeds
 
-fast = settings(max_examples=25)
 
-
-@fast
 @given(broadcast_shapes(2), seeds)
 def test_add(shapes, seed):
     check(lambda a, b: a + b, *shapes, seed=seed)
 
 
-@fast
 @given(broadcast_shapes(2), seeds)
 def test_sub(shapes, seed):
     check(lambda a, b: a - b, *shapes, seed=seed)
 
 
-@fast
 @given(broadcast_shapes(2), seeds)
 def test_mul(shapes, seed):
     check(lambda a, b: a * b, *shapes, seed=seed)
 
 
-@fast
 @given(broadcast_shapes(2), seeds)
 def test_div(shapes, seed):
     a, b = shapes
     check(lambda x, y: x / y, rand(a, seed), rand(b, seed + 1, 0.5, 2.0) * (-1) ** seed, seed=seed)
 
 
-@fast
 @given(broadcast_shapes(3), seeds)
 def test_three_way_broadcast(shapes, seed):
     check(lambda a, b, c: a * b + c, *shapes, seed=seed)
 
 
-@fast
 @given(broadcast_shapes(1), seeds, st.sampled_from([2, 3, 0, 1, -1, 0.5, -2.5, 1.7]))
 def test_pow_scalar(shapes, seed, exponent):
     check(lambda a: a**exponent, rand(shapes[0], seed, 0.3, 2.0), seed=seed)
@@ -56,14 +48,12 @@ def test_pow_integer_exponent_of_negative_base(exponent):
     check(lambda a: a**exponent, rand((3, 4), 0, -2.0, -0.3))
 
 
-@fast
 @given(broadcast_shapes(2), seeds)
 def test_pow_tensor(shapes, seed):
     a, b = shapes
     check(lambda x, y: x**y, rand(a, seed, 0.3, 2.0), rand(b, seed + 1), seed=seed)
 
 
-@fast
 @given(broadcast_shapes(1), seeds)
 def test_scalar_pow_tensor(shapes, seed):
     check(lambda x: 2.5**x, shapes[0], seed=seed)
@@ -93,7 +83,6 @@ def test_matmul(a, b):
     check(lambda x, y: x @ y, a, b)
 
 
-@fast
 @given(
     st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), broadcast_shapes(2, max_dims=2), seeds
 )

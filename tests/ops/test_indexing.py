@@ -5,13 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import retrograd as rg
 from helpers import check, rand, seeds, shapes
-
-fast = settings(max_examples=25)
 
 REPEATED = np.array([0, 2, 0, 0, -1])
 
@@ -81,7 +79,6 @@ def test_repeated_index_gradient_by_hand():
     np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
 
 
-@fast
 @given(shapes(min_dims=1), seeds)
 def test_boolean_mask(shape, seed):
     mask = rand(shape, seed + 7) > 0
@@ -91,7 +88,6 @@ def test_boolean_mask(shape, seed):
     check(lambda a: a[row_mask], shape, seed=seed, torch_fn=lambda a: a[torch.tensor(row_mask)])
 
 
-@fast
 @given(shapes(min_dims=1), seeds, st.data())
 def test_random_slices(shape, seed, data):
     index = tuple(

@@ -7,14 +7,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import retrograd as rg
 from helpers import check, seeds, shape_and_dim, shapes
 from retrograd.tensor import pad
-
-fast = settings(max_examples=25)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +84,6 @@ def test_t_on_matrices_and_vectors():
     )  # torch deprecates 3-d .T
 
 
-@fast
 @given(shapes(min_dims=1), seeds, st.data())
 def test_permute_random(shape, seed, data):
     perm = data.draw(st.permutations(range(len(shape))))
@@ -94,7 +91,6 @@ def test_permute_random(shape, seed, data):
     check(lambda a: a.permute(*signed), shape, seed=seed)
 
 
-@fast
 @given(shape_and_dim(max_dims=3), seeds, st.integers(1, 3))
 def test_repeat_random(shape_dim, seed, times):
     shape, dim = shape_dim
@@ -104,7 +100,6 @@ def test_repeat_random(shape_dim, seed, times):
     check(lambda a: a.repeat(times, *reps), shape, seed=seed, fd=False)
 
 
-@fast
 @given(shapes(min_dims=1), seeds)
 def test_broadcast_to_random(shape, seed):
     target = (2,) + tuple(3 if s == 1 else s for s in shape)
@@ -113,7 +108,6 @@ def test_broadcast_to_random(shape, seed):
 
 
 # ---------------------------------------------------------------------- cat, stack, split, chunk
-@fast
 @given(shape_and_dim(), st.lists(st.integers(0, 3), min_size=1, max_size=3), seeds)
 def test_cat(shape_dim, sizes, seed):
     shape, dim = shape_dim
@@ -123,7 +117,6 @@ def test_cat(shape_dim, sizes, seed):
     )
 
 
-@fast
 @given(shapes(), st.integers(1, 3), seeds, st.data())
 def test_stack(shape, n, seed, data):
     dim = data.draw(st.integers(-len(shape) - 1, len(shape)))
@@ -143,7 +136,6 @@ def test_cat_promotes_dtypes_like_torch():
     )
 
 
-@fast
 @given(shape_and_dim(), st.integers(1, 4), seeds)
 def test_split_and_chunk(shape_dim, size, seed):
     shape, dim = shape_dim
@@ -192,7 +184,6 @@ def test_pad(widths, value):
 
 
 # ---------------------------------------------------------------------- gather
-@fast
 @given(shape_and_dim(), seeds, st.integers(1, 4))
 def test_gather_with_repeated_indices(shape_dim, seed, size):
     shape, dim = shape_dim

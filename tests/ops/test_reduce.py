@@ -6,13 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import retrograd as rg
 from helpers import check, distinct, keepdims, rand, seeds, shape_and_dim, shapes
-
-fast = settings(max_examples=25)
 
 
 @st.composite
@@ -34,7 +32,6 @@ def _keyword(dim, keepdim):
 
 
 @pytest.mark.parametrize("name", ["sum", "mean"])
-@fast
 @given(shape_and_dims(), keepdims, seeds)
 def test_sum_mean(name, shape_dims, keepdim, seed):
     shape, dim = shape_dims
@@ -62,7 +59,6 @@ def test_free_function_forms():
     check(lambda a: rg.mean(a) if isinstance(a, rg.Tensor) else torch.mean(a), (2, 3))
 
 
-@fast
 @given(shapes(), keepdims, seeds)
 def test_prod(shape, keepdim, seed):
     check(lambda a: a.prod(), shape, seed=seed, low=0.5, high=1.5)
@@ -77,7 +73,6 @@ def test_prod_with_zeros():
 
 
 @pytest.mark.parametrize("name", ["amax", "amin"])
-@fast
 @given(shape_and_dims(), keepdims, seeds)
 def test_amax_amin(name, shape_dims, keepdim, seed):
     shape, dim = shape_dims
@@ -85,7 +80,6 @@ def test_amax_amin(name, shape_dims, keepdim, seed):
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
-@fast
 @given(shape_and_dim(), keepdims, seeds)
 def test_max_min_dim_gives_values_and_indices(name, shape_dim, keepdim, seed):
     shape, dim = shape_dim
@@ -97,7 +91,6 @@ def test_max_min_dim_gives_values_and_indices(name, shape_dim, keepdim, seed):
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
-@fast
 @given(shapes(), seeds)
 def test_max_min_full(name, shape, seed):
     check(lambda a: getattr(a, name)(), distinct(shape, seed), seed=seed)
@@ -126,7 +119,6 @@ def test_ties_follow_torch(fn):
 
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
-@fast
 @given(shape_and_dim(min_dims=0), keepdims, seeds)
 def test_argmax_argmin(name, shape_dim, keepdim, seed):
     shape, dim = shape_dim
@@ -144,7 +136,6 @@ def test_argmax_ties_pick_the_first(name):
 
 
 @pytest.mark.parametrize("name", ["var", "std"])
-@fast
 @given(shape_and_dims(min_dims=1), keepdims, st.sampled_from([0, 1, 2]), seeds)
 def test_var_std_correction(name, shape_dims, keepdim, correction, seed):
     shape, dim = shape_dims
@@ -164,7 +155,6 @@ def test_var_std_unbiased(name, unbiased):
     check(lambda a: getattr(a, name)(0), (3, 4))
 
 
-@fast
 @given(shape_and_dims(min_dims=1), keepdims, seeds)
 def test_logsumexp(shape_dims, keepdim, seed):
     shape, dim = shape_dims
@@ -178,7 +168,6 @@ def test_logsumexp_of_minus_inf_rows():
         check(lambda a: a.logsumexp(1), x, fd=False)
 
 
-@fast
 @given(shape_and_dim(), seeds)
 def test_cumsum(shape_dim, seed):
     shape, dim = shape_dim
@@ -187,7 +176,6 @@ def test_cumsum(shape_dim, seed):
 
 
 @pytest.mark.parametrize("p", [1, 2, 3, float("inf")])
-@fast
 @given(shape_and_dims(min_dims=1), keepdims, seeds)
 def test_norm(p, shape_dims, keepdim, seed):
     shape, dim = shape_dims

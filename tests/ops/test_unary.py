@@ -7,12 +7,10 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 
 import retrograd as rg
 from helpers import broadcast_shapes, check, distinct, rand, seeds, shape_and_dim, shapes
-
-fast = settings(max_examples=25)
 
 SMOOTH = {
     "exp": lambda a: a.exp(),
@@ -41,14 +39,12 @@ KINKED = {
 
 
 @pytest.mark.parametrize("name", SMOOTH)
-@fast
 @given(shapes(), seeds)
 def test_smooth(name, shape, seed):
     check(SMOOTH[name], shape, seed=seed)
 
 
 @pytest.mark.parametrize("name", POSITIVE)
-@fast
 @given(shapes(), seeds)
 def test_positive_domain(name, shape, seed):
     check(POSITIVE[name], shape, seed=seed, low=0.2, high=3.0)
@@ -59,7 +55,6 @@ def test_log1p_near_minus_one():
 
 
 @pytest.mark.parametrize("name", KINKED)
-@fast
 @given(shapes(), seeds)
 def test_kinked(name, shape, seed):
     check(KINKED[name], distinct(shape, seed), seed=seed)
@@ -82,7 +77,6 @@ def test_free_functions(name):
     "low, high",
     [(-0.5, 0.5), (None, 0.3), (-0.3, None), (0.5, -0.5)],
 )
-@fast
 @given(shapes(), seeds)
 def test_clamp(low, high, shape, seed):
     check(lambda a: a.clamp(low, high), distinct(shape, seed), seed=seed)
@@ -93,7 +87,6 @@ def test_clamp_ties_pass_the_gradient_like_torch():
     check(lambda a: a.clamp(-1.0, 1.0), np.array([-2.0, -1.0, 0.0, 1.0, 2.0]), fd=False)
 
 
-@fast
 @given(broadcast_shapes(3), seeds)
 def test_clamp_with_tensor_bounds(shapes_, seed):
     _, lo, hi = shapes_
@@ -102,7 +95,6 @@ def test_clamp_with_tensor_bounds(shapes_, seed):
 
 
 @pytest.mark.parametrize("op", ["maximum", "minimum"])
-@fast
 @given(broadcast_shapes(2), seeds)
 def test_maximum_minimum(op, shapes_, seed):
     a, b = shapes_
@@ -116,7 +108,6 @@ def test_maximum_minimum_ties_split_the_gradient_like_torch(op):
     check(lambda x, y: getattr(x, op)(y), a, b, fd=False)
 
 
-@fast
 @given(broadcast_shapes(3), seeds)
 def test_where(shapes_, seed):
     c, a, b = shapes_
@@ -155,7 +146,6 @@ def test_where_with_scalars_and_method_forms():
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-@fast
 @given(shape_and_dim(), seeds)
 def test_softmax(name, shape_dim, seed):
     shape, dim = shape_dim

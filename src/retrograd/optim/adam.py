@@ -128,7 +128,7 @@ def adam(
             grad = np.negative(grad)
         if weight_decay != 0:
             if decoupled_weight_decay:
-                param *= 1 - weight_decay
+                param *= 1 - lr * weight_decay
             else:
                 grad = add_scaled(grad, param, weight_decay)
 

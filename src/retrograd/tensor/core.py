@@ -1,11 +1,11 @@
 """`Tensor`: an n-d array with reverse-mode autograd. Operators and composites are built from
-the primitives in `retrograd.ops`; nothing here computes a gradient by hand."""
+the primitives in `retrograd.ops`; nothing here computes a gradient by hand. Reductions and
+shape methods live in `reductions.py` and `shape.py` (mixins) to keep each file to one job."""
 
 from __future__ import annotations
 
 import builtins
 import itertools
-from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
@@ -17,12 +17,23 @@ from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import DTypeError, GraphError, ShapeError
+from retrograd.tensor.dispatch import (
+    _index_of,
+    _normalize_axes,
+    _normalize_dim,
+    _promote,
+    _shape_arg,
+    _wrap,
+    apply,
+    as_tensor_like,
+    register_tensor_class,
+)
+from retrograd.tensor.reductions import ReductionMethods
+from retrograd.tensor.shape import ShapeMethods
 
 Scalar = int | float | bool
 Operand = Union["Tensor", Scalar, np.ndarray]  # noqa: UP007 - a forward reference
 
-#: what `max(dim)` / `min(dim)` return, as in PyTorch
-MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 _handle_ids = itertools.count()
 
@@ -43,118 +54,7 @@ class RemovableHandle:
         self.remove()
 
 
-def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
-    """Fast constructor used by every op: no checks, no copies."""
-    t = object.__new__(Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = requires_grad
-    t._ctx = None
-    t._version = 0
-    t._hooks = None
-    t._retains_grad = False
-    return t
-
-
-def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
-    """Run primitive `op_type` on `inputs`; record it for backward when a gradient is needed."""
-    op = op_type()
-    op.saved = None
-    if grad_state.enabled:
-        needs = tuple([t.requires_grad for t in inputs])
-        if True in needs:
-            op.needs_input_grad = needs
-            out = _wrap(op.forward(*[t.data for t in inputs], **kwargs), True)
-            out._ctx = op
-            op.inputs = inputs
-            op.parents = tuple([t._ctx for t in inputs])
-            op.versions = tuple([t._version for t in inputs])
-            return out
-    return _wrap(op.forward(*[t.data for t in inputs], **kwargs))
-
-
-def _promote(a: np.dtype, b: np.dtype, a_ndim: int = 1, b_ndim: int = 1) -> np.dtype:
-    """PyTorch's promotion between two tensors: a float side wins over an integer side, and a
-    0-d tensor of the same kind does not widen a dimensioned one (it acts like a scalar)."""
-    if a == b:
-        return a
-    if a.kind == "f" and b.kind != "f":
-        return a
-    if b.kind == "f" and a.kind != "f":
-        return b
-    same_kind = (a.kind == "f") == (b.kind == "f") and "b" not in (a.kind, b.kind)
-    if same_kind and (a_ndim == 0) != (b_ndim == 0):
-        return b if a_ndim == 0 else a
-    return np.promote_types(a, b)
-
-
-def _normalize_dim(dim: int, ndim: int, what: str = "dim") -> int:
-    size = max(ndim, 1)
-    if not -size <= dim < size:
-        raise IndexError(f"{what} {dim} is out of range for a tensor with {ndim} dimensions")
-    return dim % size
-
-
-def _normalize_axes(dim: Any, ndim: int) -> Any:
-    """None, an int or a sequence of ints -> None, a non-negative int, or a sorted tuple."""
-    if dim is None:
-        return None
-    if isinstance(dim, (int, np.integer)):
-        axis = _normalize_dim(int(dim), ndim)
-        return None if ndim == 0 else axis  # a 0-d tensor has only "all" to reduce over
-    axes = tuple(sorted({_normalize_dim(int(d), ndim) for d in dim}))
-    return axes if axes and ndim else None
-
-
-def _pick_dim(dim: Any, axis: Any) -> Any:
-    if axis is not None:
-        if dim is not None:
-            raise TypeError("give either dim or axis, not both")
-        return axis
-    return dim
-
-
-def _pick_keepdim(keepdim: bool, keepdims: bool | None) -> bool:
-    return bool(keepdim if keepdims is None else keepdims)
-
-
-def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
-    """Accept f(2, 3) and f((2, 3)) alike."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
-
-
-def _index_of(index: Any) -> Any:
-    """Tensors inside an index become arrays; lists become arrays (advanced indexing)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
-        return np.asarray([_index_of(i) for i in index])
-    if isinstance(index, tuple):
-        return tuple(_index_of(i) for i in index)
-    return index
-
-
-def as_tensor_like(value: Any, like: Tensor) -> Tensor:
-    """`value` as a Tensor; a Python scalar takes `like`'s dtype (floats make ints float)."""
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, (bool, int, float, np.number)) and not isinstance(value, np.ndarray):
-        dtype = like.data.dtype
-        if isinstance(value, (float, np.floating)) and dtype.kind != "f":
-            dtype = default_float_dtype()
-        elif (
-            isinstance(value, (int, np.integer))
-            and dtype.kind == "b"
-            and not isinstance(value, bool)
-        ):
-            dtype = np.dtype(np.int64)
-        return _wrap(np.asarray(value, dtype=dtype))
-    return Tensor(value)
-
-
-class Tensor:
+class Tensor(ReductionMethods, ShapeMethods):
     """An n-d array (NumPy underneath) that records the ops applied to it for `backward()`.
 
     **Arguments:** `data` (nested lists, a scalar or an ndarray), `dtype`, `requires_grad`.
@@ -691,402 +591,6 @@ class Tensor:
     def _floating(self) -> Tensor:
         return self if self.data.dtype.kind == "f" else self.float()
 
-    # ------------------------------------------------------------------ reductions
-    def sum(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-        dtype: Any = None,
-    ) -> Tensor:
-        source = self if dtype is None else self.type(dtype)
-        if source.data.dtype.kind == "b":
-            source = source.long()
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        return apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
-
-    def mean(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-        dtype: Any = None,
-    ) -> Tensor:
-        source = self if dtype is None else self.type(dtype)
-        if source.data.dtype.kind != "f":
-            raise DTypeError(
-                f"mean() needs a floating-point tensor, got {source.dtype}; call .float() first"
-            )
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        total = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
-        return total / _count(self.shape, axes)
-
-    def prod(
-        self,
-        dim: builtins.int | None = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        picked = _pick_dim(dim, axis)
-        axes = None if picked is None else _normalize_axes(int(picked), self.ndim)
-        return apply(ops.Prod, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
-
-    def var(
-        self,
-        dim: Any = None,
-        unbiased: builtins.bool | None = None,
-        keepdim: builtins.bool = False,
-        *,
-        correction: builtins.float | None = None,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        """Variance with PyTorch's default Bessel correction (divides by N - 1)."""
-        if isinstance(unbiased, bool) and correction is None:
-            correction = 1 if unbiased else 0
-        elif unbiased is not None and not isinstance(unbiased, bool):  # var(dim) passed by position
-            dim, unbiased = unbiased, None
-        if correction is None:
-            correction = 1
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        keep = _pick_keepdim(keepdim, keepdims)
-        centred = self - self.mean(axes, keepdim=True)
-        squares = (centred * centred).sum(axes, keepdim=keep)
-        return squares / max(_count(self.shape, axes) - correction, 0)
-
-    def std(
-        self,
-        dim: Any = None,
-        unbiased: builtins.bool | None = None,
-        keepdim: builtins.bool = False,
-        *,
-        correction: builtins.float | None = None,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        variance = self.var(
-            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        )
-        return variance.sqrt()
-
-    def amax(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        self._check_nonempty("amax")
-        return apply(
-            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=True
-        )
-
-    def amin(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        self._check_nonempty("amin")
-        return apply(
-            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=False
-        )
-
-    def max(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Any:
-        """max() -> the largest value; max(dim) -> (values, indices); max(tensor) -> maximum."""
-        return self._extreme(dim, keepdim, axis, keepdims, largest=True)
-
-    def min(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Any:
-        """min() -> the smallest value; min(dim) -> (values, indices); min(tensor) -> minimum."""
-        return self._extreme(dim, keepdim, axis, keepdims, largest=False)
-
-    def _extreme(
-        self,
-        dim: Any,
-        keepdim: builtins.bool,
-        axis: Any,
-        keepdims: builtins.bool | None,
-        largest: builtins.bool,
-    ) -> Any:
-        if isinstance(dim, Tensor):
-            return self.maximum(dim) if largest else self.minimum(dim)
-        picked = _pick_dim(dim, axis)
-        keep = _pick_keepdim(keepdim, keepdims)
-        if picked is None:
-            return self.amax() if largest else self.amin()
-        self._check_nonempty("max" if largest else "min")
-        axis_ = _normalize_dim(int(picked), self.ndim)
-        pick = np.argmax if largest else np.argmin
-        indices = (
-            np.expand_dims(pick(self.data, axis=axis_), axis_)
-            if self.ndim
-            else np.zeros((), np.int64)
-        )
-        if self.ndim == 0:
-            return MaxMin(self, _wrap(indices))
-        values = apply(ops.Gather, self, indices=indices, axis=axis_)
-        if not keep:
-            values = values.squeeze(axis_)
-            indices = np.squeeze(indices, axis_)
-        return MaxMin(values, _wrap(indices.astype(np.int64)))
-
-    def argmax(
-        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
-    ) -> Tensor:
-        return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmax)
-
-    def argmin(
-        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
-    ) -> Tensor:
-        return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmin)
-
-    def _arg_extreme(self, dim: Any, keepdim: builtins.bool, pick: Callable[..., Any]) -> Tensor:
-        self._check_nonempty("argmax/argmin")
-        if dim is None:
-            index = np.asarray(pick(self.data), dtype=np.int64)
-            return _wrap(index.reshape((1,) * self.ndim) if keepdim else index)
-        axis_ = _normalize_dim(int(dim), self.ndim)
-        return _wrap(np.asarray(pick(self.data, axis=axis_, keepdims=keepdim), dtype=np.int64))
-
-    def _check_nonempty(self, what: str) -> None:
-        if self.data.size == 0:
-            raise ValueError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
-
-    def logsumexp(
-        self,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        """log(sum(exp(x))), shifted by the (constant) max so it never overflows."""
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        keep = _pick_keepdim(keepdim, keepdims)
-        source = self._floating()
-        shift = np.max(source.data, axis=axes, keepdims=True) if source.data.size else np.zeros(())
-        shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
-        total = (source - _wrap(shift)).exp().sum(axes, keepdim=True)
-        out = total.log() + _wrap(shift)
-        if not keep:
-            out = out.reshape(_reduced_shape(self.shape, axes))
-        return out
-
-    def norm(
-        self, p: builtins.float = 2, dim: Any = None, keepdim: builtins.bool = False
-    ) -> Tensor:
-        if p == 2:
-            return (self * self).sum(dim, keepdim=keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim=keepdim)
-        if p == float("inf"):
-            return self.abs().amax(dim, keepdim=keepdim)
-        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
-
-    def cumsum(self, dim: builtins.int) -> Tensor:
-        """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable)."""
-        axis_ = _normalize_dim(dim, self.ndim)
-        n = self.shape[axis_]
-        lower = _wrap(np.tril(np.ones((n, n), dtype=self.data.dtype)))
-        moved = self.transpose(axis_, -1) if self.ndim > 1 else self
-        return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
-
-    # ------------------------------------------------------------------ shape
-    def reshape(self, *shape: Any) -> Tensor:
-        target = _shape_arg(shape)
-        try:
-            resolved = (
-                np.empty(self.shape, dtype=np.bool_).reshape(target).shape
-                if -1 in target
-                else target
-            )
-        except ValueError:
-            resolved = target
-        if int(np.prod(resolved)) != self.data.size or (-1 in target and target.count(-1) > 1):
-            raise ShapeError(
-                f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) "
-                f"into {target}"
-            )
-        if resolved == self.shape:
-            return self
-        return apply(ops.Reshape, self, shape=resolved)
-
-    def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
-
-    def view_as(self, other: Tensor) -> Tensor:
-        return self.reshape(other.shape)
-
-    def reshape_as(self, other: Tensor) -> Tensor:
-        return self.reshape(other.shape)
-
-    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
-        if self.ndim == 0:
-            return self.reshape(1)
-        start = _normalize_dim(start_dim, self.ndim)
-        end = _normalize_dim(end_dim, self.ndim)
-        if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
-        merged = int(np.prod(self.shape[start : end + 1]))
-        return self.reshape(tuple(merged if s == -1 else s for s in shape))
-
-    def unflatten(self, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
-        axis_ = _normalize_dim(dim, self.ndim)
-        return self.reshape(self.shape[:axis_] + tuple(sizes) + self.shape[axis_ + 1 :])
-
-    def permute(self, *dims: Any) -> Tensor:
-        axes = _shape_arg(dims)
-        if len(axes) != self.ndim:
-            raise ShapeError(
-                f"permute got {len(axes)} dims {axes} for a tensor with {self.ndim} dimensions"
-            )
-        axes = tuple(_normalize_dim(d, self.ndim) for d in axes)
-        if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the dimensions")
-        if axes == tuple(range(self.ndim)):
-            return self
-        return apply(ops.Permute, self, axes=axes)
-
-    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
-        if self.ndim < 2:
-            return self
-        axes = list(range(self.ndim))
-        a, b = _normalize_dim(dim0, self.ndim), _normalize_dim(dim1, self.ndim)
-        axes[a], axes[b] = axes[b], axes[a]
-        return self.permute(*axes)
-
-    def swapaxes(self, axis0: builtins.int, axis1: builtins.int) -> Tensor:
-        return self.transpose(axis0, axis1)
-
-    def t(self) -> Tensor:
-        if self.ndim > 2:
-            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
-        return self.transpose(0, 1)
-
-    @property
-    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        return self.permute(*reversed(range(self.ndim))) if self.ndim > 1 else self
-
-    @property
-    def mT(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        return self.transpose(-2, -1)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        if dim is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        axes = {
-            _normalize_dim(d, self.ndim)
-            for d in (dim if isinstance(dim, (tuple, list)) else (dim,))
-        }
-        return self.reshape(
-            tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
-        )
-
-    def unsqueeze(self, dim: builtins.int) -> Tensor:
-        axis_ = _normalize_dim(dim, self.ndim + 1)
-        return self.reshape(self.shape[:axis_] + (1,) + self.shape[axis_:])
-
-    def expand(self, *sizes: Any) -> Tensor:
-        target = _shape_arg(sizes)
-        if len(target) < self.ndim:
-            raise ShapeError(
-                f"expand: the number of sizes {target} is less than the tensor's "
-                f"dimensions {self.shape}"
-            )
-        lead = len(target) - self.ndim
-        shape = tuple(
-            self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(target)
-        )
-        return self.broadcast_to(shape)
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return self.broadcast_to(other.shape)
-
-    def broadcast_to(self, *shape: Any) -> Tensor:
-        target = _shape_arg(shape)
-        if target == self.shape:
-            return self
-        try:
-            np.broadcast_shapes(self.shape, target)
-            if len(target) < self.ndim or np.broadcast_shapes(self.shape, target) != target:
-                raise ValueError
-        except ValueError:
-            raise ShapeError(
-                f"cannot broadcast a tensor of shape {self.shape} to {target}"
-            ) from None
-        return apply(ops.Expand, self, shape=target)
-
-    def repeat(self, *sizes: Any) -> Tensor:
-        """Tile the tensor `sizes[i]` times along dim i (PyTorch's repeat)."""
-        reps = _shape_arg(sizes)
-        if len(reps) < self.ndim:
-            raise ShapeError(f"repeat needs at least {self.ndim} sizes, got {reps}")
-        source = self.reshape((1,) * (len(reps) - self.ndim) + self.shape)
-        interleaved = tuple(x for pair in zip(reps, source.shape) for x in (1, pair[1]))
-        expanded = tuple(x for pair in zip(reps, source.shape) for x in pair)
-        tiled = source.reshape(interleaved).broadcast_to(expanded)
-        return tiled.reshape(tuple(r * s for r, s in zip(reps, source.shape)))
-
-    def flip(self, dims: Any) -> Tensor:
-        axes = tuple(
-            _normalize_dim(d, self.ndim)
-            for d in (dims if isinstance(dims, (tuple, list)) else (dims,))
-        )
-        return apply(ops.Flip, self, axes=axes)
-
-    def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
-        return split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
-        return chunk(self, chunks, dim)
-
-    def gather(self, dim: builtins.int, index: Tensor) -> Tensor:
-        axis_ = _normalize_dim(dim, self.ndim)
-        indices = np.asarray(index.data if isinstance(index, Tensor) else index)
-        if indices.dtype.kind not in "iu":
-            raise DTypeError(f"gather expects integer indices, got {indices.dtype}")
-        if indices.ndim != self.ndim or any(
-            n > s for d, (n, s) in enumerate(zip(indices.shape, self.shape)) if d != axis_
-        ):
-            raise ShapeError(
-                f"gather: index of shape {indices.shape} does not fit input of shape {self.shape} "
-                f"(same number of dims; index size <= input size outside dim {dim})"
-            )
-        source = self
-        if any(n < s for d, (n, s) in enumerate(zip(indices.shape, self.shape)) if d != axis_):
-            source = self[
-                tuple(
-                    slice(None) if d == axis_ else slice(0, n) for d, n in enumerate(indices.shape)
-                )
-            ]
-        return apply(ops.Gather, source, indices=indices, axis=axis_)
-
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
         index = _index_of(index)
@@ -1218,6 +722,9 @@ class Tensor:
         return _wrap(np.full(tuple(size), fill_value, dtype=self.dtype))
 
 
+register_tensor_class(Tensor)
+
+
 class _no_grad_for:
     """Initialisers write into leaves that require grad; they do so outside the graph."""
 
@@ -1246,21 +753,6 @@ def _is_float_operand(value: Any) -> bool:
     if isinstance(value, np.ndarray):
         return value.dtype.kind == "f"
     return isinstance(value, float)
-
-
-def _count(shape: tuple[int, ...], axes: Any) -> int:
-    if axes is None:
-        return int(np.prod(shape))
-    if isinstance(axes, int):
-        return shape[axes]
-    return int(np.prod([shape[a] for a in axes]))
-
-
-def _reduced_shape(shape: tuple[int, ...], axes: Any) -> tuple[int, ...]:
-    if axes is None:
-        return ()
-    dropped = {axes} if isinstance(axes, int) else set(axes)
-    return tuple(s for i, s in enumerate(shape) if i not in dropped)
 
 
 def _check_matmul(a: tuple[int, ...], b: tuple[int, ...]) -> None:
@@ -1342,97 +834,3 @@ def where(condition: Operand, input: Operand, other: Operand) -> Tensor:  # noqa
         dtype = _promote(a.dtype, b.dtype, a.ndim, b.ndim)
         a, b = a.type(dtype), b.type(dtype)
     return apply(ops.Where, a, b, condition=cond)
-
-
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dimension."""
-    items = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not items:
-        raise ValueError("cat() needs at least one tensor")
-    ndim = items[0].ndim
-    axis_ = _normalize_dim(dim, ndim)
-    for i, t in enumerate(items):
-        if (
-            t.ndim != ndim
-            or t.shape[:axis_] + t.shape[axis_ + 1 :]
-            != items[0].shape[:axis_] + items[0].shape[axis_ + 1 :]
-        ):
-            raise ShapeError(
-                f"cat: tensor {i} has shape {t.shape}, which does not match tensor 0's "
-                f"shape {items[0].shape} outside dim {dim}"
-            )
-    dtype = items[0].dtype
-    for t in items[1:]:
-        dtype = _promote(dtype, t.dtype)
-    return apply(ops.Concat, *[t.type(dtype) for t in items], axis=axis_)
-
-
-concatenate = cat
-
-
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new dimension."""
-    items = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not items:
-        raise ValueError("stack() needs at least one tensor")
-    for i, t in enumerate(items):
-        if t.shape != items[0].shape:
-            raise ShapeError(
-                f"stack: tensor {i} has shape {t.shape}, tensor 0 has {items[0].shape}"
-            )
-    axis_ = _normalize_dim(dim, items[0].ndim + 1)
-    return cat([t.unsqueeze(axis_) for t in items], axis_)
-
-
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
-    axis_ = _normalize_dim(dim, tensor.ndim)
-    length = tensor.shape[axis_]
-    if isinstance(split_size_or_sections, (int, np.integer)):
-        size = int(split_size_or_sections)
-        if size <= 0:
-            raise ValueError(f"split size must be positive, got {size}")
-        sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != length:
-            raise ShapeError(
-                f"split sizes {sizes} do not add up to {length}, the size of dim {dim}"
-            )
-    pieces = []
-    start = 0
-    for size in sizes:
-        index = (slice(None),) * axis_ + (slice(start, start + size),)
-        pieces.append(tensor[index])
-        start += size
-    return tuple(pieces)
-
-
-def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-    """Split into `chunks` pieces of ceil(n / chunks) (PyTorch's rule; may give fewer)."""
-    if chunks <= 0:
-        raise ValueError(f"chunks must be positive, got {chunks}")
-    length = tensor.shape[_normalize_dim(dim, tensor.ndim)]
-    return split(tensor, max(-(-length // chunks), 1), dim)
-
-
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:  # noqa: A002
-    """PyTorch's F.pad: `pad` lists (before, after) pairs starting from the LAST dimension."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad mode {mode!r} is not supported; use 'constant'")
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
-            f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims"
-        )
-    widths = [(0, 0)] * input.ndim
-    for i in range(len(pad) // 2):
-        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
-    out = apply(ops.Pad, input, widths=grow, value=value) if any(b or a for b, a in grow) else input
-    if any(b < 0 or a < 0 for b, a in widths):  # negative padding crops
-        crop = tuple(
-            slice(-b if b < 0 else 0, (n + a) if a < 0 else None)
-            for (b, a), n in zip(widths, out.shape)
-        )
-        out = out[crop]
-    return out

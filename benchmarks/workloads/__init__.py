@@ -1,0 +1,17 @@
+"""Benchmark workloads: one module per workload, each exposing a `WORKLOAD`.
+
+A workload builds, from one shared problem (data and initial weights as NumPy arrays), a `Trainer`
+per implementation. Every trainer starts from the same weights, so the harness can check that one
+step gives the same parameters everywhere before it times anything.
+
+To add a workload: write a module with a `WORKLOAD = Workload(...)` and list it in `WORKLOADS`.
+"""
+
+from __future__ import annotations
+
+from . import mlp, seed
+from .base import IMPLEMENTATIONS, Trainer, Workload
+
+__all__ = ["IMPLEMENTATIONS", "WORKLOADS", "Trainer", "Workload"]
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (seed.WORKLOAD, mlp.WORKLOAD)}

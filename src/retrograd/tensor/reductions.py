@@ -1,0 +1,275 @@
+"""Reductions of a Tensor (sum, mean, var, max(dim), logsumexp, ...), as a mixin of `Tensor`."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from retrograd import ops
+from retrograd.errors import DTypeError
+from retrograd.tensor.dispatch import (
+    _normalize_axes,
+    _normalize_dim,
+    _pick_dim,
+    _pick_keepdim,
+    _wrap,
+    apply,
+    is_tensor,
+)
+
+if TYPE_CHECKING:
+    from retrograd.tensor.core import Tensor
+
+#: what `max(dim)` / `min(dim)` return, as in PyTorch
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+
+
+class ReductionMethods:
+    """Reductions; `dim`/`axis` and `keepdim`/`keepdims` are both accepted."""
+
+    __slots__ = ()
+
+    def sum(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
+        source = self if dtype is None else self.type(dtype)
+        if source.data.dtype.kind == "b":
+            source = source.long()
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        return apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+
+    def mean(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+        dtype: Any = None,
+    ) -> Tensor:
+        source = self if dtype is None else self.type(dtype)
+        if source.data.dtype.kind != "f":
+            raise DTypeError(
+                f"mean() needs a floating-point tensor, got {source.dtype}; call .float() first"
+            )
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        total = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+        return total / _count(self.shape, axes)
+
+    def prod(
+        self: Any,
+        dim: builtins.int | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        picked = _pick_dim(dim, axis)
+        axes = None if picked is None else _normalize_axes(int(picked), self.ndim)
+        return apply(ops.Prod, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+
+    def var(
+        self: Any,
+        dim: Any = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        correction: builtins.float | None = None,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        """Variance with PyTorch's default Bessel correction (divides by N - 1)."""
+        if isinstance(unbiased, bool) and correction is None:
+            correction = 1 if unbiased else 0
+        elif unbiased is not None and not isinstance(unbiased, bool):  # var(dim) passed by position
+            dim, unbiased = unbiased, None
+        if correction is None:
+            correction = 1
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        keep = _pick_keepdim(keepdim, keepdims)
+        centred = self - self.mean(axes, keepdim=True)
+        squares = (centred * centred).sum(axes, keepdim=keep)
+        return squares / max(_count(self.shape, axes) - correction, 0)
+
+    def std(
+        self: Any,
+        dim: Any = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool = False,
+        *,
+        correction: builtins.float | None = None,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        variance = self.var(
+            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
+        return variance.sqrt()
+
+    def amax(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        self._check_nonempty("amax")
+        return apply(
+            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=True
+        )
+
+    def amin(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        self._check_nonempty("amin")
+        return apply(
+            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=False
+        )
+
+    def max(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Any:
+        """max() -> the largest value; max(dim) -> (values, indices); max(tensor) -> maximum."""
+        return self._extreme(dim, keepdim, axis, keepdims, largest=True)
+
+    def min(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Any:
+        """min() -> the smallest value; min(dim) -> (values, indices); min(tensor) -> minimum."""
+        return self._extreme(dim, keepdim, axis, keepdims, largest=False)
+
+    def _extreme(
+        self: Any,
+        dim: Any,
+        keepdim: builtins.bool,
+        axis: Any,
+        keepdims: builtins.bool | None,
+        largest: builtins.bool,
+    ) -> Any:
+        if is_tensor(dim):
+            return self.maximum(dim) if largest else self.minimum(dim)
+        picked = _pick_dim(dim, axis)
+        keep = _pick_keepdim(keepdim, keepdims)
+        if picked is None:
+            return self.amax() if largest else self.amin()
+        self._check_nonempty("max" if largest else "min")
+        axis_ = _normalize_dim(int(picked), self.ndim)
+        pick = np.argmax if largest else np.argmin
+        indices = (
+            np.expand_dims(pick(self.data, axis=axis_), axis_)
+            if self.ndim
+            else np.zeros((), np.int64)
+        )
+        if self.ndim == 0:
+            return MaxMin(self, _wrap(indices))
+        values = apply(ops.Gather, self, indices=indices, axis=axis_)
+        if not keep:
+            values = values.squeeze(axis_)
+            indices = np.squeeze(indices, axis_)
+        return MaxMin(values, _wrap(indices.astype(np.int64)))
+
+    def argmax(
+        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
+    ) -> Tensor:
+        return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmax)
+
+    def argmin(
+        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
+    ) -> Tensor:
+        return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmin)
+
+    def _arg_extreme(
+        self: Any, dim: Any, keepdim: builtins.bool, pick: Callable[..., Any]
+    ) -> Tensor:
+        self._check_nonempty("argmax/argmin")
+        if dim is None:
+            index = np.asarray(pick(self.data), dtype=np.int64)
+            return _wrap(index.reshape((1,) * self.ndim) if keepdim else index)
+        axis_ = _normalize_dim(int(dim), self.ndim)
+        return _wrap(np.asarray(pick(self.data, axis=axis_, keepdims=keepdim), dtype=np.int64))
+
+    def _check_nonempty(self: Any, what: str) -> None:
+        if self.data.size == 0:
+            raise ValueError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
+
+    def logsumexp(
+        self: Any,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
+    ) -> Tensor:
+        """log(sum(exp(x))), shifted by the (constant) max so it never overflows."""
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        keep = _pick_keepdim(keepdim, keepdims)
+        source = self._floating()
+        shift = np.max(source.data, axis=axes, keepdims=True) if source.data.size else np.zeros(())
+        shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
+        total = (source - _wrap(shift)).exp().sum(axes, keepdim=True)
+        out = total.log() + _wrap(shift)
+        if not keep:
+            out = out.reshape(_reduced_shape(self.shape, axes))
+        return out
+
+    def norm(
+        self: Any, p: builtins.float = 2, dim: Any = None, keepdim: builtins.bool = False
+    ) -> Tensor:
+        if p == 2:
+            return (self * self).sum(dim, keepdim=keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim=keepdim)
+        if p == float("inf"):
+            return self.abs().amax(dim, keepdim=keepdim)
+        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+
+    def cumsum(self: Any, dim: builtins.int) -> Tensor:
+        """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable)."""
+        axis_ = _normalize_dim(dim, self.ndim)
+        n = self.shape[axis_]
+        lower = _wrap(np.tril(np.ones((n, n), dtype=self.data.dtype)))
+        moved = self.transpose(axis_, -1) if self.ndim > 1 else self
+        return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
+
+
+def _count(shape: tuple[int, ...], axes: Any) -> int:
+    if axes is None:
+        return int(np.prod(shape))
+    if isinstance(axes, int):
+        return shape[axes]
+    return int(np.prod([shape[a] for a in axes]))
+
+
+def _reduced_shape(shape: tuple[int, ...], axes: Any) -> tuple[int, ...]:
+    if axes is None:
+        return ()
+    dropped = {axes} if isinstance(axes, int) else set(axes)
+    return tuple(s for i, s in enumerate(shape) if i not in dropped)

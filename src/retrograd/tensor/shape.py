@@ -1,0 +1,294 @@
+"""Shape and movement methods of a Tensor (reshape, permute, expand, ...) as a mixin, and the
+free functions that join or cut tensors (cat, stack, split, chunk, pad)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from retrograd import ops
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.tensor.dispatch import (
+    _normalize_dim,
+    _promote,
+    _shape_arg,
+    apply,
+    is_tensor,
+    to_tensor,
+)
+
+if TYPE_CHECKING:
+    from retrograd.tensor.core import Tensor
+
+
+class ShapeMethods:
+    """Views and rearrangements; each is one primitive (or none when nothing changes)."""
+
+    __slots__ = ()
+
+    def reshape(self: Any, *shape: Any) -> Tensor:
+        target = _shape_arg(shape)
+        try:
+            resolved = (
+                np.empty(self.shape, dtype=np.bool_).reshape(target).shape
+                if -1 in target
+                else target
+            )
+        except ValueError:
+            resolved = target
+        if int(np.prod(resolved)) != self.data.size or (-1 in target and target.count(-1) > 1):
+            raise ShapeError(
+                f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) "
+                f"into {target}"
+            )
+        if resolved == self.shape:
+            return self
+        return apply(ops.Reshape, self, shape=resolved)
+
+    def view(self: Any, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def view_as(self: Any, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self: Any, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def flatten(self: Any, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _normalize_dim(start_dim, self.ndim)
+        end = _normalize_dim(end_dim, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
+        merged = int(np.prod(self.shape[start : end + 1]))
+        return self.reshape(tuple(merged if s == -1 else s for s in shape))
+
+    def unflatten(self: Any, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
+        axis_ = _normalize_dim(dim, self.ndim)
+        return self.reshape(self.shape[:axis_] + tuple(sizes) + self.shape[axis_ + 1 :])
+
+    def permute(self: Any, *dims: Any) -> Tensor:
+        axes = _shape_arg(dims)
+        if len(axes) != self.ndim:
+            raise ShapeError(
+                f"permute got {len(axes)} dims {axes} for a tensor with {self.ndim} dimensions"
+            )
+        axes = tuple(_normalize_dim(d, self.ndim) for d in axes)
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the dimensions")
+        if axes == tuple(range(self.ndim)):
+            return self
+        return apply(ops.Permute, self, axes=axes)
+
+    def transpose(self: Any, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+        if self.ndim < 2:
+            return self
+        axes = list(range(self.ndim))
+        a, b = _normalize_dim(dim0, self.ndim), _normalize_dim(dim1, self.ndim)
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.permute(*axes)
+
+    def swapaxes(self: Any, axis0: builtins.int, axis1: builtins.int) -> Tensor:
+        return self.transpose(axis0, axis1)
+
+    def t(self: Any) -> Tensor:
+        if self.ndim > 2:
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
+        return self.transpose(0, 1)
+
+    @property
+    def T(self: Any) -> Tensor:  # noqa: N802 - PyTorch's name
+        return self.permute(*reversed(range(self.ndim))) if self.ndim > 1 else self
+
+    @property
+    def mT(self: Any) -> Tensor:  # noqa: N802 - PyTorch's name
+        return self.transpose(-2, -1)
+
+    def squeeze(self: Any, dim: Any = None) -> Tensor:
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        axes = {
+            _normalize_dim(d, self.ndim)
+            for d in (dim if isinstance(dim, (tuple, list)) else (dim,))
+        }
+        return self.reshape(
+            tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
+        )
+
+    def unsqueeze(self: Any, dim: builtins.int) -> Tensor:
+        axis_ = _normalize_dim(dim, self.ndim + 1)
+        return self.reshape(self.shape[:axis_] + (1,) + self.shape[axis_:])
+
+    def expand(self: Any, *sizes: Any) -> Tensor:
+        target = _shape_arg(sizes)
+        if len(target) < self.ndim:
+            raise ShapeError(
+                f"expand: the number of sizes {target} is less than the tensor's "
+                f"dimensions {self.shape}"
+            )
+        lead = len(target) - self.ndim
+        shape = tuple(
+            self.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(target)
+        )
+        return self.broadcast_to(shape)
+
+    def expand_as(self: Any, other: Tensor) -> Tensor:
+        return self.broadcast_to(other.shape)
+
+    def broadcast_to(self: Any, *shape: Any) -> Tensor:
+        target = _shape_arg(shape)
+        if target == self.shape:
+            return self
+        try:
+            np.broadcast_shapes(self.shape, target)
+            if len(target) < self.ndim or np.broadcast_shapes(self.shape, target) != target:
+                raise ValueError
+        except ValueError:
+            raise ShapeError(
+                f"cannot broadcast a tensor of shape {self.shape} to {target}"
+            ) from None
+        return apply(ops.Expand, self, shape=target)
+
+    def repeat(self: Any, *sizes: Any) -> Tensor:
+        """Tile the tensor `sizes[i]` times along dim i (PyTorch's repeat)."""
+        reps = _shape_arg(sizes)
+        if len(reps) < self.ndim:
+            raise ShapeError(f"repeat needs at least {self.ndim} sizes, got {reps}")
+        source = self.reshape((1,) * (len(reps) - self.ndim) + self.shape)
+        interleaved = tuple(x for pair in zip(reps, source.shape) for x in (1, pair[1]))
+        expanded = tuple(x for pair in zip(reps, source.shape) for x in pair)
+        tiled = source.reshape(interleaved).broadcast_to(expanded)
+        return tiled.reshape(tuple(r * s for r, s in zip(reps, source.shape)))
+
+    def flip(self: Any, dims: Any) -> Tensor:
+        axes = tuple(
+            _normalize_dim(d, self.ndim)
+            for d in (dims if isinstance(dims, (tuple, list)) else (dims,))
+        )
+        return apply(ops.Flip, self, axes=axes)
+
+    def split(self: Any, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        return split(self, split_size_or_sections, dim)
+
+    def chunk(self: Any, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        return chunk(self, chunks, dim)
+
+    def gather(self: Any, dim: builtins.int, index: Tensor) -> Tensor:
+        axis_ = _normalize_dim(dim, self.ndim)
+        indices = np.asarray(index.data if is_tensor(index) else index)
+        if indices.dtype.kind not in "iu":
+            raise DTypeError(f"gather expects integer indices, got {indices.dtype}")
+        if indices.ndim != self.ndim or any(
+            n > s for d, (n, s) in enumerate(zip(indices.shape, self.shape)) if d != axis_
+        ):
+            raise ShapeError(
+                f"gather: index of shape {indices.shape} does not fit input of shape {self.shape} "
+                f"(same number of dims; index size <= input size outside dim {dim})"
+            )
+        source = self
+        if any(n < s for d, (n, s) in enumerate(zip(indices.shape, self.shape)) if d != axis_):
+            source = self[
+                tuple(
+                    slice(None) if d == axis_ else slice(0, n) for d, n in enumerate(indices.shape)
+                )
+            ]
+        return apply(ops.Gather, source, indices=indices, axis=axis_)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    items = [to_tensor(t) for t in tensors]
+    if not items:
+        raise ValueError("cat() needs at least one tensor")
+    ndim = items[0].ndim
+    axis_ = _normalize_dim(dim, ndim)
+    for i, t in enumerate(items):
+        if (
+            t.ndim != ndim
+            or t.shape[:axis_] + t.shape[axis_ + 1 :]
+            != items[0].shape[:axis_] + items[0].shape[axis_ + 1 :]
+        ):
+            raise ShapeError(
+                f"cat: tensor {i} has shape {t.shape}, which does not match tensor 0's "
+                f"shape {items[0].shape} outside dim {dim}"
+            )
+    dtype = items[0].dtype
+    for t in items[1:]:
+        dtype = _promote(dtype, t.dtype)
+    return apply(ops.Concat, *[t.type(dtype) for t in items], axis=axis_)
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    items = [to_tensor(t) for t in tensors]
+    if not items:
+        raise ValueError("stack() needs at least one tensor")
+    for i, t in enumerate(items):
+        if t.shape != items[0].shape:
+            raise ShapeError(
+                f"stack: tensor {i} has shape {t.shape}, tensor 0 has {items[0].shape}"
+            )
+    axis_ = _normalize_dim(dim, items[0].ndim + 1)
+    return cat([t.unsqueeze(axis_) for t in items], axis_)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
+    axis_ = _normalize_dim(dim, tensor.ndim)
+    length = tensor.shape[axis_]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split size must be positive, got {size}")
+        sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != length:
+            raise ShapeError(
+                f"split sizes {sizes} do not add up to {length}, the size of dim {dim}"
+            )
+    pieces = []
+    start = 0
+    for size in sizes:
+        index = (slice(None),) * axis_ + (slice(start, start + size),)
+        pieces.append(tensor[index])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """Split into `chunks` pieces of ceil(n / chunks) (PyTorch's rule; may give fewer)."""
+    if chunks <= 0:
+        raise ValueError(f"chunks must be positive, got {chunks}")
+    length = tensor.shape[_normalize_dim(dim, tensor.ndim)]
+    return split(tensor, max(-(-length // chunks), 1), dim)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:  # noqa: A002
+    """PyTorch's F.pad: `pad` lists (before, after) pairs starting from the LAST dimension."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad mode {mode!r} is not supported; use 'constant'")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims"
+        )
+    widths = [(0, 0)] * input.ndim
+    for i in range(len(pad) // 2):
+        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    grow = tuple((max(b, 0), max(a, 0)) for b, a in widths)
+    out = apply(ops.Pad, input, widths=grow, value=value) if any(b or a for b, a in grow) else input
+    if any(b < 0 or a < 0 for b, a in widths):  # negative padding crops
+        crop = tuple(
+            slice(-b if b < 0 else 0, (n + a) if a < 0 else None)
+            for (b, a), n in zip(widths, out.shape)
+        )
+        out = out[crop]
+    return out
