@@ -100,6 +100,12 @@ def test_a_parameter_that_does_not_require_grad_raises():
         Adam([{"params": [param(1.0)]}, {"params": [frozen]}])
 
 
+def test_a_non_leaf_tensor_raises():
+    w = param(1.0, 2.0)
+    with pytest.raises(OptimizerError, match="can't optimize a non-leaf Tensor: parameter 0"):
+        SGD([w * 2.0], lr=0.1)
+
+
 def test_the_same_parameter_twice_raises():
     w = param(1.0)
     with pytest.raises(OptimizerError, match=r"the same parameter twice \(positions 0 and 2\)"):

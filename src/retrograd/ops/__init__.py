@@ -23,6 +23,7 @@ from retrograd.ops.elementwise import (
     Sub,
     Where,
 )
+from retrograd.ops.loss import MeanSquaredError
 from retrograd.ops.matmul import Linear, MatMul
 from retrograd.ops.movement import (
     Concat,
@@ -58,6 +59,7 @@ __all__ = [
     "Log1p",
     "LogSoftmax",
     "MatMul",
+    "MeanSquaredError",
     "Maximum",
     "Minimum",
     "Mul",

@@ -116,6 +116,11 @@ class Optimizer:
                     "could never update it; pass only trainable parameters, e.g. "
                     "[p for p in model.parameters() if p.requires_grad]"
                 )
+            if not param.is_leaf:
+                raise OptimizerError(
+                    f"can't optimize a non-leaf Tensor: {where} is the result of an operation; "
+                    "optimize the leaf tensors it was computed from"
+                )
         group["params"] = params
 
         for name, default in self.defaults.items():

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from retrograd import ops
 from retrograd.errors import DTypeError, ShapeError
-from retrograd.tensor import Tensor, where
+from retrograd.tensor import Tensor, apply, where
 
 __all__ = [
     "binary_cross_entropy",
@@ -144,6 +145,8 @@ def mse_loss(
     """Mean squared error `(input - target)^2`; input, target (and weight): same shape."""
     reduction = resolve_reduction(reduction, size_average, reduce, "mse_loss")
     input, target = _check_same_shape(input, target, "mse_loss")
+    if weight is None and reduction != "none" and input.dtype == target.dtype:
+        return apply(ops.MeanSquaredError, input, target, mean=reduction == "mean")
     diff = input - target
     loss = diff * diff
     if weight is None:
