@@ -105,3 +105,17 @@ def test_constant_that_later_joins_the_graph_gets_no_earlier_gradient():
         return w.grad
 
     np.testing.assert_allclose(run(rg).data, run(torch).numpy())
+
+
+def test_inplace_on_an_operand_whose_value_backward_does_not_need():
+    # h * x with x constant: the gradient of h needs x, never h itself (PyTorch does not save h)
+    def run(lib):
+        w = lib.ones(3, requires_grad=True)
+        x = lib.ones(3) * 3
+        h = w * 2
+        y = (h * x).sum()
+        h.add_(1)
+        y.backward()
+        return w.grad
+
+    np.testing.assert_allclose(run(rg).data, run(torch).numpy())

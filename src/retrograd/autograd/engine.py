@@ -92,7 +92,7 @@ def _check_usable(node: Node) -> None:
         )
     if node.saves_inputs and node.saved is not None:
         for position, (tensor, version) in enumerate(zip(node.inputs, node.versions)):
-            if tensor._version != version:
+            if tensor._version != version and _value_needed(node, position):
                 raise GraphError(
                     f"input {position} (shape {tuple(tensor.shape)}) of {node.name} was modified "
                     f"by an in-place operation after {node.name} saved it for backward (version "
@@ -103,6 +103,11 @@ def _check_usable(node: Node) -> None:
             f"the output of {node.name} was modified by an in-place operation after "
             f"{node.name} saved it for backward; use an out-of-place op or .clone()."
         )
+
+
+def _value_needed(node: Node, position: int) -> bool:
+    users = node.value_needed_by
+    return users is None or any(node.needs_input_grad[i] for i in users[position])
 
 
 def _run_hooks(tensor: Any, grad: np.ndarray, wrap: Wrap) -> np.ndarray:

@@ -29,6 +29,9 @@ class Node(_NodeExtras):
     saves_inputs: bool = True
     #: backward reads the saved output, so an in-place change to the output is an error
     saves_output: bool = False
+    #: for each input, the inputs whose gradient needs its value (None: every input's value is
+    #: needed); an in-place change to an input no needed gradient reads is harmless
+    value_needed_by: tuple[tuple[int, ...], ...] | None = None
 
     #: the output's value was overwritten in place (matters when backward reads the output)
     output_modified: bool = False

@@ -12,6 +12,7 @@ from retrograd.autograd.unbroadcast import unbroadcast
 
 
 class MatMul(Node):
+    value_needed_by = ((1,), (0,))
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         return np.matmul(a, b)
@@ -36,6 +37,8 @@ class MatMul(Node):
 
 class Linear(Node):
     """y = x @ weight.T + bias with x: (..., in), weight: (out, in), bias: (out,) or absent."""
+
+    value_needed_by = ((1,), (0,), ())
 
     def forward(
         self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
