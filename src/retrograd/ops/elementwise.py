@@ -37,6 +37,7 @@ class Sub(Node):
 
 class Mul(Node):
     value_needed_by = ((1,), (0,))
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         return a * b
@@ -52,6 +53,7 @@ class Mul(Node):
 
 class Div(Node):
     value_needed_by = ((1,), (0, 1))
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         return a / b

@@ -13,6 +13,7 @@ from retrograd.autograd.unbroadcast import unbroadcast
 
 class MatMul(Node):
     value_needed_by = ((1,), (0,))
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         self.saved = (a, b)
         return np.matmul(a, b)
