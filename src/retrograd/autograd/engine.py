@@ -55,7 +55,8 @@ def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) ->
                 g = _run_hooks(output, g, wrap)
             if output._retains_grad:
                 _accumulate(output, g, wrap, set())
-        _check_usable(node)
+        if node.saved is FREED or node.output_modified or node.saves_inputs:
+            _check_usable(node)
         input_grads = node.backward(g)
         if not retain_graph:
             node.saved = FREED

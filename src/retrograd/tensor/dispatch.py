@@ -41,17 +41,27 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     """Run primitive `op_type` on `inputs`; record it for backward when a gradient is needed."""
     op = op_type()
     op.saved = None
+    # The hot path of every op: the output is built inline rather than through `_wrap`.
+    out = object.__new__(_tensor_class)
+    out.grad = None
+    out._version = 0
+    out._hooks = None
+    out._retains_grad = False
     if grad_state.enabled:
         needs = tuple([t.requires_grad for t in inputs])
         if True in needs:
             op.needs_input_grad = needs
-            out = _wrap(op.forward(*[t.data for t in inputs], **kwargs), True)
+            out.data = op.forward(*[t.data for t in inputs], **kwargs)
+            out.requires_grad = True
             out._ctx = op
             op.inputs = inputs
             op.parents = tuple([t._ctx for t in inputs])
             op.versions = tuple([t._version for t in inputs])
             return out
-    return _wrap(op.forward(*[t.data for t in inputs], **kwargs))
+    out.data = op.forward(*[t.data for t in inputs], **kwargs)
+    out.requires_grad = False
+    out._ctx = None
+    return out
 
 
 def _promote(a: np.dtype, b: np.dtype, a_ndim: int = 1, b_ndim: int = 1) -> np.dtype:
