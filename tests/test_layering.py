@@ -32,13 +32,13 @@ LAYERS: dict[str, int] = {
     "tensor": 2,
     "function": 2,  # public custom Function, which wraps results in Tensor
     "creation": 2,  # factories: tensor, zeros, ones, rand, ...
-    "tensor_functions": 2,  # free-function forms of Tensor methods: exp(x), sum(x, dim=0)
     # L3: built on Tensor
     "gradcheck": 3,
     "nn": 3,
     "data": 3,
     "io": 3,
     "datasets": 3,
+    "metrics": 3,  # scores on arrays (NumPy only), used by training and diagnostics
     # L4
     "optim": 4,
     # L5

@@ -4,7 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import datasets, nn, optim  # noqa: E402 - subpackages as attributes, like torch.nn
+from retrograd import data, datasets, metrics, nn, optim  # noqa: E402 - subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -72,7 +72,9 @@ __all__ = [
     "arange",
     "as_tensor",
     "cat",
+    "data",
     "datasets",
+    "metrics",
     "nn",
     "optim",
     "chunk",

@@ -1,0 +1,134 @@
+"""Map-style data sets: the abstract `Dataset`, `TensorDataset`, `Subset` and `random_split`."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retrograd.errors import ShapeError
+from retrograd.random import resolve_generator
+from retrograd.tensor import Tensor
+
+
+class Dataset(ABC):
+    """A map-style data set: `len(ds)` samples, `ds[i]` is sample `i` (like `torch.utils.data`)."""
+
+    @abstractmethod
+    def __getitem__(self, index: Any) -> Any: ...
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+
+class TensorDataset(Dataset):
+    """Samples are slices of equally long tensors along their first dimension.
+
+    **Arguments:** `*tensors`, each a `Tensor` or array-like with shape `(N, ...)` (arrays keep
+    their dtype; nested lists follow `Tensor`'s rules).
+    **Returns** from `ds[i]`: a tuple with one `Tensor` per input, `tensors[k][i]` (detached).
+    """
+
+    tensors: tuple[Tensor, ...]
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        items = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        for k, t in enumerate(items):
+            if t.ndim == 0:
+                raise ShapeError(f"TensorDataset: tensor {k} is 0-d; each needs a first dimension")
+        sizes = [t.shape[0] for t in items]
+        if len(set(sizes)) > 1:
+            listed = ", ".join(f"{size} (tensor {k})" for k, size in enumerate(sizes))
+            raise ShapeError(
+                f"TensorDataset: tensors must have the same size in the first dimension, "
+                f"got {listed}"
+            )
+        self.tensors = items
+
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        return tuple(Tensor(t.data[index]) for t in self.tensors)
+
+    def __len__(self) -> int:
+        return int(self.tensors[0].shape[0])
+
+    def batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
+        """The samples at `indices` already stacked: one fancy index per tensor, no Python loop."""
+        return tuple(Tensor(t.data[indices]) for t in self.tensors)
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order."""
+
+    dataset: Dataset
+    indices: Sequence[int]
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def _lengths_from_fractions(fractions: Sequence[float], n: int) -> list[int]:
+    """torch's rule: floor each share, then hand the remainder out one by one from the start."""
+    lengths = []
+    for i, frac in enumerate(fractions):
+        if not 0 <= frac <= 1:
+            raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1: {frac}")
+        lengths.append(int(math.floor(n * frac)))
+    for i in range(n - sum(lengths)):
+        lengths[i % len(lengths)] += 1
+    for i, length in enumerate(lengths):
+        if length == 0:
+            warnings.warn(
+                f"random_split: length of split at index {i} is 0; it will be empty", stacklevel=3
+            )
+    return lengths
+
+
+def random_split(
+    dataset: Dataset,
+    lengths: Sequence[int | float],
+    generator: np.random.Generator | None = None,
+) -> list[Subset]:
+    """Split `dataset` into non-overlapping random `Subset`s of the given lengths.
+
+    **Arguments:** `lengths`, ints summing to `len(dataset)` or fractions summing to 1 (like
+    `torch.utils.data.random_split`); `generator`, a NumPy `Generator` (default: retrograd's).
+    """
+    n = len(dataset)
+    total = sum(lengths)
+    if math.isclose(total, 1) and total <= 1:
+        sizes = _lengths_from_fractions([float(f) for f in lengths], n)
+    else:
+        sizes = []
+        for i, length in enumerate(lengths):
+            if not float(length).is_integer() or length < 0:
+                raise ValueError(
+                    f"random_split: lengths must be non-negative ints or fractions summing to 1, "
+                    f"got {length!r} at index {i}"
+                )
+            sizes.append(int(length))
+    if sum(sizes) != n:
+        raise ValueError(
+            f"random_split: lengths {list(lengths)} sum to {sum(sizes)}, "
+            f"but the dataset has {n} samples"
+        )
+    order = resolve_generator(generator).permutation(n).tolist()
+    return [
+        Subset(dataset, order[end - size : end])
+        for end, size in zip(itertools.accumulate(sizes), sizes)
+    ]

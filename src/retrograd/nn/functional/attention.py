@@ -1,0 +1,138 @@
+"""`scaled_dot_product_attention`: softmax(q k^T * scale + mask) v, composed from Tensor ops.
+
+Masks follow PyTorch: a boolean mask marks the positions that take part (True = attend), a float
+mask is added to the scores, `is_causal` keeps the lower triangle (top-left aligned). A row with
+nothing to attend to gives zeros (PyTorch's "safe softmax") rather than NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.nn.functional.dropout import dropout
+from retrograd.tensor import Tensor
+
+
+def _check_inputs(name: str, query: Any, key: Any, value: Any) -> None:
+    for label, t in (("query", query), ("key", key), ("value", value)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: {label} must be a retrograd Tensor, got {type(t).__name__}")
+        if t.ndim < 2:
+            raise ShapeError(
+                f"{name}: query, key and value need at least 2 dimensions (*, seq, features), "
+                f"got {label} of shape {t.shape}"
+            )
+    if query.shape[-1] != key.shape[-1]:
+        raise ShapeError(
+            f"{name}: query and key must have the same last dimension, "
+            f"got query {query.shape} and key {key.shape}"
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise ShapeError(
+            f"{name}: key and value must have the same sequence length (dim -2), "
+            f"got key {key.shape} and value {value.shape}"
+        )
+    try:
+        np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"{name}: the batch dimensions of query {query.shape}, key {key.shape} and "
+            f"value {value.shape} do not broadcast"
+        ) from None
+
+
+def _scores_shape(query: Tensor, key: Tensor) -> tuple[int, ...]:
+    batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
+    return (*batch, query.shape[-2], key.shape[-2])
+
+
+def _mask_tensor(name: str, attn_mask: Any, scores_shape: tuple[int, ...]) -> Tensor:
+    mask = attn_mask if isinstance(attn_mask, Tensor) else Tensor(np.asarray(attn_mask))
+    if mask.dtype != np.bool_ and mask.dtype.kind != "f":
+        raise DTypeError(f"{name}: attn_mask must be bool or floating point, got {mask.dtype}")
+    try:
+        fits = np.broadcast_shapes(mask.shape, scores_shape) == scores_shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(
+            f"{name}: attn_mask of shape {mask.shape} does not broadcast to the attention "
+            f"scores' shape {scores_shape} (*batch, target length, source length)"
+        )
+    return mask
+
+
+def attention_with_weights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    safe_softmax: bool = True,
+    generator: Any = None,
+    name: str = "scaled_dot_product_attention",
+) -> tuple[Tensor, Tensor]:
+    """Attention output `(*, L, Ev)` and the weights `(*, L, S)` after dropout.
+
+    `safe_softmax=False` lets a row whose scores are all -inf give NaN, as PyTorch's
+    MultiheadAttention does when it returns the weights; True gives zeros there.
+    """
+    _check_inputs(name, query, key, value)
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ValueError(f"{name}: dropout_p must be in [0, 1], got {dropout_p}")
+    if is_causal and attn_mask is not None:
+        raise ValueError(f"{name}: give either attn_mask or is_causal=True, not both")
+    scores_shape = _scores_shape(query, key)
+    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * factor
+    if is_causal:
+        target, source = scores_shape[-2:]
+        scores = scores.masked_fill(~np.tril(np.ones((target, source), dtype=bool)), -math.inf)
+    elif attn_mask is not None:
+        mask = _mask_tensor(name, attn_mask, scores_shape)
+        if mask.dtype == np.bool_:
+            scores = scores.masked_fill(np.logical_not(mask.data), -math.inf)
+        else:
+            scores = scores + mask
+    dead = np.all(np.isneginf(scores.data), axis=-1, keepdims=True)
+    if safe_softmax and dead.any():
+        # softmax of an all -inf row is NaN; give it finite scores, then zero its weights
+        weights = scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
+    elif dead.any():
+        with np.errstate(invalid="ignore"):  # the NaN rows are asked for
+            weights = scores.softmax(-1)
+    else:
+        weights = scores.softmax(-1)
+    weights = dropout(weights, dropout_p, generator=generator)
+    return weights @ value, weights
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """softmax(query @ key^T * scale + mask) @ value, with dropout `dropout_p` on the weights.
+
+    **Arguments:** `query: (*, L, E)`, `key: (*, S, E)`, `value: (*, S, Ev)` (batch dims
+    broadcast); `attn_mask` broadcastable to `(*, L, S)`: bool (True = take part) or float (added
+    to the scores); `is_causal` masks out j > i (no attn_mask then); `scale` defaults to
+    1 / sqrt(E); `generator` for the dropout draws. **Returns** `(*, L, Ev)`; a row with no
+    position to attend to gives zeros.
+    """
+    output, _ = attention_with_weights(
+        query, key, value, attn_mask, dropout_p, is_causal, scale, generator=generator
+    )
+    return output
