@@ -40,15 +40,21 @@ def topological_order(root: Node) -> list[Node]:
 
 
 def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) -> None:
-    """Send `grad` (d loss / d root) back through the graph into every leaf's `.grad`."""
+    """Send `grad` (d loss / d root) back through the graph into every leaf's `.grad`.
+
+    Gradients meeting at one node or leaf are summed into a buffer the walk owns (allocated by
+    it and held under one key only), in place after the first sum; indexing nodes scatter their
+    gradient straight into such a buffer, so n slices of one tensor cost O(n) and not O(n^2).
+    """
     root_node: Node = root._ctx
-    grads: dict[int, np.ndarray] = {id(root_node): grad}
-    leaf_grads: dict[int, np.ndarray] = {}
+    grads: dict[int, np.ndarray] = {id(root_node): grad}  # keyed by node, or by leaf tensor
+    owned: set[int] = set()
     leaves: dict[int, Any] = {}
     for node in reversed(topological_order(root_node)):
         g = grads.pop(id(node), None)
         if g is None:
             continue
+        owned.discard(id(g))
         output = node.output_ref
         if output is not None:
             if output._hooks:
@@ -57,6 +63,11 @@ def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) ->
                 _accumulate(output, g, wrap, set())
         if node.saved is FREED or node.output_modified or node.saves_inputs:
             _check_usable(node)
+        if node.scatters:
+            _scatter(node, g, grads, owned, leaves)
+            if not retain_graph:
+                node.saved = FREED
+            continue
         input_grads = node.backward(g)
         if not retain_graph:
             node.saved = FREED
@@ -70,18 +81,45 @@ def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) ->
             if parent is None:
                 key = id(tensor)
                 leaves[key] = tensor
-                previous = leaf_grads.get(key)
-                leaf_grads[key] = tensor_grad if previous is None else previous + tensor_grad
             else:
                 key = id(parent)
-                previous = grads.get(key)
-                grads[key] = tensor_grad if previous is None else previous + tensor_grad
+            previous = grads.get(key)
+            if previous is None:
+                grads[key] = tensor_grad
+            elif id(previous) in owned:
+                np.add(previous, tensor_grad, out=previous)
+            else:
+                total = np.asarray(previous + tensor_grad)  # 0-d sums come back as scalars
+                grads[key] = total
+                owned.add(id(total))
     handed_out = {id(grad)}
     for key, leaf in leaves.items():
-        g = leaf_grads[key]
+        g = grads[key]
         if leaf._hooks:
             g = _run_hooks(leaf, g, wrap)
         _accumulate(leaf, g, wrap, handed_out)
+
+
+def _scatter(
+    node: Node, grad: np.ndarray, grads: dict[int, np.ndarray], owned: set[int], leaves: dict
+) -> None:
+    """An indexing node adds its gradient into its input's owned buffer (made on first use)."""
+    parent, tensor = node.parents[0], node.inputs[0]
+    if not node.needs_input_grad[0]:
+        return
+    if parent is None:
+        key = id(tensor)
+        leaves[key] = tensor
+    else:
+        key = id(parent)
+    buffer = grads.get(key)
+    if buffer is None or id(buffer) not in owned:
+        fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
+        if buffer is not None:
+            fresh += buffer
+        buffer = grads[key] = fresh
+        owned.add(id(fresh))
+    node.scatter_add(buffer, grad)
 
 
 def _check_usable(node: Node) -> None:

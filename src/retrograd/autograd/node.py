@@ -35,6 +35,8 @@ class Node(_NodeExtras):
 
     #: the output's value was overwritten in place (matters when backward reads the output)
     output_modified: bool = False
+    #: backward is `scatter_add(buffer, grad)` into the input's gradient buffer (indexing)
+    scatters: bool = False
     #: the output Tensor, kept only when it has hooks or retains its gradient
     output_ref: Any = None
 
@@ -53,6 +55,10 @@ class Node(_NodeExtras):
 
     def backward(self, grad: np.ndarray) -> Any:
         """Gradients for each input (a tuple; a single array for one-input ops)."""
+        raise NotImplementedError
+
+    def scatter_add(self, buffer: np.ndarray, grad: np.ndarray) -> None:
+        """For `scatters` ops: add the gradient of the single input into `buffer` in place."""
         raise NotImplementedError
 
     def save_for_backward(self, *arrays: Any) -> None:

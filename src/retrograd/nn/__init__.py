@@ -14,7 +14,10 @@ from retrograd.nn.activation import (
     Softplus,
     Tanh,
 )
+from retrograd.nn.attention import MultiheadAttention
 from retrograd.nn.containers import ModuleDict, ModuleList, Sequential
+from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
 from retrograd.nn.linear import Flatten, Identity, Linear, Unflatten
 from retrograd.nn.loss import (
     BCELoss,
@@ -27,18 +30,38 @@ from retrograd.nn.loss import (
     SmoothL1Loss,
 )
 from retrograd.nn.module import Module
+from retrograd.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
 from retrograd.nn.parameter import Parameter
+from retrograd.nn.rnn import GRU, LSTM, RNN, RNNBase
+from retrograd.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
+from retrograd.nn.sparse import Embedding
+from retrograd.nn.transformer import TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose2d",
     "CrossEntropyLoss",
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
     "ELU",
+    "Embedding",
     "Flatten",
     "GELU",
+    "GRU",
+    "GRUCell",
+    "GroupNorm",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -46,8 +69,14 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
+    "RMSNorm",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "Sequential",
     "SiLU",
@@ -56,6 +85,8 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Unflatten",
     "functional",
     "init",

@@ -1,6 +1,7 @@
 """Primitive ops on raw arrays; each a `Node` with forward and backward side by side."""
 
 from retrograd.ops.activation import Erf, LogSoftmax, Relu, Sigmoid, Softmax, Tanh
+from retrograd.ops.conv import Conv2d, ConvTranspose2d
 from retrograd.ops.elementwise import (
     Abs,
     Add,
@@ -36,6 +37,7 @@ from retrograd.ops.movement import (
     Permute,
     Reshape,
 )
+from retrograd.ops.normalization import Normalize
 from retrograd.ops.reduce import Extremum, Prod, Sum
 
 __all__ = [
@@ -44,6 +46,8 @@ __all__ = [
     "Cast",
     "Clamp",
     "Concat",
+    "Conv2d",
+    "ConvTranspose2d",
     "Cos",
     "Div",
     "Erf",
@@ -59,11 +63,12 @@ __all__ = [
     "Log1p",
     "LogSoftmax",
     "MatMul",
-    "MeanSquaredError",
     "Maximum",
+    "MeanSquaredError",
     "Minimum",
     "Mul",
     "Neg",
+    "Normalize",
     "Pad",
     "Permute",
     "Pow",

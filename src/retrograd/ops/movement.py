@@ -51,22 +51,30 @@ def _is_advanced(index: Any) -> bool:
 
 
 class GetItem(Node):
-    """x[index]; integer-array indices may repeat, and their gradients add up."""
+    """x[index]; integer-array indices may repeat, and their gradients add up.
+
+    Its gradient is scattered into the input's buffer by the graph walk (`scatters`), so many
+    slices of one tensor (a time loop over a sequence) never build full-size zero arrays each."""
 
     saves_inputs = False
+    scatters = True
 
     def forward(self, x: np.ndarray, *, index: Any) -> np.ndarray:
         self.saved = (x.shape, x.dtype, index)
         return np.asarray(x[index])
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        shape, dtype, index = self.saved
+        shape, dtype, _ = self.saved
         out = np.zeros(shape, dtype=dtype)
-        if _is_advanced(index):
-            np.add.at(out, index, grad)
-        else:
-            out[index] = grad
+        self.scatter_add(out, grad)
         return out
+
+    def scatter_add(self, buffer: np.ndarray, grad: np.ndarray) -> None:
+        index = self.saved[2]
+        if _is_advanced(index):
+            np.add.at(buffer, index, grad)
+        else:
+            buffer[index] += grad
 
 
 class Gather(Node):

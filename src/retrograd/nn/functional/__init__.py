@@ -12,6 +12,9 @@ from retrograd.nn.functional.activation import (
     softplus,
     tanh,
 )
+from retrograd.nn.functional.attention import scaled_dot_product_attention
+from retrograd.nn.functional.conv import conv1d, conv2d, conv_transpose2d
+from retrograd.nn.functional.dropout import dropout, dropout1d, dropout2d
 from retrograd.nn.functional.linear import linear
 from retrograd.nn.functional.loss import (
     binary_cross_entropy,
@@ -23,16 +26,28 @@ from retrograd.nn.functional.loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from retrograd.nn.functional.normalization import batch_norm, group_norm, layer_norm, rms_norm
+from retrograd.nn.functional.sparse import embedding
 from retrograd.tensor import pad
 
 __all__ = [
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
     "cross_entropy",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
     "elu",
+    "embedding",
     "gelu",
+    "group_norm",
     "huber_loss",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
@@ -40,6 +55,8 @@ __all__ = [
     "nll_loss",
     "pad",
     "relu",
+    "rms_norm",
+    "scaled_dot_product_attention",
     "sigmoid",
     "silu",
     "smooth_l1_loss",

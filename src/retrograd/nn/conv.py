@@ -1,0 +1,337 @@
+"""Convolution layers: `Conv1d`, `Conv2d` and `ConvTranspose2d`, with PyTorch's arguments,
+weight shapes, initialisation and repr."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.creation import empty
+from retrograd.nn import init
+from retrograd.nn.functional.conv import (
+    IntOrTuple,
+    PaddingArg,
+    as_tuple,
+    check_padding_string,
+    conv_nd,
+    conv_transpose_nd,
+)
+from retrograd.nn.module import Module
+from retrograd.nn.parameter import Parameter
+from retrograd.tensor import Tensor
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class _ConvNd(Module):
+    """What every convolution layer holds: sizes as tuples, the weight and the bias.
+
+    Weight: `(out_channels, in_channels/groups, *kernel_size)`, transposed
+    `(in_channels, out_channels/groups, *kernel_size)`; bias: `(out_channels,)` or None.
+    """
+
+    in_channels: int
+    out_channels: int
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...] | str
+    dilation: tuple[int, ...]
+    transposed: bool
+    output_padding: tuple[int, ...]
+    groups: int
+    padding_mode: str
+    weight: Parameter
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        dims: int,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple,
+        padding: PaddingArg,
+        dilation: IntOrTuple,
+        transposed: bool,
+        output_padding: IntOrTuple,
+        groups: int,
+        bias: bool,
+        padding_mode: str,
+        dtype: Any,
+        generator: Any,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if in_channels < 0 or out_channels < 0:
+            raise ValueError(
+                f"{name} needs non-negative sizes, got in_channels={in_channels}, "
+                f"out_channels={out_channels}"
+            )
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+        for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(f"{name}: {what}={channels} must be divisible by groups={groups}")
+        self.kernel_size = as_tuple(kernel_size, dims, "kernel_size", name)
+        if any(k <= 0 for k in self.kernel_size):
+            raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
+        self.stride = as_tuple(stride, dims, "stride", name)
+        self.dilation = as_tuple(dilation, dims, "dilation", name)
+        if isinstance(padding, str):
+            check_padding_string(padding, self.stride, name)
+            self.padding = padding
+        else:
+            self.padding = as_tuple(padding, dims, "padding", name)
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}"
+            )
+        if padding_mode != "zeros":
+            raise ValueError(
+                f"{name}: padding_mode={padding_mode!r} is not supported; only 'zeros' is"
+            )
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.transposed = transposed
+        self.output_padding = as_tuple(output_padding, dims, "output_padding", name)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        dtype = default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
+        if transposed:
+            shape = (in_channels, out_channels // groups, *self.kernel_size)
+        else:
+            shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(empty(*shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """PyTorch's default: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
+        1/sqrt(fan_in)) with fan_in = weight.shape[1] * prod(kernel_size), bias likewise."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def extra_repr(self) -> str:
+        dims = len(self.kernel_size)
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if isinstance(self.padding, str) or self.padding != (0,) * dims:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * dims:
+            text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * dims:
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """1-d cross-correlation over `(N, C, L)` or `(C, L)` inputs.
+
+    **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0, an
+    int, a 1-tuple, 'valid' or 'same'), `dilation` (1), `groups` (1), `bias` (True),
+    `padding_mode` ('zeros' only), `dtype` (float32), `generator` (for the initial values).
+    **Shapes:** `x: (N, in_channels, L)` -> `(N, out_channels, L_out)`;
+    `weight: (out_channels, in_channels/groups, kernel_size)`, `bias: (out_channels,)`.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple = 1,
+        padding: PaddingArg = 0,
+        dilation: IntOrTuple = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        *,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(
+            1,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            transposed=False,
+            output_padding=0,
+            groups=groups,
+            bias=bias,
+            padding_mode=padding_mode,
+            dtype=dtype,
+            generator=generator,
+        )
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return conv_nd(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            who=self,
+        )
+
+
+class Conv2d(_ConvNd):
+    """2-d cross-correlation over `(N, C, H, W)` or `(C, H, W)` inputs.
+
+    **Arguments:** `in_channels`, `out_channels`, `kernel_size` (an int or a pair), `stride` (1),
+    `padding` (0, an int, a pair, 'valid' or 'same'), `dilation` (1), `groups` (1), `bias`
+    (True), `padding_mode` ('zeros' only), `dtype` (float32), `generator` (for the initial
+    values). **Shapes:** `x: (N, in_channels, H, W)` -> `(N, out_channels, H_out, W_out)`;
+    `weight: (out_channels, in_channels/groups, kH, kW)`, `bias: (out_channels,)`.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple = 1,
+        padding: PaddingArg = 0,
+        dilation: IntOrTuple = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        *,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(
+            2,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            transposed=False,
+            output_padding=0,
+            groups=groups,
+            bias=bias,
+            padding_mode=padding_mode,
+            dtype=dtype,
+            generator=generator,
+        )
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return conv_nd(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            who=self,
+        )
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-d transposed convolution (the gradient of a `Conv2d` with respect to its input), as used
+    to upsample.
+
+    **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0),
+    `output_padding` (0; extra rows/columns on one side), `groups` (1), `bias` (True),
+    `dilation` (1), `padding_mode` ('zeros' only), `dtype`, `generator`.
+    **Shapes:** `x: (N, in_channels, H, W)` -> `(N, out_channels, H_out, W_out)` with
+    `H_out = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1`;
+    `weight: (in_channels, out_channels/groups, kH, kW)`, `bias: (out_channels,)`.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple = 1,
+        padding: IntOrTuple = 0,
+        output_padding: IntOrTuple = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: IntOrTuple = 1,
+        padding_mode: str = "zeros",
+        *,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        if isinstance(padding, str):
+            raise ValueError(f"ConvTranspose2d: padding={padding!r} is not supported, give ints")
+        super().__init__(
+            2,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            transposed=True,
+            output_padding=output_padding,
+            groups=groups,
+            bias=bias,
+            padding_mode=padding_mode,
+            dtype=dtype,
+            generator=generator,
+        )
+
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:  # noqa: A002
+        """`output_size` (optional, the last two entries count) picks the output padding that
+        gives that size, as PyTorch does when a stride makes several sizes possible."""
+        padding = self.padding
+        assert not isinstance(padding, str)  # refused in __init__
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = self._output_padding(input, output_size)
+        return conv_transpose_nd(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+            who=self,
+        )
+
+    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:  # noqa: A002
+        wanted = tuple(int(s) for s in output_size)[-2:]
+        assert not isinstance(self.padding, str)  # refused in __init__
+        smallest = tuple(
+            (size - 1) * s - 2 * p + d * (k - 1) + 1
+            for size, s, p, d, k in zip(
+                input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size
+            )
+        )
+        largest = tuple(low + s - 1 for low, s in zip(smallest, self.stride))
+        if len(wanted) != 2 or any(
+            not lo <= w <= hi for w, lo, hi in zip(wanted, smallest, largest)
+        ):
+            raise ValueError(
+                f"{self}: requested an output size of {tuple(output_size)}, but valid sizes range "
+                f"from {smallest} to {largest} (for an input of {input.shape[-2:]})"
+            )
+        return tuple(w - low for w, low in zip(wanted, smallest))

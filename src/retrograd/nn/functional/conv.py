@@ -1,0 +1,286 @@
+"""`conv1d`, `conv2d` and `conv_transpose2d` with PyTorch's arguments, through the 2-d
+primitives of `retrograd.ops.conv` (a 1-d convolution is a 2-d one of height 1).
+
+`conv_nd` and `conv_transpose_nd` do the work for the layers too; `who` names the layer (its
+repr) or the function in error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.ops.conv import Conv2d as Conv2dOp
+from retrograd.ops.conv import ConvTranspose2d as ConvTranspose2dOp
+from retrograd.tensor import Tensor, apply
+
+IntOrTuple = int | Sequence[int]
+PaddingArg = int | Sequence[int] | str
+
+_PADDING_STRINGS = ("valid", "same")
+_AXES = {1: "L", 2: "H, W"}
+
+
+def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
+    """An int or a length-`n` sequence of ints as an `n`-tuple (PyTorch's `_pair` and kin)."""
+    if isinstance(value, int):
+        return (value,) * n
+    values = tuple(value)
+    if len(values) == 1:
+        values = values * n
+    if len(values) != n or not all(isinstance(v, int) for v in values):
+        raise ValueError(f"{who}: {name} must be an int or {n} ints, got {value!r}")
+    return values
+
+
+def check_padding_string(padding: str, stride: tuple[int, ...], who: object) -> None:
+    """'valid' or 'same' (the latter only with stride 1), as PyTorch allows."""
+    if padding not in _PADDING_STRINGS:
+        raise ValueError(
+            f"{who}: invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}"
+        )
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ValueError(f"{who}: padding='same' is not supported for strided convolutions")
+
+
+def _check_hyper(
+    stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...], who: object
+) -> None:
+    if any(s <= 0 for s in stride):
+        raise ValueError(f"{who}: stride must be positive, got {stride}")
+    if any(p < 0 for p in padding):
+        raise ValueError(f"{who}: padding must be non-negative, got {padding}")
+    if any(d <= 0 for d in dilation):
+        raise ValueError(f"{who}: dilation must be positive, got {dilation}")
+
+
+def _check_groups(groups: int, weight: Tensor, dim: int, who: object) -> None:
+    if not isinstance(groups, int) or groups <= 0:
+        raise ValueError(f"{who}: groups must be a positive integer, got {groups!r}")
+    if weight.shape[dim] % groups:
+        raise ShapeError(
+            f"{who}: weight of shape {weight.shape} does not split into groups={groups} "
+            f"along dim {dim}"
+        )
+
+
+def _check_weight(weight: Tensor, bias: Tensor | None, n: int, out: int, who: object) -> None:
+    if not isinstance(weight, Tensor) or weight.ndim != n + 2:
+        shape = getattr(weight, "shape", type(weight).__name__)
+        raise ShapeError(f"{who} expects a {n + 2}-d weight Tensor, got {shape}")
+    if bias is not None and tuple(bias.shape) != (out,):
+        raise ShapeError(
+            f"{who}: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
+            f"expected ({out},)"
+        )
+
+
+def check_conv_input(input: Any, channels: int, n: int, weight: Tensor, who: object) -> Tensor:  # noqa: A002
+    """`input` as `(N, channels, *spatial)` in the weight's dtype; checks rank and channels.
+
+    An unbatched `(channels, *spatial)` input gets a batch dimension of 1 (the caller removes
+    it again). Integer inputs are cast; a float of another precision raises DTypeError.
+    """
+    expected = f"(N, {channels}, {_AXES[n]}) or ({channels}, {_AXES[n]})"
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{who} expects a retrograd Tensor, got {type(input).__name__}; "
+            "wrap it with retrograd.tensor(...)"
+        )
+    if input.ndim not in (n + 1, n + 2):
+        raise ShapeError(f"{who} expects input of shape {expected}, got {input.shape}")
+    got = input.shape[-n - 1]
+    if got != channels:
+        raise ShapeError(
+            f"{who} expects input of shape {expected} ({channels} channels), "
+            f"got {input.shape} ({got} channels)"
+        )
+    if input.dtype != weight.dtype:
+        if input.dtype.kind == "f":
+            raise DTypeError(
+                f"{who} has {weight.dtype} weights but got a {input.dtype} input; "
+                f"convert one side: model.{'double' if weight.dtype == 'float32' else 'float'}() "
+                f"or x.{'float' if weight.dtype == 'float32' else 'double'}()"
+            )
+        input = input.type(weight.dtype)  # integer or bool data: cast, as data loaders give it
+    return input.unsqueeze(0) if input.ndim == n + 1 else input
+
+
+def _check_kernel_fits(
+    x_shape: tuple[int, ...],
+    pads: Sequence[tuple[int, int]],
+    kernel: Sequence[int],
+    dilation: Sequence[int],
+    who: object,
+) -> None:
+    padded = tuple(s + a + b for s, (a, b) in zip(x_shape[2:], pads))
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(p < s for p, s in zip(padded, span)):
+        raise ShapeError(
+            f"{who}: kernel of size {tuple(kernel)} with dilation {tuple(dilation)} spans "
+            f"{span}, larger than the padded input {padded} (input shape {x_shape})"
+        )
+
+
+def conv_nd(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntOrTuple,
+    padding: PaddingArg,
+    dilation: IntOrTuple,
+    groups: int,
+    who: object,
+) -> Tensor:
+    """A 1-d or 2-d convolution (by the weight's rank), checked and reported as `who`."""
+    n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4) else 2
+    _check_weight(weight, bias, n, weight.shape[0], who)
+    _check_groups(groups, weight, 0, who)
+    stride_t = as_tuple(stride, n, "stride", who)
+    dilation_t = as_tuple(dilation, n, "dilation", who)
+    kernel = weight.shape[2:]
+    if isinstance(padding, str):
+        check_padding_string(padding, stride_t, who)
+        # 'same': total d * (k - 1) split with the odd one at the end, as PyTorch does
+        totals = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation_t)]
+        pads = [(t // 2, t - t // 2) for t in totals]
+    else:
+        pads = [(p, p) for p in as_tuple(padding, n, "padding", who)]
+    _check_hyper(stride_t, tuple(p for pair in pads for p in pair), dilation_t, who)
+    x = check_conv_input(input, weight.shape[1] * groups, n, weight, who)
+    _check_kernel_fits(x.shape, pads, kernel, dilation_t, who)
+    unbatched = x.ndim != input.ndim
+    if n == 1:  # a 1-d convolution is a 2-d one over a height of 1
+        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
+        stride_t, dilation_t, pads = (1, *stride_t), (1, *dilation_t), [(0, 0), *pads]
+    args = (x, weight) if bias is None else (x, weight, bias)
+    out = apply(
+        Conv2dOp,
+        *args,
+        stride=stride_t,
+        padding=tuple(pads),
+        dilation=dilation_t,
+        groups=groups,
+    )
+    if n == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose_nd(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntOrTuple,
+    padding: IntOrTuple,
+    output_padding: IntOrTuple,
+    groups: int,
+    dilation: IntOrTuple,
+    who: object,
+) -> Tensor:
+    """A 2-d transposed convolution, checked and reported as `who`."""
+    n = 2
+    _check_weight(weight, None, n, 0, who)
+    _check_groups(groups, weight, 0, who)
+    out_channels = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ShapeError(
+            f"{who}: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
+            f"expected ({out_channels},)"
+        )
+    if isinstance(padding, str):
+        raise ValueError(f"{who}: padding={padding!r} is not supported, give ints")
+    stride_t = as_tuple(stride, n, "stride", who)
+    padding_t = as_tuple(padding, n, "padding", who)
+    output_padding_t = as_tuple(output_padding, n, "output_padding", who)
+    dilation_t = as_tuple(dilation, n, "dilation", who)
+    _check_hyper(stride_t, padding_t, dilation_t, who)
+    if any(o < 0 or (o >= s and o >= d) for o, s, d in zip(output_padding_t, stride_t, dilation_t)):
+        raise ValueError(
+            f"{who}: output_padding must be non-negative and smaller than either stride or "
+            f"dilation, got output_padding={output_padding_t}, stride={stride_t}, "
+            f"dilation={dilation_t}"
+        )
+    x = check_conv_input(input, weight.shape[0], n, weight, who)
+    sizes = tuple(
+        (size - 1) * s - 2 * p + d * (k - 1) + o + 1
+        for size, s, p, d, k, o in zip(
+            x.shape[2:], stride_t, padding_t, dilation_t, weight.shape[2:], output_padding_t
+        )
+    )
+    if any(size <= 0 for size in sizes):
+        raise ShapeError(
+            f"{who}: input of shape {input.shape} gives an empty output of size {sizes}; "
+            "use less padding or a larger input"
+        )
+    args = (x, weight) if bias is None else (x, weight, bias)
+    out = apply(
+        ConvTranspose2dOp,
+        *args,
+        stride=stride_t,
+        padding=padding_t,
+        output_padding=output_padding_t,
+        dilation=dilation_t,
+        groups=groups,
+    )
+    return out.squeeze(0) if x.ndim != input.ndim else out
+
+
+def conv1d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: PaddingArg = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-d cross-correlation. **Arguments:** `input: (N, C, L)` or `(C, L)`,
+    `weight: (O, C/groups, k)`, `bias: (O,)` or None; `padding` an int, a 1-tuple, 'valid' or
+    'same'. **Returns** `(N, O, L_out)`, `L_out = (L + 2p - d(k - 1) - 1) // stride + 1`."""
+    _require_rank(weight, 3, "conv1d")
+    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv1d")
+
+
+def conv2d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: PaddingArg = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-d cross-correlation. **Arguments:** `input: (N, C, H, W)` or `(C, H, W)`,
+    `weight: (O, C/groups, kH, kW)`, `bias: (O,)` or None; `stride`, `padding`, `dilation` ints
+    or pairs (`padding` also 'valid' or 'same'). **Returns** `(N, O, H_out, W_out)` with
+    `H_out = (H + 2p - d(kH - 1) - 1) // stride + 1`."""
+    _require_rank(weight, 4, "conv2d")
+    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+def conv_transpose2d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> Tensor:
+    """2-d transposed convolution (the gradient of `conv2d` with respect to its input).
+    **Arguments:** `input: (N, C, H, W)` or `(C, H, W)`, `weight: (C, O/groups, kH, kW)`,
+    `bias: (O,)` or None. **Returns** `(N, O, H_out, W_out)` with
+    `H_out = (H - 1) * stride - 2p + d(kH - 1) + output_padding + 1`."""
+    _require_rank(weight, 4, "conv_transpose2d")
+    return conv_transpose_nd(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose2d"
+    )
+
+
+def _require_rank(weight: Any, rank: int, who: str) -> None:
+    if not isinstance(weight, Tensor) or weight.ndim != rank:
+        shape = getattr(weight, "shape", type(weight).__name__)
+        raise ShapeError(f"{who} expects a {rank}-d weight Tensor, got {shape}")

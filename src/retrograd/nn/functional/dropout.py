@@ -1,0 +1,121 @@
+"""Dropout under PyTorch's names: `dropout` zeroes single elements, `dropout1d` and `dropout2d`
+whole channels. Each is a product with a constant mask drawn from the seeded generator, so the
+gradient is the same mask: kept entries scaled by 1 / (1 - p), dropped ones zero."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.random import resolve_generator
+from retrograd.tensor import Tensor, _wrap
+
+
+def check_probability(p: float, who: object = "dropout") -> None:
+    """`p` is a probability in [0, 1] (PyTorch's message, prefixed with the layer)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _check_input(input: Tensor, who: str) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who} expects a retrograd Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise DTypeError(f"{who} expects a floating-point input, got {input.dtype}")
+
+
+def _apply_mask(
+    input: Tensor,  # noqa: A002
+    p: float,
+    mask_shape: tuple[int, ...],
+    inplace: bool,
+    generator: Any,
+) -> Tensor:
+    """input * keep / (1 - p), with keep ~ Bernoulli(1 - p) of `mask_shape` (broadcast)."""
+    keep = resolve_generator(generator).random(mask_shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    mask = _wrap((keep * scale).astype(input.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Zero each element with probability `p` and scale the rest by 1 / (1 - p), in training.
+
+    **Arguments:** `input` of any shape; `generator` (a NumPy Generator; default the seeded
+    global one). Outside training, or with p = 0, **returns** `input` itself.
+    """
+    check_probability(p)
+    _check_input(input, "dropout")
+    if not training or p == 0:
+        return input
+    return _apply_mask(input, p, input.shape, inplace, generator)
+
+
+def dropout1d(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Zero whole channels with probability `p` (scaling the rest by 1 / (1 - p)), in training.
+
+    **Arguments:** `input: (N, C, L)` or `(C, L)`. **Returns** the input's shape.
+    """
+    check_probability(p, "dropout1d")
+    _check_input(input, "dropout1d")
+    if input.ndim not in (2, 3):
+        raise ShapeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input "
+            f"of shape {input.shape}"
+        )
+    if not training or p == 0:
+        return input
+    return _apply_mask(input, p, _channel_mask_shape(input.shape, 1), inplace, generator)
+
+
+def dropout2d(
+    input: Tensor,  # noqa: A002
+    p: float = 0.5,
+    training: bool = True,
+    inplace: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Zero whole channels with probability `p` (scaling the rest by 1 / (1 - p)), in training.
+
+    **Arguments:** `input: (N, C, H, W)`. A 3-d input is taken as `(N, C, L)` with a warning, as
+    PyTorch does (use `dropout1d` for that). **Returns** the input's shape.
+    """
+    check_probability(p, "dropout2d")
+    _check_input(input, "dropout2d")
+    if input.ndim not in (3, 4):
+        raise ShapeError(
+            f"dropout2d: Expected 3D or 4D input, but received a {input.ndim}D input "
+            f"of shape {input.shape}"
+        )
+    if input.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L); "
+            "use dropout1d instead.",
+            stacklevel=2,
+        )
+    if not training or p == 0:
+        return input
+    mask_shape = _channel_mask_shape(input.shape, input.ndim - 2)
+    return _apply_mask(input, p, mask_shape, inplace, generator)
+
+
+def _channel_mask_shape(shape: tuple[int, ...], spatial: int) -> tuple[int, ...]:
+    """One mask value per (sample, channel): the last `spatial` dims become 1."""
+    return shape[: len(shape) - spatial] + (1,) * spatial

@@ -1,0 +1,350 @@
+"""Normalisation layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `RMSNorm`.
+The arithmetic is in `retrograd.nn.functional.normalization`; the layers hold the parameters and
+running statistics under PyTorch's state-dict keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.creation import empty, ones, zeros
+from retrograd.errors import ShapeError
+from retrograd.nn import init
+from retrograd.nn.functional.normalization import (
+    ShapeLike,
+    batch_norm,
+    check_batch_size,
+    check_groups,
+    check_norm_input,
+    check_params,
+    check_trailing_shape,
+    group_norm,
+    layer_norm,
+    rms_norm,
+    to_shape_tuple,
+)
+from retrograd.nn.module import Module
+from retrograd.nn.parameter import Parameter
+from retrograd.tensor import Tensor
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
+
+
+class _BatchNorm(Module):
+    """Shared body of BatchNorm1d/2d; subclasses name the input ranks they accept."""
+
+    num_features: int
+    eps: float
+    momentum: float | None
+    affine: bool
+    track_running_stats: bool
+    weight: Parameter | None
+    bias: Parameter | None
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+
+    _ranks: tuple[int, ...] = ()
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_features < 0:
+            raise ValueError(
+                f"{type(self).__name__} needs num_features >= 0, got num_features={num_features}"
+            )
+        self.num_features = int(num_features)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = _float_dtype(dtype)
+        if affine:
+            self.weight = Parameter(empty(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+        self.reset_parameters()
+
+    def reset_running_stats(self) -> None:
+        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
+        if self.running_mean is not None:
+            self.running_mean.zero_()
+        if self.running_var is not None:
+            self.running_var.fill_(1)
+        if self.num_batches_tracked is not None:
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Reset the running stats; weight = 1, bias = 0."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def _check_input(self, input: Tensor) -> None:  # noqa: A002
+        check_norm_input(input, self)
+        if input.ndim not in self._ranks:
+            ranks = " or ".join(f"{r}D" for r in self._ranks)
+            raise ShapeError(
+                f"{self} expected {ranks} input (got {input.ndim}D input of shape {input.shape})"
+            )
+        if input.shape[1] != self.num_features:
+            raise ShapeError(
+                f"{self} expects {self.num_features} channels in dim 1, "
+                f"got input of shape {input.shape}"
+            )
+        check_params(input, self, (self.num_features,), weight=self.weight, bias=self.bias)
+        if self.training:
+            check_batch_size(input.shape, self)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        self._check_input(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # a cumulative (equal-weight) average of all batches
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        # batch statistics in training, and in eval when no running stats are kept
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of each feature over the batch (and length).
+
+    **Arguments:** `num_features` (C), `eps` (1e-5), `momentum` (0.1; None for a cumulative
+    average), `affine` (learnable weight and bias), `track_running_stats`, `dtype`, `bias`.
+    **Shapes:** `x: (N, C)` or `(N, C, L)` -> the same shape.
+    """
+
+    _ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of each channel over the batch and the spatial dims.
+
+    **Arguments:** as `BatchNorm1d`. **Shapes:** `x: (N, C, H, W)` -> `(N, C, H, W)`.
+    """
+
+    _ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last dims, then scale and shift elementwise.
+
+    **Arguments:** `normalized_shape` (an int or the trailing shape), `eps` (1e-5),
+    `elementwise_affine` (learnable weight and bias of shape `normalized_shape`), `bias`, `dtype`.
+    **Shapes:** `x: (*, *normalized_shape)` -> the same shape.
+    """
+
+    normalized_shape: tuple[int, ...]
+    eps: float
+    elementwise_affine: bool
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        normalized_shape: ShapeLike,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = to_shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dtype = _float_dtype(dtype)
+        if elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(self.normalized_shape, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        check_norm_input(input, self)
+        check_trailing_shape(input, self.normalized_shape, self)
+        check_params(input, self, self.normalized_shape, weight=self.weight, bias=self.bias)
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class GroupNorm(Module):
+    """Normalise each group of channels of each sample, then scale and shift per channel.
+
+    **Arguments:** `num_groups` (dividing `num_channels`), `num_channels` (C), `eps` (1e-5),
+    `affine` (learnable weight and bias of shape (C,)), `dtype`, `bias`.
+    **Shapes:** `x: (N, C, *)` -> the same shape.
+    """
+
+    num_groups: int
+    num_channels: int
+    eps: float
+    affine: bool
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups != 0:
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                f"num_groups ({num_groups})"
+            )
+        self.num_groups = int(num_groups)
+        self.num_channels = int(num_channels)
+        self.eps = eps
+        self.affine = affine
+        dtype = _float_dtype(dtype)
+        if affine:
+            self.weight = Parameter(empty(num_channels, dtype=dtype))
+            if bias:
+                self.bias = Parameter(empty(num_channels, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        check_norm_input(input, self, min_dims=2)
+        if input.shape[1] != self.num_channels:
+            raise ShapeError(
+                f"{self} expects {self.num_channels} channels in dim 1, "
+                f"got input of shape {input.shape}"
+            )
+        check_groups(input, self.num_groups, self)
+        check_params(input, self, (self.num_channels,), weight=self.weight, bias=self.bias)
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
+
+
+class RMSNorm(Module):
+    """Divide each sample by the root mean square over its last dims, then scale elementwise.
+
+    **Arguments:** `normalized_shape` (an int or the trailing shape), `eps` (None: the machine
+    epsilon of the input's dtype), `elementwise_affine` (a learnable weight of shape
+    `normalized_shape`), `dtype`. **Shapes:** `x: (*, *normalized_shape)` -> the same shape.
+    """
+
+    normalized_shape: tuple[int, ...]
+    eps: float | None
+    elementwise_affine: bool
+    weight: Parameter | None
+
+    def __init__(
+        self,
+        normalized_shape: ShapeLike,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = to_shape_tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, dtype=_float_dtype(dtype)))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        check_norm_input(input, self)
+        check_trailing_shape(input, self.normalized_shape, self)
+        check_params(input, self, self.normalized_shape, weight=self.weight)
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )

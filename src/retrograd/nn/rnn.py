@@ -1,0 +1,387 @@
+"""Multi-layer recurrent layers `RNN`, `LSTM`, `GRU` over whole sequences, with PyTorch's
+arguments, parameter names (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) and shapes.
+
+Each layer and direction first projects the input of ALL time steps with one matrix product
+(x @ W_ih.T + b_ih), then loops over time making one product h @ W_hh.T + b_hh per step for all
+gates (the gate equations live in `rnn_cells`). Everything is composed from Tensor ops, so the
+gradients come from the primitives.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.creation import empty, zeros
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.nn import init
+from retrograd.nn.functional.dropout import dropout as functional_dropout
+from retrograd.nn.module import Module
+from retrograd.nn.parameter import Parameter
+from retrograd.nn.rnn_cells import (
+    NONLINEARITIES,
+    affine,
+    check_size,
+    gru_step,
+    lstm_step,
+    rnn_step,
+)
+from retrograd.tensor import Tensor, cat, stack
+
+State = tuple[Tensor, ...]  # (h,) or, for LSTM, (h, c)
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """Parameters, checks and the layer / direction / time loops shared by RNN, LSTM and GRU.
+
+    Per layer `k` and direction (suffix `""` or `"_reverse"`): `weight_ih_l{k}: (G, in_k)`,
+    `weight_hh_l{k}: (G, hidden_size)`, `bias_ih_l{k}, bias_hh_l{k}: (G,)`, where G is
+    gates * hidden_size and in_k is input_size for k = 0, else num_directions * hidden_size.
+    """
+
+    mode: str
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    bias: bool
+    batch_first: bool
+    dropout: float
+    bidirectional: bool
+    proj_size: int
+
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        name = "RNN" if mode.startswith("RNN") else mode
+        if mode not in _GATES:
+            raise ValueError(f"Unrecognized RNN mode: {mode!r}")
+        self.mode = mode
+        self.input_size = check_size(input_size, "input_size", name)
+        self.hidden_size = check_size(hidden_size, "hidden_size", name)
+        self.num_layers = check_size(num_layers, "num_layers", name)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
+            raise ValueError(f"{name}: dropout should be a number in [0, 1], got {dropout!r}")
+        if not 0 <= dropout <= 1:
+            raise ValueError(
+                f"{name}: dropout should be a number in [0, 1] (the probability of an element "
+                f"being zeroed), got {dropout}"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                f"num_layers={num_layers}",
+                stacklevel=3,
+            )
+        if proj_size != 0:
+            raise NotImplementedError(
+                f"{name}: proj_size={proj_size} is not supported; only proj_size=0 (no projection)"
+            )
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self.proj_size = 0
+        self._flat_weights_names: list[str] = []
+        dtype = default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
+        gates = _GATES[mode] * hidden_size
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes():
+                shapes: dict[str, tuple[int, ...]] = {
+                    f"weight_ih_l{layer}{suffix}": (gates, layer_input),
+                    f"weight_hh_l{layer}{suffix}": (gates, hidden_size),
+                }
+                if bias:
+                    shapes[f"bias_ih_l{layer}{suffix}"] = (gates,)
+                    shapes[f"bias_hh_l{layer}{suffix}"] = (gates,)
+                for key, shape in shapes.items():
+                    setattr(self, key, Parameter(empty(*shape, dtype=dtype)))
+                    self._flat_weights_names.append(key)
+        self.reset_parameters(generator)
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self) -> tuple[str, ...]:
+        return ("", "_reverse") if self.bidirectional else ("",)
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters of each layer and direction: [[w_ih, w_hh, b_ih, b_hh], ...]."""
+        per_group = 4 if self.bias else 2
+        names = self._flat_weights_names
+        return [
+            [getattr(self, n) for n in names[i : i + per_group]]
+            for i in range(0, len(names), per_group)
+        ]
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound, generator=generator)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+    # ------------------------------------------------------------------ checks
+    def _check_input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
+        """`input` as a time-major `(L, B, input_size)` tensor; also whether it came batched."""
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self} expects a retrograd Tensor, got {type(input).__name__}")
+        layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
+        if input.ndim not in (2, 3):
+            raise ShapeError(
+                f"{self}: expected input to be 2-d (seq, input_size) or 3-d {layout}, "
+                f"got shape {input.shape}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{self}: expected input with input_size={self.input_size} features "
+                f"(last dimension), got shape {input.shape}"
+            )
+        weight = self.weight_ih_l0
+        if input.dtype != weight.dtype:
+            if input.dtype.kind == "f":
+                raise DTypeError(f"{self} has {weight.dtype} weights but got a {input.dtype} input")
+            input = input.type(weight.dtype)
+        batched = input.ndim == 3
+        if not batched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        if input.shape[0] == 0:
+            raise ShapeError(f"{self}: expected a sequence of length >= 1, got shape {input.shape}")
+        return input, batched
+
+    def _check_state(self, hx: Any, x: Tensor, batched: bool, what: str) -> Tensor:
+        """An initial state `(num_layers * num_directions, B, hidden_size)`, zeros when None."""
+        layers = self.num_layers * self.num_directions
+        if hx is None:
+            return zeros(layers, x.shape[1], self.hidden_size, dtype=x.dtype)
+        expected = (layers, x.shape[1], self.hidden_size) if batched else (layers, self.hidden_size)
+        if not isinstance(hx, Tensor) or hx.shape != expected:
+            got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
+            raise ShapeError(
+                f"{self}: expected {what} of shape {expected} (num_layers * num_directions, "
+                f"{'batch, ' if batched else ''}hidden_size), got {got}"
+            )
+        if hx.dtype != x.dtype:
+            raise DTypeError(f"{self}: {what} has dtype {hx.dtype}, the input {x.dtype}")
+        return hx if batched else hx.unsqueeze(1)
+
+    # ------------------------------------------------------------------ the loops
+    def _step(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
+        """One time step: `gi: (B, G)` the input projection, `state` each `(B, H)`."""
+        if self.mode == "LSTM":
+            return lstm_step(gi, state[0], state[1], w_hh, b_hh)
+        if self.mode == "GRU":
+            return (gru_step(gi, state[0], w_hh, b_hh),)
+        return (rnn_step(gi, state[0], w_hh, b_hh, self.mode[4:].lower()),)
+
+    def _run_direction(
+        self, x: Tensor, state: State, layer: int, suffix: str
+    ) -> tuple[Tensor, State]:
+        """One layer in one direction over `x: (L, B, in)` -> outputs `(L, B, H)`, final state."""
+        params = [f"{kind}_l{layer}{suffix}" for kind in ("weight_ih", "weight_hh")]
+        w_ih, w_hh = (getattr(self, name) for name in params)
+        b_ih = getattr(self, f"bias_ih_l{layer}{suffix}") if self.bias else None
+        b_hh = getattr(self, f"bias_hh_l{layer}{suffix}") if self.bias else None
+        gi = affine(x, w_ih, b_ih)  # every time step at once: (L, B, G)
+        length = x.shape[0]
+        steps = range(length - 1, -1, -1) if suffix else range(length)
+        outputs: list[Tensor] = [x] * length
+        for t in steps:
+            state = self._step(gi[t], state, w_hh, b_hh)
+            outputs[t] = state[0]
+        return stack(outputs), state
+
+    def _run(self, input: Any, hx: tuple[Any, ...]) -> tuple[Tensor, State]:  # noqa: A002
+        """The whole stack: output `(L, B, D*H)` (in the caller's layout) and the final states,
+        each `(num_layers * D, B, H)`; `hx` holds the initial states (or Nones)."""
+        x, batched = self._check_input(input)
+        names = ("h_0", "c_0")
+        initial = [self._check_state(h, x, batched, name) for h, name in zip(hx, names)]
+        finals: list[list[Tensor]] = [[] for _ in initial]
+        for layer in range(self.num_layers):
+            if layer > 0:
+                x = functional_dropout(x, self.dropout, self.training)
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes()):
+                k = layer * self.num_directions + direction
+                state = tuple(s[k] for s in initial)
+                out, state = self._run_direction(x, state, layer, suffix)
+                outputs.append(out)
+                for kept, s in zip(finals, state):
+                    kept.append(s)
+            x = outputs[0] if len(outputs) == 1 else cat(outputs, 2)
+        states = tuple(stack(kept) for kept in finals)
+        if not batched:
+            return x.squeeze(1), tuple(s.squeeze(1) for s in states)
+        return (x.transpose(0, 1) if self.batch_first else x), states
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = act(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh), act tanh or relu.
+
+    **Arguments:** `input_size`, `hidden_size`, `num_layers=1`, `nonlinearity='tanh'`,
+    `bias=True`, `batch_first=False`, `dropout=0.0` (on the outputs of all but the last layer,
+    in training), `bidirectional=False`, `dtype`, `generator` (initial values).
+    **Shapes:** `input: (L, B, input_size)` (`(B, L, input_size)` if batch_first) or
+    `(L, input_size)`; `hx: (num_layers * D, B, hidden_size)` or None (zeros).
+    **Returns** `(output, h_n)`: `output: (L, B, D * hidden_size)`, `h_n` shaped like `hx`.
+    """
+
+    nonlinearity: str
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        if nonlinearity not in NONLINEARITIES:
+            raise ValueError(
+                f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'."
+            )
+        self.nonlinearity = nonlinearity
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(
+            mode,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            generator=generator,
+        )
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        output, (h_n,) = self._run(input, (hx,))
+        return output, h_n
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: gates i, f, g, o = split(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh),
+    c_t = sigmoid(f) * c + sigmoid(i) * tanh(g), h_t = sigmoid(o) * tanh(c_t).
+
+    **Arguments:** as `RNN` without `nonlinearity`; `proj_size` must be 0.
+    **Shapes:** `input` as in `RNN`; `hx = (h_0, c_0)`, each `(num_layers * D, B, hidden_size)`,
+    or None. **Returns** `(output, (h_n, c_n))`; `weight_ih_l0: (4 * hidden_size, input_size)`.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            dtype,
+            generator,
+        )
+
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002
+        hx: tuple[Tensor, Tensor] | None = None,
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        if hx is None:
+            hx = (None, None)  # type: ignore[assignment]
+        elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
+            raise TypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
+        output, (h_n, c_n) = self._run(input, tuple(hx))  # type: ignore[arg-type]
+        return output, (h_n, c_n)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: r, z = sigmoid(...), n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
+    h_t = (1 - z) * n + z * h_{t-1}.
+
+    **Arguments:** as `RNN` without `nonlinearity`. **Shapes:** as `RNN`.
+    **Returns** `(output, h_n)`; `weight_ih_l0: (3 * hidden_size, input_size)`.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            generator=generator,
+        )
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        output, (h_n,) = self._run(input, (hx,))
+        return output, h_n

@@ -1,0 +1,250 @@
+"""One time step of the recurrent layers: the gate equations (`rnn_step`, `lstm_step`,
+`gru_step`, shared with `nn.rnn`) and the single-step layers `RNNCell`, `LSTMCell`, `GRUCell`.
+
+Every step takes `gi`, the input projection x @ W_ih.T + b_ih already computed, and makes ONE
+matrix product h @ W_hh.T + b_hh for all gates, which are then cut apart by slicing.
+Gate order is PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from retrograd import ops
+from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.creation import empty, zeros
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.nn import init
+from retrograd.nn.module import Module
+from retrograd.nn.parameter import Parameter
+from retrograd.tensor import Tensor, apply
+
+NONLINEARITIES = ("tanh", "relu")
+
+
+def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """x @ weight.T + bias in one fused node. `x: (*, in)`, `weight: (out, in)` -> `(*, out)`."""
+    if bias is None:
+        return apply(ops.Linear, x, weight)
+    return apply(ops.Linear, x, weight, bias)
+
+
+def rnn_step(
+    gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, nonlinearity: str = "tanh"
+) -> Tensor:
+    """h' = act(gi + h @ W_hh.T + b_hh). `gi, h: (B, H)`, `w_hh: (H, H)` -> `(B, H)`."""
+    pre = gi + affine(h, w_hh, b_hh)
+    return pre.tanh() if nonlinearity == "tanh" else pre.relu()
+
+
+def lstm_step(
+    gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    """(h', c') of one LSTM step. `gi: (B, 4H)`, `h, c: (B, H)`, `w_hh: (4H, H)`.
+
+    c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoid gates and g a tanh gate.
+    """
+    i, f, g, o = (gi + affine(h, w_hh, b_hh)).chunk(4, 1)
+    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c_next.tanh(), c_next
+
+
+def gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """h' of one GRU step. `gi: (B, 3H)`, `h: (B, H)`, `w_hh: (3H, H)` -> `(B, H)`.
+
+    n = tanh(gi_n + r * (W_hn h + b_hn)) and h' = (1 - z) * n + z * h.
+    """
+    gh = affine(h, w_hh, b_hh)
+    size = h.shape[-1]
+    rz = (gi[:, : 2 * size] + gh[:, : 2 * size]).sigmoid()
+    r, z = rz[:, :size], rz[:, size:]
+    n = (gi[:, 2 * size :] + r * gh[:, 2 * size :]).tanh()
+    return n + z * (h - n)
+
+
+def check_size(size: Any, what: str, who: str) -> int:
+    """`size` as a positive int, or a clear TypeError / ValueError naming `who`."""
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise TypeError(f"{who}: {what} should be of type int, got: {type(size).__name__}")
+    if size <= 0:
+        raise ValueError(f"{who}: {what} must be greater than zero, got {size}")
+    return size
+
+
+class RNNCellBase(Module):
+    """Parameters and checks shared by the cells: `weight_ih: (G, input_size)`,
+    `weight_hh: (G, hidden_size)`, `bias_ih, bias_hh: (G,)`, with G = gates * hidden_size."""
+
+    input_size: int
+    hidden_size: int
+    bias: bool
+    weight_ih: Parameter
+    weight_hh: Parameter
+    bias_ih: Parameter | None
+    bias_hh: Parameter | None
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        num_chunks: int,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.input_size = check_size(input_size, "input_size", name)
+        self.hidden_size = check_size(hidden_size, "hidden_size", name)
+        self.bias = bool(bias)
+        dtype = default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
+        gates = num_chunks * hidden_size
+        self.weight_ih = Parameter(empty(gates, input_size, dtype=dtype))
+        self.weight_hh = Parameter(empty(gates, hidden_size, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(empty(gates, dtype=dtype))
+            self.bias_hh = Parameter(empty(gates, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound, generator=generator)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            text += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
+
+    def _input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
+        """`input` checked and made 2-d; also whether it came batched."""
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{self} expects a retrograd Tensor, got {type(input).__name__}")
+        if input.ndim not in (1, 2):
+            raise ShapeError(
+                f"{self}: expected input to be 1-d (input_size,) or 2-d (batch, input_size), "
+                f"got shape {input.shape}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise ShapeError(
+                f"{self}: expected input with input_size={self.input_size} features "
+                f"(last dimension), got shape {input.shape}"
+            )
+        if input.dtype != self.weight_ih.dtype:
+            if input.dtype.kind == "f":
+                raise DTypeError(
+                    f"{self} has {self.weight_ih.dtype} weights but got a {input.dtype} input"
+                )
+            input = input.type(self.weight_ih.dtype)
+        batched = input.ndim == 2
+        return (input if batched else input.unsqueeze(0)), batched
+
+    def _state(self, hx: Tensor | None, x: Tensor, batched: bool, what: str = "hx") -> Tensor:
+        """A hidden (or cell) state `(batch, hidden_size)` for input `x`: zeros when None."""
+        if hx is None:
+            return zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
+        expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
+        if not isinstance(hx, Tensor) or hx.shape != expected:
+            got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
+            raise ShapeError(f"{self}: expected {what} of shape {expected}, got {got}")
+        if hx.dtype != x.dtype:
+            raise DTypeError(f"{self}: {what} has dtype {hx.dtype}, the input {x.dtype}")
+        return hx if batched else hx.unsqueeze(0)
+
+
+class RNNCell(RNNCellBase):
+    """Elman cell: h' = act(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh), act tanh or relu.
+
+    **Arguments:** `input_size`, `hidden_size`, `bias=True`, `nonlinearity='tanh'`, `dtype`,
+    `generator` (initial values). **Shapes:** `input: (B, input_size)` or `(input_size,)`,
+    `hx: (B, hidden_size)` or `(hidden_size,)` (zeros when None) -> `h'` shaped like `hx`.
+    """
+
+    nonlinearity: str
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        if nonlinearity not in NONLINEARITIES:
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity!r}; select 'tanh' or 'relu'")
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, 1, dtype, generator)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+        x, batched = self._input(input)
+        h = self._state(hx, x, batched)
+        gi = affine(x, self.weight_ih, self.bias_ih)
+        h = rnn_step(gi, h, self.weight_hh, self.bias_hh, self.nonlinearity)
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """LSTM cell (gates i, f, g, o). **Arguments:** `input_size`, `hidden_size`, `bias=True`,
+    `dtype`, `generator`. **Shapes:** `input: (B, input_size)` or `(input_size,)`,
+    `hx = (h, c)` each `(B, hidden_size)` or `(hidden_size,)` (zeros when None)
+    -> `(h', c')` of the same shapes; `weight_ih: (4*hidden, input_size)`."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, dtype, generator)
+
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002
+        hx: tuple[Tensor, Tensor] | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        x, batched = self._input(input)
+        if hx is None:
+            h = c = self._state(None, x, batched)
+        else:
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
+            h = self._state(hx[0], x, batched, "h_0")
+            c = self._state(hx[1], x, batched, "c_0")
+        gi = affine(x, self.weight_ih, self.bias_ih)
+        h, c = lstm_step(gi, h, c, self.weight_hh, self.bias_hh)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """GRU cell (gates r, z, n). **Arguments:** `input_size`, `hidden_size`, `bias=True`,
+    `dtype`, `generator`. **Shapes:** `input: (B, input_size)` or `(input_size,)`,
+    `hx: (B, hidden_size)` or `(hidden_size,)` (zeros when None) -> `h'` shaped like `hx`;
+    `weight_ih: (3*hidden, input_size)`."""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, dtype, generator)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+        x, batched = self._input(input)
+        h = self._state(hx, x, batched)
+        gi = affine(x, self.weight_ih, self.bias_ih)
+        h = gru_step(gi, h, self.weight_hh, self.bias_hh)
+        return h if batched else h.squeeze(0)

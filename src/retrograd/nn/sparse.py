@@ -1,0 +1,140 @@
+"""`Embedding`: a lookup table of `num_embeddings` learnable vectors of size `embedding_dim`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retrograd.autograd.grad_mode import no_grad
+from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.creation import empty
+from retrograd.errors import ShapeError
+from retrograd.nn import init
+from retrograd.nn.functional.sparse import (
+    check_padding_idx,
+    check_unsupported,
+    embedding_indices,
+    lookup,
+)
+from retrograd.nn.module import Module
+from retrograd.nn.parameter import Parameter
+from retrograd.tensor import Tensor
+
+
+class Embedding(Module):
+    """Rows of `weight` picked by integer indices.
+
+    **Arguments:** `num_embeddings`, `embedding_dim`, `padding_idx` (that row starts at zero and
+    gets no gradient), `max_norm` (only None), `norm_type`, `scale_grad_by_freq` and `sparse`
+    (only False), `dtype` (default float32), `generator` (for the N(0, 1) initial values).
+    **Shapes:** `indices: (*)` -> `(*, embedding_dim)`; `weight: (num_embeddings, embedding_dim)`.
+    """
+
+    num_embeddings: int
+    embedding_dim: int
+    padding_idx: int | None
+    max_norm: float | None
+    norm_type: float
+    scale_grad_by_freq: bool
+    sparse: bool
+    weight: Parameter
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        _freeze: bool = False,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        if num_embeddings < 0 or embedding_dim < 0:
+            raise ValueError(
+                f"Embedding needs non-negative sizes, got num_embeddings={num_embeddings}, "
+                f"embedding_dim={embedding_dim}"
+            )
+        who = f"Embedding({num_embeddings}, {embedding_dim})"
+        check_unsupported(max_norm, scale_grad_by_freq, sparse, who)
+        self.num_embeddings = int(num_embeddings)
+        self.embedding_dim = int(embedding_dim)
+        self.padding_idx = check_padding_idx(padding_idx, num_embeddings, who)
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            dtype = default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
+            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype))
+            self.reset_parameters(generator)
+            self.weight.requires_grad_(not _freeze)
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ShapeError(
+                    f"{who}: _weight has shape {tuple(_weight.shape)}, expected "
+                    f"({num_embeddings}, {embedding_dim})"
+                )
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """weight ~ N(0, 1), the padding row (if any) zero, as in PyTorch."""
+        init.normal_(self.weight, generator=generator)
+        if self.padding_idx is not None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        indices = embedding_indices(input, self.num_embeddings, self)
+        return lookup(self.weight, indices, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse:
+            text += ", sparse=True"
+        return text
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding whose weight is `embeddings: (num_embeddings, embedding_dim)` (memory
+        shared); `freeze` (default True) turns its gradient off. The padding row keeps its
+        values (it is not zeroed) but gets no gradient."""
+        if not isinstance(embeddings, Tensor):
+            embeddings = Tensor(embeddings)
+        if embeddings.ndim != 2:
+            raise ShapeError(
+                "Embedding.from_pretrained expects a 2-d tensor (num_embeddings, embedding_dim), "
+                f"got shape {embeddings.shape}"
+            )
+        rows, cols = embeddings.shape
+        return cls(
+            rows,
+            cols,
+            padding_idx=padding_idx,
+            max_norm=max_norm,
+            norm_type=norm_type,
+            scale_grad_by_freq=scale_grad_by_freq,
+            sparse=sparse,
+            _weight=embeddings,
+            _freeze=freeze,
+        )
