@@ -4,7 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import data, datasets, metrics, nn, optim  # noqa: E402 - subpackages as attributes, like torch.nn
+from retrograd import data, datasets, metrics, nn, optim, train  # noqa: E402 - subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -45,6 +45,7 @@ from retrograd.random import get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
+from retrograd.train import History, evaluate, fit, predict  # noqa: E402
 
 float32 = "float32"
 float64 = "float64"
@@ -72,7 +73,12 @@ __all__ = [
     "arange",
     "as_tensor",
     "cat",
+    "History",
     "data",
+    "evaluate",
+    "fit",
+    "predict",
+    "train",
     "datasets",
     "metrics",
     "nn",

@@ -4,6 +4,7 @@ Each optimizer follows the update rule of its ``torch.optim`` namesake and takes
 parameters (or of parameter-group dicts); it reads ``.grad`` and updates ``.data`` in place.
 """
 
+from retrograd.optim import lr_scheduler
 from retrograd.optim.adagrad import Adagrad
 from retrograd.optim.adam import Adam
 from retrograd.optim.adamw import AdamW
@@ -26,4 +27,5 @@ __all__ = [
     "OptimizerStateDictError",
     "OptimizerTypeError",
     "RMSprop",
+    "lr_scheduler",
 ]

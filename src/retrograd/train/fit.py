@@ -1,0 +1,229 @@
+"""`fit`: the usual PyTorch training loop, with Keras's conveniences (metrics, validation,
+callbacks, progress, a History) around it.
+
+Each epoch runs exactly the loop a PyTorch user writes by hand::
+
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+so a hand-written loop stays first-class: `fit` adds nothing the model or optimizer must know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from retrograd.data import DataLoader
+from retrograd.metrics.registry import Metric
+from retrograd.nn import Module
+from retrograd.optim import Optimizer
+from retrograd.tensor import Tensor
+from retrograd.train.callbacks import Callback, CallbackList, Logs
+from retrograd.train.errors import TrainingError, TrainingTypeError
+from retrograd.train.evaluate import (
+    MetricLike,
+    compute_metrics,
+    loss_value,
+    output_array,
+    resolve_metrics,
+    run_evaluation,
+)
+from retrograd.train.history import History
+from retrograd.train.inputs import (
+    as_loader,
+    batch_size_of,
+    check_positive_int,
+    resolve_data,
+    split_validation,
+    unpack_batch,
+)
+from retrograd.train.progress import ProgressLogger
+
+
+class Trainer:
+    """One training run: what callbacks see as ``self.trainer``.
+
+    Attributes: `model`, `loss_fn`, `optimizer`, `metrics` (resolved `Metric` objects),
+    `epoch` (0-based, current), `epochs`, `steps` (batches per epoch), `history`,
+    `stop_training` (set it to stop), `stop_reason` (a message, or None).
+    """
+
+    def __init__(
+        self,
+        model: Module,
+        loss_fn: Callable[[Any, Any], Any],
+        optimizer: Optimizer,
+        metrics: Sequence[MetricLike] = (),
+        callbacks: Sequence[Callback] = (),
+        verbose: int = 1,
+    ) -> None:
+        if not isinstance(model, Module):
+            raise TrainingTypeError(
+                f"fit: model must be a retrograd nn.Module, got {type(model).__name__}"
+            )
+        if not callable(loss_fn):
+            raise TrainingTypeError(f"fit: loss_fn must be callable, got {type(loss_fn).__name__}")
+        if not isinstance(optimizer, Optimizer):
+            raise TrainingTypeError(
+                f"fit: optimizer must be a retrograd Optimizer, got {type(optimizer).__name__}"
+            )
+        if verbose not in (0, 1, 2):
+            raise TrainingError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.metrics: list[Metric] = resolve_metrics("fit", metrics)
+        self.progress = ProgressLogger(verbose) if verbose else None
+        # the progress logger goes last, so its line shows what other callbacks add to the logs
+        extra = [self.progress] if self.progress is not None else []
+        self.callbacks = CallbackList([*callbacks, *extra])
+        self.history = History()
+        self.epoch = 0
+        self.epochs = 0
+        self.steps = 0
+        self.stop_training = False
+        self.stop_reason: str | None = None
+
+    def write(self, message: str) -> None:
+        """Print a callback's message (above the progress bar when one is showing)."""
+        if self.progress is not None:
+            self.progress.write(message)
+        else:
+            print(message, flush=True)
+
+    def run(self, train: DataLoader, validation: DataLoader | None, epochs: int) -> History:
+        """Train for `epochs` epochs (fewer if a callback stops it); return the History."""
+        self.epochs = epochs
+        self.steps = len(train)
+        self.stop_training = False
+        self.history.params = {"epochs": epochs, "steps": self.steps}
+        modes = [(module, module.training) for module in self.model.modules()]
+        self.callbacks.set_trainer(self)
+        logs: Logs = {}
+        try:
+            self.callbacks.on_train_begin({})
+            for epoch in range(epochs):
+                self.epoch = epoch
+                self.callbacks.on_epoch_begin(epoch, {})
+                logs = self.train_epoch(train)
+                if validation is not None:
+                    for key, value in run_evaluation(
+                        "fit (validation)", self.model, self.loss_fn, validation, self.metrics
+                    ).items():
+                        logs[f"val_{key}"] = value
+                self.callbacks.on_epoch_end(epoch, logs)
+                self.history.append(epoch, logs)
+                if self.stop_training:
+                    break
+            self.history.stop_reason = self.stop_reason
+            self.callbacks.on_train_end(logs)
+        finally:
+            if self.progress is not None:
+                self.progress.close()
+            for module, training in modes:
+                object.__setattr__(module, "training", training)
+        return self.history
+
+    def train_epoch(self, loader: DataLoader) -> Logs:
+        """One pass over `loader`; the mean loss (weighted by batch size) and the metrics."""
+        self.model.train()
+        total, seen = 0.0, 0
+        outputs: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
+        for batch_index, batch in enumerate(loader):
+            inputs, target = unpack_batch("fit", batch)
+            if target is None:
+                raise TrainingError("fit: the batches have no targets to compute a loss with")
+            size = batch_size_of(inputs)
+            batch_logs: Logs = {"batch": batch_index, "size": size}
+            self.callbacks.on_batch_begin(batch_index, batch_logs)
+
+            self.optimizer.zero_grad()
+            output = self.model(inputs)
+            loss = self.loss_fn(output, target)
+            value = loss_value("fit", loss)
+            loss.backward()
+            self.optimizer.step()
+
+            total += value * size
+            seen += size
+            if self.metrics:
+                outputs.append(output_array("fit", output))
+                targets.append(np.asarray(target.data if isinstance(target, Tensor) else target))
+            batch_logs["loss"] = value
+            self.callbacks.on_batch_end(batch_index, batch_logs)
+            if self.stop_training:
+                break
+        if seen == 0:
+            raise TrainingError(
+                "fit: the training data yielded no batches (empty data, or drop_last with fewer "
+                "samples than batch_size)"
+            )
+        return {"loss": total / seen, **compute_metrics(self.metrics, targets, outputs)}
+
+
+def fit(
+    model: Module,
+    loss_fn: Callable[[Any, Any], Any],
+    optimizer: Optimizer,
+    data: Any = None,
+    *,
+    x: Any = None,
+    y: Any = None,
+    epochs: int = 1,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    validation_data: Any = None,
+    validation_split: float = 0.0,
+    metrics: Sequence[MetricLike] = (),
+    callbacks: Sequence[Callback] = (),
+    verbose: int = 1,
+    generator: np.random.Generator | None = None,
+) -> History:
+    """Train `model` and return its History (Keras's ``fit``, on a PyTorch-style model).
+
+    **Arguments**
+    - `model`: an `nn.Module`; `loss_fn(output, target) -> scalar Tensor` (e.g.
+      ``nn.CrossEntropyLoss()``); `optimizer` over the model's parameters.
+    - `data`: a DataLoader (used as it is: `batch_size` and `shuffle` do not apply), a Dataset,
+      or a tuple ``(x, y)``; or give `x` and `y` (Tensors or arrays ``(N, ...)``).
+    - `epochs`: passes over the training data.
+    - `batch_size`, `shuffle`, `generator`: how batches are drawn when `fit` builds the
+      DataLoader (a fresh order each epoch from `generator`, default retrograd's global one).
+    - `validation_data`: evaluated after every epoch: a DataLoader, a Dataset or ``(x, y)``.
+    - `validation_split`: instead, hold out this fraction of the training samples: the LAST
+      ones, before any shuffling (Keras's rule; shuffle the arrays first if they are ordered).
+    - `metrics`: names (``"accuracy"``, ``"mae"``, ``"f1"`` ...), `Metric` objects or functions
+      ``fn(y_true, y_pred)``, computed on the whole epoch's outputs.
+    - `callbacks`: `Callback` objects (`EarlyStopping`, `ModelCheckpoint` ...).
+    - `verbose`: 0 silent, 1 a progress bar on a terminal (plain lines otherwise), 2 one line
+      per epoch.
+
+    **Returns** a `History`: ``history.history["loss"]``, ``["val_loss"]``, ``[<metric>]``,
+    ``["val_<metric>"]``, one value per epoch. Validation runs under `no_grad` in eval mode;
+    the model ends in the mode it started in.
+    """
+    epochs = check_positive_int("fit", "epochs", epochs, minimum=0)
+    batch_size = check_positive_int("fit", "batch_size", batch_size)
+    if isinstance(validation_split, bool) or not 0.0 <= validation_split < 1.0:
+        raise TrainingError(f"fit: validation_split must be in [0, 1), got {validation_split!r}")
+    trainer = Trainer(model, loss_fn, optimizer, metrics, callbacks, verbose)
+
+    source = resolve_data("fit", data, x, y)
+    validation_source = None
+    if validation_data is not None:
+        validation_source = resolve_data("fit (validation_data)", validation_data, None, None)
+    elif validation_split > 0.0:
+        source, validation_source = split_validation("fit", source, validation_split)
+    train_loader = as_loader(source, batch_size, shuffle=shuffle, generator=generator)
+    validation_loader = None
+    if validation_source is not None:
+        validation_loader = as_loader(validation_source, batch_size)
+    return trainer.run(train_loader, validation_loader, epochs)
