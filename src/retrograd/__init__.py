@@ -4,7 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import data, datasets, metrics, nn, optim, train  # noqa: E402 - subpackages as attributes, like torch.nn
+from retrograd import data, datasets, io, metrics, nn, optim, train  # noqa: E402 - subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -41,6 +41,16 @@ from retrograd.errors import (
 )
 from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
+from retrograd.io import (  # noqa: E402
+    ModelFileError,
+    load,
+    load_checkpoint,
+    load_state_dict_file,
+    load_with_info,
+    save,
+    save_checkpoint,
+    save_state_dict,
+)
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
@@ -74,6 +84,15 @@ __all__ = [
     "as_tensor",
     "cat",
     "History",
+    "ModelFileError",
+    "io",
+    "load",
+    "load_checkpoint",
+    "load_state_dict_file",
+    "load_with_info",
+    "save",
+    "save_checkpoint",
+    "save_state_dict",
     "data",
     "evaluate",
     "fit",

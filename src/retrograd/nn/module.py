@@ -3,6 +3,8 @@ buffers are tracked in ordered dicts, so traversal, state dicts and repr work li
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
@@ -60,6 +62,87 @@ def _as_array(value: Any) -> np.ndarray | None:
     return None
 
 
+# ---------------------------------------------------------------------- architecture capture
+class UnrecordedArgument:
+    """Stands in `_init_config` for a constructor argument no model file can hold (a function,
+    an array...); `retrograd.io` names it when asked to save the module's architecture."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<unrecorded {self.type_name}>"
+
+
+_CONFIG_SCALARS = (str, int, float, bool, type(None))
+
+
+def _config_value(value: Any) -> Any:
+    """`value` as a JSON-friendly config value; a Module becomes its own recorded config."""
+    if isinstance(value, _CONFIG_SCALARS):
+        return value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_config_value(item) for item in value)
+    if isinstance(value, Module):
+        return value.__dict__.get("_init_config") or UnrecordedArgument(type(value).__name__)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    if isinstance(value, np.random.Generator):
+        return None  # it only draws the initial values, which loading weights replaces
+    return UnrecordedArgument(type(value).__name__)
+
+
+def _init_fields(signature: inspect.Signature) -> list[tuple[str, Any, bool]]:
+    """(name, default, is **kwargs) for each parameter after `self`; `*args` defaults to ()."""
+    fields: list[tuple[str, Any, bool]] = []
+    for param in list(signature.parameters.values())[1:]:
+        if param.kind is param.VAR_POSITIONAL:
+            fields.append((param.name, (), False))
+        elif param.kind is param.VAR_KEYWORD:
+            fields.append((param.name, {}, True))
+        else:
+            fields.append((param.name, param.default, False))
+    return fields
+
+
+def _record_init_arguments(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a Module subclass's `__init__`: the outermost call stores its bound arguments
+    (defaults applied) as `{"type": class name, "args": {name: value}}` in `_init_config`."""
+    cache: list[Any] = []  # [signature, fields], computed on first use
+
+    @functools.wraps(init)
+    def __init__(self: Module, *args: Any, **kwargs: Any) -> None:
+        if "_init_config" in self.__dict__:  # a super().__init__ call inside the outermost one
+            init(self, *args, **kwargs)
+            return
+        if not cache:
+            signature = inspect.signature(init)
+            cache.extend([signature, _init_fields(signature)])
+        try:
+            bound = cache[0].bind(self, *args, **kwargs).arguments
+        except TypeError:
+            init(self, *args, **kwargs)  # raises the constructor's own, clearer error
+            return
+        recorded: dict[str, Any] = {}
+        for name, default, is_var_keyword in cache[1]:
+            value = bound.get(name, default)  # a missing name has a default: bind() succeeded
+            if is_var_keyword:
+                recorded.update((key, _config_value(item)) for key, item in value.items())
+            else:
+                recorded[name] = _config_value(value)
+        config = {"type": type(self).__name__, "args": recorded}
+        object.__setattr__(self, "_init_config", config)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
 class Module:
     """Base class of every layer: subclass it, assign sub-layers and Parameters in `__init__`
     (after `super().__init__()`), and write `forward`. Call the module, not `forward`."""
@@ -71,6 +154,15 @@ class Module:
     _modules: dict[str, Module | None]
     _forward_pre_hooks: dict[int, Callable[..., Any]]
     _forward_hooks: dict[int, Callable[..., Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Record the constructor arguments of every subclass instance (see `_init_config`)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None and cls.__init__ is Module.__init__:  # e.g. `class Tanh(Module)`
+            init = Module.__init__
+        if init is not None:
+            cls.__init__ = _record_init_arguments(init)  # type: ignore[method-assign]
 
     def __init__(self) -> None:
         # object.__setattr__: our own __setattr__ reads these dicts, so they must exist first

@@ -1,0 +1,158 @@
+"""Whole models in one safetensors file: weights under PyTorch's state-dict keys, and in the
+metadata the architecture, preprocessing state and user metadata, so `load(path)` rebuilds the
+model with no user code. `save_state_dict` / `load_state_dict_file` move weights alone (custom
+modules, and PyTorch through `safetensors.torch`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrograd.errors import StateDictError
+from retrograd.io.config import module_from_config, module_to_config
+from retrograd.io.errors import ModelFileError
+from retrograd.io.fileformat import check_content, header_metadata, json_entry
+from retrograd.io.safetensors_file import read_arrays, write_arrays
+from retrograd.io.tree import decode, encode
+from retrograd.nn.module import Module
+from retrograd.tensor import Tensor
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model file holds besides the model: `preprocessing` (e.g. `{"scaler": state}`,
+    rebuilt with `StandardScaler.from_state_dict`) and the user's `metadata`."""
+
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def state_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The values of a state dict (retrograd Tensors, NumPy arrays or torch tensors) as arrays."""
+    arrays = {}
+    for key, value in state.items():
+        if isinstance(value, Tensor):
+            arrays[key] = value.data
+        elif isinstance(value, np.ndarray):
+            arrays[key] = value
+        elif hasattr(value, "detach") and hasattr(value, "numpy"):  # torch, without importing it
+            arrays[key] = np.asarray(value.detach().cpu().numpy())
+        else:
+            raise ModelFileError(
+                f"state dict entry {key!r} is a {type(value).__name__}, not a tensor or array"
+            )
+    return arrays
+
+
+def _optional_dict(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+    return dict(value)
+
+
+def save(
+    model: Module,
+    path: str | os.PathLike[str],
+    *,
+    preprocessing: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Write `model` (architecture and weights) to a safetensors file at `path`, atomically.
+
+    **Arguments:** `preprocessing`: states needed to use the model, e.g.
+    `{"scaler": scaler.state_dict(), "label_encoder": encoder.state_dict()}`; `metadata`: anything
+    else JSON-like (training history, data description). Arrays inside either are kept exactly.
+    **Raises** ModelFileError for a model with custom layers (use `save_state_dict`).
+    """
+    architecture = module_to_config(model)
+    entries = {
+        "architecture": architecture,
+        "preprocessing": encode(
+            _optional_dict(preprocessing, "preprocessing"), "preprocessing", None
+        ),
+        "metadata": encode(_optional_dict(metadata, "metadata"), "metadata", None),
+    }
+    write_arrays(path, state_arrays(model.state_dict()), header_metadata("model", **entries))
+
+
+def load(path: str | os.PathLike[str]) -> Module:
+    """The model saved by `save` at `path`, rebuilt and with its weights loaded (strictly)."""
+    return load_with_info(path)[0]
+
+
+def load_with_info(path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
+    """The model saved by `save` at `path`, and its preprocessing state and metadata."""
+    arrays, header = read_arrays(path)
+    check_content(header, "model", path)
+    model = module_from_config(json_entry(header, "architecture", path))
+    _load_weights(model, arrays, path)
+    source = os.fspath(path)
+    info = ModelInfo(
+        preprocessing=_decoded_dict(header, "preprocessing", path, source),
+        metadata=_decoded_dict(header, "metadata", path, source),
+    )
+    return model, info
+
+
+def _decoded_dict(
+    header: dict[str, str], key: str, path: str | os.PathLike[str], source: str
+) -> dict[str, Any]:
+    value = decode(json_entry(header, key, path), {}, source)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ModelFileError(f"{source}: metadata entry {key!r} is not an object")
+    return value
+
+
+def _load_weights(
+    model: Module, arrays: dict[str, np.ndarray], path: str | os.PathLike[str]
+) -> None:
+    """Strict load; floating tensors keep the file's dtype (a model saved after `.double()`)."""
+    for key, target in model.state_dict(keep_vars=True).items():
+        stored = arrays.get(key)
+        if stored is not None and stored.dtype != target.dtype and stored.dtype.kind == "f":
+            target.data = target.data.astype(stored.dtype)
+    try:
+        model.load_state_dict({key: Tensor(array) for key, array in arrays.items()})
+    except StateDictError as error:
+        raise ModelFileError(
+            f"{os.fspath(path)}: the weights do not fit the architecture: {error}"
+        ) from None
+
+
+def save_state_dict(
+    module_or_state_dict: Module | Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Write weights alone (a module's `state_dict()`, or a state dict) to `path`, atomically.
+
+    The file is plain safetensors under PyTorch's key names: `safetensors.torch.load_file` reads
+    it into the equivalent torch model. Works for any module, custom ones included.
+    """
+    if isinstance(module_or_state_dict, Module):
+        state: Mapping[str, Any] = module_or_state_dict.state_dict()
+    elif isinstance(module_or_state_dict, Mapping):
+        state = module_or_state_dict
+    else:
+        raise TypeError(
+            "save_state_dict takes a Module or a state dict, got "
+            f"{type(module_or_state_dict).__name__}"
+        )
+    user = encode(_optional_dict(metadata, "metadata"), "metadata", None)
+    write_arrays(path, state_arrays(state), header_metadata("state_dict", metadata=user))
+
+
+def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, Tensor]:
+    """The tensors of any safetensors file (from `save_state_dict`, `save`, or PyTorch's
+    `safetensors.torch.save_file`), for `model.load_state_dict(...)`."""
+    arrays, _ = read_arrays(path)
+    return {key: Tensor(array) for key, array in arrays.items()}
