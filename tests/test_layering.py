@@ -46,6 +46,10 @@ LAYERS: dict[str, int] = {
     # L6
     "train": 6,
     "plotting": 6,
+    # ecosystem edges: optional dependencies, imported explicitly by users
+    "onnx": 6,  # exports built-in layers; reads model files through io
+    "sklearn": 6,  # estimators around train.fit
+    "interop": 2,  # dlpack / array protocol helpers for Tensor
     # L7: entry points, imported by nothing
     "cli": 7,
     "__main__": 7,

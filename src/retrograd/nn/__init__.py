@@ -32,12 +32,25 @@ from retrograd.nn.loss import (
 from retrograd.nn.module import Module
 from retrograd.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
 from retrograd.nn.parameter import Parameter
+from retrograd.nn.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from retrograd.nn.rnn import GRU, LSTM, RNN, RNNBase
 from retrograd.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from retrograd.nn.sparse import Embedding
 from retrograd.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
 
 __all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -66,6 +79,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",
@@ -88,6 +103,8 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "Unflatten",
+    "Upsample",
+    "UpsamplingNearest2d",
     "functional",
     "init",
     "utils",

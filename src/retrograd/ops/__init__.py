@@ -38,11 +38,13 @@ from retrograd.ops.movement import (
     Reshape,
 )
 from retrograd.ops.normalization import Normalize
+from retrograd.ops.pool import AvgPool
 from retrograd.ops.reduce import Extremum, Prod, Sum
 
 __all__ = [
     "Abs",
     "Add",
+    "AvgPool",
     "Cast",
     "Clamp",
     "Concat",

@@ -27,10 +27,23 @@ from retrograd.nn.functional.loss import (
     smooth_l1_loss,
 )
 from retrograd.nn.functional.normalization import batch_norm, group_norm, layer_norm, rms_norm
+from retrograd.nn.functional.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from retrograd.nn.functional.sparse import embedding
+from retrograd.nn.functional.upsampling import interpolate
 from retrograd.tensor import pad
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -46,11 +59,14 @@ __all__ = [
     "gelu",
     "group_norm",
     "huber_loss",
+    "interpolate",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
     "pad",

@@ -1,0 +1,305 @@
+"""Pooling functions under PyTorch's names: `max_pool1d/2d`, `avg_pool1d/2d`,
+`adaptive_avg_pool1d/2d`. Inputs are batched `(N, C, *spatial)` or unbatched `(C, *spatial)`.
+
+Each public function checks its arguments and calls a `_`-prefixed worker that also takes `who`,
+the name used in error messages (a layer passes its repr).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retrograd import ops
+from retrograd.errors import DTypeError, ShapeError
+from retrograd.ops.pool import AvgPool, avg_pool_divisor, max_pool_indices, pool_output_size
+from retrograd.tensor import Tensor, _wrap, apply, pad
+
+IntOrTuple = int | Sequence[int]
+_LAYOUTS = {1: ("(N, C, L)", "(C, L)"), 2: ("(N, C, H, W)", "(C, H, W)")}
+_COUNT_WORDS = {1: "one int", 2: "two ints"}
+
+
+# ---------------------------------------------------------------------- argument checks
+def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
+    """An int or a sequence of 1 or `n` ints as an `n`-tuple of ints."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),) * n
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) in (1, n)
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        return tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
+    raise ValueError(
+        f"{who}: {name} must be a single int or a tuple of {_COUNT_WORDS[n]}, got {value!r}"
+    )
+
+
+def pool_params(
+    n: int,
+    who: object,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    dilation: IntOrTuple = 1,
+) -> tuple[tuple[int, ...], ...]:
+    """Checked `(kernel, stride, padding, dilation)` as `n`-tuples; stride defaults to kernel."""
+    kernel = as_tuple(kernel_size, n, "kernel_size", who)
+    strides = kernel if stride is None else as_tuple(stride, n, "stride", who)
+    pads = as_tuple(padding, n, "padding", who)
+    dilations = as_tuple(dilation, n, "dilation", who)
+    for name, values, low in (
+        ("kernel_size", kernel, 1),
+        ("stride", strides, 1),
+        ("padding", pads, 0),
+        ("dilation", dilations, 1),
+    ):
+        if min(values) < low:
+            bound = "positive" if low else "non-negative"
+            raise ValueError(f"{who}: {name} must be {bound}, got {_show(values)}")
+    if any(p > k // 2 for p, k in zip(pads, kernel)):
+        raise ValueError(
+            f"{who}: padding should be at most half of kernel_size, got "
+            f"padding={_show(pads)} and kernel_size={_show(kernel)}"
+        )
+    return kernel, strides, pads, dilations
+
+
+def _show(values: tuple[int, ...]) -> object:
+    return values[0] if len(set(values)) == 1 else values
+
+
+def check_pool_input(input: Any, n: int, who: object, float_only: bool = False) -> Tensor:  # noqa: A002
+    """`input` as `(N, C, *spatial)` or `(C, *spatial)` with `n` spatial axes, else ShapeError."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{who} expects a retrograd Tensor, got {type(input).__name__}")
+    if input.ndim not in (n + 1, n + 2):
+        batched, unbatched = _LAYOUTS[n]
+        raise ShapeError(
+            f"{who} expects input of shape {batched} or {unbatched}, got {input.shape}"
+        )
+    if float_only and input.dtype.kind != "f":
+        raise DTypeError(f"{who} expects a floating-point input, got {input.dtype}")
+    return input
+
+
+def _output_size(
+    input: Tensor,  # noqa: A002
+    who: object,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
+    ceil_mode: bool,
+) -> tuple[int, ...]:
+    sizes = input.shape[-len(kernel) :]
+    out = tuple(
+        pool_output_size(*args, ceil_mode) for args in zip(sizes, kernel, stride, padding, dilation)
+    )
+    if min(out) < 1:
+        raise ShapeError(
+            f"{who}: input of spatial size {sizes} gives output size {out}, which is too small "
+            "(each output size must be at least 1)"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------- max pooling
+def _max_pool(
+    input: Any,  # noqa: A002
+    n: int,
+    who: object,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    dilation: IntOrTuple,
+    ceil_mode: bool,
+    return_indices: bool,
+) -> Any:
+    kernel, strides, pads, dilations = pool_params(n, who, kernel_size, stride, padding, dilation)
+    input = check_pool_input(input, n, who)
+    if input.dtype.kind == "b":
+        raise DTypeError(f"{who} expects a numeric input, got {input.dtype}")
+    out = _output_size(input, who, kernel, strides, pads, dilations, ceil_mode)
+    lead = input.shape[:-n]
+    indices, empty = max_pool_indices(input.data, kernel, strides, pads, dilations, out)
+    plane = math.prod(input.shape[-n:])
+    source = input.reshape(lead + (plane,))
+    take = indices
+    if empty.any():  # windows of padding only read one padding element appended to the input
+        lowest = -math.inf if input.dtype.kind == "f" else int(np.iinfo(input.dtype).min)
+        source = pad(source, (0, 1), value=lowest)
+        take = np.where(empty, plane, indices)
+    # Gather picks each window's maximum and scatters the gradient back to it (adding up where
+    # overlapping windows share one), so max pooling needs no primitive of its own
+    picked = apply(
+        ops.Gather, source, indices=take.reshape(lead + (math.prod(out),)), axis=len(lead)
+    )
+    values = picked.reshape(lead + out)
+    return (values, _wrap(indices)) if return_indices else values
+
+
+def max_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Maximum over windows of `kernel_size` along L; padding is -inf.
+    **Shapes:** `(N, C, L)` or `(C, L)` -> `(N, C, L_out)` or `(C, L_out)`; with `return_indices`
+    also the int64 position in L of each maximum."""
+    return _max_pool(
+        input, 1, "max_pool1d", kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+def max_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    dilation: IntOrTuple = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Maximum over `kernel_size` windows of (H, W); padding is -inf.
+    **Shapes:** `(N, C, H, W)` or `(C, H, W)` -> `(N, C, H_out, W_out)` or `(C, H_out, W_out)`;
+    with `return_indices` also the int64 flat position `h * W + w` of each maximum."""
+    return _max_pool(
+        input, 2, "max_pool2d", kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
+
+
+# ---------------------------------------------------------------------- average pooling
+def _avg_pool(
+    input: Any,  # noqa: A002
+    n: int,
+    who: object,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    ceil_mode: bool,
+    count_include_pad: bool,
+    divisor_override: int | None,
+) -> Tensor:
+    kernel, strides, pads, _ = pool_params(n, who, kernel_size, stride, padding)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError(f"{who}: divisor_override must not be zero")
+    input = check_pool_input(input, n, who, float_only=True)
+    out = _output_size(input, who, kernel, strides, pads, (1,) * n, ceil_mode)
+    if divisor_override is None:
+        sizes = input.shape[-n:]
+        divisor = avg_pool_divisor(sizes, kernel, strides, pads, out, count_include_pad)
+    else:
+        divisor = np.full(out, divisor_override, dtype=np.int64)
+    return apply(
+        AvgPool,
+        input,
+        kernel=kernel,
+        stride=strides,
+        padding=pads,
+        out_size=out,
+        divisor=divisor,
+    )
+
+
+def avg_pool1d(
+    input: Tensor,  # noqa: A002
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over windows of `kernel_size` along L; padding is zeros (counted when
+    `count_include_pad`). **Shapes:** `(N, C, L)` or `(C, L)` -> `(N, C, L_out)` or `(C, L_out)`."""
+    return _avg_pool(
+        input, 1, "avg_pool1d", kernel_size, stride, padding, ceil_mode, count_include_pad, None
+    )
+
+
+def avg_pool2d(
+    input: Tensor,  # noqa: A002
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None = None,
+    padding: IntOrTuple = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over `kernel_size` windows of (H, W); padding is zeros (counted when
+    `count_include_pad`); `divisor_override` replaces the window size as divisor.
+    **Shapes:** `(N, C, H, W)` or `(C, H, W)` -> `(N, C, H_out, W_out)` or `(C, H_out, W_out)`."""
+    return _avg_pool(
+        input,
+        2,
+        "avg_pool2d",
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
+
+
+# ---------------------------------------------------------------------- adaptive pooling
+def adaptive_output_size(output_size: Any, sizes: tuple[int, ...], who: object) -> tuple[int, ...]:
+    """`output_size` (an int, or a tuple whose None entries keep the input size) as a tuple."""
+    n = len(sizes)
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        entries: tuple[Any, ...] = (output_size,) * n
+    elif isinstance(output_size, (tuple, list)) and len(output_size) == n:
+        entries = tuple(output_size)
+    else:
+        raise ValueError(
+            f"{who}: output_size must be an int or a tuple of {_COUNT_WORDS[n]} (or None), "
+            f"got {output_size!r}"
+        )
+    out = tuple(size if o is None else int(o) for o, size in zip(entries, sizes))
+    if min(out) < 0:
+        raise ValueError(f"{who}: output_size must be non-negative, got {output_size!r}")
+    return out
+
+
+def _averaging_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
+    """`(out, size)`: row i averages PyTorch's window floor(i*size/out) .. ceil((i+1)*size/out)."""
+    i = np.arange(out)
+    start = i * size // out
+    end = -(-(i + 1) * size // out)
+    columns = np.arange(size)
+    inside = (columns >= start[:, None]) & (columns < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_avg_pool(input: Any, n: int, who: object, output_size: Any) -> Tensor:  # noqa: A002
+    input = check_pool_input(input, n, who, float_only=True)
+    out = adaptive_output_size(output_size, input.shape[-n:], who)
+    # separable: a constant averaging matrix per axis, applied by MatMul (which gives the
+    # gradient); exact sums, unlike differences of a cumulative sum
+    result = input
+    width = _averaging_matrix(input.shape[-1], out[-1], input.dtype)
+    result = result @ _wrap(np.ascontiguousarray(width.T))
+    if n == 2:
+        result = _wrap(_averaging_matrix(input.shape[-2], out[-2], input.dtype)) @ result
+    return result
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over `output_size` windows that tile L as evenly as possible.
+    **Shapes:** `(N, C, L)` or `(C, L)` -> `(N, C, output_size)` or `(C, output_size)`."""
+    return _adaptive_avg_pool(input, 1, "adaptive_avg_pool1d", output_size)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
+    """Mean over windows that tile (H, W) into `output_size` (an int, or a pair whose None
+    entries keep that input size). **Shapes:** `(N, C, H, W)` or `(C, H, W)` ->
+    `(N, C, *output_size)` or `(C, *output_size)`."""
+    return _adaptive_avg_pool(input, 2, "adaptive_avg_pool2d", output_size)
