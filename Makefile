@@ -8,14 +8,16 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.stamp-base
 STAMP_TEST := $(VENV)/.stamp-test
 STAMP_BENCH := $(VENV)/.stamp-bench
+STAMP_DOCS := $(VENV)/.stamp-docs
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint typecheck clean distclean
+.PHONY: help demo test bench docs lint typecheck clean distclean
 
 help:
 	@echo "make demo       train the built-in demo network"
 	@echo "make test       run the test suite"
 	@echo "make bench      run the benchmarks (writes benchmarks/results/)"
+	@echo "make docs       build the docs site into site/ (mkdocs build --strict)"
 	@echo "make lint       ruff check, ruff format --check and mypy"
 	@echo "make typecheck  mypy only"
 	@echo "make clean      remove caches and build output (keeps .venv)"
@@ -37,6 +39,10 @@ $(STAMP_BENCH): $(STAMP_TEST)
 	$(BIN)/pip install threadpoolctl
 	touch $@
 
+$(STAMP_DOCS): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[docs]'
+	touch $@ $(STAMP_BASE)
+
 demo: $(STAMP_BASE)
 	$(BIN)/retrograd demo
 
@@ -47,6 +53,9 @@ test: $(STAMP_TEST)
 # they slow a current NumPy, so only the benchmarks run without them.
 bench: $(STAMP_BENCH)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(ARGS)
+
+docs: $(STAMP_DOCS)
+	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

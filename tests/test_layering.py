@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "creation": 2,  # factories: tensor, zeros, ones, rand, ...
     # L3: built on Tensor
     "gradcheck": 3,
+    "compiler": 3,  # capture and replay of a training step (hooks into autograd and optim)
     "nn": 3,
     "data": 3,
     "io": 3,

@@ -4,12 +4,13 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import data, datasets, io, metrics, nn, optim, train  # noqa: E402 - subpackages as attributes, like torch.nn
+from retrograd import data, datasets, io, metrics, nn, optim, plotting, train  # noqa: E402 - subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.dtypes import set_default_dtype
+from retrograd.compiler import CompiledStep, compile
 from retrograd.creation import (
     arange,
     as_tensor,
@@ -67,6 +68,7 @@ double = "float64"
 long = "int64"
 
 __all__ = [
+    "CompiledStep",
     "Context",
     "DTypeError",
     "Function",
@@ -102,7 +104,9 @@ __all__ = [
     "metrics",
     "nn",
     "optim",
+    "plotting",
     "chunk",
+    "compile",
     "concatenate",
     "empty",
     "enable_grad",

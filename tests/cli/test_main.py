@@ -69,7 +69,7 @@ def test_a_miss_is_reported_and_exits_1(capsys: pytest.CaptureFixture[str]) -> N
         (["demo", "--activation", "softmax"], "argument --activation: invalid choice"),
         (["demo", "--output", "linear", "--loss", "bce"], "--loss bce needs --output sigmoid"),
         (["demo", "--bogus"], "unrecognized arguments: --bogus"),
-        (["train"], "argument COMMAND: invalid choice: 'train'"),
+        (["fly"], "argument COMMAND: invalid choice: 'fly'"),
         ([], "the following arguments are required: COMMAND"),
     ],
 )

@@ -19,6 +19,28 @@ from retrograd.errors import GraphError
 Wrap = Callable[[np.ndarray], Any]
 
 
+def _no_check(*args: Any) -> None:
+    """What the anomaly checks are until `retrograd.diagnostics.anomaly` installs its own."""
+
+
+class _AnomalyState:
+    """Anomaly mode (`retrograd.detect_anomaly`, which sets these): when it is off, the walk and
+    the dispatcher read only `enabled`; when on, they call `check_forward(op, inputs, kwargs,
+    out)` after each op and `check_backward(node, grad, input_grads)` after each backward, and
+    `Module.__call__` keeps the modules running in `modules` (outermost first)."""
+
+    __slots__ = ("enabled", "check_forward", "check_backward", "modules")
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.check_forward: Callable[..., None] = _no_check
+        self.check_backward: Callable[..., None] = _no_check
+        self.modules: list[Any] = []
+
+
+anomaly_state = _AnomalyState()
+
+
 def topological_order(root: Node) -> list[Node]:
     """Nodes reachable from `root`, each after all of its parents (iterative DFS)."""
     order: list[Node] = []
@@ -40,17 +62,31 @@ def topological_order(root: Node) -> list[Node]:
 
 
 def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) -> None:
-    """Send `grad` (d loss / d root) back through the graph into every leaf's `.grad`.
+    """Send `grad` (d loss / d root) back through the graph into every leaf's `.grad`."""
+    run_backward_from(root._ctx, grad, retain_graph, wrap)
+
+
+def run_backward_from(
+    root_node: Node,
+    grad: np.ndarray,
+    retain_graph: bool,
+    wrap: Wrap,
+    order: list[Node] | None = None,
+    checks: bool = True,
+) -> None:
+    """The walk from `root_node`. A captured step (`retrograd.compile`) passes the `order` it
+    computed once and turns `checks` off: it re-ran every forward itself, so nothing is stale.
 
     Gradients meeting at one node or leaf are summed into a buffer the walk owns (allocated by
     it and held under one key only), in place after the first sum; indexing nodes scatter their
     gradient straight into such a buffer, so n slices of one tensor cost O(n) and not O(n^2).
     """
-    root_node: Node = root._ctx
     grads: dict[int, np.ndarray] = {id(root_node): grad}  # keyed by node, or by leaf tensor
     owned: set[int] = set()
     leaves: dict[int, Any] = {}
-    for node in reversed(topological_order(root_node)):
+    if order is None:
+        order = topological_order(root_node)
+    for node in reversed(order):
         g = grads.pop(id(node), None)
         if g is None:
             continue
@@ -61,7 +97,7 @@ def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) ->
                 g = _run_hooks(output, g, wrap)
             if output._retains_grad:
                 _accumulate(output, g, wrap, set())
-        if node.saved is FREED or node.output_modified or node.saves_inputs:
+        if checks and (node.saved is FREED or node.output_modified or node.saves_inputs):
             _check_usable(node)
         if node.scatters:
             _scatter(node, g, grads, owned, leaves)
@@ -69,6 +105,8 @@ def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) ->
                 node.saved = FREED
             continue
         input_grads = node.backward(g)
+        if anomaly_state.enabled:
+            anomaly_state.check_backward(node, g, input_grads)
         if not retain_graph:
             node.saved = FREED
         if type(input_grads) is not tuple:

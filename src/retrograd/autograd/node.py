@@ -29,6 +29,8 @@ class Node(_NodeExtras):
     saves_inputs: bool = True
     #: backward reads the saved output, so an in-place change to the output is an error
     saves_output: bool = False
+    #: False for ops without a gradient (their output never requires grad)
+    differentiable: bool = True
     #: for each input, the inputs whose gradient needs its value (None: every input's value is
     #: needed); an in-place change to an input no needed gradient reads is harmless
     value_needed_by: tuple[tuple[int, ...], ...] | None = None

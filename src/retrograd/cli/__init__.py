@@ -1,8 +1,10 @@
 """The `retrograd` command line (also `python -m retrograd`).
 
 `retrograd demo` trains a small network on the built-in data and prints what it learned;
-`retrograd --version` prints the version. Usage errors print one line and exit with status 2;
-a `RetrogradError` raised while running prints one line and exits with status 1.
+`retrograd train` / `predict` / `evaluate` / `info` train a network on a CSV file, use it and
+describe the saved model; `retrograd --version` prints the version. Usage errors print one line
+and exit with status 2; a `RetrogradError` (or a failed file operation) raised while running
+prints one line and exits with status 1.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from retrograd._version import __version__
-from retrograd.cli import demo
+from retrograd.cli import demo, evaluate, explain, export, info, predict, train
 from retrograd.errors import RetrogradError
 
 __all__ = ["build_parser", "main"]
@@ -35,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"retrograd {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     demo.add_parser(commands)
+    train.add_parser(commands)
+    predict.add_parser(commands)
+    evaluate.add_parser(commands)
+    info.add_parser(commands)
+    export.add_parser(commands)
+    explain.add_parser(commands)
     return parser
 
 
@@ -58,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RetrogradError as exc:
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file operation the command did not anticipate
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

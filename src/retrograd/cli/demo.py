@@ -1,12 +1,16 @@
 """`retrograd demo`: train a small network on built-in data and show what it learned.
 
 With no options it trains the seed network twice, with a sigmoid and then a ReLU hidden layer, and
-exits with status 0 when every prediction of every run is within 0.1 of its target.
+exits with status 0 when every prediction of every run is within 0.1 of its target. With `--doctor`
+it examines each untrained network with `retrograd.doctor` instead (`--json` for JSON lines) and
+exits with status 0 when no report has an error or a warning; `--loss buggy-mse` is a loss with a
+wrong gradient, there to see what the doctor says.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from typing import Any, NamedTuple
@@ -17,8 +21,17 @@ from tqdm import tqdm
 
 import retrograd
 from retrograd import datasets, nn, optim
+from retrograd.diagnostics import BuggyMSELoss, DoctorReport, doctor
 
-__all__ = ["TrainResult", "add_parser", "build_network", "run", "train_network"]
+__all__ = [
+    "TrainResult",
+    "add_parser",
+    "build_network",
+    "diagnose_network",
+    "prepare_training",
+    "run",
+    "train_network",
+]
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "sigmoid": nn.Sigmoid,
@@ -27,7 +40,11 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "leaky_relu": nn.LeakyReLU,
 }
 OUTPUTS = ("sigmoid", "linear")
-LOSSES: dict[str, type[nn.Module]] = {"mse": nn.MSELoss, "bce": nn.BCELoss}
+LOSSES: dict[str, type[nn.Module]] = {
+    "mse": nn.MSELoss,
+    "bce": nn.BCELoss,
+    "buggy-mse": BuggyMSELoss,  # a sign-flipped backward, for trying `--doctor`
+}
 OPTIMIZERS = ("adam", "sgd")
 
 # With these defaults the seed data and every gate reach each target within TOLERANCE for seeds
@@ -129,6 +146,44 @@ def _check_options(
         raise ValueError("loss 'bce' takes probabilities, so it needs output 'sigmoid'")
 
 
+def prepare_training(
+    X: NDArray[np.floating[Any]],
+    y: NDArray[np.floating[Any]],
+    *,
+    hidden: int = DEFAULT_HIDDEN,
+    layers: int = DEFAULT_LAYERS,
+    activation: str = "relu",
+    output: str = DEFAULT_OUTPUT,
+    loss: str = DEFAULT_LOSS,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    lr: float | None = None,
+    seed: int = DEFAULT_SEED,
+) -> tuple[nn.Sequential, nn.Module, optim.Optimizer]:
+    """The untrained network, the loss and the optimizer `train_network` uses (same arguments)."""
+    if lr is None:
+        lr = DEFAULT_LR.get(optimizer, DEFAULT_LR[DEFAULT_OPTIMIZER])
+    _check_options(hidden, layers, activation, output, loss, optimizer, lr, 1)
+    retrograd.manual_seed(seed)
+    model = build_network(
+        X.shape[1], y.shape[1], hidden=hidden, layers=layers, activation=activation, output=output
+    )
+    criterion = LOSSES[loss]()
+    params = list(model.parameters())
+    if optimizer == "adam":
+        opt: optim.Optimizer = optim.Adam(params, lr=lr)
+    else:
+        opt = optim.SGD(params, lr=lr, momentum=SGD_MOMENTUM)
+    return model, criterion, opt
+
+
+def diagnose_network(
+    X: NDArray[np.floating[Any]], y: NDArray[np.floating[Any]], **options: Any
+) -> DoctorReport:
+    """`retrograd.doctor` on the untrained network of `prepare_training(X, y, **options)`."""
+    model, criterion, opt = prepare_training(X, y, **options)
+    return doctor(model, criterion, X, y, opt, seed=options.get("seed", DEFAULT_SEED))
+
+
 def train_network(
     X: NDArray[np.floating[Any]],
     y: NDArray[np.floating[Any]],
@@ -162,22 +217,19 @@ def train_network(
     if lr is None:
         lr = DEFAULT_LR.get(optimizer, DEFAULT_LR[DEFAULT_OPTIMIZER])
     _check_options(hidden, layers, activation, output, loss, optimizer, lr, epochs)
-    retrograd.manual_seed(seed)
     inputs, targets = retrograd.tensor(X), retrograd.tensor(y)
-    model = build_network(
-        inputs.shape[1],
-        targets.shape[1],
+    model, criterion, opt = prepare_training(
+        X,
+        y,
         hidden=hidden,
         layers=layers,
         activation=activation,
         output=output,
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        seed=seed,
     )
-    criterion = LOSSES[loss]()
-    params = list(model.parameters())
-    if optimizer == "adam":
-        opt: optim.Optimizer = optim.Adam(params, lr=lr)
-    else:
-        opt = optim.SGD(params, lr=lr, momentum=SGD_MOMENTUM)
 
     bar = tqdm(
         range(epochs),
@@ -275,6 +327,17 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS)
     parser.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--doctor",
+        action="store_true",
+        help="instead of training, examine each untrained network with retrograd.doctor and "
+        "print its report (status 1 when a report has an error or a warning)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --doctor: print each report as one line of JSON",
+    )
     parser.set_defaults(handler=run, parser=parser)
     return parser
 
@@ -315,6 +378,8 @@ def run(args: argparse.Namespace) -> int:
     """Run `retrograd demo` with parsed `args`; return 0 when every run fits its targets."""
     if args.loss == "bce" and args.output != "sigmoid":
         args.parser.error("--loss bce needs --output sigmoid (it takes probabilities)")
+    if args.json and not args.doctor:
+        args.parser.error("--json prints the doctor's report: add --doctor")
     X, y = datasets.load(args.dataset)
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     activations = DEMO_ACTIVATIONS if args.activation is None else (args.activation,)
@@ -327,6 +392,8 @@ def run(args: argparse.Namespace) -> int:
         setup.append(f"{args.loss} loss")
     epochs = f"{args.epochs} epoch" if args.epochs == 1 else f"{args.epochs} epochs"
     setup += [f"{args.optimizer} lr={lr:g}", epochs, f"seed {args.seed}"]
+    if args.doctor:
+        return _run_doctor(args, X, y, lr, activations, hidden_word, setup)
     all_fit = True
     for index, activation in enumerate(activations):
         result = train_network(
@@ -351,3 +418,40 @@ def run(args: argparse.Namespace) -> int:
         errors = np.abs(result.predictions - y)
         all_fit = all_fit and bool(np.all(errors < TOLERANCE))
     return 0 if all_fit else 1
+
+
+def _run_doctor(
+    args: argparse.Namespace,
+    X: NDArray[np.floating[Any]],
+    y: NDArray[np.floating[Any]],
+    lr: float,
+    activations: tuple[str, ...],
+    hidden_word: str,
+    setup: list[str],
+) -> int:
+    """Print the doctor's report on each untrained network; 0 when none has a problem."""
+    setup = [part for part in setup if "epoch" not in part]  # nothing is trained
+    all_ok = True
+    for index, activation in enumerate(activations):
+        report = diagnose_network(
+            X,
+            y,
+            hidden=args.hidden,
+            layers=args.layers,
+            activation=activation,
+            output=args.output,
+            loss=args.loss,
+            optimizer=args.optimizer,
+            lr=lr,
+            seed=args.seed,
+        )
+        title = f"{_title(args.dataset)}, {hidden_word}: {activation} ({', '.join(setup)})"
+        report = dataclasses.replace(report, title=title)
+        if args.json:
+            print(report.to_json(), flush=True)
+        else:
+            if index > 0:
+                print()
+            print(report, flush=True)
+        all_ok = all_ok and report.ok
+    return 0 if all_ok else 1

@@ -24,7 +24,7 @@ from retrograd.ops.elementwise import (
     Sub,
     Where,
 )
-from retrograd.ops.loss import MeanSquaredError
+from retrograd.ops.loss import MeanSquaredError, SoftmaxCrossEntropy
 from retrograd.ops.matmul import Linear, MatMul
 from retrograd.ops.movement import (
     Concat,
@@ -82,6 +82,7 @@ __all__ = [
     "Sign",
     "Sin",
     "Softmax",
+    "SoftmaxCrossEntropy",
     "Sqrt",
     "Sub",
     "Sum",

@@ -28,3 +28,44 @@ class MeanSquaredError(Node):
         grad_pred = diff * (grad * self.scale)
         need_pred, need_target = self.needs_input_grad
         return (grad_pred if need_pred else None, -grad_pred if need_target else None)
+
+
+class SoftmaxCrossEntropy(Node):
+    """Cross entropy of logits (N, C) against class indices (N,): log-softmax, pick and mean in
+    one node (stable: the row max is subtracted), the backward (softmax - one_hot) in one step.
+    Targets equal to `ignore_index` count for nothing; `mean` divides by the counted targets."""
+
+    __slots__ = ("count",)
+    saves_inputs = False
+
+    def forward(
+        self, logits: np.ndarray, target: np.ndarray, *, ignore_index: int, mean: bool
+    ) -> np.ndarray:
+        n_classes = logits.shape[1]
+        counted = target != ignore_index
+        safe = np.where(counted, target, 0)
+        if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
+            bad = target[counted & ((target < 0) | (target >= n_classes))][0]
+            raise IndexError(
+                f"cross_entropy: target class index {bad} is out of range for {n_classes} "
+                f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
+            )
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        rows = np.arange(logits.shape[0])
+        picked = shifted[rows, safe] - np.log(total[:, 0])
+        self.count = int(counted.sum()) if mean else 1
+        self.saved = (exp / total, rows, safe, counted)
+        loss = -(picked * counted).sum()
+        if mean:
+            loss = loss / self.count if self.count else np.float64("nan")
+        return np.asarray(loss, dtype=logits.dtype)
+
+    def backward(self, grad: np.ndarray) -> tuple[Any, None]:
+        probs, rows, safe, counted = self.saved
+        grad_logits = probs.copy()
+        grad_logits[rows, safe] -= 1
+        scale = grad / self.count if self.count else grad * 0
+        grad_logits *= (counted[:, None] * scale).astype(probs.dtype)
+        return grad_logits, None

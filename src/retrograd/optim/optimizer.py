@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd import enable_grad
+from retrograd.autograd.tracing import trace_state
 from retrograd.errors import RetrogradError, StateDictError
 from retrograd.tensor import Tensor
 
@@ -151,6 +152,11 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: set them to None, or (``set_to_none=False``) zero them in place."""
+        if trace_state.tracer is not None:  # a step being captured by retrograd.compile
+            trace_state.tracer.record_call(self._zero_grad, (set_to_none,))
+        self._zero_grad(set_to_none)
+
+    def _zero_grad(self, set_to_none: bool) -> None:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is None:
@@ -169,6 +175,14 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if trace_state.tracer is not None:  # a step being captured by retrograd.compile
+            if closure is not None:
+                trace_state.tracer.record_escape("optimizer.step(closure)")
+            trace_state.tracer.record_call(self._update_all, ())
+        self._update_all()
+        return loss
+
+    def _update_all(self) -> None:
         for group in self.param_groups:
             self._update_group(group)
             for param in group["params"]:
@@ -176,7 +190,6 @@ class Optimizer:
                     # The arrays changed in place; graphs that saved them must notice, as
                     # after any in-place op (backward through them then raises).
                     param._version += 1
-        return loss
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout, as deep copies.

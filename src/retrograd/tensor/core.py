@@ -15,8 +15,10 @@ from retrograd import ops
 from retrograd.autograd.engine import run_backward
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
+from retrograd.autograd.tracing import record_escape, trace_state
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import DTypeError, GraphError, ShapeError
+from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _index_of,
     _normalize_axes,
@@ -92,6 +94,8 @@ class Tensor(ReductionMethods, ShapeMethods):
         self._retains_grad = False
         if requires_grad:
             self.requires_grad_(True)
+        if trace_state.tracer is not None:
+            trace_state.tracer.record_constant(self)
 
     # ------------------------------------------------------------------ basic attributes
     @property
@@ -158,6 +162,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self.data.copy() if copy else self.data
 
     def item(self) -> Any:
+        record_escape("item()")
         if self.data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with one element, this one has shape {self.shape}"
@@ -165,6 +170,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self.data.item()
 
     def tolist(self) -> Any:
+        record_escape("tolist()")
         return self.data.tolist()
 
     def __float__(self) -> builtins.float:
@@ -179,6 +185,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return int(self.item())
 
     def __bool__(self) -> builtins.bool:
+        record_escape("bool()")
         if self.data.size != 1:
             raise RuntimeError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -204,9 +211,9 @@ class Tensor(ReductionMethods, ShapeMethods):
         target = to_numpy_dtype(dtype)
         if target == self.data.dtype:
             return self
-        if is_floating(target) and self.requires_grad:
+        if is_floating(target):
             return apply(ops.Cast, self, dtype=target)
-        return _wrap(self.data.astype(target))
+        return apply(NoGrad, self, fn=np.asarray, dtype=target)
 
     def type_as(self, other: Tensor) -> Tensor:
         return self.type(other.dtype)
@@ -315,6 +322,9 @@ class Tensor(ReductionMethods, ShapeMethods):
                     f"backward(gradient) got shape {grad.shape}, the tensor has shape {self.shape}"
                 )
             grad = grad.astype(self.data.dtype, copy=False)
+        tracer = trace_state.tracer
+        if tracer is not None:
+            tracer.record_backward(self, grad, bool(retain_graph))
         if self._ctx is None:  # a leaf: its gradient is the given one
             run_backward_leaf(self, grad)
             return
@@ -425,8 +435,9 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     # comparisons: no gradient; results are bool tensors
     def _compare(self, other: Operand, fn: Callable[[Any, Any], Any]) -> Tensor:
-        other_data = other.data if isinstance(other, Tensor) else other
-        return _wrap(np.asarray(fn(self.data, other_data)))
+        if isinstance(other, Tensor):
+            return apply(NoGrad, self, other, fn=fn)
+        return apply(NoGrad, self, fn=fn, args=(other,))
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)  # type: ignore[arg-type]
@@ -465,7 +476,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self >= other
 
     def __invert__(self) -> Tensor:
-        return _wrap(np.invert(self.data))
+        return apply(NoGrad, self, fn=np.invert)
 
     def __and__(self, other: Operand) -> Tensor:
         return self._compare(other, np.bitwise_and)
@@ -477,25 +488,25 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self._compare(other, np.bitwise_xor)
 
     def logical_not(self) -> Tensor:
-        return _wrap(np.logical_not(self.data))
+        return apply(NoGrad, self, fn=np.logical_not)
 
     def isnan(self) -> Tensor:
-        return _wrap(np.isnan(self.data))
+        return apply(NoGrad, self, fn=np.isnan)
 
     def isinf(self) -> Tensor:
-        return _wrap(np.isinf(self.data))
+        return apply(NoGrad, self, fn=np.isinf)
 
     def isfinite(self) -> Tensor:
-        return _wrap(np.isfinite(self.data))
+        return apply(NoGrad, self, fn=np.isfinite)
 
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        return _wrap(
-            np.asarray(np.all(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim))
+        return apply(
+            NoGrad, self, fn=np.all, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim
         )
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        return _wrap(
-            np.asarray(np.any(self.data, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim))
+        return apply(
+            NoGrad, self, fn=np.any, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim
         )
 
     def allclose(
@@ -536,16 +547,16 @@ class Tensor(ReductionMethods, ShapeMethods):
         return apply(ops.Erf, self._floating())
 
     def floor(self) -> Tensor:
-        return _wrap(np.floor(self.data))
+        return apply(NoGrad, self, fn=np.floor)
 
     def ceil(self) -> Tensor:
-        return _wrap(np.ceil(self.data))
+        return apply(NoGrad, self, fn=np.ceil)
 
     def round(self) -> Tensor:
-        return _wrap(np.round(self.data))
+        return apply(NoGrad, self, fn=np.round)
 
     def trunc(self) -> Tensor:
-        return _wrap(np.trunc(self.data))
+        return apply(NoGrad, self, fn=np.trunc)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         if min is None and max is None:
@@ -639,6 +650,8 @@ class Tensor(ReductionMethods, ShapeMethods):
         self._version += 1
         if self._ctx is not None:
             self._ctx.output_modified = True
+        if trace_state.tracer is not None:
+            trace_state.tracer.record_mutation(self)
 
     def _inplace_binary(self, other: Operand, op_type: builtins.type[Node], ufunc: Any) -> Tensor:
         other_t = as_tensor_like(other, self)
@@ -720,6 +733,62 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def new_full(self, size: Sequence[builtins.int], fill_value: Scalar) -> Tensor:
         return _wrap(np.full(tuple(size), fill_value, dtype=self.dtype))
+
+    # ------------------------------------------------------------------ array interop
+    # `__array__` (above, under conversion) serves np.asarray and ufuncs (np.exp(t));
+    # `__array_function__` lets every other NumPy function take a Tensor as an array; the DLPack
+    # pair lets `np.from_dlpack(t)` and `torch.from_dlpack(t)` view the same memory, no copy.
+    def __array_function__(
+        self, func: Any, types: Sequence[builtins.type], args: Any, kwargs: Any
+    ) -> Any:
+        """NumPy functions (`np.mean(t)`, `np.concatenate([t, t])`) treat a Tensor as its array
+        and return what they return for arrays, outside autograd, as ufuncs do. Without this,
+        NumPy would call `t.mean(axis=..., out=...)` and fail on the NumPy-only keywords."""
+        if not all(issubclass(kind, (Tensor, np.ndarray)) for kind in types):
+            return NotImplemented  # another array library takes part: let it decide (NEP 18)
+
+        def arrays(value: Any) -> Any:
+            if isinstance(value, Tensor):
+                return value.data
+            if isinstance(value, list):
+                return [arrays(item) for item in value]
+            if isinstance(value, tuple):
+                return tuple(arrays(item) for item in value)
+            if isinstance(value, dict):
+                return {key: arrays(item) for key, item in value.items()}
+            return value
+
+        return func(*arrays(args), **arrays(kwargs))
+
+    def __dlpack__(
+        self,
+        *,
+        stream: Any = None,
+        max_version: tuple[builtins.int, builtins.int] | None = None,
+        dl_device: Any = None,
+        copy: builtins.bool | None = None,
+    ) -> Any:
+        """A DLPack capsule of the underlying array (shared memory, as `torch.Tensor.__dlpack__`).
+
+        Like PyTorch, refuses a tensor that requires grad: writes through the other library
+        would bypass autograd (export `t.detach()`, which shares the memory too).
+        """
+        if self.requires_grad:
+            raise GraphError(
+                "Can't export tensors that require gradient through DLPack, use tensor.detach()"
+            )
+        extra = {"max_version": max_version, "dl_device": dl_device, "copy": copy}
+        # older NumPy takes only `stream`: pass the newer keywords only when given
+        return self.data.__dlpack__(
+            stream=stream, **{key: value for key, value in extra.items() if value is not None}
+        )
+
+    def __dlpack_device__(self) -> tuple[builtins.int, builtins.int]:
+        """`(device type, device id)` of the memory, for DLPack: `(1, 0)` is the CPU."""
+        device_type, device_id = self.data.__dlpack_device__()
+        return int(device_type), int(device_id)
+
+    # ------------------------------------------------------------------ end of array interop
 
 
 register_tensor_class(Tensor)

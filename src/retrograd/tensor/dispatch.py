@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
+from retrograd.autograd.tracing import trace_state
 from retrograd.backend.dtypes import default_float_dtype
 
 if TYPE_CHECKING:
@@ -34,6 +36,8 @@ def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     t._version = 0
     t._hooks = None
     t._retains_grad = False
+    if trace_state.tracer is not None:
+        trace_state.tracer.record_constant(t)
     return t
 
 
@@ -47,9 +51,11 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     out._version = 0
     out._hooks = None
     out._retains_grad = False
+    out.requires_grad = False
+    out._ctx = None
     if grad_state.enabled:
         needs = tuple([t.requires_grad for t in inputs])
-        if True in needs:
+        if True in needs and op_type.differentiable:
             op.needs_input_grad = needs
             out.data = op.forward(*[t.data for t in inputs], **kwargs)
             out.requires_grad = True
@@ -57,10 +63,16 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
             op.inputs = inputs
             op.parents = tuple([t._ctx for t in inputs])
             op.versions = tuple([t._version for t in inputs])
+            if trace_state.tracer is not None:
+                trace_state.tracer.record_op(op, inputs, kwargs, out)
+            if anomaly_state.enabled:
+                anomaly_state.check_forward(op, inputs, kwargs, out)
             return out
     out.data = op.forward(*[t.data for t in inputs], **kwargs)
-    out.requires_grad = False
-    out._ctx = None
+    if trace_state.tracer is not None:
+        trace_state.tracer.record_op(op, inputs, kwargs, out)
+    if anomaly_state.enabled:
+        anomaly_state.check_forward(op, inputs, kwargs, out)
     return out
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from retrograd import ops
 from retrograd.errors import DTypeError
+from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _normalize_axes,
     _normalize_dim,
@@ -211,10 +212,9 @@ class ReductionMethods:
     ) -> Tensor:
         self._check_nonempty("argmax/argmin")
         if dim is None:
-            index = np.asarray(pick(self.data), dtype=np.int64)
-            return _wrap(index.reshape((1,) * self.ndim) if keepdim else index)
+            return apply(NoGrad, self, fn=_flat_arg_extreme, pick=pick, keepdim=keepdim)
         axis_ = _normalize_dim(int(dim), self.ndim)
-        return _wrap(np.asarray(pick(self.data, axis=axis_, keepdims=keepdim), dtype=np.int64))
+        return apply(NoGrad, self, fn=_arg_extreme_along, pick=pick, axis=axis_, keepdim=keepdim)
 
     def _check_nonempty(self: Any, what: str) -> None:
         if self.data.size == 0:
@@ -273,3 +273,14 @@ def _reduced_shape(shape: tuple[int, ...], axes: Any) -> tuple[int, ...]:
         return ()
     dropped = {axes} if isinstance(axes, int) else set(axes)
     return tuple(s for i, s in enumerate(shape) if i not in dropped)
+
+
+def _flat_arg_extreme(x: np.ndarray, pick: Callable[..., Any], keepdim: bool) -> np.ndarray:
+    index = np.asarray(pick(x), dtype=np.int64)
+    return index.reshape((1,) * x.ndim) if keepdim else index
+
+
+def _arg_extreme_along(
+    x: np.ndarray, pick: Callable[..., Any], axis: int, keepdim: bool
+) -> np.ndarray:
+    return np.asarray(pick(x, axis=axis, keepdims=keepdim), dtype=np.int64)

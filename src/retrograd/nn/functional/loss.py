@@ -419,6 +419,22 @@ def cross_entropy(
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     weight_ = _class_weight(weight, input, name)
     cdim = _class_dim(input)
+    if (
+        input.ndim == 2
+        and target.ndim == 1
+        and weight_ is None
+        and label_smoothing == 0.0
+        and reduction != "none"
+        and target.dtype.kind in "iu"
+        and target.shape[0] == input.shape[0]
+    ):  # the common case, as one fused node
+        return apply(
+            ops.SoftmaxCrossEntropy,
+            input,
+            target,
+            ignore_index=ignore_index,
+            mean=reduction == "mean",
+        )
     log_probs = input.log_softmax(cdim)  # stable: the op subtracts the max score
     if target.shape == input.shape:
         if ignore_index >= 0:

@@ -1,0 +1,244 @@
+"""What the `train`, `predict`, `evaluate` and `info` commands share: their error, output files,
+the model file with its preprocessing, and the metrics they report."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrograd import io, metrics
+from retrograd.data import LabelEncoder, StandardScaler
+from retrograd.errors import RetrogradError
+from retrograd.io.atomic import atomic_write
+from retrograd.nn import Linear, Module
+from retrograd.train import predict
+
+__all__ = [
+    "CLI_FORMAT",
+    "CommandError",
+    "TrainedModel",
+    "check_output_path",
+    "format_metrics",
+    "load_trained_model",
+    "score",
+    "write_text",
+]
+
+CLI_FORMAT = 1  # version of the metadata layout `retrograd train` writes
+TASKS = ("classification", "regression")
+
+
+class CommandError(RetrogradError, ValueError):
+    """Bad input to a command (a file, a column, a value); the message says which and why."""
+
+
+def check_output_path(path: str, force: bool, option: str) -> None:
+    """Fail before any work when `path` cannot be written: it exists and `force` is off, it is
+    a directory, or its folder does not exist."""
+    if os.path.isdir(path):
+        raise CommandError(f"{option} {path} is a directory; give a file name")
+    if os.path.exists(path) and not force:
+        raise CommandError(f"{path} already exists; pass --force to overwrite it")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CommandError(f"{option} {path}: the folder {folder} does not exist")
+
+
+def write_text(path: str, text: str) -> None:
+    """Write `text` (UTF-8) all at once: a temporary file beside `path`, then a rename."""
+    try:
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+@dataclass
+class TrainedModel:
+    """A model written by `retrograd train`, with what turns CSV columns into its inputs and its
+    outputs back into targets."""
+
+    model: Module
+    task: str
+    features: list[str]
+    target: str
+    scaler: StandardScaler
+    encoder: LabelEncoder | None = None  # classification
+    target_scaler: StandardScaler | None = None  # regression
+    fill_strategy: str | None = None
+    fill_values: list[float] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def classes(self) -> np.ndarray:
+        if self.encoder is None or self.encoder.classes_ is None:
+            raise CommandError("the model has no classes (it is a regression model)")
+        return self.encoder.classes_
+
+    def outputs(self, X: np.ndarray) -> np.ndarray:
+        """The model's raw outputs `(N, out)` for unscaled features `X: (N, n_features)`."""
+        inputs = np.asarray(self.scaler.transform(X), dtype=np.float32)
+        return predict(self.model, inputs, batch_size=1024).data.astype(np.float64)
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Predicted targets `(N,)` (decoded labels, or numbers in the target's units) and, for
+        classification, the probability of each predicted label `(N,)`."""
+        outputs = self.outputs(X)
+        if self.task == "regression":
+            assert self.target_scaler is not None
+            return np.asarray(self.target_scaler.inverse_transform(outputs))[:, 0], None
+        index, probability = class_indices(outputs)
+        return self.classes[index], probability
+
+
+def class_indices(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class indices and their probabilities from logits: one column (binary) or C columns."""
+    if outputs.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-outputs[:, 0]))
+        index = (p > 0.5).astype(np.int64)
+        return index, np.where(index == 1, p, 1.0 - p)
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    index = probabilities.argmax(axis=1)
+    return index, probabilities[np.arange(len(index)), index]
+
+
+def score(
+    task: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 0
+) -> dict[str, float]:
+    """The metrics the commands report: accuracy and F1 (binary: of class index 1; more
+    classes: macro) on class indices, or MSE, MAE and R² on numbers."""
+    if task == "classification":
+        average = "binary" if n_classes <= 2 else "macro"
+        return {
+            "accuracy": float(metrics.accuracy(y_true, y_pred)),
+            "f1": float(metrics.f1_score(y_true, y_pred, average=average, zero_division=0.0)),
+        }
+    result = {
+        "mse": float(metrics.mean_squared_error(y_true, y_pred)),
+        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+    }
+    if len(y_true) >= 2:
+        result["r2"] = float(metrics.r2_score(y_true, y_pred))
+    return result
+
+
+def format_metrics(values: dict[str, Any]) -> str:
+    """``accuracy 0.9500 - f1 0.9487``."""
+    parts = []
+    for name, value in values.items():
+        number = float(value)
+        parts.append(f"{name} {number:.4f}" if math.isfinite(number) else f"{name} {number}")
+    return " - ".join(parts)
+
+
+# ------------------------------------------------------------------------------ model files
+def load_model_file(path: str) -> tuple[Module, io.ModelInfo]:
+    """`io.load_with_info(path)`, with a missing or unreadable file as a CommandError."""
+    if not os.path.exists(path):
+        raise CommandError(f"model file {path} does not exist")
+    if os.path.isdir(path):
+        raise CommandError(f"model file {path} is a directory, not a file")
+    try:
+        return io.load_with_info(path)
+    except OSError as error:
+        raise CommandError(f"cannot read model file {path}: {error.strerror or error}") from None
+
+
+def input_width(model: Module) -> int | None:
+    """`in_features` of the model's first Linear layer (None when it has none)."""
+    for module in model.modules():
+        if isinstance(module, Linear):
+            return int(module.in_features)
+    return None
+
+
+def output_width(model: Module) -> int | None:
+    """`out_features` of the model's last Linear layer (None when it has none)."""
+    width = None
+    for module in model.modules():
+        if isinstance(module, Linear):
+            width = int(module.out_features)
+    return width
+
+
+def _bad(path: str, what: str) -> CommandError:
+    return CommandError(
+        f"{path}: {what}; it was not written by `retrograd train` (or was altered since)"
+    )
+
+
+def _string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _scaler_fits(scaler: StandardScaler, n_features: int) -> bool:
+    """Whether a scaler read from a file holds finite statistics for `n_features` features."""
+    if scaler.n_features_in_ != n_features:
+        return False
+    for statistic in (scaler.mean_, scaler.scale_):
+        if statistic is None:
+            continue
+        if statistic.shape != (n_features,) or statistic.dtype.kind not in "fi":
+            return False
+        if not np.all(np.isfinite(statistic)):
+            return False
+    return True
+
+
+def load_trained_model(path: str) -> TrainedModel:
+    """The model file at `path` with its preprocessing, checked to be consistent.
+
+    **Raises** CommandError (or io's ModelFileError) naming the file and what is wrong with it.
+    """
+    model, info = load_model_file(path)
+    meta, prep = info.metadata, info.preprocessing
+    if meta.get("retrograd_cli") is None:
+        raise _bad(path, "it has no feature names, target or task in its metadata")
+    task, features, target = meta.get("task"), meta.get("features"), meta.get("target")
+    if task not in TASKS:
+        raise _bad(path, f"its task is {task!r}, not one of {', '.join(TASKS)}")
+    if not _string_list(features) or not features:
+        raise _bad(path, "its feature names are missing or not a list of names")
+    if not isinstance(target, str):
+        raise _bad(path, "its target name is missing")
+    width = input_width(model)
+    if width != len(features):
+        raise _bad(path, f"its model takes {width} inputs but it names {len(features)} features")
+    try:
+        trained = TrainedModel(
+            model=model,
+            task=task,
+            features=list(features),
+            target=target,
+            scaler=StandardScaler.from_state_dict(prep["scaler"]),
+            metadata=meta,
+        )
+        if task == "classification":
+            trained.encoder = LabelEncoder.from_state_dict(prep["label_encoder"])
+        else:
+            trained.target_scaler = StandardScaler.from_state_dict(prep["target_scaler"])
+        fill = prep.get("fill_missing")
+        if fill is not None:
+            trained.fill_strategy = str(fill["strategy"])
+            trained.fill_values = [float(v) for v in fill["values"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise _bad(path, f"its preprocessing state is incomplete or invalid ({error})") from None
+    if not _scaler_fits(trained.scaler, len(features)):
+        raise _bad(path, "its feature scaler does not match its feature names")
+    if trained.target_scaler is not None and not _scaler_fits(trained.target_scaler, 1):
+        raise _bad(path, "its target scaler is invalid")
+    if trained.fill_values is not None and len(trained.fill_values) != len(features):
+        raise _bad(path, "its fill values do not match its feature names")
+    expected = 1
+    if task == "classification":
+        n_classes = len(trained.classes)
+        expected = 1 if n_classes == 2 else n_classes
+        if n_classes < 2:
+            raise _bad(path, f"it has {n_classes} class(es)")
+    if output_width(model) != expected:
+        raise _bad(path, f"its model has {output_width(model)} outputs, not {expected}")
+    return trained

@@ -1,0 +1,40 @@
+"""Creating a matplotlib figure on the Agg canvas and writing it as a PNG, atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from retrograd.errors import RetrogradError
+from retrograd.io.atomic import atomic_write
+
+
+class MissingDependencyError(RetrogradError, ImportError):
+    """An optional dependency a function needs is not installed; the message names the extra."""
+
+
+def new_figure(who: str, figsize: tuple[float, float]) -> Any:
+    """A matplotlib `Figure` attached to an Agg canvas (never a pyplot window).
+
+    **Raises** MissingDependencyError naming the `retrograd[plot]` extra when matplotlib is
+    missing.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise MissingDependencyError(
+            f"{who} needs matplotlib, which is not installed; install it with "
+            "pip install 'retrograd[plot]'"
+        ) from None
+    figure = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def save_png(figure: Any, path: str | os.PathLike[str], dpi: int = 100) -> None:
+    """Render `figure` as PNG and write it to `path` all at once (temp file + rename)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    atomic_write(path, buffer.getvalue())

@@ -1,0 +1,145 @@
+"""`retrograd.compile`: replaying a captured step gives exactly the eager numbers, and steps
+that cannot be replayed safely run eagerly with a warning."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import retrograd as rg
+from retrograd import nn, optim
+
+
+def _seed_network() -> tuple[nn.Module, optim.Optimizer]:
+    rg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.Linear(8, 1), nn.Sigmoid())
+    return model, optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+
+
+def _train(make, loss_fn, batches, compiled: bool, epochs: int = 1):
+    model, opt = make()
+
+    def step(x, t):
+        opt.zero_grad()
+        loss = loss_fn(model(x), t)
+        loss.backward()
+        opt.step()
+        return loss
+
+    run = rg.compile(step) if compiled else step
+    losses = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the recording of a new batch shape warns
+        for _ in range(epochs):
+            for x, t in batches:
+                losses.append(run(x, t).data.copy())
+    return [p.data.copy() for p in model.parameters()], losses, run
+
+
+def test_seed_network_replay_equals_eager_bit_for_bit() -> None:
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+    eager, eager_losses, _ = _train(_seed_network, nn.MSELoss(), [(X, y)] * 60, compiled=False)
+    replay, replay_losses, run = _train(_seed_network, nn.MSELoss(), [(X, y)] * 60, compiled=True)
+    assert run.captured
+    for a, b in zip(eager, replay):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.array(eager_losses), np.array(replay_losses))
+
+
+def _classifier() -> tuple[nn.Module, optim.Optimizer]:
+    rg.manual_seed(1)
+    model = nn.Sequential(
+        nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 5)
+    )
+    return model, optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-4)
+
+
+def test_minibatches_with_a_smaller_last_batch_equal_eager() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 16)).astype(np.float32)
+    y = rng.integers(0, 5, 100)
+    batches = [(rg.tensor(X[i : i + 32]), rg.tensor(y[i : i + 32])) for i in range(0, 100, 32)]
+    eager, _, _ = _train(_classifier, nn.CrossEntropyLoss(), batches, compiled=False, epochs=4)
+    replay, _, run = _train(_classifier, nn.CrossEntropyLoss(), batches, compiled=True, epochs=4)
+    assert run.captured and len(run.tapes) == 2  # batch of 32 and the last batch of 4
+    for a, b in zip(eager, replay):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_new_input_shape_is_recorded_again_with_a_warning() -> None:
+    model, opt = _seed_network()
+
+    @rg.compile
+    def step(x, t):
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), t)
+        loss.backward()
+        opt.step()
+        return loss
+
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+    step(X, y)
+    step(X, y)
+    with pytest.warns(UserWarning, match="new input shapes"):
+        step(X[:4], y[:4])
+
+
+def _assert_runs_eagerly(step, *args, reason: str) -> None:
+    with pytest.warns(UserWarning, match=reason):
+        step(*args)
+    assert not step.captured
+    step(*args)  # later calls run eagerly, silently
+
+
+def test_random_numbers_inside_the_step_keep_it_eager() -> None:
+    rg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Linear(8, 1))
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+    step = rg.compile(lambda x, t: nn.functional.mse_loss(model(x), t))
+    _assert_runs_eagerly(step, X, y, reason="random numbers")
+
+
+def test_python_values_inside_the_step_keep_it_eager() -> None:
+    model, _ = _seed_network()
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+
+    def step(x, t):
+        loss = nn.functional.mse_loss(model(x), t)
+        if loss.item() > 100:  # control flow on a value
+            loss = loss * 0
+        return loss
+
+    _assert_runs_eagerly(rg.compile(step), X, y, reason="Python value")
+
+
+def test_in_place_statistics_keep_it_eager() -> None:
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+    step = rg.compile(lambda x, t: nn.functional.mse_loss(model(x), t))
+    _assert_runs_eagerly(step, X, y, reason="in-place")
+
+
+def test_numpy_constants_inside_the_step_keep_it_eager() -> None:
+    model, _ = _seed_network()
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+
+    def step(x, t):
+        shift = rg.tensor(x.numpy().mean(axis=0))  # computed outside the ops
+        return nn.functional.mse_loss(model(x - shift), t)
+
+    _assert_runs_eagerly(rg.compile(step), X, y, reason="constant")
+
+
+def test_replay_recomputes_data_dependent_masks() -> None:
+    # leaky_relu's mask comes from a comparison: it must follow the new input on replay
+    rg.manual_seed(0)
+    w = rg.randn(4, 4, requires_grad=True)
+    step = rg.compile(lambda x: (nn.functional.leaky_relu(x @ w, 0.1) ** 2).sum())
+    first, second = rg.randn(3, 4), rg.randn(3, 4)
+    step(first)
+    replayed = step(second)
+    np.testing.assert_allclose(
+        replayed.data, (nn.functional.leaky_relu(second @ w, 0.1) ** 2).sum().data, rtol=1e-6
+    )
