@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "optim": 4,
     # L5
     "diagnostics": 5,
+    "viz": 5,  # re-exports the graph drawing of diagnostics
     # L6
     "train": 6,
     "plotting": 6,

@@ -4,7 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import data, datasets, io, metrics, nn, optim, plotting, train  # noqa: E402 - subpackages as attributes, like torch.nn
+from retrograd import data, datasets, io, metrics, nn, optim, plotting, train, viz  # noqa: E402 - subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -31,6 +31,15 @@ from retrograd.creation import (
     tensor,
     zeros,
     zeros_like,
+)
+from retrograd.diagnostics import (  # noqa: E402
+    AnomalyError,
+    DoctorReport,
+    Finding,
+    detect_anomaly,
+    doctor,
+    explain,
+    summary,
 )
 from retrograd.errors import (
     DTypeError,
@@ -85,7 +94,15 @@ __all__ = [
     "arange",
     "as_tensor",
     "cat",
+    "AnomalyError",
+    "DoctorReport",
+    "Finding",
     "History",
+    "detect_anomaly",
+    "doctor",
+    "explain",
+    "summary",
+    "viz",
     "ModelFileError",
     "io",
     "load",
