@@ -42,15 +42,23 @@ from retrograd.diagnostics import (  # noqa: E402
     summary,
 )
 from retrograd.errors import (
+    ArgumentTypeError,
     DTypeError,
     GradcheckError,
     GraphError,
+    IndexRangeError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    MissingDependencyError,
+    NotFittedError,
     RetrogradError,
     ShapeError,
     StateDictError,
+    UnsupportedError,
 )
 from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
+from retrograd.interop import from_dlpack
 from retrograd.io import (  # noqa: E402
     ModelFileError,
     load,
@@ -89,6 +97,13 @@ __all__ = [
     "RetrogradError",
     "ShapeError",
     "StateDictError",
+    "ArgumentTypeError",
+    "IndexRangeError",
+    "InvalidArgumentError",
+    "InvalidKeyError",
+    "MissingDependencyError",
+    "NotFittedError",
+    "UnsupportedError",
     "Tensor",
     "__version__",
     "arange",
@@ -128,6 +143,7 @@ __all__ = [
     "empty",
     "enable_grad",
     "eye",
+    "from_dlpack",
     "from_numpy",
     "full",
     "full_like",

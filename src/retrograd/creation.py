@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, _shape_arg
 
@@ -41,7 +42,7 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with `array` (dtype kept)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
+        raise ArgumentTypeError(f"from_numpy expects a NumPy array, got {type(array).__name__}")
     return Tensor(array)
 
 
@@ -91,7 +92,7 @@ def arange(
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be non-zero")
+        raise InvalidArgumentError("arange: step must be non-zero")
     all_ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     fallback = np.int64 if all_ints else None
     return _make(np.arange(start, end, step).astype(_dtype(dtype, fallback)), requires_grad)

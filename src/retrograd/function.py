@@ -25,8 +25,8 @@ import numpy as np
 
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import grad_state, no_grad
-from retrograd.autograd.node import Node
-from retrograd.errors import GraphError, ShapeError
+from retrograd.autograd.node import Node, next_seq
+from retrograd.errors import ArgumentTypeError, GraphError, ShapeError
 from retrograd.tensor import Tensor, _wrap
 
 
@@ -51,7 +51,7 @@ class Function:
         outputs = raw if isinstance(raw, tuple) else (raw,)
         for position, out in enumerate(outputs):
             if not isinstance(out, Tensor):
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"{cls.__name__}.forward must return Tensors, output {position} is "
                     f"{type(out).__name__}"
                 )
@@ -67,6 +67,7 @@ class Function:
             node.position = position
             node.inputs = tensor_inputs
             node.parents = tuple(t._ctx for t in tensor_inputs)
+            node.seq = next_seq()
             node.needs_input_grad = tuple(t.requires_grad for t in tensor_inputs)
             node.versions = tuple(t._version for t in tensor_inputs)
             result = _wrap(out.data, out.data.dtype.kind == "f")

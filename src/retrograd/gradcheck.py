@@ -23,7 +23,7 @@ import numpy as np
 
 from retrograd.autograd.engine import topological_order
 from retrograd.autograd.grad_mode import enable_grad, no_grad
-from retrograd.errors import GradcheckError
+from retrograd.errors import ArgumentTypeError, DTypeError, GradcheckError, InvalidArgumentError
 from retrograd.function import _CustomNode
 from retrograd.random import default_generator
 from retrograd.tensor import Tensor
@@ -169,7 +169,7 @@ def check_gradients(
     before every call of `fn` (so dropout draws the same mask each time) and restored afterwards.
     """
     if eps <= 0:
-        raise ValueError(f"eps must be positive, got {eps}")
+        raise InvalidArgumentError(f"eps must be positive, got {eps}")
     args = _copy_inputs(inputs)
     call, named_params = _prepare_callable(fn)
     checked: list[tuple[str, Tensor]] = [
@@ -177,7 +177,7 @@ def check_gradients(
     ]
     checked += [(f"parameter '{name}'", p) for name, p in named_params if p.requires_grad]
     if not checked:
-        raise ValueError(
+        raise InvalidArgumentError(
             "gradcheck needs at least one input (or module parameter) with requires_grad=True"
         )
 
@@ -249,7 +249,9 @@ def _copy_inputs(inputs: Any) -> tuple[Any, ...]:
 def _prepare_callable(fn: Callable[..., Any]) -> tuple[Callable[..., Any], list[tuple[str, Any]]]:
     """A module (anything with `named_parameters`) is deep-copied and made float64."""
     if not callable(fn):
-        raise TypeError(f"gradcheck expects a function or a module, got {type(fn).__name__}")
+        raise ArgumentTypeError(
+            f"gradcheck expects a function or a module, got {type(fn).__name__}"
+        )
     if not callable(getattr(fn, "named_parameters", None)):
         return fn, []
     module: Any = copy.deepcopy(fn)
@@ -268,12 +270,12 @@ def _outputs(result: Any) -> list[Tensor]:
     items = result if isinstance(result, (tuple, list)) else (result,)
     if not all(isinstance(item, Tensor) for item in items):
         kinds = ", ".join(type(item).__name__ for item in items)
-        raise TypeError(
+        raise ArgumentTypeError(
             f"gradcheck expects fn to return a Tensor or a tuple of Tensors, got {kinds}"
         )
     outputs = [item for item in items if item.dtype.kind == "f"]
     if not outputs:
-        raise TypeError("gradcheck expects fn to return at least one floating-point Tensor")
+        raise DTypeError("gradcheck expects fn to return at least one floating-point Tensor")
     return outputs
 
 

@@ -6,13 +6,15 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import ArgumentTypeError
+
 _state = {"rng": np.random.default_rng(0)}
 
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Seed the global generator (like `torch.manual_seed`); returns it."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"manual_seed expects an int, got {type(seed).__name__}")
+        raise ArgumentTypeError(f"manual_seed expects an int, got {type(seed).__name__}")
     _state["rng"] = np.random.default_rng(int(seed) % 2**64)  # negative seeds wrap, as in torch
     return _state["rng"]
 

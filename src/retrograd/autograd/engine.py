@@ -8,7 +8,8 @@ never imports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -74,8 +75,10 @@ def run_backward_from(
     order: list[Node] | None = None,
     checks: bool = True,
 ) -> None:
-    """The walk from `root_node`. A captured step (`retrograd.compile`) passes the `order` it
-    computed once and turns `checks` off: it re-ran every forward itself, so nothing is stale.
+    """The walk from `root_node`, visiting nodes by decreasing creation number (`seq`): every
+    consumer of a value was created after it, so no separate topological sort is needed, and
+    a node is queued only once a gradient reaches it. A captured step (`retrograd.compile`)
+    passes the `order` it computed once and turns `checks` off: it re-ran every forward itself.
 
     Gradients meeting at one node or leaf are summed into a buffer the walk owns (allocated by
     it and held under one key only), in place after the first sum; indexing nodes scatter their
@@ -84,9 +87,14 @@ def run_backward_from(
     grads: dict[int, np.ndarray] = {id(root_node): grad}  # keyed by node, or by leaf tensor
     owned: set[int] = set()
     leaves: dict[int, Any] = {}
+    queue: list[tuple[int, Node]] | None = None
+    nodes: Any
     if order is None:
-        order = topological_order(root_node)
-    for node in reversed(order):
+        queue = [(-root_node.seq, root_node)]
+        nodes = _drain(queue)
+    else:
+        nodes = reversed(order)
+    for node in nodes:
         g = grads.pop(id(node), None)
         if g is None:
             continue
@@ -100,7 +108,9 @@ def run_backward_from(
         if checks and (node.saved is FREED or node.output_modified or node.saves_inputs):
             _check_usable(node)
         if node.scatters:
-            _scatter(node, g, grads, owned, leaves)
+            parent = _scatter(node, g, grads, owned, leaves)
+            if parent is not None and queue is not None:
+                heapq.heappush(queue, (-parent.seq, parent))
             if not retain_graph:
                 node.saved = FREED
             continue
@@ -124,6 +134,8 @@ def run_backward_from(
             previous = grads.get(key)
             if previous is None:
                 grads[key] = tensor_grad
+                if parent is not None and queue is not None:
+                    heapq.heappush(queue, (-parent.seq, parent))
             elif id(previous) in owned:
                 np.add(previous, tensor_grad, out=previous)
             else:
@@ -138,19 +150,27 @@ def run_backward_from(
         _accumulate(leaf, g, wrap, handed_out)
 
 
+def _drain(queue: list[tuple[int, Node]]) -> Iterator[Node]:
+    """Nodes from the heap, latest created first, while the walk keeps adding parents."""
+    while queue:
+        yield heapq.heappop(queue)[1]
+
+
 def _scatter(
     node: Node, grad: np.ndarray, grads: dict[int, np.ndarray], owned: set[int], leaves: dict
-) -> None:
-    """An indexing node adds its gradient into its input's owned buffer (made on first use)."""
+) -> Node | None:
+    """An indexing node adds its gradient into its input's owned buffer (made on first use);
+    returns the input's node when this is the first gradient to reach it, so it gets queued."""
     parent, tensor = node.parents[0], node.inputs[0]
     if not node.needs_input_grad[0]:
-        return
+        return None
     if parent is None:
         key = id(tensor)
         leaves[key] = tensor
     else:
         key = id(parent)
     buffer = grads.get(key)
+    first = buffer is None
     if buffer is None or id(buffer) not in owned:
         fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
         if buffer is not None:
@@ -158,6 +178,7 @@ def _scatter(
         buffer = grads[key] = fresh
         owned.add(id(fresh))
     node.scatter_add(buffer, grad)
+    return parent if first else None
 
 
 def _check_usable(node: Node) -> None:

@@ -8,11 +8,15 @@ Ops see only NumPy arrays; `Tensor` wraps them.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 
 FREED: Any = object()  # marks `saved` after backward without retain_graph
+
+#: the next creation number for a recorded node
+next_seq = itertools.count().__next__
 
 
 class _NodeExtras:
@@ -23,7 +27,7 @@ class _NodeExtras:
 class Node(_NodeExtras):
     """Base class of primitive ops."""
 
-    __slots__ = ("inputs", "parents", "needs_input_grad", "saved", "versions")
+    __slots__ = ("inputs", "parents", "needs_input_grad", "saved", "versions", "seq")
 
     #: backward reads input values from `saved`, so an in-place change to an input is an error
     saves_inputs: bool = True
@@ -51,6 +55,9 @@ class Node(_NodeExtras):
     parents: tuple[Node | None, ...]
     needs_input_grad: tuple[bool, ...]
     versions: tuple[int, ...]
+    #: creation order: every parent was created before its consumers, so walking nodes by
+    #: decreasing `seq` is a reverse topological order
+    seq: int
 
     def forward(self, *arrays: Any, **kwargs: Any) -> np.ndarray:
         raise NotImplementedError

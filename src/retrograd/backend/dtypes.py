@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import DTypeError
+
 DEFAULT_FLOAT = np.dtype(np.float32)
 _default_float = [DEFAULT_FLOAT]
 
@@ -36,7 +38,7 @@ def set_default_dtype(dtype: Any) -> None:
     """Make `dtype` (float32 or float64) the dtype Python floats become."""
     resolved = to_numpy_dtype(dtype)
     if resolved not in (np.float32, np.float64):
-        raise TypeError(f"default dtype must be float32 or float64, got {resolved}")
+        raise DTypeError(f"default dtype must be float32 or float64, got {resolved}")
     _default_float[0] = resolved
 
 
@@ -46,7 +48,7 @@ def to_numpy_dtype(dtype: Any) -> np.dtype:
         try:
             return np.dtype(_NAMES[dtype.removeprefix("retrograd.")])
         except KeyError:
-            raise TypeError(f"unknown dtype name {dtype!r}; use one of {sorted(_NAMES)}") from None
+            raise DTypeError(f"unknown dtype name {dtype!r}; use one of {sorted(_NAMES)}") from None
     if dtype is float:
         return default_float_dtype()
     if dtype is int:

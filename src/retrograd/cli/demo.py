@@ -22,6 +22,7 @@ from tqdm import tqdm
 import retrograd
 from retrograd import datasets, nn, optim
 from retrograd.diagnostics import BuggyMSELoss, DoctorReport, doctor
+from retrograd.errors import InvalidArgumentError
 
 __all__ = [
     "TrainResult",
@@ -136,14 +137,16 @@ def _check_options(
     }
     for name, (value, allowed) in choices.items():
         if value not in allowed:
-            raise ValueError(f"unknown {name} {value!r}; expected one of: {', '.join(allowed)}")
+            raise InvalidArgumentError(
+                f"unknown {name} {value!r}; expected one of: {', '.join(allowed)}"
+            )
     for name, count in (("hidden", hidden), ("layers", layers), ("epochs", epochs)):
         if count < 1:
-            raise ValueError(f"{name} must be at least 1, got {count}")
+            raise InvalidArgumentError(f"{name} must be at least 1, got {count}")
     if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr}")
+        raise InvalidArgumentError(f"lr must be a positive number, got {lr}")
     if loss == "bce" and output != "sigmoid":
-        raise ValueError("loss 'bce' takes probabilities, so it needs output 'sigmoid'")
+        raise InvalidArgumentError("loss 'bce' takes probabilities, so it needs output 'sigmoid'")
 
 
 def prepare_training(

@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import RetrogradError, ShapeError, StateDictError
+from retrograd.errors import (
+    ArgumentTypeError,
+    DTypeError,
+    InvalidArgumentError,
+    NotFittedError,
+    ShapeError,
+    StateDictError,
+)
 from retrograd.tensor import Tensor
 
 
@@ -20,10 +27,10 @@ def as_2d(X: Any, who: str) -> tuple[np.ndarray, bool]:
             "reshape a single feature with X.reshape(-1, 1)"
         )
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"{who}: X must hold numbers, got dtype {array.dtype}")
+        raise DTypeError(f"{who}: X must hold numbers, got dtype {array.dtype}")
     bad = ~np.isfinite(array).all(axis=0)
     if bad.any():
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: X contains NaN or infinity in column(s) {np.flatnonzero(bad).tolist()}"
         )
     return array, is_tensor
@@ -44,8 +51,8 @@ def output(result: np.ndarray, like: np.ndarray, is_tensor: bool) -> Any:
     return Tensor(result) if is_tensor else result
 
 
-def not_fitted(cls_name: str, method: str) -> RetrogradError:
-    return RetrogradError(f"{cls_name} is not fitted yet; call fit(...) before {method}(...)")
+def not_fitted(cls_name: str, method: str) -> NotFittedError:
+    return NotFittedError(f"{cls_name} is not fitted yet; call fit(...) before {method}(...)")
 
 
 def to_list(array: np.ndarray | None) -> list[Any] | None:
@@ -59,7 +66,9 @@ def to_array(values: list[Any] | None) -> np.ndarray | None:
 def check_state(cls_name: str, state: dict[str, Any], keys: set[str]) -> None:
     """Raise `StateDictError` naming missing or unexpected keys, or another object's `type`."""
     if not isinstance(state, dict):
-        raise TypeError(f"{cls_name}.from_state_dict: expected a dict, got {type(state).__name__}")
+        raise ArgumentTypeError(
+            f"{cls_name}.from_state_dict: expected a dict, got {type(state).__name__}"
+        )
     if state.get("type", cls_name) != cls_name:
         raise StateDictError(
             f"{cls_name}.from_state_dict: the state is of a {state['type']!r}, not {cls_name!r}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import ShapeError
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError, ShapeError
 from retrograd.tensor import Tensor
 
 
@@ -51,7 +51,7 @@ def _collate(batch: list[Any], where: str) -> Any:
             )
         fields = [_collate(list(f), f"{where}[{i}]") for i, f in enumerate(zip(*batch))]
         return fields if isinstance(elem, list) else tuple(fields)
-    raise TypeError(
+    raise ArgumentTypeError(
         f"default_collate: cannot batch samples of type {type(elem).__name__} at {where}; "
         "expected Tensors, arrays, numbers, strings, or tuples/lists/dicts of them"
     )
@@ -66,5 +66,5 @@ def default_collate(batch: Sequence[Any]) -> Any:
     field by field.
     """
     if len(batch) == 0:
-        raise ValueError("default_collate: the batch is empty")
+        raise InvalidArgumentError("default_collate: the batch is empty")
     return _collate(list(batch), "sample")

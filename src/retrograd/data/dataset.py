@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor
 
@@ -38,7 +38,7 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
+            raise InvalidArgumentError("TensorDataset needs at least one tensor")
         items = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
         for k, t in enumerate(items):
             if t.ndim == 0:
@@ -87,7 +87,9 @@ def _lengths_from_fractions(fractions: Sequence[float], n: int) -> list[int]:
     lengths = []
     for i, frac in enumerate(fractions):
         if not 0 <= frac <= 1:
-            raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1: {frac}")
+            raise InvalidArgumentError(
+                f"random_split: fraction at index {i} is not between 0 and 1: {frac}"
+            )
         lengths.append(int(math.floor(n * frac)))
     for i in range(n - sum(lengths)):
         lengths[i % len(lengths)] += 1
@@ -117,13 +119,13 @@ def random_split(
         sizes = []
         for i, length in enumerate(lengths):
             if not float(length).is_integer() or length < 0:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"random_split: lengths must be non-negative ints or fractions summing to 1, "
                     f"got {length!r} at index {i}"
                 )
             sizes.append(int(length))
     if sum(sizes) != n:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"random_split: lengths {list(lengths)} sum to {sum(sizes)}, "
             f"but the dataset has {n} samples"
         )

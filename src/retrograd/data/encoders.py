@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.data._state import check_state, not_fitted
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.tensor import Tensor
 
 
@@ -73,7 +73,7 @@ class LabelEncoder:
             known = np.isin(array, classes)
         if not known.all():
             unseen = np.unique(array[~known]).tolist()
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"LabelEncoder.transform: y contains labels not seen in fit: {unseen[:10]}"
                 f"{' ...' if len(unseen) > 10 else ''}; known classes: {classes.tolist()}"
             )
@@ -89,13 +89,13 @@ class LabelEncoder:
         if array.size == 0:
             return classes[:0]
         if array.dtype.kind not in "iuf" or not np.all(np.mod(array, 1) == 0):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"LabelEncoder.inverse_transform: expected integer class indices, got {array.dtype}"
             )
         index = array.astype(np.int64)
         bad = (index < 0) | (index >= len(classes))
         if bad.any():
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"LabelEncoder.inverse_transform: indices {np.unique(index[bad]).tolist()} are "
                 f"out of range for {len(classes)} classes"
             )

@@ -9,6 +9,7 @@ import numpy as np
 
 from retrograd.data.collate import default_collate
 from retrograd.data.dataset import Dataset, Subset, TensorDataset
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor
 
@@ -44,13 +45,13 @@ class DataLoader:
         collate_fn: Callable[[list[Any]], Any] | None = None,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"DataLoader: batch_size must be an int, got {type(batch_size).__name__}"
             )
         if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+            raise InvalidArgumentError(f"DataLoader: batch_size must be positive, got {batch_size}")
         if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"DataLoader: generator must be a numpy.random.Generator or None, "
                 f"got {type(generator).__name__}"
             )

@@ -15,6 +15,7 @@ from retrograd.data._state import (
     to_array,
     to_list,
 )
+from retrograd.errors import InvalidArgumentError
 
 _EPS = np.finfo(np.float64).eps
 
@@ -57,7 +58,7 @@ class StandardScaler:
         array, _ = as_2d(X, "StandardScaler.fit")
         n = array.shape[0]
         if n == 0:
-            raise ValueError("StandardScaler.fit: X has 0 samples")
+            raise InvalidArgumentError("StandardScaler.fit: X has 0 samples")
         mean, var = _mean_and_var(array.astype(np.float64))
         self.n_features_in_, self.n_samples_seen_ = array.shape[1], n
         self.mean_ = mean if (self.with_mean or self.with_std) else None
@@ -146,7 +147,7 @@ class MinMaxScaler:
     def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0)) -> None:
         lo, hi = (float(v) for v in feature_range)
         if not lo < hi:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "MinMaxScaler: feature_range must be (min, max) with min < max, "
                 f"got {feature_range}"
             )
@@ -160,7 +161,7 @@ class MinMaxScaler:
     def fit(self, X: Any) -> MinMaxScaler:
         array, _ = as_2d(X, "MinMaxScaler.fit")
         if array.shape[0] == 0:
-            raise ValueError("MinMaxScaler.fit: X has 0 samples")
+            raise InvalidArgumentError("MinMaxScaler.fit: X has 0 samples")
         values = array.astype(np.float64)
         lo, hi = self.feature_range
         self.data_min_, self.data_max_ = values.min(axis=0), values.max(axis=0)

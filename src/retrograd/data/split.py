@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor
 
@@ -46,7 +46,7 @@ def split_arrays(
     parts are None when `y` is.
     """
     if not 0.0 < validation_split < 1.0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"split_arrays: validation_split must be in (0, 1), got {validation_split}"
         )
     n = _length(X, "X")
@@ -56,7 +56,7 @@ def split_arrays(
         )
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"split_arrays: {n} samples are too few to split with "
             f"validation_split={validation_split} (training part {split_at}, "
             f"validation part {n - split_at}); give more data or another fraction"

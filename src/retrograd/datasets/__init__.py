@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from retrograd.errors import InvalidArgumentError
+
 from .logic import GATES, logic_gate, seed
 
 __all__ = ["DATASETS", "GATES", "load", "logic_gate", "seed"]
@@ -40,4 +42,4 @@ def load(name: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         return seed()
     if key in GATES:
         return logic_gate(key)
-    raise ValueError(f"unknown data set {name!r}; expected one of: {', '.join(DATASETS)}")
+    raise InvalidArgumentError(f"unknown data set {name!r}; expected one of: {', '.join(DATASETS)}")

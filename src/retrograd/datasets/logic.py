@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from retrograd.errors import InvalidArgumentError
+
 __all__ = ["GATES", "logic_gate", "seed"]
 
 # Each gate maps two bits to one bit; the tables below are built from these rules.
@@ -69,7 +71,9 @@ def logic_gate(name: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     key = name.lower() if isinstance(name, str) else name
     rule = _GATE_RULES.get(key)
     if rule is None:
-        raise ValueError(f"unknown logic gate {name!r}; expected one of: {', '.join(GATES)}")
+        raise InvalidArgumentError(
+            f"unknown logic gate {name!r}; expected one of: {', '.join(GATES)}"
+        )
     rows = [(0, 0), (0, 1), (1, 0), (1, 1)]
     X = np.array(rows, dtype=np.float32)
     y = np.array([[rule(a, b)] for a, b in rows], dtype=np.float32)

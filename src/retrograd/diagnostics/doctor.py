@@ -27,6 +27,7 @@ from retrograd.diagnostics.checks import (
 )
 from retrograd.diagnostics.checks.subject import Subject, as_array
 from retrograd.diagnostics.report import DoctorReport, Finding
+from retrograd.errors import ArgumentTypeError, ShapeError
 from retrograd.nn.module import Module
 from retrograd.optim.optimizer import Optimizer
 from retrograd.random import default_generator, get_rng_state
@@ -94,16 +95,16 @@ def doctor(
     `report.to_json()`. The model, the optimizer and the global random generator are unchanged.
     """
     if not isinstance(model, Module):
-        raise TypeError(f"doctor expects an nn.Module as model, got {type(model).__name__}")
+        raise ArgumentTypeError(f"doctor expects an nn.Module as model, got {type(model).__name__}")
     if not callable(loss_fn):
-        raise TypeError(f"doctor expects a callable loss_fn, got {type(loss_fn).__name__}")
+        raise ArgumentTypeError(f"doctor expects a callable loss_fn, got {type(loss_fn).__name__}")
     if optimizer is not None and not isinstance(optimizer, Optimizer):
-        raise TypeError(f"doctor expects an Optimizer, got {type(optimizer).__name__}")
+        raise ArgumentTypeError(f"doctor expects an Optimizer, got {type(optimizer).__name__}")
     X_array, y_array = as_array(X), as_array(y)
     if X_array.ndim == 0 or X_array.shape[0] == 0:
-        raise ValueError(f"doctor needs at least one sample, got X of shape {X_array.shape}")
+        raise ShapeError(f"doctor needs at least one sample, got X of shape {X_array.shape}")
     if y_array.ndim == 0 or y_array.shape[0] != X_array.shape[0]:
-        raise ValueError(
+        raise ShapeError(
             f"X has {X_array.shape[0]} samples but y has shape {y_array.shape}: give one target "
             "row per sample"
         )

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from retrograd.autograd.node import Node
-from retrograd.errors import RetrogradError
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError, RetrogradError
 from retrograd.tensor import Tensor
 
 __all__ = ["GraphvizError", "graph", "render"]
@@ -106,9 +106,11 @@ def render(dot: str, path: str | Path, format: str = "svg") -> Path:  # noqa: A0
     graphviz`) or fails, and ValueError for a format other than svg, png or pdf.
     """
     if not isinstance(dot, str):
-        raise TypeError(f"render takes DOT text (from graph(tensor)), got {type(dot).__name__}")
+        raise ArgumentTypeError(
+            f"render takes DOT text (from graph(tensor)), got {type(dot).__name__}"
+        )
     if format not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+        raise InvalidArgumentError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     program = shutil.which("dot")
     if program is None:
         raise GraphvizError(

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import InvalidArgumentError
+
 __all__ = ["SEVERITIES", "DoctorReport", "Finding"]
 
 SEVERITIES = ("error", "warning", "info")
@@ -39,7 +41,7 @@ class Finding:
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Finding severity must be one of {', '.join(SEVERITIES)}, got {self.severity!r}"
             )
 

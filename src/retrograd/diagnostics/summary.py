@@ -31,6 +31,7 @@ import numpy as np
 
 from retrograd.autograd.grad_mode import no_grad
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.errors import InvalidArgumentError
 from retrograd.nn.module import Module
 from retrograd.tensor import RemovableHandle, Tensor
 
@@ -180,7 +181,9 @@ def _make_inputs(input_size: Any, dtype: Any, input_data: Any) -> list[Tensor]:
         items = input_data if isinstance(input_data, (tuple, list)) else [input_data]
         return [item if isinstance(item, Tensor) else Tensor(item) for item in items]
     if input_size is None:
-        raise ValueError("summary needs input_size (e.g. (batch, features)) or input_data")
+        raise InvalidArgumentError(
+            "summary needs input_size (e.g. (batch, features)) or input_data"
+        )
     sizes = list(input_size)
     shapes = sizes if sizes and isinstance(sizes[0], (tuple, list)) else [sizes]
     target = default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
@@ -189,7 +192,7 @@ def _make_inputs(input_size: Any, dtype: Any, input_data: Any) -> list[Tensor]:
     for shape in shapes:
         shape = tuple(int(n) for n in shape)
         if any(n < 0 for n in shape):
-            raise ValueError(f"summary: input_size {shape} has a negative dimension")
+            raise InvalidArgumentError(f"summary: input_size {shape} has a negative dimension")
         if target.kind == "f":
             values = rng.standard_normal(shape).astype(target)
         else:

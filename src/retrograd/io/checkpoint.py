@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from retrograd.errors import RetrogradError
+from retrograd.errors import ArgumentTypeError, RetrogradError
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import check_content, header_metadata, json_entry
 from retrograd.io.model import state_arrays
@@ -56,9 +56,9 @@ def save_checkpoint(
     """Write a checkpoint to `path`, atomically: weights, optimizer and scheduler state, `epoch`
     (the number of epochs finished), the global random generator's state and `extra`."""
     if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool):
-        raise TypeError(f"epoch must be an int, got {type(epoch).__name__}")
+        raise ArgumentTypeError(f"epoch must be an int, got {type(epoch).__name__}")
     if extra is not None and not isinstance(extra, dict):
-        raise TypeError(f"extra must be a dict, got {type(extra).__name__}")
+        raise ArgumentTypeError(f"extra must be a dict, got {type(extra).__name__}")
     tensors = {
         _MODEL_PREFIX + key: array for key, array in state_arrays(model.state_dict()).items()
     }

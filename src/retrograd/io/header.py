@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import InvalidArgumentError
 from retrograd.io.errors import ModelFileError
 
 #: the largest header retrograd reads (safetensors itself refuses more than 100 MB)
@@ -108,7 +109,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"duplicate key {key!r}")
+            raise InvalidArgumentError(f"duplicate key {key!r}")
         result[key] = value
     return result
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import StateDictError
+from retrograd.errors import ArgumentTypeError, StateDictError
 from retrograd.io.config import module_from_config, module_to_config
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import check_content, header_metadata, json_entry
@@ -52,7 +52,7 @@ def _optional_dict(value: Any, name: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be a dict, got {type(value).__name__}")
     return dict(value)
 
 
@@ -143,7 +143,7 @@ def save_state_dict(
     elif isinstance(module_or_state_dict, Mapping):
         state = module_or_state_dict
     else:
-        raise TypeError(
+        raise ArgumentTypeError(
             "save_state_dict takes a Module or a state dict, got "
             f"{type(module_or_state_dict).__name__}"
         )

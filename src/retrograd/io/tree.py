@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.io.errors import ModelFileError
 from retrograd.io.header import DTYPES
 from retrograd.tensor import Tensor
@@ -113,7 +114,7 @@ def _decode_tag(tag: str, body: Any, tensors: dict[str, np.ndarray], source: str
     if tag == "__dict__":
         pairs = [_list(pair) for pair in _list(body)]
         if any(len(pair) != 2 for pair in pairs):
-            raise ValueError("each item must be a [key, value] pair")
+            raise InvalidArgumentError("each item must be a [key, value] pair")
         return {_decode(k, tensors, source): _decode(v, tensors, source) for k, v in pairs}
     if tag == "__tensor__":
         if not isinstance(body, str) or body not in tensors:
@@ -121,13 +122,13 @@ def _decode_tag(tag: str, body: Any, tensors: dict[str, np.ndarray], source: str
         return tensors[body]
     dtype = np.dtype(body["dtype"])
     if dtype.kind not in _INLINE_KINDS:
-        raise ValueError(f"dtype {dtype} is not allowed")
+        raise InvalidArgumentError(f"dtype {dtype} is not allowed")
     if tag == "__scalar__":
         return dtype.type(body["value"])
     shape = tuple(_list(body["shape"]))
     data = _list(body["data"])
     if len(data) != math.prod(shape):
-        raise ValueError(f"shape {shape} does not fit {len(data)} values")
+        raise InvalidArgumentError(f"shape {shape} does not fit {len(data)} values")
     if dtype.kind == "U":
         dtype = _string_dtype(data)
     return np.array(data, dtype=dtype).reshape(shape)
@@ -137,14 +138,14 @@ def _string_dtype(data: list[Any]) -> np.dtype:
     """The width the strings need (never the file's word for it: a fixed-width string array
     costs count x width, so a huge declared width could exhaust memory)."""
     if not all(isinstance(item, str) for item in data):
-        raise TypeError("a string array holds a non-string")
+        raise ArgumentTypeError("a string array holds a non-string")
     width = max((len(item) for item in data), default=1)
     if len(data) * width > _MAX_STRING_CHARS:
-        raise ValueError(f"{len(data)} strings of up to {width} characters is too large")
+        raise InvalidArgumentError(f"{len(data)} strings of up to {width} characters is too large")
     return np.dtype(f"<U{max(width, 1)}")
 
 
 def _list(value: Any) -> list[Any]:
     if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
+        raise ArgumentTypeError(f"expected a list, got {type(value).__name__}")
     return value

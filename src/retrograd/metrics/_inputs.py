@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.tensor import Tensor
 
 
@@ -25,7 +25,7 @@ def check_lengths(who: str, y_true: np.ndarray, y_pred: np.ndarray) -> int:
             f"{n_pred} (shape {y_pred.shape})"
         )
     if n_true == 0:
-        raise ValueError(f"{who}: y_true and y_pred are empty")
+        raise InvalidArgumentError(f"{who}: y_true and y_pred are empty")
     return n_true
 
 
@@ -72,7 +72,7 @@ def class_labels(who: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.nda
             )
         if array.dtype.kind == "f" and not np.all(np.mod(array, 1) == 0):
             example = array[np.mod(array, 1) != 0][0]
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{who}: {name} has continuous values (e.g. {example}), not class labels; "
                 "threshold probabilities first (or use retrograd.metrics.get_metric)"
             )

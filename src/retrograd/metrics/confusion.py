@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import InvalidArgumentError
 from retrograd.metrics._inputs import class_labels
 
 
@@ -49,9 +50,11 @@ def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None) -> np.ndarray
     else:
         chosen = np.asarray(labels)
         if chosen.ndim != 1 or chosen.size == 0:
-            raise ValueError(f"confusion_matrix: labels must be a non-empty list, got {labels!r}")
+            raise InvalidArgumentError(
+                f"confusion_matrix: labels must be a non-empty list, got {labels!r}"
+            )
         if not np.isin(t, chosen).any():
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"confusion_matrix: none of labels {chosen.tolist()} occurs in y_true; "
                 "at least one must"
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.errors import InvalidArgumentError
 from retrograd.metrics._inputs import class_labels
 from retrograd.metrics.confusion import class_counts
 
@@ -20,7 +21,9 @@ def _zero_division_value(zero_division: Any) -> float:
     is_number = isinstance(zero_division, (int, float)) and not isinstance(zero_division, bool)
     if is_number and (zero_division in (0, 1) or math.isnan(zero_division)):
         return float(zero_division)
-    raise ValueError(f"zero_division must be 'warn', 0.0, 1.0 or nan, got {zero_division!r}")
+    raise InvalidArgumentError(
+        f"zero_division must be 'warn', 0.0, 1.0 or nan, got {zero_division!r}"
+    )
 
 
 def _divide(
@@ -55,17 +58,19 @@ def _labels_for(
     who: str, t: np.ndarray, p: np.ndarray, labels: Any, average: str | None, pos_label: Any
 ) -> np.ndarray:
     if average not in AVERAGES:
-        raise ValueError(f"{who}: average must be one of {list(AVERAGES)}, got {average!r}")
+        raise InvalidArgumentError(
+            f"{who}: average must be one of {list(AVERAGES)}, got {average!r}"
+        )
     present = np.union1d(t, p)
     if average == "binary":
         if len(present) > 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{who}: average='binary' needs at most 2 labels, but y_true and y_pred hold "
                 f"{len(present)}: {present.tolist()[:10]}; use average='macro', 'micro' or "
                 "'weighted'"
             )
         if pos_label not in present.tolist() and len(present) == 2:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{who}: pos_label={pos_label!r} is not a label; it should be one of "
                 f"{present.tolist()}"
             )

@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.metrics._inputs import predicted_labels, to_numpy, true_labels
 from retrograd.metrics.accuracy import accuracy
 from retrograd.metrics.prf import f1_score, precision, recall
@@ -123,7 +124,7 @@ def get_metric(metric: str | Metric | Callable[[Any, Any], Any]) -> Metric:
     if isinstance(metric, str):
         builder = _BUILDERS.get(metric.lower())
         if builder is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"unknown metric {metric!r}; valid names are: {', '.join(METRIC_NAMES)}"
             )
         return builder()
@@ -131,6 +132,6 @@ def get_metric(metric: str | Metric | Callable[[Any, Any], Any]) -> Metric:
         return metric
     if callable(metric):
         return FunctionMetric(getattr(metric, "__name__", type(metric).__name__), metric)
-    raise TypeError(
+    raise ArgumentTypeError(
         f"get_metric expects a metric name, a Metric or a function, got {type(metric).__name__}"
     )

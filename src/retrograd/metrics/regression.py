@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.metrics._inputs import check_lengths, to_numpy
 
 MULTIOUTPUT = ("uniform_average", "raw_values")
@@ -17,7 +17,7 @@ MULTIOUTPUT = ("uniform_average", "raw_values")
 def _targets(who: str, y_true: Any, y_pred: Any, multioutput: str) -> tuple[np.ndarray, np.ndarray]:
     """Both as float64 `(N, n_outputs)`; `(N,)` counts as `(N, 1)`, so `(N,)` fits `(N, 1)`."""
     if multioutput not in MULTIOUTPUT:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: multioutput must be one of {list(MULTIOUTPUT)}, got {multioutput!r}"
         )
     originals = [to_numpy(y_true), to_numpy(y_pred)]
@@ -25,7 +25,7 @@ def _targets(who: str, y_true: Any, y_pred: Any, multioutput: str) -> tuple[np.n
     arrays = []
     for name, array in zip(("y_true", "y_pred"), originals):
         if array.dtype.kind not in "fiub":
-            raise TypeError(f"{who}: {name} must hold numbers, got dtype {array.dtype}")
+            raise DTypeError(f"{who}: {name} must hold numbers, got dtype {array.dtype}")
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim != 2:

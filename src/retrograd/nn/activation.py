@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrograd.errors import InvalidArgumentError
 from retrograd.nn import functional as F
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
@@ -61,7 +62,9 @@ class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise InvalidArgumentError(
+                f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}"
+            )
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002

@@ -10,8 +10,14 @@ import numpy as np
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import (
+    DTypeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedError,
+)
 from retrograd.nn import init
+from retrograd.nn.functional._utils import require_tensor
 from retrograd.nn.functional.attention import attention_with_weights
 from retrograd.nn.functional.linear import linear
 from retrograd.nn.linear import Linear
@@ -81,19 +87,19 @@ class MultiheadAttention(Module):
     ) -> None:
         super().__init__()
         if embed_dim <= 0 or num_heads <= 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{NAME}: embed_dim and num_heads must be positive, got embed_dim={embed_dim}, "
                 f"num_heads={num_heads}"
             )
         if embed_dim % num_heads:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{NAME}: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} "
                 f"and num_heads={num_heads}"
             )
         if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{NAME}: dropout must be in [0, 1], got {dropout}")
+            raise InvalidArgumentError(f"{NAME}: dropout must be in [0, 1], got {dropout}")
         if add_bias_kv or add_zero_attn:
-            raise NotImplementedError(f"{NAME}: add_bias_kv and add_zero_attn are not supported")
+            raise UnsupportedError(f"{NAME}: add_bias_kv and add_zero_attn are not supported")
         self.embed_dim = embed_dim
         self.kdim = embed_dim if kdim is None else kdim
         self.vdim = embed_dim if vdim is None else vdim
@@ -145,8 +151,7 @@ class MultiheadAttention(Module):
     ) -> bool:
         """True when the inputs are batched; ShapeError naming the tensor at fault otherwise."""
         for label, t in (("query", query), ("key", key), ("value", value)):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"{NAME}: {label} must be a retrograd Tensor, got {type(t)}")
+            require_tensor(t, NAME, label)
         if query.ndim not in (2, 3):
             raise ShapeError(
                 f"{NAME}: expected query to be unbatched 2-D (L, E) or batched 3-D, "
@@ -277,7 +282,7 @@ class MultiheadAttention(Module):
         """
         batched = self._check_ranks(query, key, value, key_padding_mask, attn_mask)
         if is_causal and attn_mask is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{NAME}: is_causal=True is a hint that attn_mask is the causal mask; "
                 "pass that mask as attn_mask too"
             )

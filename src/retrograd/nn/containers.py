@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
+from retrograd.errors import ArgumentTypeError, IndexRangeError, InvalidKeyError
 from retrograd.nn.module import Module, _addindent
 
 
@@ -13,7 +14,7 @@ def _index(index: int, length: int, container: str) -> int:
     """A non-negative position for `index`, or IndexError naming the container and its length."""
     index = int(index)
     if not -length <= index < length:
-        raise IndexError(f"index {index} is out of range for a {container} of length {length}")
+        raise IndexRangeError(f"index {index} is out of range for a {container} of length {length}")
     return index % length
 
 
@@ -86,7 +87,7 @@ class Sequential(Module):
     def insert(self, index: int, module: Module) -> Sequential:
         """Put `module` at position `index`, shifting later ones."""
         if not isinstance(module, Module):
-            raise TypeError(f"module should be of type Module, got {type(module).__name__}")
+            raise ArgumentTypeError(f"module should be of type Module, got {type(module).__name__}")
         modules = list(self._modules.values())
         index = _index(index, len(modules) + 1, "Sequential (insert)")
         modules.insert(index, module)
@@ -147,7 +148,7 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if isinstance(modules, (Module, str)) or not isinstance(modules, Iterable):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"ModuleList.extend needs an iterable of modules, got {type(modules).__name__}"
             )
         for module in modules:
@@ -197,7 +198,7 @@ class ModuleDict(Module):
 
     def __getitem__(self, key: str) -> Module:
         if key not in self._modules:
-            raise KeyError(f"ModuleDict has no key {key!r}; keys: {list(self._modules)}")
+            raise InvalidKeyError(f"ModuleDict has no key {key!r}; keys: {list(self._modules)}")
         return self._modules[key]  # type: ignore[return-value]
 
     def __setitem__(self, key: str, module: Module) -> None:

@@ -9,11 +9,12 @@ from typing import Any
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import init
+from retrograd.nn.functional._utils import as_tuple
 from retrograd.nn.functional.conv import (
     IntOrTuple,
     PaddingArg,
-    as_tuple,
     check_padding_string,
     conv_nd,
     conv_transpose_nd,
@@ -65,18 +66,22 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         if in_channels < 0 or out_channels < 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name} needs non-negative sizes, got in_channels={in_channels}, "
                 f"out_channels={out_channels}"
             )
         if not isinstance(groups, int) or groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+            raise InvalidArgumentError(f"{name}: groups must be a positive integer, got {groups!r}")
         for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups:
-                raise ValueError(f"{name}: {what}={channels} must be divisible by groups={groups}")
+                raise InvalidArgumentError(
+                    f"{name}: {what}={channels} must be divisible by groups={groups}"
+                )
         self.kernel_size = as_tuple(kernel_size, dims, "kernel_size", name)
         if any(k <= 0 for k in self.kernel_size):
-            raise ValueError(f"{name}: kernel_size must be positive, got {self.kernel_size}")
+            raise InvalidArgumentError(
+                f"{name}: kernel_size must be positive, got {self.kernel_size}"
+            )
         self.stride = as_tuple(stride, dims, "stride", name)
         self.dilation = as_tuple(dilation, dims, "dilation", name)
         if isinstance(padding, str):
@@ -85,11 +90,11 @@ class _ConvNd(Module):
         else:
             self.padding = as_tuple(padding, dims, "padding", name)
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}"
             )
         if padding_mode != "zeros":
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name}: padding_mode={padding_mode!r} is not supported; only 'zeros' is"
             )
         self.in_channels = int(in_channels)
@@ -279,7 +284,9 @@ class ConvTranspose2d(_ConvNd):
         generator: Any = None,
     ) -> None:
         if isinstance(padding, str):
-            raise ValueError(f"ConvTranspose2d: padding={padding!r} is not supported, give ints")
+            raise InvalidArgumentError(
+                f"ConvTranspose2d: padding={padding!r} is not supported, give ints"
+            )
         super().__init__(
             2,
             in_channels,
@@ -330,7 +337,7 @@ class ConvTranspose2d(_ConvNd):
         if len(wanted) != 2 or any(
             not lo <= w <= hi for w, lo, hi in zip(wanted, smallest, largest)
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"{self}: requested an output size of {tuple(output_size)}, but valid sizes range "
                 f"from {smallest} to {largest} (for an input of {input.shape[-2:]})"
             )

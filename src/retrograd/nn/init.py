@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.grad_mode import no_grad
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor
 
@@ -44,17 +45,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         elif isinstance(param, (int, float)) and not isinstance(param, bool):
             slope = float(param)
         else:
-            raise ValueError(f"negative_slope {param!r} is not a valid number")
+            raise InvalidArgumentError(f"negative_slope {param!r} is not a valid number")
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"Unsupported nonlinearity {nonlinearity!r}")
+    raise InvalidArgumentError(f"Unsupported nonlinearity {nonlinearity!r}")
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight `(out, in, *kernel)`: in and out times the kernel size."""
     if tensor.ndim < 2:
-        raise ValueError(
+        raise ShapeError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions, "
             f"got shape {tensor.shape}"
         )
@@ -64,7 +65,9 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'")
+        raise InvalidArgumentError(
+            f"Mode {mode!r} not supported, please use one of 'fan_in', 'fan_out'"
+        )
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -98,11 +101,11 @@ def trunc_normal_(
 ) -> Tensor:
     """Fill from N(mean, std^2) restricted to [a, b] (absolute bounds, as in PyTorch)."""
     if not a < b:
-        raise ValueError(f"trunc_normal_ needs a < b, got a={a}, b={b}")
+        raise InvalidArgumentError(f"trunc_normal_ needs a < b, got a={a}, b={b}")
     # Rejection sampling redraws the values outside [a, b]; refuse bounds that keep almost nothing.
     cdf = [0.5 * (1 + math.erf((bound - mean) / (std * math.sqrt(2)))) for bound in (a, b)]
     if cdf[1] - cdf[0] < 1e-4:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"trunc_normal_: [a, b] = [{a}, {b}] holds under 0.01% of N({mean}, {std}^2); "
             "move mean closer to the interval"
         )
@@ -133,7 +136,7 @@ def zeros_(tensor: Tensor) -> Tensor:
 def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-d tensor with the identity matrix (ones on the diagonal, also when not square)."""
     if tensor.ndim != 2:
-        raise ValueError(f"Only tensors with 2 dimensions are supported, got shape {tensor.shape}")
+        raise ShapeError(f"Only tensors with 2 dimensions are supported, got shape {tensor.shape}")
     rows, cols = tensor.shape
     return _write(tensor, np.eye(rows, cols))
 

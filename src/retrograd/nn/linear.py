@@ -8,6 +8,7 @@ from typing import Any
 from retrograd import ops
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
+from retrograd.errors import InvalidArgumentError
 from retrograd.nn import init
 from retrograd.nn.functional.linear import check_linear_input
 from retrograd.nn.module import Module
@@ -39,7 +40,7 @@ class Linear(Module):
     ) -> None:
         super().__init__()
         if in_features < 0 or out_features < 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Linear needs non-negative sizes, got in_features={in_features}, "
                 f"out_features={out_features}"
             )

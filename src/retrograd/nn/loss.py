@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from retrograd.errors import InvalidArgumentError
 from retrograd.nn.functional import loss as F
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
@@ -85,7 +86,7 @@ class HuberLoss(_Loss):
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
         if delta <= 0:
-            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+            raise InvalidArgumentError(f"HuberLoss: delta must be positive, got {delta}")
         self.delta = delta
 
     def _settings(self) -> dict[str, tuple[Any, Any]]:
@@ -109,7 +110,7 @@ class SmoothL1Loss(_Loss):
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         if beta < 0:
-            raise ValueError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
+            raise InvalidArgumentError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
         self.beta = beta
 
     def _settings(self) -> dict[str, tuple[Any, Any]]:
@@ -197,7 +198,7 @@ class CrossEntropyLoss(_WeightedLoss):
     ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
             )
         self.ignore_index = ignore_index

@@ -16,7 +16,14 @@ from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node
 from retrograd.backend.dtypes import to_numpy_dtype
-from retrograd.errors import GraphError, StateDictError
+from retrograd.errors import (
+    ArgumentTypeError,
+    DTypeError,
+    GraphError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    StateDictError,
+)
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import RemovableHandle, Tensor, _wrap, apply
 
@@ -42,11 +49,11 @@ def _join(prefix: str, name: str) -> str:
 
 def _check_name(kind: str, name: Any) -> None:
     if not isinstance(name, str):
-        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        raise ArgumentTypeError(f"{kind} name should be a string, got {type(name).__name__}")
     if name == "":
-        raise KeyError(f'{kind} name can\'t be empty string ""')
+        raise InvalidKeyError(f'{kind} name can\'t be empty string ""')
     if "." in name:
-        raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+        raise InvalidKeyError(f'{kind} name can\'t contain ".", got: {name}')
 
 
 def _as_array(value: Any) -> np.ndarray | None:
@@ -370,9 +377,9 @@ class Module:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         _check_name("parameter", name)
         if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
+            raise InvalidKeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                 "(retrograd.nn.Parameter or None required)"
             )
@@ -384,9 +391,9 @@ class Module:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         _check_name("buffer", name)
         if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
+            raise InvalidKeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(retrograd Tensor or None required)"
             )
@@ -399,10 +406,10 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Track a sub-module under `name`."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise ArgumentTypeError(f"{type(module).__name__} is not a Module subclass")
         _check_name("module", name)
         if hasattr(self, name) and name not in self._modules:
-            raise KeyError(f"attribute '{name}' already exists")
+            raise InvalidKeyError(f"attribute '{name}' already exists")
         self._modules[name] = module
 
     register_module = add_module
@@ -418,7 +425,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                     "(retrograd.nn.Parameter or None expected)"
                 )
@@ -430,14 +437,14 @@ class Module:
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"cannot assign '{type(value).__name__}' as child module '{name}' "
                     "(retrograd.nn.Module or None expected)"
                 )
             modules[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                     "(retrograd Tensor or None expected)"
                 )
@@ -574,7 +581,9 @@ class Module:
     def train(self: M, mode: bool = True) -> M:
         """Set training mode on this module and every descendant (affects dropout, batch norm)."""
         if not isinstance(mode, bool):
-            raise ValueError(f"training mode is expected to be boolean, got {type(mode).__name__}")
+            raise InvalidArgumentError(
+                f"training mode is expected to be boolean, got {type(mode).__name__}"
+            )
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -613,7 +622,7 @@ class Module:
         objects stay the same, so an optimizer built on them keeps working."""
         target = to_numpy_dtype(dtype)
         if target.kind != "f":
-            raise TypeError(f"Module.to only accepts floating point dtypes, but got {target}")
+            raise DTypeError(f"Module.to only accepts floating point dtypes, but got {target}")
         tensors = itertools.chain(
             self.parameters(),
             self.buffers(),
@@ -641,7 +650,7 @@ class Module:
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
         if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+            raise ArgumentTypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
@@ -650,7 +659,9 @@ class Module:
             else:
                 dtype = arg
         if device is not None and str(device).split(":")[0] != "cpu":
-            raise ValueError(f"retrograd runs on the CPU; device {device!r} is not available")
+            raise InvalidArgumentError(
+                f"retrograd runs on the CPU; device {device!r} is not available"
+            )
         return self if dtype is None else self._cast_floats(dtype)
 
     def cpu(self: M) -> M:
@@ -685,7 +696,7 @@ class Module:
         nothing is copied then. **Returns** `(missing_keys, unexpected_keys)`.
         """
         if not isinstance(state_dict, Mapping):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"Expected state_dict to be dict-like, got {type(state_dict).__name__}."
             )
         targets = self.state_dict(keep_vars=True)

@@ -10,7 +10,7 @@ import numpy as np
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, ones, zeros
-from retrograd.errors import ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import init
 from retrograd.nn.functional.normalization import (
     ShapeLike,
@@ -63,7 +63,7 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         if num_features < 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{type(self).__name__} needs num_features >= 0, got num_features={num_features}"
             )
         self.num_features = int(num_features)
@@ -258,7 +258,7 @@ class GroupNorm(Module):
     ) -> None:
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups != 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                 f"num_groups ({num_groups})"
             )

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from retrograd.errors import InvalidArgumentError
+from retrograd.nn.functional._utils import as_tuple
 from retrograd.nn.functional.pooling import (
     IntOrTuple,
     _adaptive_avg_pool,
     _avg_pool,
     _max_pool,
     adaptive_output_size,
-    as_tuple,
     pool_params,
 )
 from retrograd.nn.module import Module
@@ -160,7 +161,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
         pool_params(2, self, kernel_size, stride, padding)
         if divisor_override is not None and divisor_override == 0:
-            raise ValueError(f"{self}: divisor_override must not be zero")
+            raise InvalidArgumentError(f"{self}: divisor_override must not be zero")
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return _avg_pool(

@@ -15,8 +15,15 @@ from typing import Any
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, zeros
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import (
+    ArgumentTypeError,
+    DTypeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedError,
+)
 from retrograd.nn import init
+from retrograd.nn.functional._utils import match_weight_dtype, require_tensor
 from retrograd.nn.functional.dropout import dropout as functional_dropout
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
@@ -70,15 +77,17 @@ class RNNBase(Module):
         super().__init__()
         name = "RNN" if mode.startswith("RNN") else mode
         if mode not in _GATES:
-            raise ValueError(f"Unrecognized RNN mode: {mode!r}")
+            raise InvalidArgumentError(f"Unrecognized RNN mode: {mode!r}")
         self.mode = mode
         self.input_size = check_size(input_size, "input_size", name)
         self.hidden_size = check_size(hidden_size, "hidden_size", name)
         self.num_layers = check_size(num_layers, "num_layers", name)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-            raise ValueError(f"{name}: dropout should be a number in [0, 1], got {dropout!r}")
+            raise InvalidArgumentError(
+                f"{name}: dropout should be a number in [0, 1], got {dropout!r}"
+            )
         if not 0 <= dropout <= 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name}: dropout should be a number in [0, 1] (the probability of an element "
                 f"being zeroed), got {dropout}"
             )
@@ -90,7 +99,7 @@ class RNNBase(Module):
                 stacklevel=3,
             )
         if proj_size != 0:
-            raise NotImplementedError(
+            raise UnsupportedError(
                 f"{name}: proj_size={proj_size} is not supported; only proj_size=0 (no projection)"
             )
         self.bias = bool(bias)
@@ -156,8 +165,7 @@ class RNNBase(Module):
     # ------------------------------------------------------------------ checks
     def _check_input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """`input` as a time-major `(L, B, input_size)` tensor; also whether it came batched."""
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{self} expects a retrograd Tensor, got {type(input).__name__}")
+        require_tensor(input, self)
         layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
         if input.ndim not in (2, 3):
             raise ShapeError(
@@ -169,11 +177,7 @@ class RNNBase(Module):
                 f"{self}: expected input with input_size={self.input_size} features "
                 f"(last dimension), got shape {input.shape}"
             )
-        weight = self.weight_ih_l0
-        if input.dtype != weight.dtype:
-            if input.dtype.kind == "f":
-                raise DTypeError(f"{self} has {weight.dtype} weights but got a {input.dtype} input")
-            input = input.type(weight.dtype)
+        input = match_weight_dtype(input, self.weight_ih_l0, self)
         batched = input.ndim == 3
         if not batched:
             input = input.unsqueeze(1)
@@ -277,7 +281,7 @@ class RNN(RNNBase):
         generator: Any = None,
     ) -> None:
         if nonlinearity not in NONLINEARITIES:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'."
             )
         self.nonlinearity = nonlinearity
@@ -344,7 +348,7 @@ class LSTM(RNNBase):
         if hx is None:
             hx = (None, None)  # type: ignore[assignment]
         elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
-            raise TypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
+            raise ArgumentTypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
         output, (h_n, c_n) = self._run(input, tuple(hx))  # type: ignore[arg-type]
         return output, (h_n, c_n)
 

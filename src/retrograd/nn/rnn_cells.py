@@ -14,8 +14,9 @@ from typing import Any
 from retrograd import ops
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, zeros
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import ArgumentTypeError, DTypeError, InvalidArgumentError, ShapeError
 from retrograd.nn import init
+from retrograd.nn.functional._utils import match_weight_dtype, require_tensor
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor, apply
@@ -66,9 +67,9 @@ def gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor
 def check_size(size: Any, what: str, who: str) -> int:
     """`size` as a positive int, or a clear TypeError / ValueError naming `who`."""
     if not isinstance(size, int) or isinstance(size, bool):
-        raise TypeError(f"{who}: {what} should be of type int, got: {type(size).__name__}")
+        raise ArgumentTypeError(f"{who}: {what} should be of type int, got: {type(size).__name__}")
     if size <= 0:
-        raise ValueError(f"{who}: {what} must be greater than zero, got {size}")
+        raise InvalidArgumentError(f"{who}: {what} must be greater than zero, got {size}")
     return size
 
 
@@ -126,8 +127,7 @@ class RNNCellBase(Module):
 
     def _input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """`input` checked and made 2-d; also whether it came batched."""
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{self} expects a retrograd Tensor, got {type(input).__name__}")
+        require_tensor(input, self)
         if input.ndim not in (1, 2):
             raise ShapeError(
                 f"{self}: expected input to be 1-d (input_size,) or 2-d (batch, input_size), "
@@ -138,12 +138,7 @@ class RNNCellBase(Module):
                 f"{self}: expected input with input_size={self.input_size} features "
                 f"(last dimension), got shape {input.shape}"
             )
-        if input.dtype != self.weight_ih.dtype:
-            if input.dtype.kind == "f":
-                raise DTypeError(
-                    f"{self} has {self.weight_ih.dtype} weights but got a {input.dtype} input"
-                )
-            input = input.type(self.weight_ih.dtype)
+        input = match_weight_dtype(input, self.weight_ih, self)
         batched = input.ndim == 2
         return (input if batched else input.unsqueeze(0)), batched
 
@@ -180,7 +175,9 @@ class RNNCell(RNNCellBase):
         generator: Any = None,
     ) -> None:
         if nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity!r}; select 'tanh' or 'relu'")
+            raise InvalidArgumentError(
+                f"Unknown nonlinearity: {nonlinearity!r}; select 'tanh' or 'relu'"
+            )
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, 1, dtype, generator)
 
@@ -218,7 +215,7 @@ class LSTMCell(RNNCellBase):
             h = c = self._state(None, x, batched)
         else:
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise TypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
+                raise ArgumentTypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
             h = self._state(hx[0], x, batched, "h_0")
             c = self._state(hx[1], x, batched, "c_0")
         gi = affine(x, self.weight_ih, self.bias_ih)

@@ -7,7 +7,7 @@ from typing import Any
 from retrograd.autograd.grad_mode import no_grad
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
-from retrograd.errors import ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import init
 from retrograd.nn.functional.sparse import (
     check_padding_idx,
@@ -54,7 +54,7 @@ class Embedding(Module):
     ) -> None:
         super().__init__()
         if num_embeddings < 0 or embedding_dim < 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Embedding needs non-negative sizes, got num_embeddings={num_embeddings}, "
                 f"embedding_dim={embedding_dim}"
             )

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+from retrograd.errors import InvalidArgumentError
 from retrograd.nn.attention import MultiheadAttention
 from retrograd.nn.containers import ModuleList
 from retrograd.nn.dropout import Dropout
@@ -34,7 +35,7 @@ def _activation(activation: str | Activation) -> Activation:
     if activation == "gelu":
         return gelu
     if isinstance(activation, str) or not callable(activation):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"TransformerEncoderLayer: activation should be 'relu', 'gelu' or a callable, "
             f"got {activation!r}"
         )
@@ -153,7 +154,9 @@ class TransformerEncoder(Module):
     ) -> None:
         super().__init__()
         if num_layers < 1:
-            raise ValueError(f"TransformerEncoder: num_layers must be >= 1, got {num_layers}")
+            raise InvalidArgumentError(
+                f"TransformerEncoder: num_layers must be >= 1, got {num_layers}"
+            )
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm

@@ -22,15 +22,25 @@ class Relu(Node):
         return grad * (self.saved[0] > 0)
 
 
+def _exp_limit(dtype: np.dtype) -> np.floating:
+    """The largest argument whose exp is finite in `dtype` (88 for float32, 708 for float64)."""
+    return dtype.type(np.floor(np.log(np.finfo(dtype).max)) - 1)
+
+
 class Sigmoid(Node):
-    """1 / (1 + exp(-x)), computed from exp(-|x|) so it never overflows."""
+    """1 / (1 + exp(-x)) in place on one buffer; -x is capped where exp would overflow, which
+    leaves the result for x below -88 (float32) at a value under 1e-38 instead of 0."""
 
     saves_inputs = False
     saves_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        e = np.exp(-np.abs(x))
-        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        out = np.negative(x, out=np.empty_like(x))  # an array even for 0-d input
+        if out.dtype.kind == "f":
+            np.minimum(out, _exp_limit(out.dtype), out=out)
+        np.exp(out, out=out)
+        out += 1
+        np.reciprocal(out, out=out)
         self.saved = (out,)
         return out
 

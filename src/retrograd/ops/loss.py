@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.errors import IndexRangeError
 
 
 class MeanSquaredError(Node):
@@ -46,7 +47,7 @@ class SoftmaxCrossEntropy(Node):
         safe = np.where(counted, target, 0)
         if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
             bad = target[counted & ((target < 0) | (target >= n_classes))][0]
-            raise IndexError(
+            raise IndexRangeError(
                 f"cross_entropy: target class index {bad} is out of range for {n_classes} "
                 f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
             )

@@ -10,8 +10,8 @@ matplotlib is imported only when a figure is drawn, and only its object API with
 is used: no pyplot global state, no window, no change to the user's backend.
 """
 
+from retrograd.errors import MissingDependencyError
 from retrograd.plotting.boundary import plot_decision_boundary
 from retrograd.plotting.curves import plot_history
-from retrograd.plotting.figure import MissingDependencyError
 
 __all__ = ["MissingDependencyError", "plot_decision_boundary", "plot_history"]

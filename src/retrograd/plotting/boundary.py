@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import Module, Sigmoid, Softmax
 from retrograd.plotting.figure import new_figure, save_png
 from retrograd.tensor import Tensor
@@ -102,7 +102,7 @@ def plot_decision_boundary(
             f"{labels.shape}"
         )
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"plot_decision_boundary: resolution must be an int >= 2, got {resolution!r}"
         )
 

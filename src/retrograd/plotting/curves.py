@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.plotting.figure import new_figure, save_png
 from retrograd.train.history import History
 
@@ -24,13 +25,13 @@ _TITLES = {
 def _curves(history: History | Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
     logs = history.history if isinstance(history, History) else history
     if not isinstance(logs, Mapping):
-        raise TypeError(
+        raise ArgumentTypeError(
             "plot_history takes a History (what fit returns) or its .history dict, got "
             f"{type(history).__name__}"
         )
     curves = {str(key): [float(v) for v in values] for key, values in logs.items()}
     if not any(not all(math.isnan(v) for v in values) for values in curves.values()):
-        raise ValueError("plot_history: the history holds no values to plot (no epochs?)")
+        raise InvalidArgumentError("plot_history: the history holds no values to plot (no epochs?)")
     return curves
 
 

@@ -6,12 +6,10 @@ import io
 import os
 from typing import Any
 
-from retrograd.errors import RetrogradError
+from retrograd.errors import MissingDependencyError
 from retrograd.io.atomic import atomic_write
 
-
-class MissingDependencyError(RetrogradError, ImportError):
-    """An optional dependency a function needs is not installed; the message names the extra."""
+__all__ = ["MissingDependencyError", "new_figure", "save_png"]
 
 
 def new_figure(who: str, figsize: tuple[float, float]) -> Any:

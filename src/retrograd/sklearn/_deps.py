@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from retrograd.plotting.figure import MissingDependencyError
+from retrograd.errors import MissingDependencyError
 
 
 def require_sklearn(who: str) -> None:

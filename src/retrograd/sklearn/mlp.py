@@ -27,16 +27,14 @@ from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped
 from sklearn.metrics import accuracy_score, r2_score  # type: ignore[import-untyped]
 from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 from sklearn.utils import check_random_state  # type: ignore[import-untyped]
-from sklearn.utils.multiclass import (  # type: ignore[import-untyped]
-    check_classification_targets,
-    unique_labels,
-)
 from sklearn.utils.validation import check_is_fitted, validate_data  # type: ignore[import-untyped]
 
 from retrograd import nn
 from retrograd.autograd.grad_mode import no_grad
+from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import functional as F
 from retrograd.optim import SGD, Adam, Optimizer
+from retrograd.sklearn._classes import resolve_classes
 from retrograd.tensor import Tensor
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -61,14 +59,14 @@ def _check_number(
     if not ok:
         left = "[" if closed in ("both", "left") else "("
         right = "]" if closed in ("both", "right") else ")"
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: {name} must be a number in {left}{low}, {high}{right}, got {value!r}"
         )
 
 
 def _check_int(who: str, name: str, value: Any, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{who}: {name} must be an int >= {low}, got {value!r}")
+        raise InvalidArgumentError(f"{who}: {name} must be an int >= {low}, got {value!r}")
 
 
 class _BaseMLP(BaseEstimator):
@@ -146,7 +144,7 @@ class _BaseMLP(BaseEstimator):
             sizes = [sizes]
         for size in sizes:
             if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"{type(self).__name__}: hidden_layer_sizes must hold ints >= 1, got "
                     f"{self.hidden_layer_sizes!r}"
                 )
@@ -162,7 +160,9 @@ class _BaseMLP(BaseEstimator):
         ):
             if value not in options:
                 hint = " (retrograd has no L-BFGS solver)" if value == "lbfgs" else ""
-                raise ValueError(f"{who}: {name} must be one of {options}, got {value!r}{hint}")
+                raise InvalidArgumentError(
+                    f"{who}: {name} must be one of {options}, got {value!r}{hint}"
+                )
         if self.batch_size != "auto":
             _check_int(who, "batch_size", self.batch_size, 1)
         _check_number(who, "alpha", self.alpha, 0.0)
@@ -277,7 +277,7 @@ class _BaseMLP(BaseEstimator):
             y_numeric=regressor,
         )
         if incremental and self.early_stopping:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{type(self).__name__}: partial_fit does not support early_stopping=True"
             )
         target = self._prepare_targets(y, first_pass, classes)
@@ -419,35 +419,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def partial_fit(self, X: Any, y: Any, classes: Any = None) -> MLPClassifier:
         """One epoch over (X, y); the first call needs `classes`, every label there may be."""
         if classes is None and not hasattr(self, "module_"):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{type(self).__name__}: classes must be passed on the first call to partial_fit"
             )
         self._fit(X, y, incremental=True, classes=classes)
         return self
 
     def _prepare_targets(self, y: np.ndarray, first_pass: bool, classes: Any = None) -> np.ndarray:
-        check_classification_targets(y)
-        who = type(self).__name__
-        if classes is not None and hasattr(self, "module_"):
-            if not np.array_equal(unique_labels(classes), self.classes_):
-                raise ValueError(
-                    f"{who}: classes={classes!r} is not the same as on the first "
-                    f"call to partial_fit, was {self.classes_!r}"
-                )
-        elif classes is not None:
-            self.classes_ = unique_labels(classes)
-        elif first_pass:
-            self.classes_ = unique_labels(y)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{who} needs samples of at least 2 classes, got 1 class: {self.classes_[0]!r}"
-            )
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"{who}: y has labels {unknown.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}"
-            )
+        known = None if first_pass else self.classes_
+        self.classes_ = resolve_classes(type(self).__name__, y, classes, known)
         index = np.searchsorted(self.classes_, y)
         if len(self.classes_) == 2:
             self.n_outputs_ = 1
@@ -528,7 +508,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             self.n_outputs_ = target.shape[1]
             self.out_activation_ = "identity"
         elif target.shape[1] != self.n_outputs_:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}: y has {target.shape[1]} targets, but the "
                 f"network was fitted with {self.n_outputs_}"
             )

@@ -24,15 +24,13 @@ from sklearn.base import (  # type: ignore[import-untyped]
 )
 from sklearn.model_selection import train_test_split  # type: ignore[import-untyped]
 from sklearn.utils import check_random_state  # type: ignore[import-untyped]
-from sklearn.utils.multiclass import (  # type: ignore[import-untyped]
-    check_classification_targets,
-    unique_labels,
-)
 from sklearn.utils.validation import check_is_fitted, validate_data  # type: ignore[import-untyped]
 
 from retrograd import nn
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.optim import SGD
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
+from retrograd.sklearn._classes import resolve_classes
 from retrograd.train import fit, predict
 
 PREFIXES = ("module__", "criterion__", "optimizer__")
@@ -122,13 +120,13 @@ class _BaseNeuralNet(BaseEstimator):
         """Build `module_`, `criterion_` and `optimizer_` from the factories and arguments."""
         who = type(self).__name__
         if isinstance(self.module, nn.Module) or not callable(self.module):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{who}: module must be a callable returning an nn.Module (a Module class or a "
                 f"function), got {self.module!r}"
             )
         for key in self._routed_params:
             if not key.startswith(PREFIXES):
-                raise TypeError(
+                raise ArgumentTypeError(
                     f"{who}: unexpected keyword argument {key!r}; extra arguments must start "
                     f"with one of {PREFIXES}"
                 )
@@ -138,7 +136,7 @@ class _BaseNeuralNet(BaseEstimator):
                 module_kwargs[name] = value
         module = self.module(**module_kwargs)
         if not isinstance(module, nn.Module):
-            raise TypeError(
+            raise ArgumentTypeError(
                 f"{who}: module(...) must return an nn.Module, got {type(module).__name__}"
             )
         self.module_ = module
@@ -265,35 +263,15 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
         `classes`."""
         first_pass = not hasattr(self, "module_")
         if first_pass and classes is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{type(self).__name__}: classes must be passed on the first call to partial_fit"
             )
         self._fit(X, y, first_pass=first_pass, classes=classes)
         return self
 
     def _prepare_targets(self, y: np.ndarray, first_pass: bool, classes: Any = None) -> np.ndarray:
-        who = type(self).__name__
-        check_classification_targets(y)
-        if classes is not None and not first_pass:
-            if not np.array_equal(unique_labels(classes), self.classes_):
-                raise ValueError(
-                    f"{who}: classes={classes!r} is not the same as on the first "
-                    f"call to partial_fit, was {self.classes_!r}"
-                )
-        elif classes is not None:
-            self.classes_ = unique_labels(classes)
-        elif first_pass:
-            self.classes_ = unique_labels(y)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{who} needs samples of at least 2 classes, got 1 class: {self.classes_[0]!r}"
-            )
-        unknown = np.setdiff1d(unique_labels(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"{who}: y has labels {unknown.tolist()} that are not in classes_ "
-                f"{self.classes_.tolist()}"
-            )
+        known = None if first_pass else self.classes_
+        self.classes_ = resolve_classes(type(self).__name__, y, classes, known)
         self.n_outputs_ = len(self.classes_)
         return np.searchsorted(self.classes_, y).astype(np.int64)
 

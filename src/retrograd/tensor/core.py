@@ -17,7 +17,14 @@ from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import record_escape, trace_state
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
-from retrograd.errors import DTypeError, GraphError, ShapeError
+from retrograd.errors import (
+    DTypeError,
+    GraphError,
+    IndexRangeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedError,
+)
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _index_of,
@@ -164,7 +171,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     def item(self) -> Any:
         record_escape("item()")
         if self.data.size != 1:
-            raise ValueError(
+            raise ShapeError(
                 f"item() needs a tensor with one element, this one has shape {self.shape}"
             )
         return self.data.item()
@@ -302,7 +309,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         `gradient` is d(loss)/d(self), needed unless `self` has one element.
         """
         if create_graph:
-            raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+            raise UnsupportedError("create_graph=True (higher-order gradients) is not supported")
         if not self.requires_grad:
             raise GraphError(
                 "backward() on a tensor that does not require grad and has no grad_fn: "
@@ -560,7 +567,7 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         if min is None and max is None:
-            raise ValueError("clamp needs at least one of min and max")
+            raise InvalidArgumentError("clamp needs at least one of min and max")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self
             if min is not None:
@@ -608,7 +615,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         try:
             return apply(ops.GetItem, self, index=index)
         except IndexError as error:
-            raise IndexError(
+            raise IndexRangeError(
                 f"index {index!r} does not fit a tensor of shape {self.shape}: {error}"
             ) from None
 
@@ -855,13 +862,15 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             array = np.array(data)
         except ValueError as error:
-            raise ValueError(f"cannot make a tensor from ragged or mixed data: {error}") from None
+            raise InvalidArgumentError(
+                f"cannot make a tensor from ragged or mixed data: {error}"
+            ) from None
         if array.dtype.kind == "f" and target is None:
             target = default_float_dtype()
         elif array.dtype.kind in "iu" and target is None:
             target = np.dtype(np.int64)
         elif array.dtype.kind not in "fiub":
-            raise TypeError(
+            raise DTypeError(
                 f"cannot make a tensor from data of type {array.dtype} ({type(data).__name__})"
             )
         return array.astype(target, copy=False) if target is not None else array

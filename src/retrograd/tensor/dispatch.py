@@ -10,7 +10,7 @@ import numpy as np
 
 from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state
-from retrograd.autograd.node import Node
+from retrograd.autograd.node import Node, next_seq
 from retrograd.autograd.tracing import trace_state
 from retrograd.backend.dtypes import default_float_dtype
 
@@ -63,6 +63,7 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
             op.inputs = inputs
             op.parents = tuple([t._ctx for t in inputs])
             op.versions = tuple([t._version for t in inputs])
+            op.seq = next_seq()
             if trace_state.tracer is not None:
                 trace_state.tracer.record_op(op, inputs, kwargs, out)
             if anomaly_state.enabled:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
-from retrograd.errors import DTypeError
+from retrograd.errors import DTypeError, ShapeError
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _normalize_axes,
@@ -218,7 +218,7 @@ class ReductionMethods:
 
     def _check_nonempty(self: Any, what: str) -> None:
         if self.data.size == 0:
-            raise ValueError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
+            raise ShapeError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
 
     def logsumexp(
         self: Any,

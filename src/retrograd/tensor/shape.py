@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.tensor.dispatch import (
     _normalize_dim,
     _promote,
@@ -63,7 +63,9 @@ class ShapeMethods:
         start = _normalize_dim(start_dim, self.ndim)
         end = _normalize_dim(end_dim, self.ndim)
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise InvalidArgumentError(
+                f"flatten: start_dim {start_dim} comes after end_dim {end_dim}"
+            )
         shape = self.shape[:start] + (-1,) + self.shape[end + 1 :]
         merged = int(np.prod(self.shape[start : end + 1]))
         return self.reshape(tuple(merged if s == -1 else s for s in shape))
@@ -80,7 +82,7 @@ class ShapeMethods:
             )
         axes = tuple(_normalize_dim(d, self.ndim) for d in axes)
         if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the dimensions")
+            raise InvalidArgumentError(f"permute: {dims} is not a permutation of the dimensions")
         if axes == tuple(range(self.ndim)):
             return self
         return apply(ops.Permute, self, axes=axes)
@@ -145,13 +147,11 @@ class ShapeMethods:
         if target == self.shape:
             return self
         try:
-            np.broadcast_shapes(self.shape, target)
-            if len(target) < self.ndim or np.broadcast_shapes(self.shape, target) != target:
-                raise ValueError
+            broadcast: tuple[int, ...] | None = np.broadcast_shapes(self.shape, target)
         except ValueError:
-            raise ShapeError(
-                f"cannot broadcast a tensor of shape {self.shape} to {target}"
-            ) from None
+            broadcast = None
+        if len(target) < self.ndim or broadcast != target:
+            raise ShapeError(f"cannot broadcast a tensor of shape {self.shape} to {target}")
         return apply(ops.Expand, self, shape=target)
 
     def repeat(self: Any, *sizes: Any) -> Tensor:
@@ -204,7 +204,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension."""
     items = [to_tensor(t) for t in tensors]
     if not items:
-        raise ValueError("cat() needs at least one tensor")
+        raise InvalidArgumentError("cat() needs at least one tensor")
     ndim = items[0].ndim
     axis_ = _normalize_dim(dim, ndim)
     for i, t in enumerate(items):
@@ -230,7 +230,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension."""
     items = [to_tensor(t) for t in tensors]
     if not items:
-        raise ValueError("stack() needs at least one tensor")
+        raise InvalidArgumentError("stack() needs at least one tensor")
     for i, t in enumerate(items):
         if t.shape != items[0].shape:
             raise ShapeError(
@@ -247,7 +247,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0:
-            raise ValueError(f"split size must be positive, got {size}")
+            raise InvalidArgumentError(f"split size must be positive, got {size}")
         sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
@@ -267,7 +267,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
 def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into `chunks` pieces of ceil(n / chunks) (PyTorch's rule; may give fewer)."""
     if chunks <= 0:
-        raise ValueError(f"chunks must be positive, got {chunks}")
+        raise InvalidArgumentError(f"chunks must be positive, got {chunks}")
     length = tensor.shape[_normalize_dim(dim, tensor.ndim)]
     return split(tensor, max(-(-length // chunks), 1), dim)
 
@@ -275,9 +275,9 @@ def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:  # noqa: A002
     """PyTorch's F.pad: `pad` lists (before, after) pairs starting from the LAST dimension."""
     if mode != "constant":
-        raise NotImplementedError(f"pad mode {mode!r} is not supported; use 'constant'")
+        raise UnsupportedError(f"pad mode {mode!r} is not supported; use 'constant'")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims"
         )
     widths = [(0, 0)] * input.ndim

@@ -11,6 +11,7 @@ import math
 import warnings
 from typing import Any
 
+from retrograd.errors import InvalidArgumentError
 from retrograd.tensor import Tensor, where
 
 
@@ -46,7 +47,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
         return input * 0.5 * (1 + inner.tanh())
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise InvalidArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002

@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.nn.functional._utils import require_tensor
 from retrograd.nn.functional.dropout import dropout
 from retrograd.tensor import Tensor
 
 
 def _check_inputs(name: str, query: Any, key: Any, value: Any) -> None:
     for label, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}: {label} must be a retrograd Tensor, got {type(t).__name__}")
+        require_tensor(t, name, label)
         if t.ndim < 2:
             raise ShapeError(
                 f"{name}: query, key and value need at least 2 dimensions (*, seq, features), "
@@ -85,9 +85,9 @@ def attention_with_weights(
     """
     _check_inputs(name, query, key, value)
     if not 0.0 <= dropout_p <= 1.0:
-        raise ValueError(f"{name}: dropout_p must be in [0, 1], got {dropout_p}")
+        raise InvalidArgumentError(f"{name}: dropout_p must be in [0, 1], got {dropout_p}")
     if is_causal and attn_mask is not None:
-        raise ValueError(f"{name}: give either attn_mask or is_causal=True, not both")
+        raise InvalidArgumentError(f"{name}: give either attn_mask or is_causal=True, not both")
     scores_shape = _scores_shape(query, key)
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * factor

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.nn.functional._utils import as_tuple, match_weight_dtype, require_tensor
 from retrograd.ops.conv import Conv2d as Conv2dOp
 from retrograd.ops.conv import ConvTranspose2d as ConvTranspose2dOp
 from retrograd.tensor import Tensor, apply
@@ -22,42 +23,32 @@ _PADDING_STRINGS = ("valid", "same")
 _AXES = {1: "L", 2: "H, W"}
 
 
-def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
-    """An int or a length-`n` sequence of ints as an `n`-tuple (PyTorch's `_pair` and kin)."""
-    if isinstance(value, int):
-        return (value,) * n
-    values = tuple(value)
-    if len(values) == 1:
-        values = values * n
-    if len(values) != n or not all(isinstance(v, int) for v in values):
-        raise ValueError(f"{who}: {name} must be an int or {n} ints, got {value!r}")
-    return values
-
-
 def check_padding_string(padding: str, stride: tuple[int, ...], who: object) -> None:
     """'valid' or 'same' (the latter only with stride 1), as PyTorch allows."""
     if padding not in _PADDING_STRINGS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}"
         )
     if padding == "same" and any(s != 1 for s in stride):
-        raise ValueError(f"{who}: padding='same' is not supported for strided convolutions")
+        raise InvalidArgumentError(
+            f"{who}: padding='same' is not supported for strided convolutions"
+        )
 
 
 def _check_hyper(
     stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...], who: object
 ) -> None:
     if any(s <= 0 for s in stride):
-        raise ValueError(f"{who}: stride must be positive, got {stride}")
+        raise InvalidArgumentError(f"{who}: stride must be positive, got {stride}")
     if any(p < 0 for p in padding):
-        raise ValueError(f"{who}: padding must be non-negative, got {padding}")
+        raise InvalidArgumentError(f"{who}: padding must be non-negative, got {padding}")
     if any(d <= 0 for d in dilation):
-        raise ValueError(f"{who}: dilation must be positive, got {dilation}")
+        raise InvalidArgumentError(f"{who}: dilation must be positive, got {dilation}")
 
 
 def _check_groups(groups: int, weight: Tensor, dim: int, who: object) -> None:
     if not isinstance(groups, int) or groups <= 0:
-        raise ValueError(f"{who}: groups must be a positive integer, got {groups!r}")
+        raise InvalidArgumentError(f"{who}: groups must be a positive integer, got {groups!r}")
     if weight.shape[dim] % groups:
         raise ShapeError(
             f"{who}: weight of shape {weight.shape} does not split into groups={groups} "
@@ -83,11 +74,7 @@ def check_conv_input(input: Any, channels: int, n: int, weight: Tensor, who: obj
     it again). Integer inputs are cast; a float of another precision raises DTypeError.
     """
     expected = f"(N, {channels}, {_AXES[n]}) or ({channels}, {_AXES[n]})"
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{who} expects a retrograd Tensor, got {type(input).__name__}; "
-            "wrap it with retrograd.tensor(...)"
-        )
+    require_tensor(input, who)
     if input.ndim not in (n + 1, n + 2):
         raise ShapeError(f"{who} expects input of shape {expected}, got {input.shape}")
     got = input.shape[-n - 1]
@@ -96,14 +83,7 @@ def check_conv_input(input: Any, channels: int, n: int, weight: Tensor, who: obj
             f"{who} expects input of shape {expected} ({channels} channels), "
             f"got {input.shape} ({got} channels)"
         )
-    if input.dtype != weight.dtype:
-        if input.dtype.kind == "f":
-            raise DTypeError(
-                f"{who} has {weight.dtype} weights but got a {input.dtype} input; "
-                f"convert one side: model.{'double' if weight.dtype == 'float32' else 'float'}() "
-                f"or x.{'float' if weight.dtype == 'float32' else 'double'}()"
-            )
-        input = input.type(weight.dtype)  # integer or bool data: cast, as data loaders give it
+    input = match_weight_dtype(input, weight, who)
     return input.unsqueeze(0) if input.ndim == n + 1 else input
 
 
@@ -190,14 +170,14 @@ def conv_transpose_nd(
             f"expected ({out_channels},)"
         )
     if isinstance(padding, str):
-        raise ValueError(f"{who}: padding={padding!r} is not supported, give ints")
+        raise InvalidArgumentError(f"{who}: padding={padding!r} is not supported, give ints")
     stride_t = as_tuple(stride, n, "stride", who)
     padding_t = as_tuple(padding, n, "padding", who)
     output_padding_t = as_tuple(output_padding, n, "output_padding", who)
     dilation_t = as_tuple(dilation, n, "dilation", who)
     _check_hyper(stride_t, padding_t, dilation_t, who)
     if any(o < 0 or (o >= s and o >= d) for o, s, d in zip(output_padding_t, stride_t, dilation_t)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: output_padding must be non-negative and smaller than either stride or "
             f"dilation, got output_padding={output_padding_t}, stride={stride_t}, "
             f"dilation={dilation_t}"

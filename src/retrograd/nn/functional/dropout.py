@@ -7,7 +7,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.nn.functional._utils import require_tensor
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, _wrap
 
@@ -15,12 +16,13 @@ from retrograd.tensor import Tensor, _wrap
 def check_probability(p: float, who: object = "dropout") -> None:
     """`p` is a probability in [0, 1] (PyTorch's message, prefixed with the layer)."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{who}: dropout probability has to be between 0 and 1, but got {p}")
+        raise InvalidArgumentError(
+            f"{who}: dropout probability has to be between 0 and 1, but got {p}"
+        )
 
 
 def _check_input(input: Tensor, who: str) -> None:  # noqa: A002
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{who} expects a retrograd Tensor, got {type(input).__name__}")
+    require_tensor(input, who)
     if input.dtype.kind != "f":
         raise DTypeError(f"{who} expects a floating-point input, got {input.dtype}")
 

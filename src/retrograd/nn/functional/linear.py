@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from retrograd import ops
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import ShapeError
+from retrograd.nn.functional._utils import match_weight_dtype, require_tensor
 from retrograd.tensor import Tensor, apply
 
 
@@ -13,26 +14,14 @@ def check_linear_input(input: Tensor, weight: Tensor, who: object) -> Tensor:  #
     Integer inputs are cast; a float of another precision raises DTypeError. `who` names the
     layer in messages (a module's repr, or "linear").
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{who} expects a retrograd Tensor, got {type(input).__name__}; "
-            "wrap it with retrograd.tensor(...)"
-        )
+    require_tensor(input, who)
     in_features = weight.shape[1]
     if input.ndim == 0 or input.shape[-1] != in_features:
         raise ShapeError(
             f"{who} expects input with {in_features} features (last dimension), "
             f"got shape {input.shape}"
         )
-    if input.dtype != weight.dtype:
-        if input.dtype.kind == "f":
-            raise DTypeError(
-                f"{who} has {weight.dtype} weights but got a {input.dtype} input; "
-                f"convert one side: model.{'double' if weight.dtype == 'float32' else 'float'}() "
-                f"or x.{'float' if weight.dtype == 'float32' else 'double'}()"
-            )
-        input = input.type(weight.dtype)  # integer or bool data: cast, as data loaders give it
-    return input
+    return match_weight_dtype(input, weight, who)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002

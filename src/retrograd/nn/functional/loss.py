@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from retrograd import ops
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, IndexRangeError, InvalidArgumentError, ShapeError
 from retrograd.tensor import Tensor, apply, where
 
 __all__ = [
@@ -47,7 +47,9 @@ def resolve_reduction(
         else:
             reduction = "sum" if size_average is False else "mean"
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        raise InvalidArgumentError(
+            f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
     return reduction
 
 
@@ -186,7 +188,7 @@ def huber_loss(
     """
     reduction = resolve_reduction(reduction, name="huber_loss")
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise InvalidArgumentError(f"huber_loss: delta must be positive, got {delta}")
     input, target = _check_same_shape(input, target, "huber_loss")
     diff = input - target
     size = diff.abs()
@@ -207,7 +209,7 @@ def smooth_l1_loss(
     """`0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`; beta=0 is the L1 loss."""
     reduction = resolve_reduction(reduction, size_average, reduce, "smooth_l1_loss")
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise InvalidArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     input, target = _check_same_shape(input, target, "smooth_l1_loss")
     diff = input - target
     size = diff.abs()
@@ -236,7 +238,7 @@ def _check_probabilities(input: Tensor) -> None:
         if low >= 0.0 and high <= 1.0:
             return
         found = f"values in [{low:.6g}, {high:.6g}]"
-    raise ValueError(
+    raise InvalidArgumentError(
         f"binary_cross_entropy expects input probabilities in [0, 1], found {found}; "
         "if the input holds logits (raw scores), use binary_cross_entropy_with_logits "
         "(BCEWithLogitsLoss), which applies the sigmoid itself, stably"
@@ -349,7 +351,7 @@ def _check_indices(
     n_classes = input.shape[cdim]
     bad = (indices != ignore_index) & ((indices < 0) | (indices >= n_classes))
     if bad.any():
-        raise IndexError(
+        raise IndexRangeError(
             f"{name}: target class index {indices[bad].flat[0]} is out of range for {n_classes} "
             f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
         )
@@ -416,7 +418,9 @@ def cross_entropy(
     input = _check_scores(input, name)
     target = _as_tensor(target)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+        raise InvalidArgumentError(
+            f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
     weight_ = _class_weight(weight, input, name)
     cdim = _class_dim(input)
     if (
@@ -438,7 +442,7 @@ def cross_entropy(
     log_probs = input.log_softmax(cdim)  # stable: the op subtracts the max score
     if target.shape == input.shape:
         if ignore_index >= 0:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name}: ignore_index={ignore_index} does not apply to class probabilities "
                 "(a target with the input's shape)"
             )

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.nn.functional._utils import require_tensor
 from retrograd.ops.normalization import Normalize
 from retrograd.tensor import Tensor, _wrap, apply
 
@@ -18,11 +19,7 @@ ShapeLike = int | Sequence[int]
 # ---------------------------------------------------------------------- checks shared with layers
 def check_norm_input(input: Tensor, who: object, min_dims: int = 1) -> None:  # noqa: A002
     """`input` is a floating Tensor with at least `min_dims` dimensions; `who` names the layer."""
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{who} expects a retrograd Tensor, got {type(input).__name__}; "
-            "wrap it with retrograd.tensor(...)"
-        )
+    require_tensor(input, who)
     if input.dtype.kind != "f":
         raise DTypeError(f"{who} expects a floating-point input, got {input.dtype}")
     if input.ndim < min_dims:
@@ -37,10 +34,7 @@ def check_params(input: Tensor, who: object, expected: tuple[int, ...], **tensor
     for name, tensor in tensors.items():
         if tensor is None:
             continue
-        if not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"{who}: {name} must be a retrograd Tensor, got {type(tensor).__name__}"
-            )
+        tensor = require_tensor(tensor, who, name)
         if tensor.shape != expected:
             raise ShapeError(
                 f"{who}: {name} has shape {tensor.shape}, expected {expected} "
@@ -125,9 +119,11 @@ def batch_norm(
     if training:
         check_batch_size(input.shape, "batch_norm")
         if eps <= 0.0:
-            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+            raise InvalidArgumentError(
+                f"batch_norm eps must be positive during training, but got {eps}"
+            )
     elif eps < 0.0:
-        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+        raise InvalidArgumentError(f"batch_norm eps must be non-negative, but got {eps}")
     shape = (channels,) + (1,) * (input.ndim - 2)
     axes = (0, *range(2, input.ndim))
     if training:
@@ -135,7 +131,7 @@ def batch_norm(
         _update_running_stats(input.data, running_mean, running_var, axes, momentum)
     else:
         if running_mean is None or running_var is None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 "batch_norm: running_mean and running_var must be given when training=False"
             )
         mean = running_mean.type(input.dtype).reshape(shape)

@@ -14,31 +14,16 @@ from typing import Any
 import numpy as np
 
 from retrograd import ops
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.nn.functional._utils import _COUNT_WORDS, as_tuple, require_tensor
 from retrograd.ops.pool import AvgPool, avg_pool_divisor, max_pool_indices, pool_output_size
 from retrograd.tensor import Tensor, _wrap, apply, pad
 
 IntOrTuple = int | Sequence[int]
 _LAYOUTS = {1: ("(N, C, L)", "(C, L)"), 2: ("(N, C, H, W)", "(C, H, W)")}
-_COUNT_WORDS = {1: "one int", 2: "two ints"}
 
 
 # ---------------------------------------------------------------------- argument checks
-def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
-    """An int or a sequence of 1 or `n` ints as an `n`-tuple of ints."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) in (1, n)
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-    ):
-        return tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
-    raise ValueError(
-        f"{who}: {name} must be a single int or a tuple of {_COUNT_WORDS[n]}, got {value!r}"
-    )
-
-
 def pool_params(
     n: int,
     who: object,
@@ -60,9 +45,9 @@ def pool_params(
     ):
         if min(values) < low:
             bound = "positive" if low else "non-negative"
-            raise ValueError(f"{who}: {name} must be {bound}, got {_show(values)}")
+            raise InvalidArgumentError(f"{who}: {name} must be {bound}, got {_show(values)}")
     if any(p > k // 2 for p, k in zip(pads, kernel)):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: padding should be at most half of kernel_size, got "
             f"padding={_show(pads)} and kernel_size={_show(kernel)}"
         )
@@ -75,8 +60,7 @@ def _show(values: tuple[int, ...]) -> object:
 
 def check_pool_input(input: Any, n: int, who: object, float_only: bool = False) -> Tensor:  # noqa: A002
     """`input` as `(N, C, *spatial)` or `(C, *spatial)` with `n` spatial axes, else ShapeError."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{who} expects a retrograd Tensor, got {type(input).__name__}")
+    require_tensor(input, who)
     if input.ndim not in (n + 1, n + 2):
         batched, unbatched = _LAYOUTS[n]
         raise ShapeError(
@@ -191,7 +175,7 @@ def _avg_pool(
 ) -> Tensor:
     kernel, strides, pads, _ = pool_params(n, who, kernel_size, stride, padding)
     if divisor_override is not None and divisor_override == 0:
-        raise ValueError(f"{who}: divisor_override must not be zero")
+        raise InvalidArgumentError(f"{who}: divisor_override must not be zero")
     input = check_pool_input(input, n, who, float_only=True)
     out = _output_size(input, who, kernel, strides, pads, (1,) * n, ceil_mode)
     if divisor_override is None:
@@ -259,13 +243,13 @@ def adaptive_output_size(output_size: Any, sizes: tuple[int, ...], who: object) 
     elif isinstance(output_size, (tuple, list)) and len(output_size) == n:
         entries = tuple(output_size)
     else:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: output_size must be an int or a tuple of {_COUNT_WORDS[n]} (or None), "
             f"got {output_size!r}"
         )
     out = tuple(size if o is None else int(o) for o, size in zip(entries, sizes))
     if min(out) < 0:
-        raise ValueError(f"{who}: output_size must be non-negative, got {output_size!r}")
+        raise InvalidArgumentError(f"{who}: output_size must be non-negative, got {output_size!r}")
     return out
 
 

@@ -8,7 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import (
+    DTypeError,
+    IndexRangeError,
+    InvalidArgumentError,
+    ShapeError,
+    UnsupportedError,
+)
 from retrograd.tensor import Tensor, where
 
 
@@ -17,7 +23,7 @@ def check_padding_idx(padding_idx: int | None, num_embeddings: int, who: object)
     if padding_idx is None:
         return None
     if not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: padding_idx must be within num_embeddings, "
             f"got padding_idx={padding_idx} for num_embeddings={num_embeddings}"
         )
@@ -27,14 +33,14 @@ def check_padding_idx(padding_idx: int | None, num_embeddings: int, who: object)
 def check_unsupported(max_norm: Any, scale_grad_by_freq: bool, sparse: bool, who: object) -> None:
     """Refuse PyTorch options retrograd does not implement, rather than ignore them."""
     if max_norm is not None:
-        raise NotImplementedError(
+        raise UnsupportedError(
             f"{who}: max_norm is not supported (it renormalises weight rows in place during "
             f"the forward pass); got max_norm={max_norm}, use max_norm=None"
         )
     if scale_grad_by_freq:
-        raise NotImplementedError(f"{who}: scale_grad_by_freq=True is not supported")
+        raise UnsupportedError(f"{who}: scale_grad_by_freq=True is not supported")
     if sparse:
-        raise NotImplementedError(f"{who}: sparse=True is not supported (gradients are dense)")
+        raise UnsupportedError(f"{who}: sparse=True is not supported (gradients are dense)")
 
 
 def embedding_indices(input: Any, num_embeddings: int, who: object) -> np.ndarray:  # noqa: A002
@@ -49,7 +55,7 @@ def embedding_indices(input: Any, num_embeddings: int, who: object) -> np.ndarra
         bad = (indices < 0) | (indices >= num_embeddings)
         if bad.any():
             position = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise IndexError(
+            raise IndexRangeError(
                 f"{who}: index {int(indices[position])} at position {position} is out of range "
                 f"for num_embeddings={num_embeddings} (valid indices are 0..{num_embeddings - 1})"
             )

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.nn.functional._utils import require_tensor
 from retrograd.tensor import Tensor
 
 SUPPORTED_MODES = ("nearest", "nearest-exact")
@@ -23,12 +24,12 @@ _LAYOUTS = "(N, C, L), (N, C, H, W) or (N, C, D, H, W)"
 def check_mode(mode: str, align_corners: bool | None, who: object) -> None:
     """ValueError unless `mode` is one retrograd implements (and has no corner alignment)."""
     if mode not in SUPPORTED_MODES:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: mode {mode!r} is not supported; retrograd implements "
             f"{' and '.join(repr(m) for m in SUPPORTED_MODES)}"
         )
     if align_corners is not None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{who}: align_corners option can only be set with the interpolating modes "
             f"(linear, bilinear, bicubic, trilinear), not with mode {mode!r}"
         )
@@ -37,7 +38,7 @@ def check_mode(mode: str, align_corners: bool | None, who: object) -> None:
 def _per_axis(value: Any, sizes: Sequence[int], name: str) -> tuple[Any, ...]:
     if isinstance(value, (tuple, list)):
         if len(value) != len(sizes):
-            raise ValueError(
+            raise ShapeError(
                 f"Input and {name} must have the same number of spatial dimensions, but got "
                 f"input with spatial dimensions of {list(sizes)} and {name} of {tuple(value)}"
             )
@@ -83,13 +84,12 @@ def _interpolate(
     recompute_scale_factor: bool | None,
 ) -> Tensor:
     check_mode(mode, align_corners, who)
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{who} expects a retrograd Tensor, got {type(input).__name__}")
+    require_tensor(input, who)
     if input.ndim not in (3, 4, 5):
         raise ShapeError(f"{who} expects input of shape {_LAYOUTS}, got {input.shape}")
     if (size is None) == (scale_factor is None):
         which = "only one of" if size is not None else "either"
-        raise ValueError(f"{who}: {which} size or scale_factor should be defined")
+        raise InvalidArgumentError(f"{who}: {which} size or scale_factor should be defined")
     sizes = input.shape[2:]
     scales: tuple[float | None, ...]
     if size is not None:
@@ -125,7 +125,9 @@ def interpolate(
     floor((i + 0.5) * in / out) (with 1 / scale_factor for in / out when a factor is given).
     **Shapes:** `(N, C, *spatial)` with 1-3 spatial axes -> `(N, C, *out)`."""
     if antialias:
-        raise ValueError("interpolate: antialias is only available with bilinear and bicubic modes")
+        raise InvalidArgumentError(
+            "interpolate: antialias is only available with bilinear and bicubic modes"
+        )
     return _interpolate(
         input, "interpolate", size, scale_factor, mode, align_corners, recompute_scale_factor
     )

@@ -11,16 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from retrograd import nn
 from retrograd.nn.functional.pooling import as_tuple
-from retrograd.nn.pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    MaxPool1d,
-    MaxPool2d,
-)
-from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
 from retrograd.onnx.converters.registry import Step, converts
 from retrograd.onnx.graph import GraphBuilder
 
@@ -35,7 +27,7 @@ def _window(step: Step, n: int) -> dict[str, Any]:
     }
 
 
-@converts(MaxPool1d, MaxPool2d)
+@converts(nn.MaxPool1d, nn.MaxPool2d)
 def max_pool(g: GraphBuilder, step: Step, x: str) -> str:
     layer = step.module
     n = layer.n_spatial
@@ -51,13 +43,13 @@ def max_pool(g: GraphBuilder, step: Step, x: str) -> str:
     )
 
 
-@converts(AvgPool1d, AvgPool2d)
+@converts(nn.AvgPool1d, nn.AvgPool2d)
 def avg_pool(g: GraphBuilder, step: Step, x: str) -> str:
     """AveragePool; a `divisor_override` d becomes a product by prod(kernel) / d of the mean
     with padding counted (the window sum over prod(kernel)), which is exact unless `ceil_mode`
     clips the last windows."""
     layer = step.module
-    n = 1 if isinstance(layer, AvgPool1d) else 2
+    n = 1 if isinstance(layer, nn.AvgPool1d) else 2
     step.require_batched(n)
     window = _window(step, n)
     divisor = getattr(layer, "divisor_override", None)
@@ -78,7 +70,7 @@ def avg_pool(g: GraphBuilder, step: Step, x: str) -> str:
     return g.node("Mul", [out, factor], step.where)
 
 
-@converts(AdaptiveAvgPool1d, AdaptiveAvgPool2d)
+@converts(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)
 def adaptive_avg_pool(g: GraphBuilder, step: Step, x: str) -> str:
     layer = step.module
     step.require_batched(layer.n_spatial)
@@ -95,7 +87,7 @@ def adaptive_avg_pool(g: GraphBuilder, step: Step, x: str) -> str:
     return g.node("AveragePool", [x], step.where, kernel_shape=kernel, strides=kernel)
 
 
-@converts(Upsample, UpsamplingNearest2d)
+@converts(nn.Upsample, nn.UpsamplingNearest2d)
 def upsample(g: GraphBuilder, step: Step, x: str) -> str:
     """Resize, mode 'nearest': 'nearest' reads floor(i / scale) (asymmetric, floor),
     'nearest-exact' floor((i + 0.5) / scale) (half_pixel, round_prefer_ceil).

@@ -13,15 +13,6 @@ from onnx_testing import export_and_compare
 import retrograd as rg
 import retrograd.onnx
 from retrograd import nn
-from retrograd.nn.pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    MaxPool1d,
-    MaxPool2d,
-)
-from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
 
 
 def with_running_stats(layer: nn.Module) -> nn.Module:
@@ -83,21 +74,24 @@ CASES: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
         lambda: nn.ConvTranspose2d(4, 4, 2, groups=2, dilation=2, bias=False),
         (4, 3, 3),
     ),
-    "MaxPool1d": (lambda: MaxPool1d(2), (3, 9)),
-    "MaxPool2d": (lambda: MaxPool2d(3, stride=2, padding=1), (3, 7, 7)),
-    "MaxPool2d-dilation": (lambda: MaxPool2d(2, dilation=2), (2, 7, 7)),
-    "MaxPool2d-ceil": (lambda: MaxPool2d(2, ceil_mode=True), (2, 7, 5)),
-    "AvgPool1d": (lambda: AvgPool1d(3, stride=2, padding=1), (3, 9)),
-    "AvgPool2d": (lambda: AvgPool2d(2), (3, 6, 6)),
+    "MaxPool1d": (lambda: nn.MaxPool1d(2), (3, 9)),
+    "MaxPool2d": (lambda: nn.MaxPool2d(3, stride=2, padding=1), (3, 7, 7)),
+    "MaxPool2d-dilation": (lambda: nn.MaxPool2d(2, dilation=2), (2, 7, 7)),
+    "MaxPool2d-ceil": (lambda: nn.MaxPool2d(2, ceil_mode=True), (2, 7, 5)),
+    "AvgPool1d": (lambda: nn.AvgPool1d(3, stride=2, padding=1), (3, 9)),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2), (3, 6, 6)),
     "AvgPool2d-exclude-pad": (
-        lambda: AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+        lambda: nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
         (2, 7, 7),
     ),
-    "AvgPool2d-divisor": (lambda: AvgPool2d(3, stride=2, padding=1, divisor_override=5), (2, 7, 7)),
-    "AvgPool2d-ceil": (lambda: AvgPool2d(2, ceil_mode=True), (2, 7, 5)),
-    "AdaptiveAvgPool1d-1": (lambda: AdaptiveAvgPool1d(1), (3, 7)),
-    "AdaptiveAvgPool2d-1": (lambda: AdaptiveAvgPool2d(1), (3, 5, 7)),
-    "AdaptiveAvgPool2d-even": (lambda: AdaptiveAvgPool2d((2, None)), (3, 6, 5)),
+    "AvgPool2d-divisor": (
+        lambda: nn.AvgPool2d(3, stride=2, padding=1, divisor_override=5),
+        (2, 7, 7),
+    ),
+    "AvgPool2d-ceil": (lambda: nn.AvgPool2d(2, ceil_mode=True), (2, 7, 5)),
+    "AdaptiveAvgPool1d-1": (lambda: nn.AdaptiveAvgPool1d(1), (3, 7)),
+    "AdaptiveAvgPool2d-1": (lambda: nn.AdaptiveAvgPool2d(1), (3, 5, 7)),
+    "AdaptiveAvgPool2d-even": (lambda: nn.AdaptiveAvgPool2d((2, None)), (3, 6, 5)),
     "BatchNorm1d": (lambda: with_running_stats(nn.BatchNorm1d(4)), (4,)),
     "BatchNorm1d-3d": (lambda: with_running_stats(nn.BatchNorm1d(4)), (4, 5)),
     "BatchNorm2d": (lambda: with_running_stats(nn.BatchNorm2d(3)), (3, 4, 5)),
@@ -109,17 +103,25 @@ CASES: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "LayerNorm-2-axes": (lambda: with_affine(nn.LayerNorm((3, 5))), (3, 5)),
     "LayerNorm-no-bias": (lambda: with_affine(nn.LayerNorm(5, bias=False)), (5,)),
     "LayerNorm-no-affine": (lambda: nn.LayerNorm(5, elementwise_affine=False), (5,)),
-    "Upsample-2d-factor": (lambda: Upsample(scale_factor=2), (2, 3, 4)),
-    "Upsample-2d-size": (lambda: Upsample(size=(5, 7)), (2, 3, 4)),
-    "Upsample-2d-uneven-factors": (lambda: Upsample(scale_factor=(3.0, 1.5)), (2, 3, 4)),
-    "Upsample-1d-factor": (lambda: Upsample(scale_factor=3), (2, 5)),
-    "Upsample-nearest-exact": (lambda: Upsample(scale_factor=2, mode="nearest-exact"), (2, 3, 4)),
-    "Upsample-nearest-exact-size": (lambda: Upsample(size=(7, 5), mode="nearest-exact"), (2, 3, 4)),
-    "Upsample-recompute": (
-        lambda: Upsample(scale_factor=1.7, recompute_scale_factor=True),
+    "Upsample-2d-factor": (lambda: nn.Upsample(scale_factor=2), (2, 3, 4)),
+    "Upsample-2d-size": (lambda: nn.Upsample(size=(5, 7)), (2, 3, 4)),
+    "Upsample-2d-uneven-factors": (lambda: nn.Upsample(scale_factor=(3.0, 1.5)), (2, 3, 4)),
+    # floor(4 * 2.1) = 8 = 2 * 4: retrograd (like PyTorch) reads i // 2 there, not i / 2.1
+    "Upsample-2d-doubling-factor": (lambda: nn.Upsample(scale_factor=2.1), (2, 4, 4)),
+    "Upsample-1d-factor": (lambda: nn.Upsample(scale_factor=3), (2, 5)),
+    "Upsample-nearest-exact": (
+        lambda: nn.Upsample(scale_factor=2, mode="nearest-exact"),
         (2, 3, 4),
     ),
-    "UpsamplingNearest2d": (lambda: UpsamplingNearest2d(scale_factor=2), (2, 3, 3)),
+    "Upsample-nearest-exact-size": (
+        lambda: nn.Upsample(size=(7, 5), mode="nearest-exact"),
+        (2, 3, 4),
+    ),
+    "Upsample-recompute": (
+        lambda: nn.Upsample(scale_factor=1.7, recompute_scale_factor=True),
+        (2, 3, 4),
+    ),
+    "UpsamplingNearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), (2, 3, 3)),
 }
 
 
@@ -147,9 +149,9 @@ def test_a_small_cnn_end_to_end(tmp_path: Path) -> None:
         nn.Conv2d(1, 4, 3, padding=1),
         with_running_stats(nn.BatchNorm2d(4)),
         nn.ReLU(),
-        MaxPool2d(2),
+        nn.MaxPool2d(2),
         nn.Sequential(nn.Conv2d(4, 8, 3), nn.SiLU()),  # nested containers are unrolled
-        AdaptiveAvgPool2d(1),
+        nn.AdaptiveAvgPool2d(1),
         nn.Flatten(),
         nn.Dropout(0.3),
         nn.Linear(8, 3),

@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 from onnx_testing import export_and_compare, run_onnx
 
-import onnx
 import retrograd as rg
 import retrograd.onnx
 from retrograd import nn
-from retrograd.nn.pooling import AdaptiveAvgPool2d, MaxPool2d
 from retrograd.onnx import ExportError, MissingDependencyError, UnsupportedLayerError
 
 
@@ -137,13 +136,13 @@ def test_custom_modules_are_named(model, named: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("layer", "shape", "message"),
     [
-        (lambda: MaxPool2d(2, return_indices=True), (2, 4, 4), "returns a tuple"),
+        (lambda: nn.MaxPool2d(2, return_indices=True), (2, 4, 4), "returns a tuple"),
         (
             lambda: nn.BatchNorm2d(2, track_running_stats=False),
             (2, 4, 4),
             "track_running_stats=False",
         ),
-        (lambda: AdaptiveAvgPool2d(3), (2, 4, 4), r"output size \(3, 3\) does not divide"),
+        (lambda: nn.AdaptiveAvgPool2d(3), (2, 4, 4), r"output size \(3, 3\) does not divide"),
         (lambda: nn.Conv2d(2, 2, 3), (2, 5, 5), "ONNX needs a batch axis"),
         (lambda: nn.LayerNorm(4), (4,), "LayerNormalization from opset 17"),
     ],

@@ -8,16 +8,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 from onnx_testing import run_onnx
 
-import onnx
 import retrograd as rg
 from retrograd import io, nn
 from retrograd.cli import main
 from retrograd.cli.common import CLI_FORMAT, load_trained_model
 from retrograd.data import LabelEncoder, StandardScaler
-from retrograd.nn.pooling import MaxPool2d
 
 FEATURES = ["height", "weight", "age"]
 
@@ -105,7 +104,7 @@ def test_network_only_expects_scaled_features(tmp_path: Path) -> None:
 def test_any_saved_network_with_an_input_shape(tmp_path: Path) -> None:
     rg.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), MaxPool2d(2), nn.Flatten(), nn.Linear(32, 3)
+        nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32, 3)
     )
     model_path = tmp_path / "cnn.safetensors"
     io.save(model, model_path)

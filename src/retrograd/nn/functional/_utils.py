@@ -1,0 +1,64 @@
+"""Argument and input checks shared by the functional ops and the layers: int-or-tuple sizes, the
+"is it a Tensor" check and the cast of an input to its layer's weight dtype. `who` names the layer
+(its repr) or the function in error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from retrograd.errors import ArgumentTypeError, DTypeError, InvalidArgumentError
+from retrograd.tensor import Tensor
+
+_COUNT_WORDS = {1: "one int", 2: "two ints", 3: "three ints"}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
+    """An int or a sequence of 1 or `n` ints as an `n`-tuple of ints (PyTorch's `_pair` and kin).
+
+    **Raises** InvalidArgumentError naming `who`, the argument and the value otherwise.
+    """
+    if _is_int(value):
+        return (int(value),) * n
+    if (
+        isinstance(value, Sequence)
+        and not isinstance(value, str)
+        and len(value) in (1, n)
+        and all(_is_int(v) for v in value)
+    ):
+        return tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
+    count = _COUNT_WORDS.get(n, f"{n} ints")
+    raise InvalidArgumentError(
+        f"{who}: {name} must be a single int or a tuple of {count}, got {value!r}"
+    )
+
+
+def require_tensor(value: Any, who: object, name: str = "input") -> Tensor:
+    """`value` itself when it is a retrograd Tensor; ArgumentTypeError naming `who` otherwise."""
+    if not isinstance(value, Tensor):
+        raise ArgumentTypeError(
+            f"{who}: {name} must be a retrograd Tensor, got {type(value).__name__}; "
+            "wrap it with retrograd.tensor(...)"
+        )
+    return value
+
+
+def match_weight_dtype(input: Tensor, weight: Tensor, who: object) -> Tensor:  # noqa: A002
+    """`input` in `weight`'s dtype: integer and bool data are cast (as data loaders give them), a
+    float of another precision raises DTypeError saying which side to convert."""
+    if input.dtype == weight.dtype:
+        return input
+    if input.dtype.kind == "f":
+        as_weight = "double" if weight.dtype == "float32" else "float"
+        as_input = "float" if weight.dtype == "float32" else "double"
+        raise DTypeError(
+            f"{who} has {weight.dtype} weights but got a {input.dtype} input; "
+            f"convert one side: model.{as_weight}() or x.{as_input}()"
+        )
+    return input.type(weight.dtype)
