@@ -143,3 +143,36 @@ def test_replay_recomputes_data_dependent_masks() -> None:
     np.testing.assert_allclose(
         replayed.data, (nn.functional.leaky_relu(second @ w, 0.1) ** 2).sum().data, rtol=1e-6
     )
+
+
+def test_lstm_with_zero_initial_state_is_captured_and_equals_eager() -> None:
+    def make():
+        rg.manual_seed(0)
+        model = nn.LSTM(4, 6, batch_first=True)
+        head = nn.Linear(6, 1)
+        params = list(model.parameters()) + list(head.parameters())
+        return (model, head), optim.SGD(params, lr=0.1)
+
+    rng = np.random.default_rng(0)
+    x = rg.tensor(rng.standard_normal((3, 5, 4)).astype(np.float32))
+    t = rg.tensor(rng.standard_normal((3, 1)).astype(np.float32))
+    results = []
+    for compiled in (False, True):
+        (lstm, head), opt = make()
+
+        def step(x, t):
+            opt.zero_grad()
+            out, _ = lstm(x)
+            loss = nn.functional.mse_loss(head(out[:, -1]), t)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = rg.compile(step) if compiled else step
+        for _ in range(5):
+            run(x, t)
+        if compiled:
+            assert run.captured
+        results.append([p.data.copy() for p in list(lstm.parameters()) + list(head.parameters())])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

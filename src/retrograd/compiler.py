@@ -83,6 +83,10 @@ class _Tracer:
         self.constants.add(id(tensor))
         self.keep_alive.append(tensor)
 
+    def record_pure(self, tensor: Tensor) -> None:
+        """A factory's tensor (zeros, ones, arange...): safe to replay as it is."""
+        self.constants.discard(id(tensor))
+
     def record_backward(self, root: Tensor, grad: np.ndarray, retain_graph: bool) -> None:
         if root._ctx is None or id(root) not in self.sources:
             self.fail("backward() of a tensor that no op of the step produced")

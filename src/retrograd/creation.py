@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.autograd.tracing import trace_state
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.random import resolve_generator
@@ -19,7 +20,10 @@ def _dtype(dtype: Any, fallback: Any = None) -> np.dtype:
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
-    return Tensor(array, requires_grad=requires_grad)
+    made = Tensor(array, requires_grad=requires_grad)
+    if trace_state.tracer is not None:  # fixed by shape and arguments, not by any data
+        trace_state.tracer.record_pure(made)
+    return made
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -282,3 +282,25 @@ def test_a_model_that_is_not_a_module_is_refused():
     _, loss_fn, optimizer, x, y = make_args()
     with pytest.raises(TrainingTypeError, match="model must be a retrograd nn.Module"):
         fit(lambda t: t, loss_fn, optimizer, x=x, y=y, verbose=0)
+
+
+def test_fit_replays_built_in_models_and_gives_the_plain_loop_numbers():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 4)).astype(np.float32)
+    y = rng.integers(0, 3, 50)
+
+    def run(compile_step):
+        rg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        history = fit(
+            model, nn.CrossEntropyLoss(), opt, x=x, y=y, epochs=3, batch_size=16,
+            verbose=0, generator=np.random.default_rng(1), compile=compile_step,
+        )  # fmt: skip
+        return [p.data.copy() for p in model.parameters()], history.history["loss"]
+
+    replayed, replayed_losses = run(True)
+    plain, plain_losses = run(False)
+    for a, b in zip(replayed, plain):
+        np.testing.assert_array_equal(a, b)
+    assert replayed_losses == plain_losses

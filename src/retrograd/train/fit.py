@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.compiler import compile as compile_steps
 from retrograd.data import DataLoader
 from retrograd.metrics.registry import Metric
 from retrograd.nn import Module
@@ -63,6 +64,7 @@ class Trainer:
         metrics: Sequence[MetricLike] = (),
         callbacks: Sequence[Callback] = (),
         verbose: int = 1,
+        compile_step: bool = True,
     ) -> None:
         if not isinstance(model, Module):
             raise TrainingTypeError(
@@ -78,6 +80,14 @@ class Trainer:
             raise TrainingError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
         self.model = model
         self.loss_fn = loss_fn
+        # The batch step is captured and replayed (retrograd.compile) when the model and loss
+        # are built-in layers, whose only effects are the ops it records; it still runs eagerly
+        # by itself when replaying could differ (dropout, BatchNorm statistics, ...). User
+        # modules may have Python side effects a replay would skip, so they always run eagerly.
+        captured = compile_step and _only_builtin_layers(model, loss_fn)
+        self.step: Callable[[Any, Any], tuple[Any, Any]] = (
+            compile_steps(self._step, warn=False) if captured else self._step
+        )
         self.optimizer = optimizer
         self.metrics: list[Metric] = resolve_metrics("fit", metrics)
         self.progress = ProgressLogger(verbose) if verbose else None
@@ -131,6 +141,16 @@ class Trainer:
                 object.__setattr__(module, "training", training)
         return self.history
 
+    def _step(self, inputs: Any, target: Any) -> tuple[Any, Any]:
+        """zero_grad, forward, loss, backward, optimizer step: the loop a user writes."""
+        self.optimizer.zero_grad()
+        output = self.model(inputs)
+        loss = self.loss_fn(output, target)
+        loss_value("fit", loss)  # a scalar Tensor, or a clear error before backward
+        loss.backward()
+        self.optimizer.step()
+        return loss, output
+
     def train_epoch(self, loader: DataLoader) -> Logs:
         """One pass over `loader`; the mean loss (weighted by batch size) and the metrics."""
         self.model.train()
@@ -145,12 +165,8 @@ class Trainer:
             batch_logs: Logs = {"batch": batch_index, "size": size}
             self.callbacks.on_batch_begin(batch_index, batch_logs)
 
-            self.optimizer.zero_grad()
-            output = self.model(inputs)
-            loss = self.loss_fn(output, target)
+            loss, output = self.step(inputs, target)
             value = loss_value("fit", loss)
-            loss.backward()
-            self.optimizer.step()
 
             total += value * size
             seen += size
@@ -167,6 +183,12 @@ class Trainer:
                 "samples than batch_size)"
             )
         return {"loss": total / seen, **compute_metrics(self.metrics, targets, outputs)}
+
+
+def _only_builtin_layers(model: Module, loss_fn: Any) -> bool:
+    """True when every module of `model` and the loss are retrograd's own classes."""
+    parts = [*model.modules(), loss_fn]
+    return all(type(part).__module__.startswith("retrograd.nn") for part in parts)
 
 
 def fit(
@@ -186,6 +208,7 @@ def fit(
     callbacks: Sequence[Callback] = (),
     verbose: int = 1,
     generator: np.random.Generator | None = None,
+    compile: bool = True,  # noqa: A002 - the name users know from retrograd.compile
 ) -> History:
     """Train `model` and return its History (Keras's ``fit``, on a PyTorch-style model).
 
@@ -205,6 +228,8 @@ def fit(
     - `callbacks`: `Callback` objects (`EarlyStopping`, `ModelCheckpoint` ...).
     - `verbose`: 0 silent, 1 a progress bar on a terminal (plain lines otherwise), 2 one line
       per epoch.
+    - `compile`: replay the batch step with `retrograd.compile` when that gives the same
+      numbers (it falls back to the plain loop by itself, e.g. for dropout).
 
     **Returns** a `History`: ``history.history["loss"]``, ``["val_loss"]``, ``[<metric>]``,
     ``["val_<metric>"]``, one value per epoch. Validation runs under `no_grad` in eval mode;
@@ -214,7 +239,7 @@ def fit(
     batch_size = check_positive_int("fit", "batch_size", batch_size)
     if isinstance(validation_split, bool) or not 0.0 <= validation_split < 1.0:
         raise TrainingError(f"fit: validation_split must be in [0, 1), got {validation_split!r}")
-    trainer = Trainer(model, loss_fn, optimizer, metrics, callbacks, verbose)
+    trainer = Trainer(model, loss_fn, optimizer, metrics, callbacks, verbose, compile)
 
     source = resolve_data("fit", data, x, y)
     validation_source = None

@@ -59,7 +59,7 @@ def test_integer_input_is_cast() -> None:
 
 
 def test_rejects_non_tensor() -> None:
-    with pytest.raises(TypeError, match="expects a retrograd Tensor, got ndarray"):
+    with pytest.raises(TypeError, match="linear: input must be a retrograd Tensor, got ndarray"):
         F.linear(np.zeros((2, 3)), rg.zeros(5, 3))
 
 
