@@ -27,7 +27,8 @@ def test_readme_has_examples() -> None:
     assert len(_python_blocks_with_output()) >= 2
 
 
-def test_readme_examples_print_what_the_readme_shows() -> None:
+def test_readme_examples_print_what_the_readme_shows(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # examples may write files
     namespace: dict[str, object] = {"__name__": "readme"}
     for code, expected in _python_blocks_with_output():
         captured = io.StringIO()
