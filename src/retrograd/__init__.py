@@ -4,7 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import data, datasets, io, metrics, nn, optim, plotting, train, viz  # noqa: E402 - subpackages as attributes, like torch.nn
+from retrograd import datasets, nn, optim  # subpackages as attributes, like torch.nn
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -32,15 +32,6 @@ from retrograd.creation import (
     zeros,
     zeros_like,
 )
-from retrograd.diagnostics import (  # noqa: E402
-    AnomalyError,
-    DoctorReport,
-    Finding,
-    detect_anomaly,
-    doctor,
-    explain,
-    summary,
-)
 from retrograd.errors import (
     ArgumentTypeError,
     DTypeError,
@@ -59,21 +50,53 @@ from retrograd.errors import (
 from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
 from retrograd.interop import from_dlpack
-from retrograd.io import (  # noqa: E402
-    ModelFileError,
-    load,
-    load_checkpoint,
-    load_state_dict_file,
-    load_with_info,
-    save,
-    save_checkpoint,
-    save_state_dict,
-)
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
-from retrograd.train import History, evaluate, fit, predict  # noqa: E402
+
+# The workflow packages load on first use (PEP 562), so `import retrograd` stays quick: training,
+# files, plots and diagnostics pull in tqdm, safetensors, JSON schemas and more.
+_LAZY_MODULES = ("data", "diagnostics", "io", "metrics", "plotting", "train", "viz")
+_LAZY_NAMES = {
+    "AnomalyError": "retrograd.diagnostics",
+    "DoctorReport": "retrograd.diagnostics",
+    "Finding": "retrograd.diagnostics",
+    "detect_anomaly": "retrograd.diagnostics",
+    "doctor": "retrograd.diagnostics",
+    "explain": "retrograd.diagnostics",
+    "summary": "retrograd.diagnostics",
+    "ModelFileError": "retrograd.io",
+    "load": "retrograd.io",
+    "load_checkpoint": "retrograd.io",
+    "load_state_dict_file": "retrograd.io",
+    "load_with_info": "retrograd.io",
+    "save": "retrograd.io",
+    "save_checkpoint": "retrograd.io",
+    "save_state_dict": "retrograd.io",
+    "History": "retrograd.train",
+    "evaluate": "retrograd.train",
+    "fit": "retrograd.train",
+    "predict": "retrograd.train",
+}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(f"retrograd.{name}")
+    elif name in _LAZY_NAMES:
+        module = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'retrograd' has no attribute {name!r}")
+    globals()[name] = module
+    return module
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+
 
 float32 = "float32"
 float64 = "float64"
@@ -109,34 +132,9 @@ __all__ = [
     "arange",
     "as_tensor",
     "cat",
-    "AnomalyError",
-    "DoctorReport",
-    "Finding",
-    "History",
-    "detect_anomaly",
-    "doctor",
-    "explain",
-    "summary",
-    "viz",
-    "ModelFileError",
-    "io",
-    "load",
-    "load_checkpoint",
-    "load_state_dict_file",
-    "load_with_info",
-    "save",
-    "save_checkpoint",
-    "save_state_dict",
-    "data",
-    "evaluate",
-    "fit",
-    "predict",
-    "train",
     "datasets",
-    "metrics",
     "nn",
     "optim",
-    "plotting",
     "chunk",
     "compile",
     "concatenate",
@@ -171,4 +169,6 @@ __all__ = [
     "zeros",
     "zeros_like",
     *_function_names,
+    *_LAZY_MODULES,
+    *_LAZY_NAMES,
 ]
