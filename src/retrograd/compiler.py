@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.autograd.engine import run_backward_from, topological_order
+from retrograd.autograd.engine import _accumulate, topological_order
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import trace_state
@@ -91,14 +91,16 @@ class _Tracer:
         if root._ctx is None or id(root) not in self.sources:
             self.fail("backward() of a tensor that no op of the step produced")
             return
-        order = topological_order(root._ctx)
+        # the eager walk's own order (decreasing creation number), so sums happen in the same
+        # order and the replayed gradients are the same to the last bit
+        order = sorted(topological_order(root._ctx), key=lambda node: -node.seq)
         for node in order:
             for tensor in node.inputs:
                 if tensor._hooks or tensor._retains_grad:
                     self.fail("a tensor hook or retain_grad() inside the step")
             if node.output_ref is not None:
                 self.fail("a tensor hook or retain_grad() inside the step")
-        self.events.append((_BACKWARD, root._ctx, grad.copy(), retain_graph, order))
+        self.events.append((_BACKWARD, _BackwardPlan(order), grad.copy()))
 
     def record_call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.events.append((_CALL, fn, args))
@@ -130,6 +132,100 @@ class _Tracer:
         ):
             self.fail("an index made of several arrays")
         return None
+
+
+class _BackwardPlan:
+    """The graph walk of one recorded backward, with every edge resolved to a list index.
+
+    It visits the nodes in the eager walk's order and sums gradients exactly as it does
+    (owned buffers added in place), so replayed gradients equal eager ones bit for bit.
+    """
+
+    def __init__(self, order: list[Node]) -> None:
+        self.nodes = order
+        index = {id(node): i for i, node in enumerate(order)}
+        self.leaves: list[Tensor] = []
+        leaf_index: dict[int, int] = {}
+        self.edges: list[tuple[tuple[int, int], ...]] = []
+        for node in order:
+            edges = []
+            for position, (parent, tensor, needed) in enumerate(
+                zip(node.parents, node.inputs, node.needs_input_grad)
+            ):
+                if not needed:
+                    continue
+                if parent is None:
+                    if id(tensor) not in leaf_index:
+                        leaf_index[id(tensor)] = len(self.leaves)
+                        self.leaves.append(tensor)
+                    edges.append((position, -1 - leaf_index[id(tensor)]))
+                else:
+                    edges.append((position, index[id(parent)]))
+            self.edges.append(tuple(edges))
+
+    def run(self, grad: np.ndarray) -> None:
+        n = len(self.nodes)
+        grads: list[Any] = [None] * n
+        leaf_grads: list[Any] = [None] * len(self.leaves)
+        owned = [False] * n
+        leaf_owned = [False] * len(self.leaves)
+        grads[0] = grad
+        for i, node in enumerate(self.nodes):
+            g = grads[i]
+            if g is None:
+                continue
+            grads[i] = None
+            if node.scatters:
+                self._scatter(node, g, self.edges[i], grads, owned, leaf_grads, leaf_owned)
+                continue
+            input_grads = node.backward(g)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            for position, target in self.edges[i]:
+                tensor_grad = input_grads[position]
+                if tensor_grad is None:
+                    continue
+                if target >= 0:
+                    store, flags, key = grads, owned, target
+                else:
+                    store, flags, key = leaf_grads, leaf_owned, -1 - target
+                previous = store[key]
+                if previous is None:
+                    store[key] = tensor_grad
+                elif flags[key]:
+                    np.add(previous, tensor_grad, out=previous)
+                else:
+                    store[key] = np.asarray(previous + tensor_grad)
+                    flags[key] = True
+        handed_out = {id(grad)}
+        for leaf, g in zip(self.leaves, leaf_grads):
+            if g is not None:
+                _accumulate(leaf, g, _wrap, handed_out)
+
+    def _scatter(
+        self,
+        node: Node,
+        grad: np.ndarray,
+        edges: tuple[tuple[int, int], ...],
+        grads: list[Any],
+        owned: list[bool],
+        leaf_grads: list[Any],
+        leaf_owned: list[bool],
+    ) -> None:
+        for _, target in edges:  # one input at most
+            if target >= 0:
+                store, flags, key = grads, owned, target
+            else:
+                store, flags, key = leaf_grads, leaf_owned, -1 - target
+            buffer = store[key]
+            if buffer is None or not flags[key]:
+                tensor = node.inputs[0]
+                fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
+                if buffer is not None:
+                    fresh += buffer
+                buffer = store[key] = fresh
+                flags[key] = True
+            node.scatter_add(buffer, grad)
 
 
 class _Tape:
@@ -179,8 +275,7 @@ class _Tape:
                     kwargs = static_kwargs
                 values[slot] = op.forward(*arrays, **kwargs)
             elif kind == _BACKWARD:
-                _, root_node, grad, retain_graph, order = event
-                run_backward_from(root_node, grad, retain_graph, _wrap, order=order, checks=False)
+                event[1].run(event[2])
             else:
                 event[1](*event[2])
         return self._rebuild(self.result, values)

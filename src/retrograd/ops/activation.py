@@ -22,9 +22,15 @@ class Relu(Node):
         return grad * (self.saved[0] > 0)
 
 
+_EXP_LIMITS: dict[np.dtype, np.floating] = {}
+
+
 def _exp_limit(dtype: np.dtype) -> np.floating:
     """The largest argument whose exp is finite in `dtype` (88 for float32, 708 for float64)."""
-    return dtype.type(np.floor(np.log(np.finfo(dtype).max)) - 1)
+    limit = _EXP_LIMITS.get(dtype)
+    if limit is None:
+        limit = _EXP_LIMITS[dtype] = dtype.type(np.floor(np.log(np.finfo(dtype).max)) - 1)
+    return limit
 
 
 class Sigmoid(Node):
