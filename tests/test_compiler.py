@@ -160,7 +160,7 @@ def test_lstm_with_zero_initial_state_is_captured_and_equals_eager() -> None:
     for compiled in (False, True):
         (lstm, head), opt = make()
 
-        def step(x, t):
+        def step(x, t, lstm=lstm, head=head, opt=opt):
             opt.zero_grad()
             out, _ = lstm(x)
             loss = nn.functional.mse_loss(head(out[:, -1]), t)

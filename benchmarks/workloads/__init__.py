@@ -9,9 +9,19 @@ To add a workload: write a module with a `WORKLOAD = Workload(...)` and list it 
 
 from __future__ import annotations
 
-from . import mlp, seed
-from .base import IMPLEMENTATIONS, Trainer, Workload
+from . import cnn, digits_mlp, lstm, mlp, seed, xor
+from .base import IMPLEMENTATIONS, OPTIONAL, Trainer, Workload
 
-__all__ = ["IMPLEMENTATIONS", "WORKLOADS", "Trainer", "Workload"]
+__all__ = ["IMPLEMENTATIONS", "OPTIONAL", "WORKLOADS", "Trainer", "Workload"]
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in (seed.WORKLOAD, mlp.WORKLOAD)}
+WORKLOADS: dict[str, Workload] = {
+    w.name: w
+    for w in (
+        seed.WORKLOAD,
+        xor.WORKLOAD,
+        digits_mlp.WORKLOAD,
+        mlp.WORKLOAD,
+        cnn.WORKLOAD,
+        lstm.WORKLOAD,
+    )
+}

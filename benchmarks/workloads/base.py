@@ -8,8 +8,14 @@ from typing import Any
 
 import numpy as np
 
-IMPLEMENTATIONS = ("retrograd", "numpy", "torch")
-"""Implementation names, in the order each repeat runs them."""
+IMPLEMENTATIONS = ("retrograd", "retrograd-compiled", "numpy", "torch")
+"""Implementation names, in the order each repeat runs them.
+
+`retrograd` is eager mode; `retrograd-compiled` runs the same step through `retrograd.compile`.
+"""
+
+OPTIONAL = ("retrograd-compiled",)
+"""Implementations whose failure drops their row (with a note) instead of stopping the run."""
 
 
 @dataclass
@@ -23,6 +29,7 @@ class Trainer:
 
     step: Callable[[], Any]
     parameters: Callable[[], list[np.ndarray]]
+    note: str = ""  # shown beside the implementation in the table ("compile unavailable", ...)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class Workload:
       implementation out (a matmul probe has no autograd, say).
     - `update_rtol`: how far (relative norm) one step's parameter change may differ between
       implementations; float32 rounding of small updates needs more room than the parameters do.
+    - `samples_per_step`: the batch size, for a samples/s column; None where that means little.
+    - `flops_per_step`: floating-point operations of one step (forward and backward products),
+      to compare with the matmul peak; None where the products are not the point.
     """
 
     name: str
@@ -43,3 +53,5 @@ class Workload:
     param_rtol: float = 1e-4
     param_atol: float = 1e-6
     update_rtol: float = 1e-2
+    samples_per_step: int | None = None
+    flops_per_step: float | None = None

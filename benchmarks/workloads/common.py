@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+
+from .base import Trainer
+
+COMPILE_UNAVAILABLE = "compile unavailable: ran eager"
 
 
 def linear_init(sizes: list[int], rng: np.random.Generator) -> list[np.ndarray]:
@@ -50,3 +54,44 @@ def retrograd_parameters(model: Any) -> list[np.ndarray]:
 
 def torch_parameters(model: Any) -> list[np.ndarray]:
     return [p.detach().numpy().copy() for p in model.parameters()]
+
+
+def mlp_flops(sizes: list[int], batch: int) -> float:
+    """Multiply-adds of a dense stack's forward and backward, counted as 2 flops each.
+
+    Each layer does three products of `batch * in * out` multiply-adds: the forward one, the
+    weight gradient and the input gradient (the first layer's is not needed, but is counted, as
+    is usual).
+    """
+    return 6.0 * batch * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def retrograd_trainer(
+    model: Any, loss_fn: Any, optimizer: Any, batches: Iterator[tuple[Any, Any]], compiled: bool
+) -> Trainer:
+    """A retrograd `Trainer` whose step trains on the next `(x, target)` of `batches`.
+
+    With `compiled`, the step goes through `retrograd.compile`; where that does not exist yet the
+    trainer runs eager and says so in its note.
+    """
+    import retrograd
+
+    def step(x: Any, target: Any) -> Any:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    run, note = step, ""
+    if compiled:
+        if hasattr(retrograd, "compile"):
+            run = retrograd.compile(step)
+        else:
+            note = COMPILE_UNAVAILABLE
+
+    def train() -> None:
+        x, target = next(batches)
+        run(x, target)
+
+    return Trainer(train, lambda: retrograd_parameters(model), note)

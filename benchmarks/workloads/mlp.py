@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,8 @@ from .common import (
     linear_init,
     load_retrograd,
     load_torch,
-    retrograd_parameters,
+    mlp_flops,
+    retrograd_trainer,
     torch_parameters,
 )
 
@@ -29,56 +31,67 @@ POOL = 8  # batches in the cycled pool
 
 @dataclass
 class Problem:
-    batches: list[tuple[np.ndarray, np.ndarray]]  # x: (BATCH, 784) float32, labels: (BATCH,) int64
+    batches: list[tuple[np.ndarray, np.ndarray]]  # x: (batch, in) float32, labels: (batch,) int64
     weights: list[np.ndarray]
+    sizes: list[int]
+    lr: float
+    optimizer: str = "sgd"  # or "adam" (default betas and eps)
+
+
+def synthetic_problem(sizes: list[int], batch: int, pool: int, lr: float, seed: int) -> Problem:
+    """Gaussian inputs and uniform labels in `pool` batches, and PyTorch-style initial weights."""
+    rng = np.random.default_rng(seed)
+    batches = [
+        (
+            rng.standard_normal((batch, sizes[0]), dtype=np.float32),
+            rng.integers(0, sizes[-1], batch, dtype=np.int64),
+        )
+        for _ in range(pool)
+    ]
+    return Problem(batches=batches, weights=linear_init(sizes, rng), sizes=sizes, lr=lr)
 
 
 def setup() -> Problem:
-    rng = np.random.default_rng(0)
-    batches = [
-        (
-            rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32),
-            rng.integers(0, SIZES[-1], BATCH, dtype=np.int64),
-        )
-        for _ in range(POOL)
-    ]
-    return Problem(batches=batches, weights=linear_init(SIZES, rng))
+    return synthetic_problem(SIZES, BATCH, POOL, LR, seed=0)
 
 
-def build_retrograd(problem: Problem) -> Trainer:
+def relu_stack(nn: Any, sizes: list[int]) -> Any:
+    """`nn.Sequential(Linear, ReLU, ..., Linear)` from either library's `nn`."""
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def _build_retrograd(problem: Problem, compiled: bool) -> Trainer:
     import retrograd
     from retrograd import nn, optim
 
-    layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
+    model = relu_stack(nn, problem.sizes)
     load_retrograd(model.parameters(), problem.weights)
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.SGD(model.parameters(), lr=LR)
+    optimizer_class = optim.Adam if problem.optimizer == "adam" else optim.SGD
+    optimizer = optimizer_class(model.parameters(), lr=problem.lr)
     pool = [(retrograd.from_numpy(x), retrograd.from_numpy(t)) for x, t in problem.batches]
-    batches = itertools.cycle(pool)
+    loss_fn = nn.CrossEntropyLoss()
+    return retrograd_trainer(model, loss_fn, optimizer, itertools.cycle(pool), compiled)
 
-    def step() -> None:
-        x, target = next(batches)
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), target)
-        loss.backward()
-        optimizer.step()
 
-    return Trainer(step, lambda: retrograd_parameters(model))
+def build_retrograd(problem: Problem) -> Trainer:
+    return _build_retrograd(problem, compiled=False)
+
+
+def build_retrograd_compiled(problem: Problem) -> Trainer:
+    return _build_retrograd(problem, compiled=True)
 
 
 def build_torch(problem: Problem) -> Trainer:
     import torch
 
-    layers: list[torch.nn.Module] = []
-    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
-        layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
+    model = relu_stack(torch.nn, problem.sizes)
     load_torch(model.parameters(), problem.weights)
     loss_fn = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    optimizer_class = torch.optim.Adam if problem.optimizer == "adam" else torch.optim.SGD
+    optimizer = optimizer_class(model.parameters(), lr=problem.lr)
     pool = [(torch.from_numpy(x), torch.from_numpy(t)) for x, t in problem.batches]
     batches = itertools.cycle(pool)
 
@@ -99,15 +112,18 @@ class NumpyReluMLP:
     hand-written loop would use: the learning rate is folded into the output error (backward is
     linear in it, so each gradient comes out scaled by `lr` and the update is a subtraction), and
     each layer's weights are updated as soon as the error has been sent through them.
+
+    A subclass with another optimizer overrides `update` (and sets `error_scale` to 1).
     """
 
     def __init__(self, weights: list[np.ndarray], batch: int, lr: float) -> None:
         self.W = [w.copy() for w in weights[0::2]]
         self.b = [w.copy() for w in weights[1::2]]
         self.lr = lr
+        self.error_scale = lr  # the output error is multiplied by this (and divided by batch)
         widths = [W.shape[0] for W in self.W]
         # out[i]: layer i's output (after ReLU for hidden layers, logits for the last);
-        # delta[i]: lr * dloss / d(layer i's pre-activation).
+        # delta[i]: error_scale * dloss / d(layer i's pre-activation).
         self.out = [np.empty((batch, n), np.float32) for n in widths]
         self.delta = [np.empty((batch, n), np.float32) for n in widths]
         self.mask = [np.empty((batch, n), bool) for n in widths[:-1]]
@@ -116,6 +132,11 @@ class NumpyReluMLP:
         self.row_max = np.empty((batch, 1), np.float32)
         self.row_sum = np.empty((batch, 1), np.float32)
         self.rows = np.arange(batch)
+
+    def update(self, i: int) -> None:
+        """Apply layer `i`'s gradients (already scaled by `lr`): plain SGD."""
+        self.W[i] -= self.gW[i]
+        self.b[i] -= self.gb[i]
 
     def step(self, x: np.ndarray, labels: np.ndarray) -> float:
         last = len(self.W) - 1
@@ -137,7 +158,7 @@ class NumpyReluMLP:
         loss = float(np.log(self.row_sum).mean() - logits[self.rows, labels].mean())
         probs /= self.row_sum
         probs[self.rows, labels] -= 1.0
-        probs *= self.lr / len(labels)
+        probs *= self.error_scale / len(labels)
 
         for i in range(last, -1, -1):
             delta = self.delta[i]
@@ -149,16 +170,64 @@ class NumpyReluMLP:
                 np.matmul(delta, self.W[i], out=previous)
                 np.greater(h_in, 0.0, out=self.mask[i - 1])
                 np.multiply(previous, self.mask[i - 1], out=previous)
-            self.W[i] -= self.gW[i]
-            self.b[i] -= self.gb[i]
+            self.update(i)
         return loss
 
     def parameters(self) -> list[np.ndarray]:
         return [p.copy() for pair in zip(self.W, self.b) for p in pair]
 
 
+class NumpyAdamReluMLP(NumpyReluMLP):
+    """The same network trained with Adam (betas 0.9, 0.999, eps 1e-8), as PyTorch computes it.
+
+    Each layer's update still follows as soon as its gradients are known; the moments and a
+    scratch buffer per parameter are allocated once.
+    """
+
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+    def __init__(self, weights: list[np.ndarray], batch: int, lr: float) -> None:
+        super().__init__(weights, batch, lr)
+        self.error_scale = 1.0
+        self.t = 0
+        self.step_size = 0.0
+        self.correction2_sqrt = 1.0
+        params = self.W + self.b
+        self.m = {id(p): np.zeros_like(p) for p in params}
+        self.v = {id(p): np.zeros_like(p) for p in params}
+        self.scratch = {id(p): np.empty_like(p) for p in params}
+
+    def step(self, x: np.ndarray, labels: np.ndarray) -> float:
+        self.t += 1
+        self.step_size = self.lr / (1 - self.beta1**self.t)
+        self.correction2_sqrt = (1 - self.beta2**self.t) ** 0.5
+        return super().step(x, labels)
+
+    def _adam(self, param: np.ndarray, grad: np.ndarray) -> None:
+        m, v, tmp = self.m[id(param)], self.v[id(param)], self.scratch[id(param)]
+        np.subtract(grad, m, out=tmp)  # m.lerp_(grad, 1 - beta1)
+        tmp *= 1 - self.beta1
+        m += tmp
+        v *= self.beta2  # v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        np.multiply(grad, 1 - self.beta2, out=tmp)
+        tmp *= grad
+        v += tmp
+        np.sqrt(v, out=tmp)  # param -= step_size * m / (sqrt(v) / sqrt(correction2) + eps)
+        tmp /= self.correction2_sqrt
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.step_size
+        param -= tmp
+
+    def update(self, i: int) -> None:
+        self._adam(self.W[i], self.gW[i])
+        self._adam(self.b[i], self.gb[i])
+
+
 def build_numpy(problem: Problem) -> Trainer:
-    net = NumpyReluMLP(problem.weights, BATCH, LR)
+    batch = len(problem.batches[0][1])
+    net_class = NumpyAdamReluMLP if problem.optimizer == "adam" else NumpyReluMLP
+    net = net_class(problem.weights, batch, problem.lr)
     batches = itertools.cycle(problem.batches)
 
     def step() -> float:
@@ -172,5 +241,12 @@ WORKLOAD = Workload(
     name="mlp",
     description="784-512-512-10 ReLU MLP, cross-entropy, SGD lr 0.01, batch 128, float32",
     setup=setup,
-    builders={"retrograd": build_retrograd, "numpy": build_numpy, "torch": build_torch},
+    builders={
+        "retrograd": build_retrograd,
+        "retrograd-compiled": build_retrograd_compiled,
+        "numpy": build_numpy,
+        "torch": build_torch,
+    },
+    samples_per_step=BATCH,
+    flops_per_step=mlp_flops(SIZES, BATCH),
 )

@@ -6,6 +6,7 @@ measures per-op overhead (graph building, the backward walk, the optimizer loop)
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ from .common import (
     linear_init,
     load_retrograd,
     load_torch,
-    retrograd_parameters,
+    retrograd_trainer,
     torch_parameters,
 )
 
@@ -25,46 +26,56 @@ SIZES = [3, 8, 1]
 
 @dataclass
 class Problem:
-    X: np.ndarray  # (6, 3) float32
-    y: np.ndarray  # (6, 1) float32
+    X: np.ndarray  # (rows, in) float32
+    y: np.ndarray  # (rows, 1) float32
     weights: list[np.ndarray]
+    sizes: list[int]  # [in, hidden, 1]
+    lr: float
 
 
 def setup() -> Problem:
     from retrograd import datasets
 
     X, y = datasets.seed()
-    return Problem(X=X, y=y, weights=linear_init(SIZES, np.random.default_rng(0)))
+    weights = linear_init(SIZES, np.random.default_rng(0))
+    return Problem(X=X, y=y, weights=weights, sizes=SIZES, lr=LR)
 
 
-def build_retrograd(problem: Problem) -> Trainer:
+def _build_retrograd(problem: Problem, compiled: bool) -> Trainer:
     import retrograd
     from retrograd import nn, optim
 
-    model = nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.Linear(8, 1), nn.Sigmoid())
+    n_in, hidden, n_out = problem.sizes
+    model = nn.Sequential(
+        nn.Linear(n_in, hidden), nn.Sigmoid(), nn.Linear(hidden, n_out), nn.Sigmoid()
+    )
     load_retrograd(model.parameters(), problem.weights)
-    loss_fn = nn.MSELoss()
-    optimizer = optim.SGD(model.parameters(), lr=LR)
-    x, y = retrograd.from_numpy(problem.X), retrograd.from_numpy(problem.y)
+    optimizer = optim.SGD(model.parameters(), lr=problem.lr)
+    batch = (retrograd.from_numpy(problem.X), retrograd.from_numpy(problem.y))
+    return retrograd_trainer(model, nn.MSELoss(), optimizer, itertools.repeat(batch), compiled)
 
-    def step() -> None:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
 
-    return Trainer(step, lambda: retrograd_parameters(model))
+def build_retrograd(problem: Problem) -> Trainer:
+    return _build_retrograd(problem, compiled=False)
+
+
+def build_retrograd_compiled(problem: Problem) -> Trainer:
+    return _build_retrograd(problem, compiled=True)
 
 
 def build_torch(problem: Problem) -> Trainer:
     import torch
 
+    n_in, hidden, n_out = problem.sizes
     model = torch.nn.Sequential(
-        torch.nn.Linear(3, 8), torch.nn.Sigmoid(), torch.nn.Linear(8, 1), torch.nn.Sigmoid()
+        torch.nn.Linear(n_in, hidden),
+        torch.nn.Sigmoid(),
+        torch.nn.Linear(hidden, n_out),
+        torch.nn.Sigmoid(),
     )
     load_torch(model.parameters(), problem.weights)
     loss_fn = torch.nn.MSELoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    optimizer = torch.optim.SGD(model.parameters(), lr=problem.lr)
     x, y = torch.from_numpy(problem.X), torch.from_numpy(problem.y)
 
     def step() -> None:
@@ -87,7 +98,7 @@ class NumpySeed:
         self.X, self.y = problem.X, problem.y
         self.W1, self.b1, self.W2, self.b2 = (w.copy() for w in problem.weights)
         n, hidden = self.X.shape[0], self.W1.shape[0]
-        self.scale = 2.0 * LR / self.y.size  # d mean((p - y)^2) / dp = 2 (p - y) / n
+        self.scale = 2.0 * problem.lr / self.y.size  # d mean((p - y)^2) / dp = 2 (p - y) / n
         self.h = np.empty((n, hidden), np.float32)
         self.dh = np.empty((n, hidden), np.float32)
         self.th = np.empty((n, hidden), np.float32)
@@ -148,5 +159,10 @@ WORKLOAD = Workload(
     name="seed",
     description="3-8-1 sigmoid/sigmoid MLP, MSE, SGD lr 0.5, full batch of the 6 seed rows",
     setup=setup,
-    builders={"retrograd": build_retrograd, "numpy": build_numpy, "torch": build_torch},
+    builders={
+        "retrograd": build_retrograd,
+        "retrograd-compiled": build_retrograd_compiled,
+        "numpy": build_numpy,
+        "torch": build_torch,
+    },
 )
