@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 import retrograd as rg
+from retrograd import nn
 from retrograd.errors import GradcheckError
 from retrograd.gradcheck import check_gradients, gradcheck
 
@@ -154,7 +156,6 @@ def test_correct_composite_with_broadcasting_passes() -> None:
 
 
 def test_torch_gradcheck_agrees_on_the_same_function() -> None:
-    torch = pytest.importorskip("torch")
     inputs = _tanh_linear_inputs()
     torch_inputs = tuple(
         torch.tensor(t.numpy(), dtype=torch.float64, requires_grad=True) for t in inputs
@@ -345,7 +346,6 @@ def test_wrong_function_inside_a_module_is_named() -> None:
 
 # ---------------------------------------------------------------------------- retrograd.nn modules
 def test_linear_tanh_sequential_passes_and_stays_untouched() -> None:
-    nn = pytest.importorskip("retrograd.nn")
     rg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     before = {name: p.numpy().copy() for name, p in model.named_parameters()}
@@ -360,13 +360,11 @@ def test_linear_tanh_sequential_passes_and_stays_untouched() -> None:
 
 
 def test_loss_module_passes() -> None:
-    nn = pytest.importorskip("retrograd.nn")
     pred, target = _pred_target((4, 3))
     assert gradcheck(nn.MSELoss(), (pred, target))
 
 
 def test_wrong_function_inside_an_nn_module_is_named() -> None:
-    nn = pytest.importorskip("retrograd.nn")
 
     class FlippedBiasLinear(nn.Module):
         def __init__(self) -> None:

@@ -1,9 +1,9 @@
 """scikit-learn's own estimator checks, run on the four retrograd estimators.
 
-Every check passes; none is marked as an expected failure. scikit-learn itself skips two
-checks per estimator when this environment lacks what they need: the pandas half of
-``check_{classifier,regressor}_data_not_an_array`` (pandas; its NotAnArray half runs first) and
-``check_array_api_input`` (the ``SCIPY_ARRAY_API`` environment variable).
+Every check passes; none is marked as an expected failure. scikit-learn itself skips one check
+per estimator, ``check_array_api_input``, which needs the ``SCIPY_ARRAY_API`` environment
+variable set before SciPy is imported (the test extra installs pandas, so the DataFrame checks
+run).
 """
 
 from __future__ import annotations

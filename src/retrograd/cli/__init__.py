@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from retrograd._version import __version__
-from retrograd.cli import demo, evaluate, explain, export, info, predict, train
+from retrograd.cli import demo, doctor, evaluate, explain, export, info, predict, train
 from retrograd.errors import RetrogradError
 
 __all__ = ["build_parser", "main"]
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_parser(commands)
     export.add_parser(commands)
     explain.add_parser(commands)
+    doctor.add_parser(commands)
     return parser
 
 

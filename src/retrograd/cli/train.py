@@ -4,7 +4,8 @@ file and save everything `retrograd predict` needs in one model file.
 Features are every column but the target (numeric), standardized; the task is inferred from the
 target unless `--task` says: classification (labels encoded; two classes -> one logit with
 BCEWithLogitsLoss, more -> one logit per class with CrossEntropyLoss) or regression (standardized
-target, linear output, MSELoss).
+target, linear output, MSELoss). With `--doctor` it first prints the report of `retrograd.doctor`
+on the untrained network and the training rows, then trains as usual.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -38,10 +39,11 @@ from retrograd.cli.csvdata import (
     require_columns,
 )
 from retrograd.data import LabelEncoder, StandardScaler
+from retrograd.diagnostics import doctor
 from retrograd.metrics import Accuracy, FunctionMetric, mean_absolute_error
 from retrograd.train import EarlyStopping, History, fit
 
-__all__ = ["ACTIVATIONS", "OPTIMIZERS", "add_parser", "build_model", "run"]
+__all__ = ["ACTIVATIONS", "OPTIMIZERS", "add_parser", "build_model", "make_optimizer", "run"]
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -182,6 +184,18 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--force", action="store_true", help="overwrite --out and --plot")
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    parser.add_argument(
+        "--doctor",
+        action="store_true",
+        help="before training, examine the untrained network, its loss, optimizer and the "
+        "training rows (as the network sees them) with retrograd.doctor and print the report; "
+        "training then runs as usual",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --doctor: print the report as one line of JSON",
+    )
     parser.set_defaults(handler=run, parser=parser)
     return parser
 
@@ -283,7 +297,8 @@ def _final_scores(
     return score("regression", labels.astype(np.float64), predicted)
 
 
-def _make_optimizer(name: str, parameters: list[Any], lr: float) -> optim.Optimizer:
+def make_optimizer(name: str, parameters: list[Any], lr: float) -> optim.Optimizer:
+    """The optimizer `name` over `parameters` (SGD with momentum 0.9)."""
     if name == "sgd":
         return optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM)
     factory: Callable[..., optim.Optimizer] = OPTIMIZERS[name]
@@ -293,6 +308,8 @@ def _make_optimizer(name: str, parameters: list[Any], lr: float) -> optim.Optimi
 # --------------------------------------------------------------------------------------- run
 def run(args: argparse.Namespace) -> int:
     """Run `retrograd train` with parsed `args`; return the exit status."""
+    if args.json and not args.doctor:
+        args.parser.error("--json prints the doctor's report: add --doctor")
     check_output_path(args.out, args.force, "--out")
     if args.plot is not None:
         check_output_path(args.plot, args.force, "--plot")
@@ -345,13 +362,25 @@ def run(args: argparse.Namespace) -> int:
     retrograd.manual_seed(args.seed)
     model = build_model(len(features), prepared.out_features, args.hidden, args.activation)
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
-    optimizer = _make_optimizer(args.optimizer, list(model.parameters()), lr)
+    optimizer = make_optimizer(args.optimizer, list(model.parameters()), lr)
     sizes = "-".join(str(n) for n in (len(features), *args.hidden, prepared.out_features))
     print(
         f"network {sizes} ({args.activation}), {type(prepared.loss_fn).__name__}, "
         f"{args.optimizer} lr={lr:g}; {len(train_rows)} training rows, {len(val_rows)} "
         "validation rows"
     )
+    if args.doctor:
+        report = doctor(
+            model,
+            prepared.loss_fn,
+            inputs[train_rows],
+            prepared.y[train_rows],
+            optimizer,
+            seed=args.seed,
+        )
+        title = f"untrained network {sizes} on {os.path.basename(args.data)} (training rows)"
+        report = replace(report, title=title)
+        print(report.to_json() if args.json else report, flush=True)
 
     validation = None
     if len(val_rows):
