@@ -45,8 +45,9 @@ def healthy(tmp_path: Path, capsys: Capture) -> tuple[Path, Path]:
 
 def faulty_rows(n: int) -> list[list[object]]:
     """binary_rows with a constant column c and three repeated rows with the other label."""
-    rows = [[a, b, 5, y] for a, b, y in binary_rows(n)]
-    return rows + [[a, b, c, 1 - y] for a, b, c, y in rows[:3]]
+    rows: list[list[object]] = [[a, b, 5, y] for a, b, y in binary_rows(n)]
+    flipped = [[a, b, 5, 1 - int(str(y))] for a, b, _, y in rows[:3]]
+    return rows + flipped
 
 
 # ---------------------------------------------------------------------------- retrograd doctor
@@ -78,7 +79,7 @@ def test_planted_data_faults_are_named(tmp_path: Path, capsys: Capture) -> None:
 def test_data_off_the_saved_scale(healthy: tuple[Path, Path], capsys: Capture) -> None:
     # the saved scaler is reused, so a column a million times larger than in training shows
     model, _ = healthy
-    rows = [[a * 1e6, b, y] for a, b, y in binary_rows(60, seed=5)]
+    rows = [[float(str(a)) * 1e6, b, y] for a, b, y in binary_rows(60, seed=5)]
     data = write_csv(model.parent / "big.csv", ["a", "b", "y"], rows)
     assert main(["doctor", str(model), str(data), "--quick"]) == 1
     assert "[unscaled-features]" in capsys.readouterr().out
