@@ -3,8 +3,10 @@ the model file with its preprocessing, and the metrics they report."""
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +25,11 @@ __all__ = [
     "TrainedModel",
     "check_output_path",
     "format_metrics",
+    "fraction",
     "load_trained_model",
+    "non_negative_int",
+    "positive_float",
+    "positive_int",
     "score",
     "write_text",
 ]
@@ -34,6 +40,46 @@ TASKS = ("classification", "regression")
 
 class CommandError(RetrogradError, ValueError):
     """Bad input to a command (a file, a column, a value); the message says which and why."""
+
+
+# ------------------------------------------------------------------------- option values
+def _parse_number(text: str, convert: Callable[[str], Any], expected: str) -> Any:
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """An option's value: a whole number of at least 1."""
+    value: int = _parse_number(text, int, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An option's value: a whole number of at least 0."""
+    value: int = _parse_number(text, int, "a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An option's value: a finite number above 0."""
+    value: float = _parse_number(text, float, "a number")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """An option's value: a number in [0, 1)."""
+    value: float = _parse_number(text, float, "a number")
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
 
 
 def check_output_path(path: str, force: bool, option: str) -> None:

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 import retrograd
 from retrograd import datasets, nn, optim
+from retrograd.cli.common import non_negative_int, positive_float, positive_int
 from retrograd.diagnostics import BuggyMSELoss, DoctorReport, doctor
 from retrograd.errors import InvalidArgumentError
 
@@ -258,36 +259,6 @@ def train_network(
 
 
 # --------------------------------------------------------------------------------- command line
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add the `demo` subcommand to `commands` (from `ArgumentParser.add_subparsers`)."""
     parser: argparse.ArgumentParser = commands.add_parser(
@@ -305,10 +276,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--dataset", type=str.lower, choices=datasets.DATASETS, default=DEFAULT_DATASET
     )
     parser.add_argument(
-        "--hidden", type=_positive_int, default=DEFAULT_HIDDEN, help="units per hidden layer"
+        "--hidden", type=positive_int, default=DEFAULT_HIDDEN, help="units per hidden layer"
     )
     parser.add_argument(
-        "--layers", type=_positive_int, default=DEFAULT_LAYERS, help="number of hidden layers"
+        "--layers", type=positive_int, default=DEFAULT_LAYERS, help="number of hidden layers"
     )
     parser.add_argument(
         "--activation",
@@ -323,13 +294,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULT_OPTIMIZER)
     parser.add_argument(
         "--lr",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         help=f"learning rate (default: {DEFAULT_LR['adam']} for adam, {DEFAULT_LR['sgd']} "
         f"for sgd, which uses momentum {SGD_MOMENTUM})",
     )
-    parser.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS)
-    parser.add_argument("--seed", type=_non_negative_int, default=DEFAULT_SEED)
+    parser.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS)
+    parser.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED)
     parser.add_argument(
         "--doctor",
         action="store_true",

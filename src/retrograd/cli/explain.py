@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from retrograd import datasets, nn
-from retrograd.cli.demo import _non_negative_int, _positive_float, _positive_int
+from retrograd.cli.common import non_negative_int, positive_float, positive_int
 from retrograd.diagnostics.explain import explain
 from retrograd.random import manual_seed
 
@@ -54,11 +54,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--dataset", type=str.lower, choices=datasets.DATASETS, default="seed")
-    parser.add_argument("--hidden", type=_positive_int, default=3, help="units per hidden layer")
-    parser.add_argument("--layers", type=_positive_int, default=1, help="hidden layers")
+    parser.add_argument("--hidden", type=positive_int, default=3, help="units per hidden layer")
+    parser.add_argument("--layers", type=positive_int, default=1, help="hidden layers")
     parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="sigmoid")
-    parser.add_argument("--lr", type=_positive_float, default=0.5, help="learning rate")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, help="initial weights")
+    parser.add_argument("--lr", type=positive_float, default=0.5, help="learning rate")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="initial weights")
     parser.set_defaults(handler=run, parser=parser)
     return parser
 

@@ -28,6 +28,10 @@ from retrograd.cli.common import (
     check_output_path,
     class_indices,
     format_metrics,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
     score,
 )
 from retrograd.cli.csvdata import (
@@ -79,46 +83,6 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
-    return value
-
-
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add the `train` subcommand to `commands` (from `ArgumentParser.add_subparsers`)."""
     parser: argparse.ArgumentParser = commands.add_parser(
@@ -150,28 +114,28 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam")
     parser.add_argument(
         "--lr",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         help=f"learning rate (default: {DEFAULT_LR['adam']} for adam, {DEFAULT_LR['sgd']} for "
         f"sgd with momentum {SGD_MOMENTUM})",
     )
-    parser.add_argument("--epochs", type=_positive_int, default=100)
-    parser.add_argument("--batch-size", type=_positive_int, default=32)
+    parser.add_argument("--epochs", type=positive_int, default=100)
+    parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument(
         "--val-split",
-        type=_fraction,
+        type=fraction,
         default=0.2,
         help="fraction of the rows (shuffled) held out for validation; 0 for none",
     )
     parser.add_argument(
         "--early-stopping",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="stop after N epochs without improvement of the validation loss and keep the "
         "best weights",
     )
-    parser.add_argument("--seed", type=_non_negative_int, default=0)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument(
         "--fill-missing",
         choices=("mean", "median"),

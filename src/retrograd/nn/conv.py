@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
@@ -145,7 +145,58 @@ class _ConvNd(Module):
         return text
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """What Conv1d and Conv2d share: PyTorch's constructor arguments and a forward that only
+    differ in the number of spatial dims, `_dims`."""
+
+    _dims: ClassVar[int]
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: IntOrTuple,
+        stride: IntOrTuple = 1,
+        padding: PaddingArg = 0,
+        dilation: IntOrTuple = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        *,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__(
+            self._dims,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            transposed=False,
+            output_padding=0,
+            groups=groups,
+            bias=bias,
+            padding_mode=padding_mode,
+            dtype=dtype,
+            generator=generator,
+        )
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        return conv_nd(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            who=self,
+        )
+
+
+class Conv1d(_Conv):
     """1-d cross-correlation over `(N, C, L)` or `(C, L)` inputs.
 
     **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0, an
@@ -155,52 +206,10 @@ class Conv1d(_ConvNd):
     `weight: (out_channels, in_channels/groups, kernel_size)`, `bias: (out_channels,)`.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple = 1,
-        padding: PaddingArg = 0,
-        dilation: IntOrTuple = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        *,
-        dtype: Any = None,
-        generator: Any = None,
-    ) -> None:
-        super().__init__(
-            1,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            transposed=False,
-            output_padding=0,
-            groups=groups,
-            bias=bias,
-            padding_mode=padding_mode,
-            dtype=dtype,
-            generator=generator,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return conv_nd(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.groups,
-            who=self,
-        )
+    _dims = 1
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-d cross-correlation over `(N, C, H, W)` or `(C, H, W)` inputs.
 
     **Arguments:** `in_channels`, `out_channels`, `kernel_size` (an int or a pair), `stride` (1),
@@ -210,49 +219,7 @@ class Conv2d(_ConvNd):
     `weight: (out_channels, in_channels/groups, kH, kW)`, `bias: (out_channels,)`.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: IntOrTuple,
-        stride: IntOrTuple = 1,
-        padding: PaddingArg = 0,
-        dilation: IntOrTuple = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        *,
-        dtype: Any = None,
-        generator: Any = None,
-    ) -> None:
-        super().__init__(
-            2,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            transposed=False,
-            output_padding=0,
-            groups=groups,
-            bias=bias,
-            padding_mode=padding_mode,
-            dtype=dtype,
-            generator=generator,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return conv_nd(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.groups,
-            who=self,
-        )
+    _dims = 2
 
 
 class ConvTranspose2d(_ConvNd):

@@ -34,6 +34,37 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
 
 
+def _add_affine_parameters(
+    module: Module, shape: tuple[int, ...], affine: bool, bias: bool, dtype: np.dtype
+) -> None:
+    """Register `weight` and `bias` of `shape` on `module` (uninitialised), or None for each
+    that `affine` / `bias` turn off."""
+    if affine:
+        module.weight = Parameter(empty(shape, dtype=dtype))
+        if bias:
+            module.bias = Parameter(empty(shape, dtype=dtype))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine_parameters(weight: Parameter | None, bias: Parameter | None) -> None:
+    """weight = 1, bias = 0 (either may be None)."""
+    if weight is not None:
+        init.ones_(weight)
+    if bias is not None:
+        init.zeros_(bias)
+
+
+def _check_channels(input: Tensor, channels: int, module: Module) -> None:  # noqa: A002
+    if input.shape[1] != channels:
+        raise ShapeError(
+            f"{module} expects {channels} channels in dim 1, got input of shape {input.shape}"
+        )
+
+
 class _BatchNorm(Module):
     """Shared body of BatchNorm1d/2d; subclasses name the input ranks they accept."""
 
@@ -72,15 +103,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         dtype = _float_dtype(dtype)
-        if affine:
-            self.weight = Parameter(empty(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine_parameters(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
@@ -103,10 +126,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running stats; weight = 1, bias = 0."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine_parameters(self.weight, self.bias)
 
     def _check_input(self, input: Tensor) -> None:  # noqa: A002
         check_norm_input(input, self)
@@ -115,11 +135,7 @@ class _BatchNorm(Module):
             raise ShapeError(
                 f"{self} expected {ranks} input (got {input.ndim}D input of shape {input.shape})"
             )
-        if input.shape[1] != self.num_features:
-            raise ShapeError(
-                f"{self} expects {self.num_features} channels in dim 1, "
-                f"got input of shape {input.shape}"
-            )
+        _check_channels(input, self.num_features, self)
         check_params(input, self, (self.num_features,), weight=self.weight, bias=self.bias)
         if self.training:
             check_batch_size(input.shape, self)
@@ -199,24 +215,14 @@ class LayerNorm(Module):
         self.normalized_shape = to_shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = _float_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine_parameters(
+            self, self.normalized_shape, elementwise_affine, bias, _float_dtype(dtype)
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         check_norm_input(input, self)
@@ -266,32 +272,16 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        dtype = _float_dtype(dtype)
-        if affine:
-            self.weight = Parameter(empty(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _add_affine_parameters(self, (num_channels,), affine, bias, _float_dtype(dtype))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         check_norm_input(input, self, min_dims=2)
-        if input.shape[1] != self.num_channels:
-            raise ShapeError(
-                f"{self} expects {self.num_channels} channels in dim 1, "
-                f"got input of shape {input.shape}"
-            )
+        _check_channels(input, self.num_channels, self)
         check_groups(input, self.num_groups, self)
         check_params(input, self, (self.num_channels,), weight=self.weight, bias=self.bias)
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
