@@ -64,10 +64,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = check_linear_input(x, self.weight, self)
-        if self.bias is None:
-            return apply(ops.Linear, x, self.weight)
-        return apply(ops.Linear, x, self.weight, self.bias)
+        weight, bias = self.weight, self.bias  # registered attributes: look each up once
+        x = check_linear_input(x, weight, self)
+        if bias is None:
+            return apply(ops.Linear, x, weight)
+        return apply(ops.Linear, x, weight, bias)
 
     def extra_repr(self) -> str:
         return (
