@@ -176,3 +176,19 @@ def test_lstm_with_zero_initial_state_is_captured_and_equals_eager() -> None:
         results.append([p.data.copy() for p in list(lstm.parameters()) + list(head.parameters())])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+def test_custom_functions_inside_the_step_keep_it_eager() -> None:
+    class Double(rg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    model, _ = _seed_network()
+    X, y = (rg.tensor(a) for a in rg.datasets.seed())
+    step = rg.compile(lambda x, t: nn.functional.mse_loss(Double.apply(model(x)), t))
+    _assert_runs_eagerly(step, X, y, reason="custom Function Double")

@@ -26,6 +26,7 @@ import numpy as np
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node, next_seq
+from retrograd.autograd.tracing import trace_state
 from retrograd.errors import ArgumentTypeError, GraphError, ShapeError
 from retrograd.tensor import Tensor, _wrap
 
@@ -55,14 +56,16 @@ class Function:
                     f"{cls.__name__}.forward must return Tensors, output {position} is "
                     f"{type(out).__name__}"
                 )
+        if trace_state.tracer is not None:  # forward ran in Python: a replay could not redo it
+            trace_state.tracer.fail(f"it calls the custom Function {cls.__name__}")
         if not (grad_state.enabled and any(needs)):
             return raw
         tensor_inputs = tuple(a for a in args if isinstance(a, Tensor))
-        shared = _CustomCall(cls, ctx, args, len(outputs), [o.shape for o in outputs])
+        shared = _CustomCall(cls, args, [o.shape for o in outputs])
         wrapped = []
         for position, out in enumerate(outputs):
             node = _CustomNode()
-            node.saved = None
+            node.saved = ctx  # the graph walk drops it after backward, freeing saved tensors
             node.call = shared
             node.position = position
             node.inputs = tensor_inputs
@@ -78,18 +81,12 @@ class Function:
 
 
 class _CustomCall:
-    """What the nodes of one `apply` share: the Function, its ctx and its arguments."""
+    """What the nodes of one `apply` share: the Function, its arguments, the output shapes."""
 
     def __init__(
-        self,
-        fn: type[Function],
-        ctx: Context,
-        args: tuple[Any, ...],
-        n_outputs: int,
-        output_shapes: list[tuple[int, ...]],
+        self, fn: type[Function], args: tuple[Any, ...], output_shapes: list[tuple[int, ...]]
     ) -> None:
-        self.fn, self.ctx, self.args = fn, ctx, args
-        self.n_outputs, self.output_shapes = n_outputs, output_shapes
+        self.fn, self.args, self.output_shapes = fn, args, output_shapes
 
 
 class _CustomNode(Node):
@@ -106,18 +103,13 @@ class _CustomNode(Node):
         return self.call.fn.__name__
 
     def backward(self, grad: np.ndarray) -> tuple[Any, ...]:
-        call = self.call
-        if call.ctx._freed:
-            raise GraphError(
-                f"Trying to backward through {call.fn.__name__} a second time: its saved tensors "
-                "were freed. Pass retain_graph=True to the first backward()."
-            )
+        call, ctx = self.call, self.saved  # the walk refuses a freed node before this
         grads = [
             _wrap(grad) if i == self.position else _wrap(np.zeros(shape, dtype=grad.dtype))
             for i, shape in enumerate(call.output_shapes)
         ]
         with no_grad():
-            returned = call.fn.backward(call.ctx, *grads)
+            returned = call.fn.backward(ctx, *grads)
         returned = returned if isinstance(returned, tuple) else (returned,)
         if len(returned) < len(call.args):
             returned = returned + (None,) * (len(call.args) - len(returned))

@@ -143,3 +143,29 @@ def test_second_backward_through_a_function_needs_retain_graph():
     y2.backward()
     with pytest.raises(rg.GraphError, match="retain_graph"):
         y2.backward()
+
+
+def test_backward_releases_what_the_function_saved():
+    import gc
+    import weakref
+
+    seen = []
+
+    class Square(rg.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            seen.append(weakref.ref(ctx))
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    x = rg.tensor([1.0, 2.0], requires_grad=True)
+    y = Square.apply(x).sum()
+    y.backward()
+    gc.collect()
+    assert seen[0]() is None  # y still exists, but its graph no longer holds the context
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])

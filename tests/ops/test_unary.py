@@ -188,3 +188,12 @@ def test_stable_in_float32(name):
     expected = STABLE[name](torch.tensor(EXTREME.astype(np.float32)))
     np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-5, atol=1e-6)
     assert out.dtype == np.float32
+
+
+def test_sigmoid_in_half_precision_matches_torch_far_into_the_tails():
+    x = np.array([-30.0, -12.0, -3.0, 0.0, 3.0, 12.0], dtype=np.float16)
+    out = rg.tensor(x).sigmoid()
+    assert out.dtype == np.float16
+    np.testing.assert_allclose(
+        out.data.astype(np.float64), torch.tensor(x).sigmoid().double().numpy(), rtol=1e-3, atol=0
+    )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrograd.errors import GraphError
-
 
 class Context:
     """Holds tensors saved in forward for backward, and which inputs need a gradient."""
@@ -13,7 +11,6 @@ class Context:
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
         self.needs_input_grad = needs_input_grad
         self._saved: tuple[Any, ...] = ()
-        self._freed = False
 
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep `tensors` for backward (read them back as `ctx.saved_tensors`)."""
@@ -21,11 +18,6 @@ class Context:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        if self._freed:
-            raise GraphError(
-                "Trying to backward through the graph a second time: the saved tensors were "
-                "freed after the first backward(). Pass retain_graph=True to the first call."
-            )
         return self._saved
 
     def mark_non_differentiable(self, *tensors: Any) -> None:  # PyTorch compatibility

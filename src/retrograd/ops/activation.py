@@ -41,12 +41,16 @@ class Sigmoid(Node):
     saves_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        out = np.negative(x, out=np.empty_like(x))  # an array even for 0-d input
+        # half precision is computed in float32: its exp limit (11) would cap results visibly
+        work = np.float32 if x.dtype == np.float16 else x.dtype
+        out = np.negative(x, out=np.empty(x.shape, dtype=work))  # an array even for 0-d input
         if out.dtype.kind == "f":
             np.minimum(out, _exp_limit(out.dtype), out=out)
         np.exp(out, out=out)
         out += 1
         np.reciprocal(out, out=out)
+        if out.dtype != x.dtype:
+            out = out.astype(x.dtype)
         self.saved = (out,)
         return out
 
