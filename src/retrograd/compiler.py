@@ -16,6 +16,7 @@ optimizer (BatchNorm's running statistics), turns a tensor into a Python value (
 
 from __future__ import annotations
 
+import builtins
 import functools
 import warnings
 from collections.abc import Callable
@@ -25,7 +26,7 @@ import numpy as np
 
 from retrograd.autograd.engine import _accumulate, topological_order
 from retrograd.autograd.grad_mode import grad_state
-from retrograd.autograd.node import Node
+from retrograd.autograd.node import FREED, Node
 from retrograd.autograd.tracing import trace_state
 from retrograd.random import get_rng_state
 from retrograd.tensor import Tensor, _wrap
@@ -35,6 +36,7 @@ __all__ = ["CompiledStep", "compile"]
 _ARG, _SLOT, _EXTERNAL = 0, 1, 2  # where an op input comes from
 _OP, _BACKWARD, _CALL = 0, 1, 2  # tape events
 _MAX_SIGNATURES = 8
+builtins_compile = builtins.compile  # `compile` below is retrograd.compile
 
 
 class CaptureError(Exception):
@@ -100,7 +102,7 @@ class _Tracer:
                     self.fail("a tensor hook or retain_grad() inside the step")
             if node.output_ref is not None:
                 self.fail("a tensor hook or retain_grad() inside the step")
-        self.events.append((_BACKWARD, _BackwardPlan(order), grad.copy()))
+        self.events.append((_BACKWARD, _BackwardPlan(order, retain_graph), grad.copy()))
 
     def record_call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.events.append((_CALL, fn, args))
@@ -141,11 +143,13 @@ class _BackwardPlan:
     (owned buffers added in place), so replayed gradients equal eager ones bit for bit.
     """
 
-    def __init__(self, order: list[Node]) -> None:
+    def __init__(self, order: list[Node], retain_graph: bool) -> None:
         self.nodes = order
+        self.retain_graph = retain_graph
         index = {id(node): i for i, node in enumerate(order)}
         self.leaves: list[Tensor] = []
         leaf_index: dict[int, int] = {}
+        #: per node, (input position, target): target >= 0 is a node index, < 0 a leaf's
         self.edges: list[tuple[tuple[int, int], ...]] = []
         for node in order:
             edges = []
@@ -163,79 +167,203 @@ class _BackwardPlan:
                     edges.append((position, index[id(parent)]))
             self.edges.append(tuple(edges))
 
-    def run(self, grad: np.ndarray) -> None:
-        n = len(self.nodes)
-        grads: list[Any] = [None] * n
-        leaf_grads: list[Any] = [None] * len(self.leaves)
-        owned = [False] * n
-        leaf_owned = [False] * len(self.leaves)
-        grads[0] = grad
-        for i, node in enumerate(self.nodes):
-            g = grads[i]
-            if g is None:
-                continue
-            grads[i] = None
-            if node.scatters:
-                self._scatter(node, g, self.edges[i], grads, owned, leaf_grads, leaf_owned)
-                continue
-            input_grads = node.backward(g)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-            for position, target in self.edges[i]:
-                tensor_grad = input_grads[position]
-                if tensor_grad is None:
-                    continue
-                if target >= 0:
-                    store, flags, key = grads, owned, target
-                else:
-                    store, flags, key = leaf_grads, leaf_owned, -1 - target
-                previous = store[key]
-                if previous is None:
-                    store[key] = tensor_grad
-                elif flags[key]:
-                    np.add(previous, tensor_grad, out=previous)
-                else:
-                    store[key] = np.asarray(previous + tensor_grad)
-                    flags[key] = True
-        handed_out = {id(grad)}
-        for leaf, g in zip(self.leaves, leaf_grads):
-            if g is not None:
-                _accumulate(leaf, g, _wrap, handed_out)
 
-    def _scatter(
-        self,
-        node: Node,
-        grad: np.ndarray,
-        edges: tuple[tuple[int, int], ...],
-        grads: list[Any],
-        owned: list[bool],
-        leaf_grads: list[Any],
-        leaf_owned: list[bool],
-    ) -> None:
-        for _, target in edges:  # one input at most
-            if target >= 0:
-                store, flags, key = grads, owned, target
+def _join(total: Any, owned: bool, grad: Any) -> tuple[Any, bool]:
+    """Add `grad` to the running sum `total` as the eager walk does: the first gradient is
+    kept as it is, the second makes a new (owned) array, later ones add into it in place."""
+    if grad is None:
+        return total, owned
+    if total is None:
+        return grad, False
+    if owned:
+        np.add(total, grad, out=total)
+        return total, True
+    return np.asarray(total + grad), True
+
+
+def _scatter_into(node: Node, grad: np.ndarray, total: Any, owned: bool) -> tuple[Any, bool]:
+    """An indexing node adds its gradient into its input's owned buffer (made on first use)."""
+    if total is None or not owned:
+        tensor = node.inputs[0]
+        fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
+        if total is not None:
+            fresh += total
+        total = fresh
+    node.scatter_add(total, grad)
+    return total, True
+
+
+class _Codegen:
+    """Writes the replay of a tape as one straight-line Python function.
+
+    Each op becomes one call of its `forward` on local variables, each recorded backward one
+    call of each node's `backward` in the eager walk's order with the gradient routing
+    resolved at generation time; optimizer calls are called as recorded. Nothing is looked up
+    or interpreted while the function runs, so a replay costs the NumPy work plus one Python
+    call per op. `source` keeps the text (see `CompiledStep.source`).
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {
+            "_join": _join,
+            "_scatter_into": _scatter_into,
+            "_accumulate": _accumulate,
+            "_wrap": _wrap,
+            "_FREED": FREED,
+        }
+        self.counter = 0
+
+    def constant(self, value: Any, prefix: str) -> str:
+        name = f"{prefix}{self.counter}"
+        self.counter += 1
+        self.namespace[name] = value
+        return name
+
+    def emit(self, line: str, indent: int = 1) -> None:
+        self.lines.append("    " * indent + line)
+
+    def build(self, tape_events: list[tuple[Any, ...]], args_used: list[int], result: Any) -> Any:
+        self.emit("def replay(args):", 0)
+        for index in args_used:
+            self.emit(f"a{index} = args[{index}].data")
+        last_use = self._last_uses(tape_events)
+        for position, event in enumerate(tape_events):
+            kind = event[0]
+            if kind == _OP:
+                self._op(event)
+            elif kind == _BACKWARD:
+                self._backward(event[1], event[2])
             else:
-                store, flags, key = leaf_grads, leaf_owned, -1 - target
-            buffer = store[key]
-            if buffer is None or not flags[key]:
-                tensor = node.inputs[0]
-                fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
-                if buffer is not None:
-                    fresh += buffer
-                buffer = store[key] = fresh
-                flags[key] = True
-            node.scatter_add(buffer, grad)
+                fn = self.constant(event[1], "call")
+                call_args = self.constant(event[2], "call_args")
+                self.emit(f"{fn}(*{call_args})")
+            dead = [slot for slot, last in last_use.items() if last == position]
+            if dead and not _slots_in(result) & set(dead):
+                self.emit("del " + ", ".join(f"s{slot}" for slot in sorted(dead)))
+        self.emit(f"return {self._result(result)}")
+        source = "\n".join(self.lines) + "\n"
+        code = builtins_compile(source, "<retrograd.compile replay>", "exec")
+        exec(code, self.namespace)  # noqa: S102 - our own generated text, no user input
+        return self.namespace["replay"], source
+
+    @staticmethod
+    def _last_uses(events: list[tuple[Any, ...]]) -> dict[int, int]:
+        last: dict[int, int] = {}
+        for position, event in enumerate(events):
+            if event[0] != _OP:
+                continue
+            _, _, input_sources, _, dynamic_kwargs, slot = event
+            last.setdefault(slot, position)
+            for how, where in (*input_sources, *(source for _, source in dynamic_kwargs)):
+                if how == _SLOT:
+                    last[where] = position
+        return last
+
+    def _value(self, how: int, where: Any) -> str:
+        if how == _SLOT:
+            return f"s{where}"
+        if how == _ARG:
+            return f"a{where}"
+        return f"{self.constant(where, 'ext')}.data"  # read now: p.data may be replaced
+
+    def _op(self, event: tuple[Any, ...]) -> None:
+        _, op, input_sources, static_kwargs, dynamic_kwargs, slot = event
+        parts = [self._value(how, where) for how, where in input_sources]
+        if static_kwargs:
+            parts.append(f"**{self.constant(static_kwargs, 'kw')}")
+        parts.extend(f"{name}={self._value(*source)}" for name, source in dynamic_kwargs)
+        forward = self.constant(op.forward, "forward")
+        self.emit(f"s{slot} = {forward}({', '.join(parts)})")
+
+    def _backward(self, plan: _BackwardPlan, grad: np.ndarray) -> None:
+        arrivals: dict[int, int] = {}
+        scattered: set[int] = set()
+        for node, edges in zip(plan.nodes, plan.edges):
+            for _, target in edges:
+                arrivals[target] = arrivals.get(target, 0) + 1
+                if node.scatters:
+                    scattered.add(target)
+        joins = {t for t, n in arrivals.items() if n > 1 or t in scattered}
+
+        def var(target: int) -> str:
+            return f"g{target}" if target >= 0 else f"l{-1 - target}"
+
+        names = [var(t) for t in sorted(arrivals) if t != 0]
+        if names:
+            self.emit(" = ".join(names) + " = None")
+        for target in sorted(joins):
+            self.emit(f"o_{var(target)} = False")
+        seed = self.constant(grad, "seed")
+        self.emit(f"g0 = {seed}")
+        for i, (node, edges) in enumerate(zip(plan.nodes, plan.edges)):
+            if i and i not in arrivals:
+                continue  # no gradient ever reaches it
+            name = self.constant(node, "node")
+            self.emit(f"if g{i} is not None:")
+            if node.scatters:
+                for _, target in edges:
+                    t = var(target)
+                    self.emit(f"{t}, o_{t} = _scatter_into({name}, g{i}, {t}, o_{t})", 2)
+                if not plan.retain_graph:
+                    self.emit(f"{name}.saved = _FREED", 2)
+                continue
+            self.emit(f"r = {self.constant(node.backward, 'backward')}(g{i})", 2)
+            if not plan.retain_graph:
+                self.emit(f"{name}.saved = _FREED", 2)
+            single = len(node.inputs) == 1
+            if single:
+                self.emit("r = r[0] if type(r) is tuple else r", 2)
+            for position, target in edges:
+                value = "r" if single else f"r[{position}]"
+                t = var(target)
+                if target in joins:
+                    self.emit(f"{t}, o_{t} = _join({t}, o_{t}, {value})", 2)
+                else:
+                    self.emit(f"{t} = {value}", 2)
+            self.emit(f"g{i} = None", 2)  # as the eager walk, drop it once used
+        self.emit(f"handed_out = {{id({seed})}}")
+        for j, leaf in enumerate(plan.leaves):
+            if -1 - j not in arrivals:
+                continue
+            self.emit(f"if l{j} is not None:")
+            self.emit(f"_accumulate({self.constant(leaf, 'leaf')}, l{j}, _wrap, handed_out)", 2)
+
+    def _result(self, shape: Any) -> str:
+        if shape is None:
+            return "None"
+        if isinstance(shape, tuple):
+            return "(" + "".join(f"{self._result(item)}, " for item in shape) + ")"
+        return f"_wrap(s{shape})"
+
+
+def _slots_in(shape: Any) -> set[int]:
+    if shape is None:
+        return set()
+    if isinstance(shape, tuple):
+        return set().union(*(_slots_in(item) for item in shape))
+    return {shape}
 
 
 class _Tape:
-    """One recorded call: replayed by `run`."""
+    """One recorded call, turned into a generated `replay(args)` function."""
 
     def __init__(self, tracer: _Tracer, result: Any) -> None:
-        self.events = tracer.events
-        self.n_slots = tracer.n_slots
         self.keep_alive = tracer.keep_alive
         self.result = self._result_shape(tracer, result)
+        self.replay: Callable[[tuple[Any, ...]], Any] | None = None
+        self.source = ""
+        if tracer.problem is None:
+            used = sorted(
+                {
+                    where
+                    for event in tracer.events
+                    if event[0] == _OP
+                    for how, where in (*event[2], *(source for _, source in event[4]))
+                    if how == _ARG
+                }
+            )
+            self.replay, self.source = _Codegen().build(tracer.events, used, self.result)
 
     @staticmethod
     def _result_shape(tracer: _Tracer, result: Any) -> Any:
@@ -252,47 +380,13 @@ class _Tape:
         tracer.fail(f"the step returns a {type(result).__name__}, not Tensors")
         return None
 
-    def run(self, args: tuple[Any, ...]) -> Any:
-        values: list[Any] = [None] * self.n_slots
-        arg_data = [a.data if isinstance(a, Tensor) else a for a in args]
-        for event in self.events:
-            kind = event[0]
-            if kind == _OP:
-                _, op, input_sources, static_kwargs, dynamic_kwargs, slot = event
-                arrays = [
-                    values[where]
-                    if how == _SLOT
-                    else arg_data[where]
-                    if how == _ARG
-                    else where.data
-                    for how, where in input_sources
-                ]
-                if dynamic_kwargs:
-                    kwargs = dict(static_kwargs)
-                    for name, (how, where) in dynamic_kwargs:
-                        kwargs[name] = values[where] if how == _SLOT else arg_data[where]
-                else:
-                    kwargs = static_kwargs
-                values[slot] = op.forward(*arrays, **kwargs)
-            elif kind == _BACKWARD:
-                event[1].run(event[2])
-            else:
-                event[1](*event[2])
-        return self._rebuild(self.result, values)
-
-    def _rebuild(self, shape: Any, values: list[Any]) -> Any:
-        if shape is None:
-            return None
-        if isinstance(shape, tuple):
-            return tuple(self._rebuild(item, values) for item in shape)
-        return _wrap(values[shape])
-
 
 def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     parts: list[Any] = [grad_state.enabled]
     for arg in args:
         if isinstance(arg, Tensor):
-            parts.append(("tensor", arg.shape, arg.dtype.str, arg.requires_grad))
+            data = arg.data
+            parts.append((data.shape, data.dtype, arg.requires_grad))
         elif isinstance(arg, (int, float, str, bool, type(None))):
             parts.append(arg)
         else:
@@ -317,6 +411,11 @@ class CompiledStep:
         """True once a tape exists and the step was not found unsafe to replay."""
         return bool(self.tapes) and self.eager_reason is None
 
+    @property
+    def source(self) -> str:
+        """The generated Python of each recorded input signature's replay (for debugging)."""
+        return "\n".join(tape.source for tape in self.tapes.values())
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.eager_reason is not None:
             return self.step(*args, **kwargs)
@@ -325,7 +424,7 @@ class CompiledStep:
             return self._give_up("arguments other than Tensors and Python scalars", args, kwargs)
         tape = self.tapes.get(signature)
         if tape is not None:
-            return tape.run(args)
+            return tape.replay(args)  # type: ignore[misc]
         if len(self.tapes) >= _MAX_SIGNATURES:
             return self._give_up(
                 f"more than {_MAX_SIGNATURES} different input shapes", args, kwargs
