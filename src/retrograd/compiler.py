@@ -3,9 +3,11 @@
 The first call of each input signature runs `step` eagerly while a tracer records, in order:
 every primitive op (its `Node` object, where its inputs come from, its keyword arguments),
 every `backward()` (with the graph's node order, computed once), and every `zero_grad()` /
-`step()` of an optimizer. Later calls replay that tape: the same `Node` objects run `forward`
-on the new arrays and the graph walk runs over the order it already knows — no Tensors,
-modules, hooks or graph building in between. The numbers are the eager ones, bit for bit.
+`step()` of an optimizer. From that tape it writes one straight-line Python function (see
+`CompiledStep.source`): the same `Node` objects run `forward` on the new arrays, then each
+node's `backward` in the eager walk's order with every gradient's destination resolved in
+advance — no Tensors, modules, hooks, graph building or lookups in between. The numbers are
+the eager ones, bit for bit, and saved values are freed after the replayed backward.
 
 A step cannot be captured (it runs eagerly, with one warning) when replaying it could differ
 from running it: it draws random numbers (dropout), changes a tensor in place outside the
