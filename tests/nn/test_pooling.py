@@ -185,6 +185,82 @@ def test_nan_wins_like_torch() -> None:
     np.testing.assert_array_equal(our_indices.data, their_indices.numpy())
 
 
+@settings(max_examples=25)
+@given(
+    config=pool_configs(dims=2, dilation=True),
+    ties=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_max_pool2d_on_channels_last_input_matches_torch(
+    config: dict[str, Any], ties: bool, seed: int
+) -> None:
+    # what a convolution (then ReLU) hands pooling: an (N, C, H, W) view of (N, H, W, C) memory
+    shape = config["shape"]
+    batched = len(shape) == 4
+    stored = (*shape[:-3], *shape[-2:], shape[-3])
+    to_nchw = (0, 3, 1, 2) if batched else (2, 0, 1)
+    if ties:  # ReLU outputs: many zeros, so many windows with several maxima
+        x = np.maximum(np.random.default_rng(seed).integers(-2, 3, stored), 0).astype(float)
+    else:
+        x = distinct(stored, seed)
+    kwargs = config["kwargs"]
+    check(
+        lambda x: max_pool2d(x.permute(*to_nchw), **kwargs),
+        x,
+        torch_fn=lambda x: TF.max_pool2d(x.permute(*to_nchw), **kwargs),
+        seed=seed,
+        fd=not ties,
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kernel_size": 2},  # windows that tile the input
+        {"kernel_size": 2, "stride": 1},  # overlapping windows
+        {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    ],
+)
+def test_infinite_and_nan_gradients_reach_only_the_maxima(kwargs: dict[str, Any]) -> None:
+    x = distinct((2, 3, 6, 5))
+    ours = rg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out = max_pool2d(ours, **kwargs)
+    upstream = np.random.default_rng(0).standard_normal(out.shape)
+    upstream[0, 0, 0, 0], upstream[1, 2, -1, -1], upstream[0, 1, 1, 0] = np.inf, -np.inf, np.nan
+    out.backward(rg.tensor(upstream))
+    TF.max_pool2d(theirs, **kwargs).backward(torch.tensor(upstream))
+    # inf and NaN where torch has them (overlapping windows add in another order)
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_all_minus_inf_windows_send_the_gradient_where_torch_does(stride: int) -> None:
+    # every window that reads padding and -inf only reports (and takes the gradient at) its first
+    # position inside the input, never the padding that tied with it
+    x = np.full((1, 2, 5, 4), -np.inf)
+    x[0, 0, 3, 2], x[0, 1, 0, 0] = 1.0, 2.0
+    check(
+        lambda x: max_pool2d(x, 3, stride=stride, padding=1, return_indices=True),
+        x,
+        torch_fn=lambda x: TF.max_pool2d(x, 3, stride=stride, padding=1, return_indices=True),
+        fd=False,
+    )
+
+
+@pytest.mark.parametrize("kernel_size", [2, 3])
+def test_nan_inputs_take_the_gradient_like_torch(kernel_size: int) -> None:
+    # a NaN wins its window, the last of several NaNs
+    x = distinct((2, 2, 6, 6))
+    x[0, 0, 0, 1], x[0, 0, 1, 0], x[1, 1, 4, 4], x[1, 0, 2, 3] = np.nan, np.nan, np.nan, np.nan
+    check(
+        lambda x: max_pool2d(x, kernel_size, stride=2, return_indices=True),
+        x,
+        torch_fn=lambda x: TF.max_pool2d(x, kernel_size, stride=2, return_indices=True),
+        fd=False,
+    )
+
+
 # ---------------------------------------------------------------------- average pooling
 @settings(max_examples=30)
 @given(

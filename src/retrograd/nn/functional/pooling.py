@@ -7,17 +7,21 @@ the name used in error messages (a layer passes its repr).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from retrograd import ops
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.nn.functional._utils import _COUNT_WORDS, as_tuple, require_tensor
-from retrograd.ops.pool import AvgPool, avg_pool_divisor, max_pool_indices, pool_output_size
-from retrograd.tensor import Tensor, _wrap, apply, pad
+from retrograd.ops.pool import (
+    AvgPool,
+    MaxPool,
+    avg_pool_divisor,
+    max_pool_indices,
+    pool_output_size,
+)
+from retrograd.tensor import Tensor, _wrap, apply
 
 IntOrTuple = int | Sequence[int]
 _LAYOUTS = {1: ("(N, C, L)", "(C, L)"), 2: ("(N, C, H, W)", "(C, H, W)")}
@@ -109,22 +113,19 @@ def _max_pool(
     if input.dtype.kind == "b":
         raise DTypeError(f"{who} expects a numeric input, got {input.dtype}")
     out = _output_size(input, who, kernel, strides, pads, dilations, ceil_mode)
-    lead = input.shape[:-n]
-    indices, empty = max_pool_indices(input.data, kernel, strides, pads, dilations, out)
-    plane = math.prod(input.shape[-n:])
-    source = input.reshape(lead + (plane,))
-    take = indices
-    if empty.any():  # windows of padding only read one padding element appended to the input
-        lowest = -math.inf if input.dtype.kind == "f" else int(np.iinfo(input.dtype).min)
-        source = pad(source, (0, 1), value=lowest)
-        take = np.where(empty, plane, indices)
-    # Gather picks each window's maximum and scatters the gradient back to it (adding up where
-    # overlapping windows share one), so max pooling needs no primitive of its own
-    picked = apply(
-        ops.Gather, source, indices=take.reshape(lead + (math.prod(out),)), axis=len(lead)
+    values = apply(
+        MaxPool,
+        input,
+        kernel=kernel,
+        stride=strides,
+        padding=pads,
+        dilation=dilations,
+        out_size=out,
     )
-    values = picked.reshape(lead + out)
-    return (values, _wrap(indices)) if return_indices else values
+    if not return_indices:
+        return values
+    indices = max_pool_indices(input.data, kernel, strides, pads, dilations, out)
+    return values, _wrap(indices)
 
 
 def max_pool1d(
