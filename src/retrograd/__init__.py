@@ -4,13 +4,13 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
-from retrograd import datasets, nn, optim  # subpackages as attributes, like torch.nn
+from typing import TYPE_CHECKING
+
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.dtypes import set_default_dtype
-from retrograd.compiler import CompiledStep, compile
 from retrograd.creation import (
     arange,
     as_tensor,
@@ -49,16 +49,39 @@ from retrograd.errors import (
 )
 from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
-from retrograd.interop import from_dlpack
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
 
-# The workflow packages load on first use (PEP 562), so `import retrograd` stays quick: training,
-# files, plots and diagnostics pull in tqdm, safetensors, JSON schemas and more.
-_LAZY_MODULES = ("data", "diagnostics", "io", "metrics", "plotting", "train", "viz")
+if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editors (re-exported)
+    from retrograd import datasets as datasets
+    from retrograd import nn as nn
+    from retrograd import optim as optim
+    from retrograd.compiler import CompiledStep as CompiledStep
+    from retrograd.compiler import compile as compile
+    from retrograd.interop import from_dlpack as from_dlpack
+
+# Everything beyond tensors and autograd loads on first use (PEP 562), so `import retrograd`
+# stays quick: `retrograd.nn`, `from retrograd import optim` and the rest work as usual, and the
+# workflow packages (training, files, plots, diagnostics) pull in tqdm, safetensors and more
+# only when used.
+_LAZY_MODULES = (
+    "data",
+    "datasets",
+    "diagnostics",
+    "io",
+    "metrics",
+    "nn",
+    "optim",
+    "plotting",
+    "train",
+    "viz",
+)
 _LAZY_NAMES = {
+    "CompiledStep": "retrograd.compiler",
+    "compile": "retrograd.compiler",
+    "from_dlpack": "retrograd.interop",
     "AnomalyError": "retrograd.diagnostics",
     "DoctorReport": "retrograd.diagnostics",
     "Finding": "retrograd.diagnostics",
@@ -108,7 +131,6 @@ double = "float64"
 long = "int64"
 
 __all__ = [
-    "CompiledStep",
     "Context",
     "DTypeError",
     "Function",
@@ -132,16 +154,11 @@ __all__ = [
     "arange",
     "as_tensor",
     "cat",
-    "datasets",
-    "nn",
-    "optim",
     "chunk",
-    "compile",
     "concatenate",
     "empty",
     "enable_grad",
     "eye",
-    "from_dlpack",
     "from_numpy",
     "full",
     "full_like",

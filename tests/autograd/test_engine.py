@@ -143,3 +143,28 @@ def test_non_leaf_grad_is_none_unless_retained():
     assert h.grad is None
     np.testing.assert_array_equal(kept.grad.data, [2.0, 2.0])
     assert kept.retains_grad and not h.retains_grad
+
+
+def test_a_chain_waits_for_a_longer_branch_into_the_same_node():
+    # `a` feeds a long chain and, directly, the last product: the walk follows the chain one
+    # node at a time but must still visit `a` only after both gradients have reached it
+    check(lambda x: (lambda a: a.exp().sin().cos().tanh() * a + a)(x * 2), (3, 2))
+
+
+def test_an_unhashable_tensor_subclass_still_gets_its_gradient():
+    class Compared(rg.Tensor):
+        def __eq__(self, other):  # defining __eq__ alone makes instances unhashable
+            return NotImplemented
+
+    x = Compared([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_a_chain_walk_gives_the_hand_worked_seed_gradient():
+    # one sigmoid unit: d/dw (sigmoid(w x) - y)^2 = 2 (s - y) s (1 - s) x, with s = sigmoid(w x)
+    w = rg.tensor([[0.5]], requires_grad=True)
+    x, y = rg.tensor([[2.0]]), rg.tensor([[0.0]])
+    ((w @ x).sigmoid() - y).pow(2).sum().backward()
+    s = 1 / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(w.grad.data, [[2 * s * s * (1 - s) * 2.0]], rtol=1e-6)

@@ -131,3 +131,36 @@ def test_module_dict_matches_torch() -> None:
         ours["act"]
     ours.clear()
     assert len(ours) == 0
+
+
+def test_sequential_children_keep_their_hooks_and_own_call() -> None:
+    calls: list[str] = []
+
+    class Loud(nn.Identity):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            calls.append("call")
+            return super().__call__(*args, **kwargs)
+
+    first, second = nn.Linear(2, 2), Loud()
+    model = nn.Sequential(first, second, nn.ReLU())
+    x = rg.ones(1, 2)
+    model(x)
+    assert calls == ["call"]
+    first.register_forward_pre_hook(lambda module, args: (args[0] * 0,))  # first(x) = bias
+    handle = second.register_forward_hook(lambda module, args, out: out + 1)
+    np.testing.assert_allclose(model(x).data, [np.maximum(first.bias.data + 1, 0)])
+    handle.remove()
+    np.testing.assert_allclose(model(x).data, [np.maximum(first.bias.data, 0)])
+    assert calls == ["call"] * 3
+
+
+def test_module_call_passes_every_argument_form() -> None:
+    class Args(nn.Module):
+        def forward(self, *args: Any, **kwargs: Any) -> Any:
+            return args, kwargs
+
+    m = Args()
+    assert m() == ((), {})
+    assert m(1) == ((1,), {})
+    assert m(1, 2, k=3) == ((1, 2), {"k": 3})
+    assert m(input=1) == ((), {"input": 1})

@@ -94,11 +94,10 @@ def test_shared_parameter_is_listed_once() -> None:
 def test_getattr_setattr_delattr() -> None:
     model = build(rg)
     assert isinstance(model.stem, nn.Linear) and isinstance(model.scale, nn.Parameter)
-    assert "stem" not in model.__dict__  # registered items live in the ordered dicts
     model.stem = nn.Identity()  # a module replaces a module
-    assert isinstance(model._modules["stem"], nn.Identity)
+    assert isinstance(model._modules["stem"], nn.Identity) and isinstance(model.stem, nn.Identity)
     model.scale = nn.Parameter(rg.zeros(4))
-    assert model.scale.data.sum() == 0
+    assert model.scale.data.sum() == 0 and model.scale is model._parameters["scale"]
     model.scale = None
     assert model.scale is None and "scale" not in names(model.named_parameters())
     del model.head
@@ -107,7 +106,38 @@ def test_getattr_setattr_delattr() -> None:
         _ = model.head
     model.blocks = nn.Parameter(rg.zeros(1))  # a parameter replaces a module
     assert "blocks" in model._parameters and "blocks" not in model._modules
-    assert "plain" in model.__dict__
+    assert model.blocks is model._parameters["blocks"]
+    assert "plain" in model.__dict__ and "plain" not in dict(model.named_modules())
+    del model.blocks
+    with pytest.raises(AttributeError, match="'Net' object has no attribute 'blocks'"):
+        _ = model.blocks
+    model.register_buffer("extra", rg.ones(2))
+    model.extra = rg.zeros(2)  # a Tensor replaces the buffer, attribute and state dict alike
+    assert model.extra is model.get_buffer("extra")
+    assert model.state_dict()["extra"].data.sum() == 0
+
+
+def test_registered_names_stay_in_step_through_containers_and_copies() -> None:
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    del seq[0]
+    assert getattr(seq, "0") is seq[0] and isinstance(seq[0], nn.ReLU)
+    with pytest.raises(AttributeError):
+        getattr(seq, "2")
+    seq.insert(0, nn.Tanh())
+    assert [type(getattr(seq, str(i))).__name__ for i in range(3)] == ["Tanh", "ReLU", "Linear"]
+    layers = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    layers.insert(1, nn.Sigmoid())
+    del layers[0]
+    assert [type(getattr(layers, str(i))).__name__ for i in range(2)] == ["Sigmoid", "Tanh"]
+    assert not hasattr(layers, "2")
+    named = nn.ModuleDict({"a": nn.ReLU(), "b": nn.Tanh()})
+    del named["a"]
+    assert not hasattr(named, "a") and named.b is named["b"]
+    named.clear()
+    assert not hasattr(named, "b") and len(named) == 0
+    clone = copy.deepcopy(seq)
+    assert clone[2].weight is clone._modules["2"]._parameters["weight"]
+    assert clone[2].weight is not seq[2].weight
 
 
 def test_assigning_wrong_types_to_registered_names() -> None:

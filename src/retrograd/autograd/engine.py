@@ -9,7 +9,7 @@ never imports it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -83,99 +83,126 @@ def run_backward_from(
     Gradients meeting at one node or leaf are summed into a buffer the walk owns (allocated by
     it and held under one key only), in place after the first sum; indexing nodes scatter their
     gradient straight into such a buffer, so n slices of one tensor cost O(n) and not O(n^2).
+
+    The heap is only touched where the graph branches: while each node hands its gradient to
+    a single new parent and nothing else waits, that parent is the next node (a chain).
     """
-    grads: dict[int, np.ndarray] = {id(root_node): grad}  # keyed by node, or by leaf tensor
+    grads: dict[Node, np.ndarray] = {root_node: grad}  # pending gradients of nodes
+    leaf_grads: dict[int, np.ndarray] = {}  # id(leaf) -> its gradient
+    leaves: dict[int, Any] = {}  # id(leaf) -> the leaf (Tensor subclasses may be unhashable)
     owned: set[int] = set()
-    leaves: dict[int, Any] = {}
-    queue: list[tuple[int, Node]] | None = None
-    nodes: Any
-    if order is None:
-        queue = [(-root_node.seq, root_node)]
-        nodes = _drain(queue)
-    else:
-        nodes = reversed(order)
-    for node in nodes:
-        g = grads.pop(id(node), None)
-        if g is None:
+    queue: list[tuple[int, Node]] = []
+    ordered = None if order is None else reversed(order)
+    anomaly = anomaly_state.enabled
+    node: Node | None = root_node if ordered is None else next(ordered, None)
+    while node is not None:
+        g = grads.pop(node, None)
+        if g is None:  # only in a given order: no gradient reached this node
+            node = next(ordered, None)  # type: ignore[arg-type]
             continue
-        owned.discard(id(g))
-        output = node.output_ref
-        if output is not None:
+        if owned:
+            owned.discard(id(g))
+        if node.output_ref is not None:
+            output = node.output_ref
             if output._hooks:
                 g = _run_hooks(output, g, wrap)
             if output._retains_grad:
                 _accumulate(output, g, wrap, set())
-        if checks and (node.saved is FREED or node.output_modified or node.saves_inputs):
-            _check_usable(node)
+        if checks:
+            if node.saved is FREED or node.output_modified:
+                _check_usable(node)
+            elif node.saves_inputs:
+                for tensor, version in zip(node.inputs, node.versions):
+                    if tensor._version != version:
+                        _check_usable(node)  # raises unless the changed value is not needed
+                        break
+        fresh: Node | None = None  # the first parent this node's gradient reaches first
         if node.scatters:
-            parent = _scatter(node, g, grads, owned, leaves)
-            if parent is not None and queue is not None:
-                heapq.heappush(queue, (-parent.seq, parent))
-            if not retain_graph:
-                node.saved = FREED
-            continue
-        input_grads = node.backward(g)
-        if anomaly_state.enabled:
-            anomaly_state.check_backward(node, g, input_grads)
+            fresh = _scatter(node, g, grads, owned, leaf_grads, leaves)
+        else:
+            input_grads = node.backward(g)
+            if anomaly:
+                anomaly_state.check_backward(node, g, input_grads)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            for parent, tensor, needed, tensor_grad in zip(
+                node.parents, node.inputs, node.needs_input_grad, input_grads
+            ):
+                if tensor_grad is None or not needed:  # as recorded at forward time
+                    continue
+                if parent is None:  # a leaf
+                    key = id(tensor)
+                    previous = leaf_grads.get(key)
+                    if previous is None:
+                        leaf_grads[key] = tensor_grad
+                        leaves[key] = tensor
+                    else:
+                        leaf_grads[key] = _sum(previous, tensor_grad, owned)
+                else:
+                    previous = grads.get(parent)
+                    if previous is None:
+                        grads[parent] = tensor_grad
+                        if fresh is None:
+                            fresh = parent
+                        else:
+                            heapq.heappush(queue, (-parent.seq, parent))
+                    else:
+                        grads[parent] = _sum(previous, tensor_grad, owned)
         if not retain_graph:
             node.saved = FREED
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        for parent, tensor, needed, tensor_grad in zip(
-            node.parents, node.inputs, node.needs_input_grad, input_grads
-        ):
-            if tensor_grad is None or not needed:  # as recorded at forward time
-                continue
-            if parent is None:
-                key = id(tensor)
-                leaves[key] = tensor
-            else:
-                key = id(parent)
-            previous = grads.get(key)
-            if previous is None:
-                grads[key] = tensor_grad
-                if parent is not None and queue is not None:
-                    heapq.heappush(queue, (-parent.seq, parent))
-            elif id(previous) in owned:
-                np.add(previous, tensor_grad, out=previous)
-            else:
-                total = np.asarray(previous + tensor_grad)  # 0-d sums come back as scalars
-                grads[key] = total
-                owned.add(id(total))
+        if ordered is not None:
+            node = next(ordered, None)
+        elif fresh is not None and (not queue or queue[0][0] > -fresh.seq):
+            node = fresh  # still the latest pending node: no need to queue it
+        else:
+            if fresh is not None:
+                heapq.heappush(queue, (-fresh.seq, fresh))
+            node = heapq.heappop(queue)[1] if queue else None
     handed_out = {id(grad)}
-    for key, leaf in leaves.items():
-        g = grads[key]
+    for key, g in leaf_grads.items():
+        leaf = leaves[key]
         if leaf._hooks:
             g = _run_hooks(leaf, g, wrap)
         _accumulate(leaf, g, wrap, handed_out)
 
 
-def _drain(queue: list[tuple[int, Node]]) -> Iterator[Node]:
-    """Nodes from the heap, latest created first, while the walk keeps adding parents."""
-    while queue:
-        yield heapq.heappop(queue)[1]
+def _sum(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.ndarray:
+    """`previous + grad`, in place when the walk owns `previous` (then it is returned)."""
+    if id(previous) in owned:
+        np.add(previous, grad, out=previous)
+        return previous
+    total = np.asarray(previous + grad)  # 0-d sums come back as scalars
+    owned.add(id(total))
+    return total
 
 
 def _scatter(
-    node: Node, grad: np.ndarray, grads: dict[int, np.ndarray], owned: set[int], leaves: dict
+    node: Node,
+    grad: np.ndarray,
+    grads: dict[Node, np.ndarray],
+    owned: set[int],
+    leaf_grads: dict[int, np.ndarray],
+    leaves: dict[int, Any],
 ) -> Node | None:
     """An indexing node adds its gradient into its input's owned buffer (made on first use);
     returns the input's node when this is the first gradient to reach it, so it gets queued."""
     parent, tensor = node.parents[0], node.inputs[0]
     if not node.needs_input_grad[0]:
         return None
+    store: dict[Any, np.ndarray]
+    key: Any
     if parent is None:
-        key = id(tensor)
+        store, key = leaf_grads, id(tensor)
         leaves[key] = tensor
     else:
-        key = id(parent)
-    buffer = grads.get(key)
+        store, key = grads, parent
+    buffer = store.get(key)
     first = buffer is None
     if buffer is None or id(buffer) not in owned:
         fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
         if buffer is not None:
             fresh += buffer
-        buffer = grads[key] = fresh
+        buffer = store[key] = fresh
         owned.add(id(fresh))
     node.scatter_add(buffer, grad)
     return parent if first else None

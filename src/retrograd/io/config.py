@@ -28,9 +28,12 @@ CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
 
 def builtin_layers() -> dict[str, type[Module]]:
-    """Every Module subclass `retrograd.nn` exports, by class name (read now, not at import)."""
+    """Every Module subclass `retrograd.nn` exports, by class name (read now, not at import).
+
+    `retrograd.nn` loads its layers on first use: `getattr` loads each name in `__all__`."""
     layers = {}
-    for name, value in vars(nn).items():
+    for name in dict.fromkeys([*nn.__all__, *vars(nn)]):
+        value = getattr(nn, name)
         if (
             isinstance(value, type)
             and issubclass(value, Module)

@@ -1,50 +1,125 @@
 """Layers with PyTorch's names and semantics: `Module`, `Parameter`, `Linear`, activations,
-losses, containers; `nn.init` for initialisers and `nn.functional` for the stateless forms."""
+losses, containers; `nn.init` for initialisers and `nn.functional` for the stateless forms.
 
-from retrograd.nn import functional, init, utils
-from retrograd.nn.activation import (
-    ELU,
-    GELU,
-    LeakyReLU,
-    LogSoftmax,
-    ReLU,
-    Sigmoid,
-    SiLU,
-    Softmax,
-    Softplus,
-    Tanh,
-)
-from retrograd.nn.attention import MultiheadAttention
-from retrograd.nn.containers import ModuleDict, ModuleList, Sequential
-from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
-from retrograd.nn.linear import Flatten, Identity, Linear, Unflatten
-from retrograd.nn.loss import (
-    BCELoss,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
-    HuberLoss,
-    L1Loss,
-    MSELoss,
-    NLLLoss,
-    SmoothL1Loss,
-)
+Each layer's module loads on first use (PEP 562), so `from retrograd import nn` does not
+compile recurrent, attention or convolution code a model never uses. `from retrograd.nn import
+X`, `nn.X`, `dir(nn)` and type checkers see every name as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from retrograd.nn.module import Module
-from retrograd.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
 from retrograd.nn.parameter import Parameter
-from retrograd.nn.pooling import (
-    AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    MaxPool1d,
-    MaxPool2d,
-)
-from retrograd.nn.rnn import GRU, LSTM, RNN, RNNBase
-from retrograd.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
-from retrograd.nn.sparse import Embedding
-from retrograd.nn.transformer import TransformerEncoder, TransformerEncoderLayer
-from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from retrograd.nn import functional, init, utils
+    from retrograd.nn.activation import (
+        ELU,
+        GELU,
+        LeakyReLU,
+        LogSoftmax,
+        ReLU,
+        Sigmoid,
+        SiLU,
+        Softmax,
+        Softplus,
+        Tanh,
+    )
+    from retrograd.nn.attention import MultiheadAttention
+    from retrograd.nn.containers import ModuleDict, ModuleList, Sequential
+    from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+    from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
+    from retrograd.nn.linear import Flatten, Identity, Linear, Unflatten
+    from retrograd.nn.loss import (
+        BCELoss,
+        BCEWithLogitsLoss,
+        CrossEntropyLoss,
+        HuberLoss,
+        L1Loss,
+        MSELoss,
+        NLLLoss,
+        SmoothL1Loss,
+    )
+    from retrograd.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
+    from retrograd.nn.pooling import (
+        AdaptiveAvgPool1d,
+        AdaptiveAvgPool2d,
+        AvgPool1d,
+        AvgPool2d,
+        MaxPool1d,
+        MaxPool2d,
+    )
+    from retrograd.nn.rnn import GRU, LSTM, RNN, RNNBase
+    from retrograd.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
+    from retrograd.nn.sparse import Embedding
+    from retrograd.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+    from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
+
+#: submodule of `retrograd.nn` -> the names it exports here (keep in step with the imports above)
+_LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
+    "activation": (
+        "ELU",
+        "GELU",
+        "LeakyReLU",
+        "LogSoftmax",
+        "ReLU",
+        "Sigmoid",
+        "SiLU",
+        "Softmax",
+        "Softplus",
+        "Tanh",
+    ),
+    "attention": ("MultiheadAttention",),
+    "containers": ("ModuleDict", "ModuleList", "Sequential"),
+    "conv": ("Conv1d", "Conv2d", "ConvTranspose2d"),
+    "dropout": ("Dropout", "Dropout1d", "Dropout2d"),
+    "linear": ("Flatten", "Identity", "Linear", "Unflatten"),
+    "loss": (
+        "BCELoss",
+        "BCEWithLogitsLoss",
+        "CrossEntropyLoss",
+        "HuberLoss",
+        "L1Loss",
+        "MSELoss",
+        "NLLLoss",
+        "SmoothL1Loss",
+    ),
+    "normalization": ("BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "RMSNorm"),
+    "pooling": (
+        "AdaptiveAvgPool1d",
+        "AdaptiveAvgPool2d",
+        "AvgPool1d",
+        "AvgPool2d",
+        "MaxPool1d",
+        "MaxPool2d",
+    ),
+    "rnn": ("GRU", "LSTM", "RNN", "RNNBase"),
+    "rnn_cells": ("GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"),
+    "sparse": ("Embedding",),
+    "transformer": ("TransformerEncoder", "TransformerEncoderLayer"),
+    "upsampling": ("Upsample", "UpsamplingNearest2d"),
+}
+_LAZY_SUBMODULES = ("functional", "init", "utils")
+_LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_SUBMODULES or name in _LAZY_EXPORTS:  # `nn.functional`, `nn.rnn`...
+        value: object = importlib.import_module(f"{__name__}.{name}")
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_SUBMODULES) | set(_LAZY_EXPORTS))
+
 
 __all__ = [
     "AdaptiveAvgPool1d",

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
+from retrograd.autograd.engine import anomaly_state
 from retrograd.errors import ArgumentTypeError, IndexRangeError, InvalidKeyError
 from retrograd.nn.module import Module, _addindent
 
@@ -35,8 +36,21 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:  # noqa: A002 - PyTorch's name
+        direct = not anomaly_state.enabled
         for module in self._modules.values():
-            input = module(input)  # type: ignore[misc]
+            # what `module(input)` does when the module has no hooks, without the cost of
+            # calling an instance (a Module's own `__call__` decides every other case)
+            if (
+                direct
+                and isinstance(module, Module)
+                and type(module).__call__ is Module.__call__
+                and not (
+                    module._forward_pre_hooks or module._forward_hooks or module._backward_hooks
+                )
+            ):
+                input = module.forward(input)
+            else:
+                input = module(input)  # type: ignore[misc]
         return input
 
     @overload
@@ -61,12 +75,10 @@ class Sequential(Module):
             if isinstance(index, slice)
             else [keys[_index(index, len(keys), "Sequential")]]
         )
-        for key in doomed:
-            del self._modules[key]
+        gone = set(doomed)
+        kept = [module for key, module in self._modules.items() if key not in gone]
         # renumber, so positions and state-dict keys stay 0..n-1 (as in PyTorch)
-        self._modules = dict(
-            zip((str(i) for i in range(len(self._modules))), self._modules.values())
-        )
+        self._set_modules({str(i): module for i, module in enumerate(kept)})
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -91,7 +103,7 @@ class Sequential(Module):
         modules = list(self._modules.values())
         index = _index(index, len(modules) + 1, "Sequential (insert)")
         modules.insert(index, module)
-        self._modules = {str(i): m for i, m in enumerate(modules)}
+        self._set_modules({str(i): m for i, m in enumerate(modules)})
         return self
 
     def pop(self, index: int = -1) -> Module:
@@ -128,7 +140,7 @@ class ModuleList(Module):
             del modules[index]
         else:
             del modules[_index(index, len(modules), "ModuleList")]
-        self._modules = {str(i): m for i, m in enumerate(modules)}
+        self._set_modules({str(i): m for i, m in enumerate(modules)})
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -158,7 +170,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self._modules = {}
+        self._set_modules({})
         for i, m in enumerate(modules):
             self.add_module(str(i), m)
 
@@ -205,7 +217,9 @@ class ModuleDict(Module):
         self.add_module(key, module)
 
     def __delitem__(self, key: str) -> None:
-        del self._modules[key]
+        if key not in self._modules:
+            raise InvalidKeyError(f"ModuleDict has no key {key!r}; keys: {list(self._modules)}")
+        delattr(self, key)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -226,7 +240,7 @@ class ModuleDict(Module):
         return self._modules.items()  # type: ignore[return-value]
 
     def clear(self) -> None:
-        self._modules.clear()
+        self._set_modules({})
 
     def pop(self, key: str) -> Module:
         module = self[key]

@@ -64,11 +64,20 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        weight, bias = self.weight, self.bias  # registered attributes: look each up once
-        x = check_linear_input(x, weight, self)
-        if bias is None:
-            return apply(ops.Linear, x, weight)
-        return apply(ops.Linear, x, weight, bias)
+        weight, bias = self.weight, self.bias
+        # One cheap test for the common case, a plain Tensor in the weight's dtype; the full
+        # check takes the rest (subclasses, integer data). A wrong feature count makes the
+        # product fail, and the check then says what is wrong.
+        if type(x) is not Tensor or x.data.dtype != weight.data.dtype:
+            x = check_linear_input(x, weight, self)
+        try:
+            if bias is None:
+                return apply(ops.Linear, x, weight)
+            return apply(ops.Linear, x, weight, bias)
+        except ValueError as error:
+            problem = error
+        check_linear_input(x, weight, self)  # outside the handler: no chained traceback
+        raise problem
 
     def extra_repr(self) -> str:
         return (

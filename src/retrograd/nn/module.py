@@ -8,7 +8,7 @@ import inspect
 import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -33,6 +33,7 @@ M = TypeVar("M", bound="Module")
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 _hook_ids = itertools.count()
+_NO_INPUT: Any = object()  # `Module.__call__` without a positional argument
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -318,15 +319,29 @@ class Module:
             f'Module [{self._get_name()}] is missing the required "forward" function'
         )
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, input: Any = _NO_INPUT, /, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        # Without hooks or anomaly mode this is just forward; the fixed first parameter spares
+        # packing and unpacking the arguments of the usual one-input call.
+        if (
+            self._forward_pre_hooks
+            or self._forward_hooks
+            or self._backward_hooks
+            or anomaly_state.enabled
+        ):
+            return self._call_full(args if input is _NO_INPUT else (input, *args), kwargs)
+        if input is _NO_INPUT:
+            return self.forward(*args, **kwargs)
+        if args or kwargs:
+            return self.forward(input, *args, **kwargs)
+        return self.forward(input)
+
+    def _call_full(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if anomaly_state.enabled:  # anomaly mode names the module an op ran in
             anomaly_state.modules.append(self)
             try:
                 return self._call_with_hooks(args, kwargs)
             finally:
                 anomaly_state.modules.pop()
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
-            return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -384,6 +399,7 @@ class Module:
                 "(retrograd.nn.Parameter or None required)"
             )
         self._parameters[name] = param
+        self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Track a non-learnable tensor (saved in the state dict unless `persistent=False`)."""
@@ -398,6 +414,7 @@ class Module:
                 "(retrograd Tensor or None required)"
             )
         self._buffers[name] = tensor
+        self.__dict__[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
         else:
@@ -411,13 +428,26 @@ class Module:
         if hasattr(self, name) and name not in self._modules:
             raise InvalidKeyError(f"attribute '{name}' already exists")
         self._modules[name] = module
+        self.__dict__[name] = module
 
     register_module = add_module
 
+    def _set_modules(self, modules: dict[str, Module | None]) -> None:
+        """Replace every child at once (containers renumbering theirs), mirrors included."""
+        state = self.__dict__
+        for name in self._modules:
+            state.pop(name, None)
+        state["_modules"] = modules
+        state.update(modules)
+
+    # Registered items live in their ordered dict (`_parameters`, `_buffers`, `_modules`) for
+    # traversal and state dicts, and under the same name in the instance `__dict__`, so reading
+    # `self.weight` is a plain attribute hit. Every change below keeps the two in step.
     def __setattr__(self, name: str, value: Any) -> None:
-        params = self.__dict__.get("_parameters")
-        modules = self.__dict__.get("_modules")
-        buffers = self.__dict__.get("_buffers")
+        state = self.__dict__
+        params = state.get("_parameters")
+        modules = state.get("_modules")
+        buffers = state.get("_buffers")
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
@@ -429,26 +459,26 @@ class Module:
                     f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                     "(retrograd.nn.Parameter or None expected)"
                 )
-            params[name] = None
+            params[name] = state[name] = None
         elif isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name)
-            modules[name] = value
+            modules[name] = state[name] = value
         elif modules is not None and name in modules:
             if value is not None:
                 raise ArgumentTypeError(
                     f"cannot assign '{type(value).__name__}' as child module '{name}' "
                     "(retrograd.nn.Module or None expected)"
                 )
-            modules[name] = None
+            modules[name] = state[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise ArgumentTypeError(
                     f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                     "(retrograd Tensor or None expected)"
                 )
-            buffers[name] = value
+            buffers[name] = state[name] = value
         else:
             object.__setattr__(self, name, value)
 
@@ -460,7 +490,8 @@ class Module:
         self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: registered items live in the dicts, not __dict__.
+        # Only reached when normal lookup misses: an item put straight into one of the dicts
+        # (as some PyTorch code does) is still found, and subclasses may call it via super().
         state = self.__dict__
         for store in ("_parameters", "_buffers", "_modules"):
             items = state.get(store)
@@ -472,9 +503,20 @@ class Module:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
+                self.__dict__.pop(name, None)
                 self._non_persistent_buffers.discard(name)
                 return
         object.__delattr__(self, name)
+
+    if TYPE_CHECKING:  # registered names are found at run time without a __getattr__
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling and deep copies: the state, with every registered item mirrored."""
+        self.__dict__.update(state)
+        for store in ("_parameters", "_buffers", "_modules"):
+            self.__dict__.update(state.get(store, {}))
 
     def __dir__(self) -> list[str]:
         names = set(super().__dir__())

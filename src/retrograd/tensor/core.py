@@ -12,7 +12,7 @@ from typing import Any, Union
 import numpy as np
 
 from retrograd import ops
-from retrograd.autograd.engine import run_backward
+from retrograd.autograd.engine import run_backward_from
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import record_escape, trace_state
@@ -321,7 +321,9 @@ class Tensor(ReductionMethods, ShapeMethods):
                     f"backward() without a gradient needs a scalar output, got shape {self.shape}; "
                     "call .sum() or .mean() first, or pass gradient= of the same shape"
                 )
-            grad = np.ones_like(self.data)
+            grad = np.array(1, dtype=self.data.dtype)  # much cheaper than np.ones_like
+            if self.data.ndim:
+                grad = grad.reshape(self.data.shape)
         else:
             grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
             if grad.shape != self.shape:
@@ -335,7 +337,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         if self._ctx is None:  # a leaf: its gradient is the given one
             run_backward_leaf(self, grad)
             return
-        run_backward(self, grad, bool(retain_graph), _wrap)
+        run_backward_from(self._ctx, grad, bool(retain_graph), _wrap)
 
     # ------------------------------------------------------------------ arithmetic
     def _binary(
@@ -595,10 +597,10 @@ class Tensor(ReductionMethods, ShapeMethods):
         return apply(ops.Relu, self)
 
     def sigmoid(self) -> Tensor:
-        return apply(ops.Sigmoid, self._floating())
+        return apply(ops.Sigmoid, self if self.data.dtype.kind == "f" else self.float())
 
     def tanh(self) -> Tensor:
-        return apply(ops.Tanh, self._floating())
+        return apply(ops.Tanh, self if self.data.dtype.kind == "f" else self.float())
 
     def softmax(self, dim: builtins.int = -1) -> Tensor:
         return apply(ops.Softmax, self._floating(), axis=_normalize_dim(dim, self.ndim))

@@ -45,7 +45,8 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     """Run primitive `op_type` on `inputs`; record it for backward when a gradient is needed."""
     op = op_type()
     op.saved = None
-    # The hot path of every op: the output is built inline rather than through `_wrap`.
+    # The hot path of every op: the output is built inline rather than through `_wrap`, and
+    # ops of one to three inputs (nearly all) build their tuples without a loop.
     out = object.__new__(_tensor_class)
     out.grad = None
     out._version = 0
@@ -53,23 +54,50 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     out._retains_grad = False
     out.requires_grad = False
     out._ctx = None
-    if grad_state.enabled:
-        needs = tuple([t.requires_grad for t in inputs])
-        if True in needs and op_type.differentiable:
-            op.needs_input_grad = needs
-            out.data = op.forward(*[t.data for t in inputs], **kwargs)
-            out.requires_grad = True
-            out._ctx = op
-            op.inputs = inputs
-            op.parents = tuple([t._ctx for t in inputs])
-            op.versions = tuple([t._version for t in inputs])
-            op.seq = next_seq()
-            if trace_state.tracer is not None:
-                trace_state.tracer.record_op(op, inputs, kwargs, out)
-            if anomaly_state.enabled:
-                anomaly_state.check_forward(op, inputs, kwargs, out)
-            return out
-    out.data = op.forward(*[t.data for t in inputs], **kwargs)
+    n = len(inputs)
+    record = False
+    if grad_state.enabled and op_type.differentiable:
+        if n == 1:
+            a = inputs[0]
+            if a.requires_grad:
+                record = True
+                op.needs_input_grad = (True,)
+                op.parents = (a._ctx,)
+                op.versions = (a._version,)
+        elif n == 2:
+            a, b = inputs
+            if a.requires_grad or b.requires_grad:
+                record = True
+                op.needs_input_grad = (a.requires_grad, b.requires_grad)
+                op.parents = (a._ctx, b._ctx)
+                op.versions = (a._version, b._version)
+        elif n == 3:  # a layer's x, weight, bias
+            a, b, c = inputs
+            if a.requires_grad or b.requires_grad or c.requires_grad:
+                record = True
+                op.needs_input_grad = (a.requires_grad, b.requires_grad, c.requires_grad)
+                op.parents = (a._ctx, b._ctx, c._ctx)
+                op.versions = (a._version, b._version, c._version)
+        else:
+            needs = tuple([t.requires_grad for t in inputs])
+            if True in needs:
+                record = True
+                op.needs_input_grad = needs
+                op.parents = tuple([t._ctx for t in inputs])
+                op.versions = tuple([t._version for t in inputs])
+    if n == 1:
+        out.data = op.forward(inputs[0].data, **kwargs)
+    elif n == 2:
+        out.data = op.forward(inputs[0].data, inputs[1].data, **kwargs)
+    elif n == 3:
+        out.data = op.forward(inputs[0].data, inputs[1].data, inputs[2].data, **kwargs)
+    else:
+        out.data = op.forward(*[t.data for t in inputs], **kwargs)
+    if record:
+        out.requires_grad = True
+        out._ctx = op
+        op.inputs = inputs
+        op.seq = next_seq()
     if trace_state.tracer is not None:
         trace_state.tracer.record_op(op, inputs, kwargs, out)
     if anomaly_state.enabled:

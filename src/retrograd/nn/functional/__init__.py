@@ -1,4 +1,14 @@
-"""Stateless functions behind the layers, under PyTorch's names (`import ... functional as F`)."""
+"""Stateless functions behind the layers, under PyTorch's names (`import ... functional as F`).
+
+The activation, linear, loss and dropout functions load with the package (`dropout` and
+`linear` share their names with their submodules, so they must be bound at import); the others
+load on first use (PEP 562), like the layers of `retrograd.nn`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from retrograd.nn.functional.activation import (
     elu,
@@ -12,8 +22,6 @@ from retrograd.nn.functional.activation import (
     softplus,
     tanh,
 )
-from retrograd.nn.functional.attention import scaled_dot_product_attention
-from retrograd.nn.functional.conv import conv1d, conv2d, conv_transpose2d
 from retrograd.nn.functional.dropout import dropout, dropout1d, dropout2d
 from retrograd.nn.functional.linear import linear
 from retrograd.nn.functional.loss import (
@@ -26,18 +34,61 @@ from retrograd.nn.functional.loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from retrograd.nn.functional.normalization import batch_norm, group_norm, layer_norm, rms_norm
-from retrograd.nn.functional.pooling import (
-    adaptive_avg_pool1d,
-    adaptive_avg_pool2d,
-    avg_pool1d,
-    avg_pool2d,
-    max_pool1d,
-    max_pool2d,
-)
-from retrograd.nn.functional.sparse import embedding
-from retrograd.nn.functional.upsampling import interpolate
 from retrograd.tensor import pad
+
+if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editors
+    from retrograd.nn.functional.attention import scaled_dot_product_attention
+    from retrograd.nn.functional.conv import conv1d, conv2d, conv_transpose2d
+    from retrograd.nn.functional.normalization import (
+        batch_norm,
+        group_norm,
+        layer_norm,
+        rms_norm,
+    )
+    from retrograd.nn.functional.pooling import (
+        adaptive_avg_pool1d,
+        adaptive_avg_pool2d,
+        avg_pool1d,
+        avg_pool2d,
+        max_pool1d,
+        max_pool2d,
+    )
+    from retrograd.nn.functional.sparse import embedding
+    from retrograd.nn.functional.upsampling import interpolate
+
+#: submodule -> the names it exports here, loaded on first use (keep in step with the above)
+_LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
+    "attention": ("scaled_dot_product_attention",),
+    "conv": ("conv1d", "conv2d", "conv_transpose2d"),
+    "normalization": ("batch_norm", "group_norm", "layer_norm", "rms_norm"),
+    "pooling": (
+        "adaptive_avg_pool1d",
+        "adaptive_avg_pool2d",
+        "avg_pool1d",
+        "avg_pool2d",
+        "max_pool1d",
+        "max_pool2d",
+    ),
+    "sparse": ("embedding",),
+    "upsampling": ("interpolate",),
+}
+_LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY_EXPORTS:  # the submodule itself, e.g. `F.conv`
+        value: object = importlib.import_module(f"{__name__}.{name}")
+    elif name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_EXPORTS))
+
 
 __all__ = [
     "adaptive_avg_pool1d",

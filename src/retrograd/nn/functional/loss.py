@@ -145,6 +145,18 @@ def mse_loss(
     weight: Tensor | None = None,
 ) -> Tensor:
     """Mean squared error `(input - target)^2`; input, target (and weight): same shape."""
+    if (  # the common case, tested cheaply: one fused node
+        type(input) is Tensor
+        and type(target) is Tensor
+        and weight is None
+        and size_average is None
+        and reduce is None
+        and (reduction == "mean" or reduction == "sum")
+        and input.data.dtype.kind == "f"
+        and input.data.dtype == target.data.dtype
+        and input.data.shape == target.data.shape
+    ):
+        return apply(ops.MeanSquaredError, input, target, mean=reduction == "mean")
     reduction = resolve_reduction(reduction, size_average, reduce, "mse_loss")
     input, target = _check_same_shape(input, target, "mse_loss")
     if weight is None and reduction != "none" and input.dtype == target.dtype:
