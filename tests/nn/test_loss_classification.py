@@ -273,3 +273,34 @@ def test_bad_arguments():
         F.nll_loss(rg.tensor(1.0), rg.tensor(0))
     with pytest.raises(DTypeError, match="cross_entropy expects a floating-point input, got int64"):
         F.cross_entropy(rg.tensor([[1, 2]]), rg.tensor([0]))
+
+
+@settings(max_examples=30)
+@given(
+    n=st.integers(1, 6),
+    n_classes=st.integers(1, 5),
+    ignore=st.sampled_from([None, -100, 0]),
+    reduction=st.sampled_from(["mean", "sum"]),
+    seed=seeds,
+)
+def test_fused_cross_entropy_in_float32_matches_torch(n, n_classes, ignore, reduction, seed):
+    """The fused node, on its path where every target counts and where some are ignored:
+    float32 in, float32 loss and gradient out, and the upstream gradient scales it."""
+    rng = np.random.default_rng(seed)
+    logits = rng.uniform(-3, 3, (n, n_classes)).astype(np.float32)
+    target = rng.integers(0, n_classes, n)
+    kwargs = {"reduction": reduction}
+    if ignore is not None:
+        kwargs["ignore_index"] = ignore
+        target[rng.random(n) < 0.4] = ignore
+    if reduction == "mean" and ignore is not None and np.all(target == ignore):
+        target[0] = n_classes - 1 if ignore == 0 else 0
+    x = rg.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, rg.tensor(target), **kwargs)
+    (loss * 1.5).backward()
+    xt = torch.tensor(logits, requires_grad=True)
+    expected = TF.cross_entropy(xt, torch.tensor(target), **kwargs)
+    (expected * 1.5).backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-6)

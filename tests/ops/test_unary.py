@@ -197,3 +197,19 @@ def test_sigmoid_in_half_precision_matches_torch_far_into_the_tails():
     np.testing.assert_allclose(
         out.data.astype(np.float64), torch.tensor(x).sigmoid().double().numpy(), rtol=1e-3, atol=0
     )
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+@given(shapes(), seeds)
+def test_backward_in_float32_stays_float32_and_matches_torch(name, shape, seed):
+    """The backward writes mask or derivative and product into one new float32 array."""
+    values = rand(shape, seed).astype(np.float32)
+    upstream = rand(shape, seed + 1).astype(np.float32)
+    x = rg.tensor(values, requires_grad=True)
+    out = STABLE[name](x)
+    out.backward(rg.tensor(upstream))
+    xt = torch.tensor(values, requires_grad=True)
+    STABLE[name](xt).backward(torch.tensor(upstream))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert out.grad is None and not np.shares_memory(x.grad.data, out.data)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import retrograd as rg
@@ -62,6 +62,11 @@ betas = st.tuples(st.floats(0.0, 0.99), st.floats(0.0, 0.999))
     maximize=st.booleans(),
 )
 def test_adam_hyperparameters_match_torch(lr, betas, eps, weight_decay, amsgrad, maximize):
+    # L2 weight decay adds weight_decay * param to the gradient, which PyTorch does with a fused
+    # multiply-add (one rounding) and NumPy cannot (two). Near the regularised optimum the sum
+    # cancels to its last bits, and with beta2 close to 0 the denominator sqrt(v) is that same
+    # cancelled sum, so the update is the ratio of two rounding errors: no tolerance holds.
+    assume(weight_decay == 0.0 or betas[1] >= 0.5)
     kwargs = {
         "lr": lr,
         "betas": betas,

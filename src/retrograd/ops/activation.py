@@ -19,7 +19,12 @@ class Relu(Node):
         return out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return grad * (self.saved[0] > 0)
+        out = self.saved[0]
+        if grad.dtype != out.dtype:  # mixed precision: NumPy promotes
+            return grad * (out > 0)
+        # the mask is written as 0.0 / 1.0 straight into the result: no bool temporary
+        result = np.greater(out, 0, np.empty_like(out))
+        return np.multiply(result, grad, result)
 
 
 _EXP_LIMITS: dict[np.dtype, np.floating] = {}
@@ -43,12 +48,14 @@ class Sigmoid(Node):
     def forward(self, x: np.ndarray) -> np.ndarray:
         # half precision is computed in float32: its exp limit (11) would cap results visibly
         work = np.float32 if x.dtype == np.float16 else x.dtype
-        out = np.negative(x, out=np.empty(x.shape, dtype=work))  # an array even for 0-d input
+        # outputs are passed positionally: on small arrays an `out=` keyword costs as much as
+        # the arithmetic (np.minimum accepts only the keyword)
+        out = np.negative(x, np.empty(x.shape, dtype=work))  # an array even for 0-d input
         if out.dtype.kind == "f":
             np.minimum(out, _exp_limit(out.dtype), out=out)
-        np.exp(out, out=out)
-        out += 1
-        np.reciprocal(out, out=out)
+        np.exp(out, out)
+        np.add(out, 1, out)
+        np.reciprocal(out, out)
         if out.dtype != x.dtype:
             out = out.astype(x.dtype)
         self.saved = (out,)
@@ -56,7 +63,12 @@ class Sigmoid(Node):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         out = self.saved[0]
-        return grad * out * (1 - out)
+        if grad.dtype != out.dtype or out.ndim == 0:  # mixed precision, or NumPy scalars
+            return grad * (1 - out) * out
+        # grad * (1 - out) * out, PyTorch's order, in one new array
+        result = np.subtract(1, out)
+        np.multiply(grad, result, result)
+        return np.multiply(result, out, result)
 
 
 class Tanh(Node):
@@ -70,7 +82,12 @@ class Tanh(Node):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         out = self.saved[0]
-        return grad * (1 - out * out)
+        if grad.dtype != out.dtype or out.ndim == 0:  # mixed precision, or NumPy scalars
+            return grad * (1 - out * out)
+        # grad * (1 - out * out), PyTorch's order, in one new array
+        result = np.multiply(out, out)
+        np.subtract(1, result, result)
+        return np.multiply(grad, result, result)
 
 
 class LogSoftmax(Node):

@@ -26,7 +26,7 @@ class MeanSquaredError(Node):
 
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
         (diff,) = self.saved
-        grad_pred = diff * (grad * self.scale)
+        grad_pred = np.multiply(diff, float(grad) * self.scale)  # a Python float keeps the dtype
         need_pred, need_target = self.needs_input_grad
         return (grad_pred if need_pred else None, -grad_pred if need_target else None)
 
@@ -42,31 +42,52 @@ class SoftmaxCrossEntropy(Node):
     def forward(
         self, logits: np.ndarray, target: np.ndarray, *, ignore_index: int, mean: bool
     ) -> np.ndarray:
-        n_classes = logits.shape[1]
-        counted = target != ignore_index
-        safe = np.where(counted, target, 0)
-        if safe.size and (safe.min() < 0 or safe.max() >= n_classes):
-            bad = target[counted & ((target < 0) | (target >= n_classes))][0]
-            raise IndexRangeError(
-                f"cross_entropy: target class index {bad} is out of range for {n_classes} "
-                f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
-            )
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        rows = np.arange(logits.shape[0])
-        picked = shifted[rows, safe] - np.log(total[:, 0])
-        self.count = int(counted.sum()) if mean else 1
-        self.saved = (exp / total, rows, safe, counted)
-        loss = -(picked * counted).sum()
+        n, n_classes = logits.shape
+        counted = None  # None: every target counts
+        if not _all_classes(target, n_classes) or 0 <= ignore_index < n_classes:
+            counted = target != ignore_index
+            target = np.where(counted, target, 0)
+            if not _all_classes(target, n_classes):
+                bad = target[(target < 0) | (target >= n_classes)][0]
+                raise IndexRangeError(
+                    f"cross_entropy: target class index {bad} is out of range for {n_classes} "
+                    f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
+                )
+        probs = np.subtract(logits, np.maximum.reduce(logits, axis=1, keepdims=True))
+        rows = np.arange(n)
+        shifted_at_target = probs[rows, target]
+        np.exp(probs, probs)
+        total = np.add.reduce(probs, 1, keepdims=True)
+        # -log softmax at the targets: log(total) - shifted, which is -(shifted - log(total))
+        losses = np.subtract(np.log(total[:, 0]), shifted_at_target, shifted_at_target)
+        np.divide(probs, total, probs)
+        self.saved = (probs, rows, target, counted)
+        if counted is None:
+            self.count = n if mean else 1
+            loss = np.add.reduce(losses)
+        else:
+            self.count = int(np.count_nonzero(counted)) if mean else 1
+            loss = np.add.reduce(np.multiply(losses, counted, losses))
         if mean:
             loss = loss / self.count if self.count else np.float64("nan")
         return np.asarray(loss, dtype=logits.dtype)
 
     def backward(self, grad: np.ndarray) -> tuple[Any, None]:
-        probs, rows, safe, counted = self.saved
-        grad_logits = probs.copy()
-        grad_logits[rows, safe] -= 1
-        scale = grad / self.count if self.count else grad * 0
-        grad_logits *= (counted[:, None] * scale).astype(probs.dtype)
+        # softmax * scale - scale at the targets: PyTorch's order for the log-softmax backward
+        probs, rows, target, counted = self.saved
+        scale = float(grad) / self.count if self.count else 0.0 * float(grad)
+        grad_logits = np.multiply(probs, scale)
+        grad_logits[rows, target] -= scale
+        if counted is not None:
+            np.multiply(grad_logits, counted[:, None], grad_logits)
         return grad_logits, None
+
+
+def _all_classes(target: np.ndarray, n_classes: int) -> bool:
+    """Whether every entry of the integer array `target` is in [0, n_classes): one pass, as
+    negative entries read as unsigned are huge."""
+    if target.size == 0:
+        return True
+    if target.dtype.kind == "i":
+        target = target.view(np.dtype(f"u{target.dtype.itemsize}"))
+    return bool(target.max() < n_classes)

@@ -45,19 +45,21 @@ class Linear(Node):
         self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     ) -> np.ndarray:
         self.saved = (x, weight)
-        out = x @ weight.T
+        out = np.matmul(x, weight.T)  # BLAS reads the transpose in place: no copy
         if bias is not None:
-            out += bias
+            np.add(out, bias, out)
         return out
 
     def backward(self, grad: np.ndarray) -> tuple[Any, ...]:
         x, weight = self.saved
         needs = self.needs_input_grad
-        grad_x = grad @ weight if needs[0] else None
+        grad_x = np.matmul(grad, weight) if needs[0] else None
         grad_w = grad_b = None
-        flat_grad = grad.reshape(-1, grad.shape[-1])
+        if grad.ndim != 2:  # (..., out) -> (batch, out): a view for the usual contiguous grad
+            grad = grad.reshape(-1, grad.shape[-1])
+            x = x.reshape(-1, x.shape[-1])
         if needs[1]:
-            grad_w = flat_grad.T @ x.reshape(-1, x.shape[-1])
+            grad_w = np.matmul(grad.T, x)  # fresh (out, in) array: it becomes weight.grad
         if len(needs) > 2 and needs[2]:
-            grad_b = flat_grad.sum(axis=0)
+            grad_b = np.add.reduce(grad, 0)
         return grad_x, grad_w, grad_b

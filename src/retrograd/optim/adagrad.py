@@ -6,8 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import add_scaled, addcdiv_, addcmul_
-from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT, new_step_counter
+from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul
+from retrograd.optim.optimizer import (
+    Optimizer,
+    OptimizerError,
+    ParamsT,
+    increment_step,
+    new_step_counter,
+)
+from retrograd.tensor import Tensor
 
 
 class Adagrad(Optimizer):
@@ -70,15 +77,16 @@ class Adagrad(Optimizer):
         state["step"] = new_step_counter()
         state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        params = [p for p in group["params"] if p.grad is not None]
+    def _update_group(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
+    ) -> None:
         for p in params:
             if len(self.state[p]) == 0:  # a group added after construction
                 self._init_state(p, group)
         states = [self.state[p] for p in params]
         adagrad(
             [p.data for p in params],
-            [p.grad.data for p in params],
+            grads,
             [s["sum"] for s in states],
             [s["step"] for s in states],
             lr=group["lr"],
@@ -86,6 +94,7 @@ class Adagrad(Optimizer):
             weight_decay=group["weight_decay"],
             eps=group["eps"],
             maximize=group["maximize"],
+            workspace=self._workspace,
         )
 
 
@@ -100,20 +109,24 @@ def adagrad(
     weight_decay: float,
     eps: float,
     maximize: bool,
+    workspace: Workspace | None = None,
 ) -> None:
-    """One Adagrad step on NumPy arrays; params, sums and step counts change in place."""
+    """One Adagrad step on NumPy arrays; params, sums and step counts change in place.
+
+    `workspace` holds the scratch arrays (the optimizer's own, reused from step to step).
+    """
     lr, lr_decay, weight_decay, eps = map(float, (lr, lr_decay, weight_decay, eps))
+    if workspace is None:
+        workspace = Workspace()
     for param, grad, state_sum, step_t in zip(params, grads, state_sums, steps):
-        step_t += 1
-        step = float(step_t)
-        if maximize:
-            grad = np.negative(grad)
-        if weight_decay != 0:
-            grad = add_scaled(grad, param, weight_decay)
-
+        step = increment_step(step_t)
         clr = lr / (1 + (step - 1) * lr_decay)
-
-        addcmul_(state_sum, grad, grad, 1.0)
-        std = np.sqrt(state_sum)
-        std += eps
-        addcdiv_(param, grad, std, -clr)
+        for p, g, total, std, tmp, work in workspace.pieces((param, grad, state_sum), 3):
+            if maximize:
+                g = np.negative(g, work)
+            if weight_decay != 0:
+                g = add_scaled(g, p, weight_decay, work, tmp)
+            addcmul(total, g, g, 1.0, total, tmp)
+            std = np.sqrt(total, std)
+            np.add(std, eps, std)
+            addcdiv_(p, g, std, -clr, tmp)

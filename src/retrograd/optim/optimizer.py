@@ -1,7 +1,8 @@
 """`Optimizer`: parameter groups, per-parameter state and state dicts shared by every optimizer.
 
 A subclass validates its hyperparameters in `_validate_options` and updates one parameter group
-in `_update_group`, which gathers NumPy arrays and calls the optimizer's plain update function.
+in `_update_group`, which gathers NumPy arrays and calls the optimizer's plain update function
+with the optimizer's `Workspace` (scratch arrays reused from step to step).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from retrograd.autograd import enable_grad
 from retrograd.autograd.tracing import trace_state
 from retrograd.errors import RetrogradError, StateDictError
+from retrograd.optim._inplace import Workspace
 from retrograd.tensor import Tensor
 
 _UNORDERED_MESSAGE = (
@@ -50,11 +52,13 @@ class Optimizer:
     defaults: dict[str, Any]
     param_groups: list[dict[str, Any]]
     state: defaultdict[Tensor, dict[str, Any]]
+    _workspace: Workspace
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._validate_options(defaults)
         self.defaults = defaults
         self.state = defaultdict(dict)
+        self._workspace = Workspace()
         self.param_groups = []
         if isinstance(params, Tensor):
             raise OptimizerTypeError(
@@ -74,8 +78,11 @@ class Optimizer:
     def _validate_options(self, options: dict[str, Any]) -> None:
         """Raise OptimizerError for an invalid hyperparameter in `options` (a group or defaults)."""
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        """Update the parameters of one group that have a gradient."""
+    def _update_group(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
+    ) -> None:
+        """Update `params`, the parameters of `group` that have a gradient (at least one), with
+        `grads`, the arrays of their gradients."""
         raise NotImplementedError
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -184,12 +191,13 @@ class Optimizer:
 
     def _update_all(self) -> None:
         for group in self.param_groups:
-            self._update_group(group)
-            for param in group["params"]:
-                if param.grad is not None:
-                    # The arrays changed in place; graphs that saved them must notice, as
-                    # after any in-place op (backward through them then raises).
-                    param._version += 1
+            params = [p for p in group["params"] if p.grad is not None]
+            if params:
+                self._update_group(group, params, [p.grad.data for p in params])
+            for param in params:
+                # The arrays changed in place; graphs that saved them must notice, as after
+                # any in-place op (backward through them then raises).
+                param._version += 1
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout, as deep copies.
@@ -292,3 +300,10 @@ def _copy_state_value(param: Tensor, index: Any, key: str, value: Any) -> Any:
 def new_step_counter() -> np.ndarray:
     """A fresh step count: a 0-d float32 array updated in place, like PyTorch's `step` tensor."""
     return np.zeros((), dtype=np.float32)
+
+
+def increment_step(counter: np.ndarray) -> float:
+    """Add one to a step counter in place, in its own dtype (PyTorch's ``step_t += 1``), and
+    return the new count. Python arithmetic: a NumPy ufunc on a 0-d array costs microseconds."""
+    counter[()] = float(counter) + 1.0
+    return float(counter)

@@ -6,8 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import add_scaled, add_scaled_, addcdiv_, addcmul_, lerp_
-from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT, new_step_counter
+from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, lerp_
+from retrograd.optim.optimizer import (
+    Optimizer,
+    OptimizerError,
+    ParamsT,
+    increment_step,
+    new_step_counter,
+)
+from retrograd.tensor import Tensor
 
 
 class RMSprop(Optimizer):
@@ -62,8 +69,9 @@ class RMSprop(Optimizer):
         if not 0.0 <= options["alpha"]:
             raise OptimizerError(f"Invalid alpha value: {options['alpha']}")
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        params = [p for p in group["params"] if p.grad is not None]
+    def _update_group(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
+    ) -> None:
         for p in params:
             state = self.state[p]
             if len(state) == 0:
@@ -76,7 +84,7 @@ class RMSprop(Optimizer):
         states = [self.state[p] for p in params]
         rmsprop(
             [p.data for p in params],
-            [p.grad.data for p in params],
+            grads,
             [s["square_avg"] for s in states],
             [s["grad_avg"] for s in states] if group["centered"] else [],
             [s["momentum_buffer"] for s in states] if group["momentum"] > 0 else [],
@@ -88,6 +96,7 @@ class RMSprop(Optimizer):
             momentum=group["momentum"],
             centered=group["centered"],
             maximize=group["maximize"],
+            workspace=self._workspace,
         )
 
 
@@ -106,38 +115,43 @@ def rmsprop(
     momentum: float,
     centered: bool,
     maximize: bool,
+    workspace: Workspace | None = None,
 ) -> None:
     """One RMSprop step on NumPy arrays; params, averages, buffers and step counts change in place.
 
     `grad_avgs` is used only when centered and `momentum_buffers` only with momentum.
+    `workspace` holds the scratch arrays (the optimizer's own, reused from step to step).
     """
     lr, alpha, eps, weight_decay, momentum = map(float, (lr, alpha, eps, weight_decay, momentum))
+    if workspace is None:
+        workspace = Workspace()
     for i, (param, grad) in enumerate(zip(params, grads)):
-        square_avg = square_avgs[i]
-        steps[i] += 1
+        increment_step(steps[i])
+        arrays = (
+            param,
+            grad,
+            square_avgs[i],
+            grad_avgs[i] if centered else None,
+            momentum_buffers[i] if momentum > 0 else None,
+        )
+        for p, g, square_avg, grad_avg, buffer, avg, tmp, work in workspace.pieces(arrays, 3):
+            if maximize:
+                g = np.negative(g, work)
+            if weight_decay != 0:
+                g = add_scaled(g, p, weight_decay, work, tmp)
 
-        if maximize:
-            grad = np.negative(grad)
-        if weight_decay != 0:
-            grad = add_scaled(grad, param, weight_decay)
-
-        square_avg *= alpha
-        addcmul_(square_avg, grad, grad, 1 - alpha)
-
-        if centered:
-            grad_avg = grad_avgs[i]
-            lerp_(grad_avg, grad, 1 - alpha)
-            avg = np.array(square_avg, copy=True)
-            addcmul_(avg, grad_avg, grad_avg, -1.0)
-            np.sqrt(avg, out=avg)
-        else:
-            avg = np.sqrt(square_avg)
-        avg += eps
-
-        if momentum > 0:
-            buffer = momentum_buffers[i]
-            buffer *= momentum
-            addcdiv_(buffer, grad, avg, 1.0)
-            add_scaled_(param, buffer, -lr)
-        else:
-            addcdiv_(param, grad, avg, -lr)
+            np.multiply(square_avg, alpha, square_avg)
+            addcmul(square_avg, g, g, 1 - alpha, square_avg, tmp)
+            if centered:
+                lerp_(grad_avg, g, 1 - alpha, tmp)
+                avg = addcmul(square_avg, grad_avg, grad_avg, -1.0, avg, tmp)
+                np.sqrt(avg, avg)
+            else:
+                avg = np.sqrt(square_avg, avg)
+            np.add(avg, eps, avg)
+            if buffer is not None:
+                np.multiply(buffer, momentum, buffer)
+                addcdiv_(buffer, g, avg, 1.0, tmp)
+                add_scaled(p, buffer, -lr, p, tmp)
+            else:
+                addcdiv_(p, g, avg, -lr, tmp)

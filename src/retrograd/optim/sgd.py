@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import add_scaled, add_scaled_
+from retrograd.optim._inplace import SMALL_BYTES, Workspace, add_scaled
 from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT
+from retrograd.tensor import Tensor
 
 
 class SGD(Optimizer):
@@ -56,24 +57,27 @@ class SGD(Optimizer):
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise OptimizerError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        params = [p for p in group["params"] if p.grad is not None]
-        momentum_buffers: list[np.ndarray | None] = []
-        if group["momentum"] != 0:
-            momentum_buffers = [self.state[p].get("momentum_buffer") for p in params]
+    def _update_group(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
+    ) -> None:
+        momentum = group["momentum"]
+        buffers: list[np.ndarray | None] = []
+        if momentum != 0:
+            buffers = [self.state[p].get("momentum_buffer") for p in params]
         sgd(
             [p.data for p in params],
-            [p.grad.data for p in params],
-            momentum_buffers,
+            grads,
+            buffers,
             lr=group["lr"],
-            momentum=group["momentum"],
+            momentum=momentum,
             dampening=group["dampening"],
             weight_decay=group["weight_decay"],
             nesterov=group["nesterov"],
             maximize=group["maximize"],
+            workspace=self._workspace,
         )
-        if group["momentum"] != 0:
-            for p, buffer in zip(params, momentum_buffers):
+        if momentum != 0:
+            for p, buffer in zip(params, buffers):
                 self.state[p]["momentum_buffer"] = buffer
 
 
@@ -88,30 +92,43 @@ def sgd(
     weight_decay: float,
     nesterov: bool,
     maximize: bool,
+    workspace: Workspace | None = None,
 ) -> None:
     """One SGD step on NumPy arrays: `params` change in place; new buffers go into the list.
 
     `momentum_buffers` holds one entry per parameter when momentum is on (None before the first
-    step, which starts the buffer at the gradient) and may be empty otherwise.
+    step, which starts the buffer at the gradient) and may be empty otherwise. `workspace`
+    holds the scratch arrays (the optimizer's own, reused from step to step).
     """
     lr, momentum, dampening, weight_decay = map(float, (lr, momentum, dampening, weight_decay))
+    if workspace is None:
+        workspace = Workspace()
+    if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD, the common case
+        for param, grad in zip(params, grads):
+            if param.nbytes <= SMALL_BYTES and param.ndim:  # as `pieces` would: no scratch
+                add_scaled(param, grad, -lr, param, None)
+                continue
+            for p, g, tmp in workspace.pieces((param, grad), 1):
+                add_scaled(p, g, -lr, p, tmp)
+        return
     for i, (param, grad) in enumerate(zip(params, grads)):
-        if maximize:
-            grad = np.negative(grad)
-        if weight_decay != 0:
-            grad = add_scaled(grad, param, weight_decay)
-
+        buffer = None
+        started = False  # a buffer starts at the gradient as it is
         if momentum != 0:
             buffer = momentum_buffers[i]
             if buffer is None:
-                buffer = np.array(grad, copy=True)
-                momentum_buffers[i] = buffer
-            else:
-                buffer *= momentum
-                add_scaled_(buffer, grad, 1 - dampening)
-            if nesterov:
-                grad = add_scaled(grad, buffer, momentum)
-            else:
-                grad = buffer
-
-        add_scaled_(param, grad, -lr)
+                buffer = momentum_buffers[i] = np.empty_like(param)
+                started = True
+        for p, g, buf, tmp, work in workspace.pieces((param, grad, buffer), 2):
+            if maximize:
+                g = np.negative(g, work)
+            if weight_decay != 0:
+                g = add_scaled(g, p, weight_decay, work, tmp)
+            if buf is not None:
+                if started:
+                    np.copyto(buf, g)
+                else:
+                    np.multiply(buf, momentum, buf)
+                    add_scaled(buf, g, 1 - dampening, buf, tmp)
+                g = add_scaled(g, buf, momentum, work, tmp) if nesterov else buf
+            add_scaled(p, g, -lr, p, tmp)
