@@ -22,6 +22,8 @@ class MeanSquaredError(Node):
         self.saved = (diff,)
         self.scale = 2.0 / diff.size if mean and diff.size else 2.0
         total = np.vdot(diff, diff) if diff.dtype.kind == "f" else (diff * diff).sum()
+        if mean and not diff.size and diff.dtype.kind == "f":
+            return np.asarray(np.nan, dtype=diff.dtype)  # the mean of nothing, as torch
         return np.asarray(total / diff.size if mean else total, dtype=diff.dtype)
 
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
