@@ -279,6 +279,37 @@ def test_dtype_mismatch_and_integer_input() -> None:
     assert out.dtype == np.float32
 
 
+def test_repeated_calls_recheck_whatever_changed() -> None:
+    """A layer skips its checks only for a call like the last: a new input shape or dtype, a
+    reassigned setting or weight, or a list changed in place is checked again."""
+    layer = Conv2d(2, 3, 3, padding=1)
+    x = rg.randn(2, 2, 5, 5)
+    first = layer(x)
+    np.testing.assert_array_equal(layer(x).data, first.data)
+    with pytest.raises(ShapeError, match="spans"):
+        layer(rg.zeros(1, 2, 1, 0))
+    with pytest.raises(ShapeError, match="3 channels"):
+        layer(rg.zeros(2, 3, 5, 5))
+    with pytest.raises(DTypeError):
+        layer(x.double())
+    layer.stride = (0, 1)
+    with pytest.raises(ValueError, match=r"stride must be positive, got \(0, 1\)"):
+        layer(x)
+    layer.stride = [2, 2]
+    assert layer(x).shape == (2, 3, 3, 3)
+    layer.stride[0] = 0  # in place: a list is never taken as checked
+    with pytest.raises(ValueError, match="stride must be positive"):
+        layer(x)
+    layer.stride = (1, 1)
+    assert layer(x).shape == (2, 3, 5, 5)
+    layer.weight = rg.nn.Parameter(rg.zeros(3, 2, 8, 8))
+    with pytest.raises(ShapeError, match="spans"):
+        layer(x)
+    layer.weight.data = np.zeros((3, 2, 3, 3), dtype=np.float64)
+    with pytest.raises(DTypeError):
+        layer(x)
+
+
 def test_wrong_weight_rank_for_functional() -> None:
     with pytest.raises(ShapeError, match=r"^conv2d expects a 4-d weight Tensor, got \(2, 3, 3\)"):
         conv2d(rg.zeros(1, 3, 5, 5), rg.zeros(2, 3, 3))

@@ -527,3 +527,24 @@ def test_max_pool_works_on_integers_like_torch() -> None:
     theirs = TF.max_pool2d(torch.tensor(x), 2, padding=1)
     assert ours.dtype == np.int64
     np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_max_pool_layer_rechecks_whatever_changed() -> None:
+    """The layer skips its checks only for a call like the last (same settings by identity,
+    same input shape and dtype)."""
+    pool = MaxPool2d(2)
+    x = rg.randn(1, 2, 4, 4)
+    np.testing.assert_array_equal(pool(x).data, pool(x).data)
+    with pytest.raises(ShapeError, match="too small"):
+        pool(rg.zeros(1, 2, 1, 4))
+    with pytest.raises(DTypeError):
+        pool(rg.zeros(1, 2, 4, 4, dtype="bool"))
+    pool.kernel_size = [3, 3]
+    assert pool(x).shape == (1, 2, 1, 1)
+    pool.kernel_size[0] = 0  # in place: a list is never taken as checked
+    with pytest.raises(ValueError, match="kernel_size must be positive"):
+        pool(x)
+    pool.kernel_size = 2
+    pool.return_indices = True
+    values, indices = pool(x)
+    assert indices.shape == values.shape == (1, 2, 2, 2)

@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from retrograd.errors import InvalidArgumentError
-from retrograd.nn.functional._utils import as_tuple
+from retrograd.nn.functional._utils import CheckedCall, as_tuple, frozen
 from retrograd.nn.functional.pooling import (
     IntOrTuple,
     _adaptive_avg_pool,
     _avg_pool,
-    _max_pool,
     adaptive_output_size,
+    max_pool_kwargs,
     pool_params,
+    run_max_pool,
 )
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
@@ -30,6 +31,7 @@ class _MaxPoolNd(Module):
     dilation: IntOrTuple
     return_indices: bool
     ceil_mode: bool
+    _checked: CheckedCall | None  # what the last forward's checks resolved
 
     def __init__(
         self,
@@ -41,6 +43,7 @@ class _MaxPoolNd(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
+        self._checked = None
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
@@ -50,17 +53,22 @@ class _MaxPoolNd(Module):
         pool_params(self.n_spatial, self, kernel_size, stride, padding, dilation)
 
     def forward(self, input: Tensor) -> Any:  # noqa: A002
-        return _max_pool(
-            input,
-            self.n_spatial,
-            self,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+        settings = (self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        checked = self._checked
+        # a call like the last (the same settings by identity, an input of the same shape and
+        # dtype): its checks passed, so the op runs straight away
+        if (
+            checked is None
+            or not isinstance(input, Tensor)
+            or not checked.holds(settings)
+            or checked.shapes != (input.data.shape, input.data.dtype)
+        ):
+            kwargs = max_pool_kwargs(input, self.n_spatial, self, *settings)
+            if not frozen(*settings):
+                return run_max_pool(input, kwargs, self.return_indices)
+            checked = CheckedCall(settings, (input.data.shape, input.data.dtype), kwargs)
+            self._checked = checked
+        return run_max_pool(input, checked.kwargs, self.return_indices)
 
     def extra_repr(self) -> str:
         return (

@@ -73,7 +73,8 @@ def _memory_order(a: np.ndarray) -> list[int]:
 def _new(shape: Ints, order: Ints, dtype: Any, zero: bool = False) -> np.ndarray:
     """A new array of `shape` whose axes lie in memory in `order` (outermost first)."""
     new = np.zeros if zero else np.empty
-    return new([shape[axis] for axis in order], dtype=dtype).transpose(np.argsort(order))
+    inverse = sorted(range(len(order)), key=order.__getitem__)  # np.argsort costs 5x more
+    return new([shape[axis] for axis in order], dtype=dtype).transpose(inverse)
 
 
 def _in_layout(a: np.ndarray, order: Ints) -> np.ndarray:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,3 +63,39 @@ def match_weight_dtype(input: Tensor, weight: Tensor, who: object) -> Tensor:  #
             f"convert one side: model.{as_weight}() or x.{as_input}()"
         )
     return input.type(weight.dtype)
+
+
+class CheckedCall:
+    """What a layer's checks resolved for one call: the op's keyword arguments, reused by later
+    calls with the same settings and inputs, so a layer checks each new shape once, not every
+    batch.
+
+    `settings` are the layer's own objects (its sizes, weight, bias), compared by identity:
+    reassigning one, even to an equal value, checks it anew. `shapes` (the input's and weights'
+    shapes and dtypes) are compared by value.
+    """
+
+    __slots__ = ("settings", "shapes", "kwargs")
+
+    def __init__(
+        self, settings: tuple[Any, ...], shapes: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        self.settings = settings
+        self.shapes = shapes
+        self.kwargs = kwargs
+
+    def holds(self, settings: tuple[Any, ...]) -> bool:
+        """Whether `settings` are the very objects this call was checked with."""
+        return all(map(operator.is_, self.settings, settings))
+
+
+def frozen(*values: Any) -> bool:
+    """Whether every value is an int, a bool, a str, None or a tuple of ints: a setting that
+    cannot change in place, so `CheckedCall` may know it by identity (a list could change)."""
+    for value in values:
+        if type(value) is tuple:
+            if any(type(v) is not int for v in value):
+                return False
+        elif type(value) not in (int, bool, str, type(None)):
+            return False
+    return True

@@ -114,6 +114,22 @@ def conv_nd(
     who: object,
 ) -> Tensor:
     """A 1-d or 2-d convolution (by the weight's rank), checked and reported as `who`."""
+    return conv_nd_kwargs(input, weight, bias, stride, padding, dilation, groups, who)[0]
+
+
+def conv_nd_kwargs(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntOrTuple,
+    padding: PaddingArg,
+    dilation: IntOrTuple,
+    groups: int,
+    who: object,
+) -> tuple[Tensor, dict[str, Any] | None]:
+    """`conv_nd`, and the `Conv2d` op's keyword arguments when `input` went to the op as it is
+    (batched, 2-d, in the weight's dtype): another such call can skip the checks (None when
+    the input was reshaped or cast)."""
     n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4) else 2
     _check_weight(weight, bias, n, weight.shape[0], who)
     _check_groups(groups, weight, 0, who)
@@ -134,18 +150,14 @@ def conv_nd(
     if n == 1:  # a 1-d convolution is a 2-d one over a height of 1
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride_t, dilation_t, pads = (1, *stride_t), (1, *dilation_t), [(0, 0), *pads]
+    kwargs = {"stride": stride_t, "padding": tuple(pads), "dilation": dilation_t, "groups": groups}
     args = (x, weight) if bias is None else (x, weight, bias)
-    out = apply(
-        Conv2dOp,
-        *args,
-        stride=stride_t,
-        padding=tuple(pads),
-        dilation=dilation_t,
-        groups=groups,
-    )
+    out = apply(Conv2dOp, *args, **kwargs)
     if n == 1:
         out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+    if unbatched:
+        return out.squeeze(0), None
+    return out, (kwargs if x is input else None)
 
 
 def conv_transpose_nd(

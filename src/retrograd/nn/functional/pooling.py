@@ -108,24 +108,41 @@ def _max_pool(
     ceil_mode: bool,
     return_indices: bool,
 ) -> Any:
+    kwargs = max_pool_kwargs(input, n, who, kernel_size, stride, padding, dilation, ceil_mode)
+    return run_max_pool(input, kwargs, return_indices)
+
+
+def max_pool_kwargs(
+    input: Any,  # noqa: A002
+    n: int,
+    who: object,
+    kernel_size: IntOrTuple,
+    stride: IntOrTuple | None,
+    padding: IntOrTuple,
+    dilation: IntOrTuple,
+    ceil_mode: bool,
+) -> dict[str, tuple[int, ...]]:
+    """Checks a max-pooling call; returns the `MaxPool` op's keyword arguments."""
     kernel, strides, pads, dilations = pool_params(n, who, kernel_size, stride, padding, dilation)
     input = check_pool_input(input, n, who)
     if input.dtype.kind == "b":
         raise DTypeError(f"{who} expects a numeric input, got {input.dtype}")
     out = _output_size(input, who, kernel, strides, pads, dilations, ceil_mode)
-    values = apply(
-        MaxPool,
-        input,
-        kernel=kernel,
-        stride=strides,
-        padding=pads,
-        dilation=dilations,
-        out_size=out,
-    )
+    return {
+        "kernel": kernel,
+        "stride": strides,
+        "padding": pads,
+        "dilation": dilations,
+        "out_size": out,
+    }
+
+
+def run_max_pool(input: Tensor, kwargs: dict[str, Any], return_indices: bool) -> Any:  # noqa: A002
+    """Max pooling of a checked call (`kwargs` from `max_pool_kwargs`)."""
+    values = apply(MaxPool, input, **kwargs)
     if not return_indices:
         return values
-    indices = max_pool_indices(input.data, kernel, strides, pads, dilations, out)
-    return values, _wrap(indices)
+    return values, _wrap(max_pool_indices(input.data, **kwargs))
 
 
 def max_pool1d(
