@@ -164,3 +164,17 @@ def test_module_call_passes_every_argument_form() -> None:
     assert m(1) == ((1,), {})
     assert m(1, 2, k=3) == ((1, 2), {"k": 3})
     assert m(input=1) == ((), {"input": 1})
+
+
+def test_a_child_without_module_init_fails_as_when_called_alone() -> None:
+    class Broken(nn.Module):
+        def __init__(self) -> None:  # forgets super().__init__()
+            pass
+
+        def forward(self, input: Any) -> Any:  # noqa: A002
+            return input
+
+    with pytest.raises(AttributeError, match="_forward_pre_hooks"):
+        Broken()(rg.ones(1))
+    with pytest.raises(AttributeError, match="_forward_pre_hooks"):
+        nn.Sequential(nn.Identity(), Broken())(rg.ones(1))

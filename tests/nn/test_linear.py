@@ -159,3 +159,66 @@ def test_float32_forward_close_to_torch() -> None:
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
     assert_close(ours(rg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy())
+
+
+def _layout(array: np.ndarray, how: str) -> np.ndarray:
+    """`array`'s values as a C-contiguous, F-contiguous or strided (not contiguous) array."""
+    if how == "F":
+        return np.asfortranarray(array)
+    if how == "strided":
+        wide = np.zeros((array.shape[0], 2 * array.shape[1]), dtype=array.dtype)
+        wide[:, ::2] = array
+        return wide[:, ::2]
+    return np.ascontiguousarray(array)
+
+
+@settings(max_examples=60)
+@given(
+    sizes=st.tuples(st.integers(0, 9), st.integers(0, 9), st.integers(0, 9)),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    layouts=st.tuples(*[st.sampled_from(["C", "F", "strided"])] * 3),
+    seed=st.integers(0, 2**16),
+)
+def test_linear_op_products_equal_matmul_bit_for_bit(
+    sizes: tuple[int, int, int], dtype: type, layouts: tuple[str, str, str], seed: int
+) -> None:
+    # 2-D products take np.dot where it makes matmul's BLAS call: the results must not change
+    from retrograd.ops.matmul import Linear as LinearOp
+
+    batch, n_in, n_out = sizes
+    rng = np.random.default_rng(seed)
+    x, weight, grad = (
+        _layout(rng.standard_normal(shape).astype(dtype), how)
+        for shape, how in zip([(batch, n_in), (n_out, n_in), (batch, n_out)], layouts)
+    )
+    bias = rng.standard_normal(n_out).astype(dtype)
+    op = LinearOp()
+    op.needs_input_grad = (True, True, True)
+    out = op.forward(x, weight, bias)
+    expected = np.matmul(x, weight.T)
+    np.add(expected, bias, expected)
+    np.testing.assert_array_equal(out, expected)
+    grad_x, grad_w, grad_b = op.backward(grad)
+    np.testing.assert_array_equal(grad_x, np.matmul(grad, weight))
+    np.testing.assert_array_equal(grad_w, np.matmul(grad.T, x))
+    np.testing.assert_array_equal(grad_b, np.add.reduce(grad, 0))
+
+
+@pytest.mark.parametrize("how", ["F", "strided"])
+def test_transposed_and_strided_inputs_match_torch(how: str) -> None:
+    ours = nn.Linear(3, 4, dtype="float64", generator=np.random.default_rng(0))
+    theirs = torch.nn.Linear(3, 4, dtype=torch.float64)
+    copy_to_torch(ours, theirs)
+    values = np.random.default_rng(1).standard_normal((5, 3))
+    x = rg.from_numpy(_layout(values, how))
+    x.requires_grad_(True)
+    assert x.data.flags.c_contiguous is False  # the layout reaches the op
+    their_x = torch.tensor(values, requires_grad=True)
+    out, their_out = ours(x), theirs(their_x)
+    assert_close(out, their_out)
+    upstream = np.random.default_rng(2).standard_normal((5, 4))
+    out.backward(upstream)
+    their_out.backward(torch.from_numpy(upstream))
+    assert_close(x.grad, their_x.grad)
+    assert_close(ours.weight.grad, theirs.weight.grad)
+    assert_close(ours.bias.grad, theirs.bias.grad)

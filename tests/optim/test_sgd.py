@@ -134,3 +134,41 @@ def test_closure_records_the_graph_even_under_no_grad():
     with rg.no_grad():
         optimizer.step(closure)
     np.testing.assert_allclose(w.data, [3.0 - 0.6], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_plain_sgd_equals_the_update_function_as_the_lr_changes(dtype):
+    # plain SGD updates in `SGD._update_all`, with the step size as a cached 0-d array: it
+    # must give what `sgd` gives, bit for bit, also when a scheduler changes the lr
+    from retrograd.optim.sgd import sgd
+
+    rng = np.random.default_rng(0)
+    shapes = [(3,), (8, 3), (), (40, 40)]  # tiny, 0-d and one past the no-scratch size
+    params = [rg.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in shapes]
+    expected = [p.data.copy() for p in params]
+    optimizer = SGD([{"params": params[:2]}, {"params": params[2:], "lr": 0.3}], lr=0.1)
+    for step in range(4):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        for p, g in zip(params, grads):
+            p.grad = None if step == 1 and p is params[0] else rg.tensor(g)
+        for group in optimizer.param_groups:
+            group["lr"] *= 0.5
+        optimizer.step()
+        for group, start in zip(optimizer.param_groups, (0, 2)):
+            for i in range(start, start + 2):
+                if params[i].grad is not None:
+                    sgd(
+                        [expected[i]],
+                        [grads[i]],
+                        [],
+                        lr=group["lr"],
+                        momentum=0,
+                        dampening=0,
+                        weight_decay=0,
+                        nesterov=False,
+                        maximize=False,
+                    )
+        for p, e in zip(params, expected):
+            np.testing.assert_array_equal(p.data, e)
+            assert p.data.dtype == dtype
+    assert [p._version for p in params] == [3, 4, 4, 4]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from retrograd import ops
 from retrograd.errors import InvalidArgumentError
 from retrograd.nn import functional as F
 from retrograd.nn.module import Module
-from retrograd.tensor import Tensor
+from retrograd.tensor import Tensor, apply
 
 
 def _inplace_note(inplace: bool) -> str:
@@ -92,7 +93,9 @@ class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return input.sigmoid()  # what F.sigmoid does, one call shorter
+        if type(input) is Tensor and input.data.dtype.kind == "f":
+            return apply(ops.Sigmoid, input)  # what `input.sigmoid()` does, one call shorter
+        return input.sigmoid()
 
 
 class Tanh(Module):

@@ -39,18 +39,23 @@ class Sequential(Module):
         direct = not anomaly_state.enabled
         for module in self._modules.values():
             # what `module(input)` does when the module has no hooks, without the cost of
-            # calling an instance (a Module's own `__call__` decides every other case)
-            if (
-                direct
-                and isinstance(module, Module)
-                and type(module).__call__ is Module.__call__
-                and not (
-                    module._forward_pre_hooks or module._forward_hooks or module._backward_hooks
-                )
-            ):
-                input = module.forward(input)
-            else:
-                input = module(input)  # type: ignore[misc]
+            # calling an instance (a Module's own `__call__` decides every other case); the
+            # hook dicts are read from the instance dict, as Module's `__getattr__` makes
+            # each attribute read a slow one
+            if direct and isinstance(module, Module) and type(module).__call__ is Module.__call__:
+                try:
+                    state = module.__dict__
+                    hooked = (
+                        state["_forward_pre_hooks"]
+                        or state["_forward_hooks"]
+                        or state["_backward_hooks"]
+                    )
+                except KeyError:  # Module.__init__ never ran: let the call report it
+                    hooked = True
+                if not hooked:
+                    input = module.forward(input)
+                    continue
+            input = module(input)  # type: ignore[misc]
         return input
 
     @overload

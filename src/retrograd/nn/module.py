@@ -322,12 +322,19 @@ class Module:
     def __call__(self, input: Any = _NO_INPUT, /, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         # Without hooks or anomaly mode this is just forward; the fixed first parameter spares
         # packing and unpacking the arguments of the usual one-input call.
-        if (
-            self._forward_pre_hooks
-            or self._forward_hooks
-            or self._backward_hooks
-            or anomaly_state.enabled
-        ):
+        # (the hook dicts are read from the instance dict: Module's `__getattr__` makes every
+        # attribute read a slow one)
+        try:
+            state = self.__dict__
+            hooked = (
+                state["_forward_pre_hooks"]
+                or state["_forward_hooks"]
+                or state["_backward_hooks"]
+                or anomaly_state.enabled
+            )
+        except KeyError:  # Module.__init__ never ran: the full call reports it
+            hooked = True
+        if hooked:
             return self._call_full(args if input is _NO_INPUT else (input, *args), kwargs)
         if input is _NO_INPUT:
             return self.forward(*args, **kwargs)

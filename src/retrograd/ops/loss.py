@@ -20,6 +20,14 @@ class MeanSquaredError(Node):
     def forward(self, pred: np.ndarray, target: np.ndarray, *, mean: bool = True) -> np.ndarray:
         diff = pred - target
         self.saved = (diff,)
+        size = diff.size
+        if size and diff.dtype.kind == "f":  # the usual case: vdot's scalar keeps the dtype
+            total = np.vdot(diff, diff)
+            if mean:
+                self.scale = 2.0 / size
+                return np.asarray(total / size)
+            self.scale = 2.0
+            return np.asarray(total)
         self.scale = 2.0 / diff.size if mean and diff.size else 2.0
         total = np.vdot(diff, diff) if diff.dtype.kind == "f" else (diff * diff).sum()
         if mean and not diff.size and diff.dtype.kind == "f":

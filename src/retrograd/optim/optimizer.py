@@ -191,13 +191,17 @@ class Optimizer:
 
     def _update_all(self) -> None:
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if params:
-                self._update_group(group, params, [p.grad.data for p in params])
-            for param in params:
-                # The arrays changed in place; graphs that saved them must notice, as after
-                # any in-place op (backward through them then raises).
-                param._version += 1
+            self._update_params(group)
+
+    def _update_params(self, group: dict[str, Any]) -> None:
+        """Update the parameters of `group` that have a gradient."""
+        params = [p for p in group["params"] if p.grad is not None]
+        if params:
+            self._update_group(group, params, [p.grad.data for p in params])
+        for param in params:
+            # The arrays changed in place; graphs that saved them must notice, as after
+            # any in-place op (backward through them then raises).
+            param._version += 1
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout, as deep copies.

@@ -6,6 +6,10 @@ from typing import Any
 
 import numpy as np
 
+# The hot paths call these ufuncs by name: numpy's module `__getattr__` keeps CPython 3.11
+# from caching `np.<name>` lookups, which cost a tenth of a small ufunc call each.
+from numpy import add, multiply
+
 from retrograd.optim._inplace import SMALL_BYTES, Workspace, add_scaled
 from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT
 from retrograd.tensor import Tensor
@@ -46,6 +50,7 @@ class SGD(Optimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
+        self._scalars: dict[np.dtype, tuple[float, np.ndarray]] = {}
 
     def _validate_options(self, options: dict[str, Any]) -> None:
         if options["lr"] < 0.0:
@@ -56,6 +61,39 @@ class SGD(Optimizer):
             raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise OptimizerError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _update_all(self) -> None:
+        # Plain SGD (no momentum, weight decay or maximize) is done here without gathering lists
+        # and calling `sgd`: on tiny models that bookkeeping costs more than the arithmetic.
+        # Each parameter gets what `sgd` gives it (`add_scaled`, the same two ufunc calls).
+        for group in self.param_groups:
+            if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
+                self._update_params(group)
+                continue
+            alpha = -float(group["lr"])
+            for param in group["params"]:
+                grad = param.grad
+                if grad is None:
+                    continue
+                array, g = param.data, grad.data
+                if array.nbytes <= SMALL_BYTES and array.ndim:  # as `sgd`: no scratch
+                    add(array, multiply(g, self._scalar(alpha, g.dtype)), array)
+                else:
+                    for p, g, tmp in self._workspace.pieces((array, grad.data), 1):
+                        add_scaled(p, g, alpha, p, tmp)
+                # in place, as any in-place op: graphs that saved the array must notice
+                param._version += 1
+
+    def _scalar(self, value: float, dtype: np.dtype) -> Any:
+        """`value` as a read-only 0-d array of `dtype` (a float dtype), kept while it is asked
+        for: a ufunc takes it for less than half of what converting the Python float costs, and
+        computes the same, as NumPy casts a Python float to the array's dtype."""
+        cached = self._scalars.get(dtype)
+        if cached is None or cached[0] != value:
+            array = np.array(value, dtype=dtype)
+            array.flags.writeable = False
+            cached = self._scalars[dtype] = (value, array)
+        return cached[1]
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

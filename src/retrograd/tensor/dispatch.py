@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 _tensor_class: Any = None  # set by retrograd.tensor.core once Tensor exists
 
+# `object.__new__` bound once: read through `object` on every call, it costs a third as much
+# again as the allocation itself
+_new_object = object.__new__
+
 
 def register_tensor_class(cls: type) -> None:
     """Tell the dispatcher which class to build (done once, by `retrograd.tensor.core`)."""
@@ -28,7 +32,7 @@ def register_tensor_class(cls: type) -> None:
 
 def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """Fast constructor used by every op: no checks, no copies."""
-    t = object.__new__(_tensor_class)
+    t = _new_object(_tensor_class)
     t.data = data
     t.grad = None
     t.requires_grad = requires_grad
@@ -47,7 +51,7 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     op.saved = None
     # The hot path of every op: the output is built inline rather than through `_wrap`, and
     # ops of one to three inputs (nearly all) build their tuples without a loop.
-    out = object.__new__(_tensor_class)
+    out = _new_object(_tensor_class)
     out.grad = None
     out._version = 0
     out._hooks = None
@@ -85,14 +89,21 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
                 op.needs_input_grad = needs
                 op.parents = tuple([t._ctx for t in inputs])
                 op.versions = tuple([t._version for t in inputs])
-    if n == 1:
-        out.data = op.forward(inputs[0].data, **kwargs)
+    # A plain call when there are no keywords: CPython runs it without a C-level call
+    # (`**{}` would force one), which is most of what a one-op forward costs on tiny arrays.
+    if kwargs:
+        if n == 2:
+            out.data = op.forward(inputs[0].data, inputs[1].data, **kwargs)
+        else:
+            out.data = op.forward(*[t.data for t in inputs], **kwargs)
+    elif n == 1:
+        out.data = op.forward(inputs[0].data)
     elif n == 2:
-        out.data = op.forward(inputs[0].data, inputs[1].data, **kwargs)
+        out.data = op.forward(inputs[0].data, inputs[1].data)
     elif n == 3:
-        out.data = op.forward(inputs[0].data, inputs[1].data, inputs[2].data, **kwargs)
+        out.data = op.forward(inputs[0].data, inputs[1].data, inputs[2].data)
     else:
-        out.data = op.forward(*[t.data for t in inputs], **kwargs)
+        out.data = op.forward(*[t.data for t in inputs])
     if record:
         out.requires_grad = True
         out._ctx = op
