@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 
 def test_import_leaves_heavy_dependencies_unloaded() -> None:
@@ -69,3 +74,31 @@ def test_every_lazy_name_resolves_and_is_listed() -> None:
 
     assert nn.Conv2d is Conv2d and nn.LSTM is LSTM and F.conv2d is conv2d
     assert rg.nn is nn and rg.compile is rg.compiler.compile
+
+
+def _type_checking_imports(path: Path) -> set[str]:
+    """Names a module imports inside its `if TYPE_CHECKING:` block."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(block)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+@pytest.mark.parametrize("package", ["retrograd.nn", "retrograd.nn.functional"])
+def test_type_checkers_see_exactly_the_lazy_names(package: str) -> None:
+    # the names type checkers import must be the ones `__getattr__` loads, or an editor and
+    # the running code disagree about what the package has
+    module = importlib.import_module(package)
+    seen = _type_checking_imports(Path(module.__file__))
+    lazy = set(module._LAZY_NAMES) | set(getattr(module, "_LAZY_SUBMODULES", ()))
+    assert seen == lazy

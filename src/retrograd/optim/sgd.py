@@ -6,10 +6,6 @@ from typing import Any
 
 import numpy as np
 
-# The hot paths call these ufuncs by name: numpy's module `__getattr__` keeps CPython 3.11
-# from caching `np.<name>` lookups, which cost a tenth of a small ufunc call each.
-from numpy import add, multiply
-
 from retrograd.optim._inplace import SMALL_BYTES, Workspace, add_scaled
 from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT
 from retrograd.tensor import Tensor
@@ -75,12 +71,8 @@ class SGD(Optimizer):
                 grad = param.grad
                 if grad is None:
                     continue
-                array, g = param.data, grad.data
-                if array.nbytes <= SMALL_BYTES and array.ndim:  # as `sgd`: no scratch
-                    add(array, multiply(g, self._scalar(alpha, g.dtype)), array)
-                else:
-                    for p, g, tmp in self._workspace.pieces((array, grad.data), 1):
-                        add_scaled(p, g, alpha, p, tmp)
+                g = grad.data
+                _add_scaled_(param.data, g, self._scalar(alpha, g.dtype), self._workspace)
                 # in place, as any in-place op: graphs that saved the array must notice
                 param._version += 1
 
@@ -143,11 +135,7 @@ def sgd(
         workspace = Workspace()
     if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD, the common case
         for param, grad in zip(params, grads):
-            if param.nbytes <= SMALL_BYTES and param.ndim:  # as `pieces` would: no scratch
-                add_scaled(param, grad, -lr, param, None)
-                continue
-            for p, g, tmp in workspace.pieces((param, grad), 1):
-                add_scaled(p, g, -lr, p, tmp)
+            _add_scaled_(param, grad, -lr, workspace)
         return
     for i, (param, grad) in enumerate(zip(params, grads)):
         buffer = None
@@ -170,3 +158,13 @@ def sgd(
                     add_scaled(buf, g, 1 - dampening, buf, tmp)
                 g = add_scaled(g, buf, momentum, work, tmp) if nesterov else buf
             add_scaled(p, g, -lr, p, tmp)
+
+
+def _add_scaled_(param: np.ndarray, grad: np.ndarray, alpha: Any, workspace: Workspace) -> None:
+    """``param += alpha * grad`` in place (``param.add_(grad, alpha=alpha)``), the whole update
+    of plain SGD; `alpha` a Python float or a 0-d array of the parameter's dtype."""
+    if param.nbytes <= SMALL_BYTES and param.ndim:  # as `pieces` would: no scratch
+        add_scaled(param, grad, alpha, param, None)
+        return
+    for p, g, tmp in workspace.pieces((param, grad), 1):
+        add_scaled(p, g, alpha, p, tmp)
