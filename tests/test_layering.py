@@ -34,7 +34,6 @@ LAYERS: dict[str, int] = {
     "creation": 2,  # factories: tensor, zeros, ones, rand, ...
     # L3: built on Tensor
     "gradcheck": 3,
-    "compiler": 3,  # capture and replay of a training step (hooks into autograd and optim)
     "nn": 3,
     "data": 3,
     "io": 3,
@@ -44,6 +43,7 @@ LAYERS: dict[str, int] = {
     "optim": 4,
     # L5
     "diagnostics": 5,
+    "compiler": 5,  # capture and replay of a training step; guards read nn modules and optimizers
     "viz": 5,  # re-exports the graph drawing of diagnostics
     # L6
     "train": 6,

@@ -2,7 +2,8 @@
 
 `trace_state.tracer` is None except during that recording, so each hook costs one attribute
 read. The tracer is duck-typed (`record_op`, `record_constant`, `record_backward`,
-`record_call`, `record_mutation`, `record_escape`); see `retrograd.compiler`.
+`record_call`, `record_call_result`, `record_mutation`, `record_escape`, `fail`); see
+`retrograd.compiler`.
 """
 
 from __future__ import annotations
@@ -25,3 +26,18 @@ def record_escape(what: str) -> None:
     tracer = trace_state.tracer
     if tracer is not None:
         tracer.record_escape(what)
+
+
+def record_call(fn: Any, args: tuple[Any, ...]) -> None:
+    """`fn(*args)` is about to change state outside the ops (an optimizer update, gradient
+    clipping, zeroing gradients): a replay calls it again, as recorded."""
+    tracer = trace_state.tracer
+    if tracer is not None:
+        tracer.record_call(fn, args)
+
+
+def record_call_result(tensor: Any) -> None:
+    """`tensor` was computed in NumPy by a recorded call: an op that uses it cannot replay."""
+    tracer = trace_state.tracer
+    if tracer is not None:
+        tracer.record_call_result(tensor)

@@ -15,6 +15,7 @@ import numpy as np
 from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node
+from retrograd.autograd.tracing import record_call, trace_state
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import (
     ArgumentTypeError,
@@ -42,6 +43,17 @@ def _addindent(text: str, spaces: int) -> str:
     if len(lines) == 1:
         return text
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+def _zero_grads(params: list[Parameter], set_to_none: bool) -> None:
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            # a fresh array: the old one may be shared with a gradient the user holds
+            param.grad.data = np.zeros_like(param.grad.data)
 
 
 def _join(prefix: str, name: str) -> str:
@@ -352,6 +364,10 @@ class Module:
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if trace_state.tracer is not None and (
+            self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+        ):
+            trace_state.tracer.fail(f"{self._get_name()} has hooks (Python a replay would skip)")
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
@@ -649,14 +665,9 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's `.grad` (to None, or to zeros with `set_to_none=False`)."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                # a fresh array: the old one may be shared with a gradient the user holds
-                param.grad.data = np.zeros_like(param.grad.data)
+        params = list(self.parameters())
+        record_call(_zero_grads, (params, set_to_none))  # a compiled step replays it
+        _zero_grads(params, set_to_none)
 
     def apply(self: M, fn: Callable[[Module], Any]) -> M:
         """Call `fn` on every sub-module (children first), then on this module."""

@@ -146,6 +146,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self.data.shape[0]
 
     def __repr__(self) -> str:
+        record_escape("repr() or str()")
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extras = []
         if self.data.dtype not in (default_float_dtype(), np.int64, np.bool_):
@@ -161,9 +162,11 @@ class Tensor(ReductionMethods, ShapeMethods):
     # ------------------------------------------------------------------ conversion
     def numpy(self) -> np.ndarray:
         """The underlying array (shares memory, like `torch.Tensor.numpy`)."""
+        record_escape("numpy()")
         return self.data
 
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
+        record_escape("np.asarray() or another NumPy conversion")
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -181,9 +184,11 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self.data.tolist()
 
     def __float__(self) -> builtins.float:
+        record_escape("float()")
         return float(self.item())
 
     def __int__(self) -> builtins.int:
+        record_escape("int()")
         return int(self.item())
 
     def __index__(self) -> builtins.int:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from retrograd.autograd.tracing import record_call, record_call_result
 from retrograd.errors import RetrogradError
 from retrograd.tensor import Tensor
 
@@ -37,8 +38,17 @@ def clip_grad_norm_(
     The total norm of the gradients before clipping, as a 0-d Tensor.
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    args = (params, max_norm, float(norm_type), error_if_nonfinite)
+    record_call(_clip_norm, args)  # a compiled step replays the clipping
+    total_norm = _clip_norm(*args)
+    record_call_result(total_norm)
+    return total_norm
+
+
+def _clip_norm(
+    params: list[Tensor], max_norm: float, norm_type: float, error_if_nonfinite: bool
+) -> Tensor:
     grads = [p.grad.data for p in params if p.grad is not None]
-    norm_type = float(norm_type)
     if len(grads) == 0:
         return Tensor(np.zeros((), dtype=np.float32))
 
@@ -68,7 +78,12 @@ def clip_grad_value_(parameters: ParametersT, clip_value: float) -> None:
     - `clip_value`: the largest magnitude a gradient value may keep.
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    clip_value = float(clip_value)
+    args = (params, float(clip_value))
+    record_call(_clip_values, args)  # a compiled step replays the clipping
+    _clip_values(*args)
+
+
+def _clip_values(params: list[Tensor], clip_value: float) -> None:
     for p in params:
         if p.grad is not None:
             np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)

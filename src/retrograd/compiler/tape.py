@@ -1,59 +1,45 @@
-"""`retrograd.compile(step)`: record the primitive ops of one training step, then replay them.
+"""The tape of one recorded call and the straight-line Python function written from it.
 
-The first call of each input signature runs `step` eagerly while a tracer records, in order:
-every primitive op (its `Node` object, where its inputs come from, its keyword arguments),
-every `backward()` (with the graph's node order, computed once), and every `zero_grad()` /
-`step()` of an optimizer. From that tape it writes one straight-line Python function (see
-`CompiledStep.source`): the same `Node` objects run `forward` on the new arrays, then each
-node's `backward` in the eager walk's order with every gradient's destination resolved in
-advance — no Tensors, modules, hooks, graph building or lookups in between. The numbers are
-the eager ones, bit for bit, and saved values are freed after the replayed backward.
-
-A step cannot be captured (it runs eagerly, with one warning) when replaying it could differ
-from running it: it draws random numbers (dropout), changes a tensor in place outside the
-optimizer (BatchNorm's running statistics), turns a tensor into a Python value (`item()`,
-`bool()` — control flow may depend on it), builds a multi-element constant inside the step
-(NumPy work on `.data`), or uses hooks. A new input shape or dtype records a new tape.
+While the step runs once, `Tracer` hears every primitive op (its `Node`, where its inputs come
+from, its keyword arguments), every `backward()` (with the graph's node order, computed once)
+and every call of an optimizer or gradient utility (`zero_grad`, `step`, `clip_grad_norm_`).
+`Codegen` writes the replay: the same `Node` objects run `forward` on the new arrays, then
+each node's `backward` in the eager walk's order with every gradient's destination resolved in
+advance, and the recorded calls run as recorded. Anything a replay could not redo is a
+`problem` (with the line that caused it), and the step runs eagerly instead.
 """
 
 from __future__ import annotations
 
 import builtins
-import functools
-import warnings
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from retrograd.autograd.engine import _accumulate, topological_order
-from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import FREED, Node
-from retrograd.autograd.tracing import trace_state
-from retrograd.random import get_rng_state
+from retrograd.compiler.guards import Guards
+from retrograd.compiler.watch import where as location_of
 from retrograd.tensor import Tensor, _wrap
-
-__all__ = ["CompiledStep", "compile"]
 
 _ARG, _SLOT, _EXTERNAL = 0, 1, 2  # where an op input comes from
 _OP, _BACKWARD, _CALL = 0, 1, 2  # tape events
-_MAX_SIGNATURES = 8
-builtins_compile = builtins.compile  # `compile` below is retrograd.compile
 
 
-class CaptureError(Exception):
-    """Why a step cannot be replayed safely (turned into a warning and eager execution)."""
-
-
-class _Tracer:
+class Tracer:
     """Listens on the hook points while the step runs once, and builds the tape."""
 
-    def __init__(self, args: tuple[Any, ...]) -> None:
+    def __init__(self, args: tuple[Any, ...], guards: Guards) -> None:
+        self.guards = guards
         self.events: list[tuple[Any, ...]] = []
         self.sources: dict[int, tuple[int, Any]] = {}  # id(tensor) -> (kind, index or tensor)
         self.array_sources: dict[int, tuple[int, Any]] = {}  # id(array) -> (kind, index)
         self.keep_alive: list[Any] = []  # trace-time objects, so no id is reused meanwhile
         self.constants: set[int] = set()  # tensors built inside the step, not by an op
+        self.call_results: set[int] = set()  # tensors returned by a recorded call
+        self.backward_nodes: set[int] = set()  # nodes a recorded backward went through
         self.n_slots = 0
         self.problem: str | None = None
         for index, arg in enumerate(args):
@@ -64,6 +50,11 @@ class _Tracer:
     def fail(self, reason: str) -> None:
         if self.problem is None:
             self.problem = reason
+
+    def escape(self, what: str, frame: Any = None) -> None:
+        """A value left the graph for Python, or Python changed what the graph holds."""
+        if self.problem is None:
+            self.problem = f"{what} at {location_of(frame or sys._getframe(2))}"
 
     # hook points ----------------------------------------------------------------------------
     def record_op(self, op: Node, inputs: tuple[Tensor, ...], kwargs: dict, out: Tensor) -> None:
@@ -98,6 +89,7 @@ class _Tracer:
         # the eager walk's own order (decreasing creation number), so sums happen in the same
         # order and the replayed gradients are the same to the last bit
         order = sorted(topological_order(root._ctx), key=lambda node: -node.seq)
+        self.backward_nodes.update(id(node) for node in order)
         for node in order:
             for tensor in node.inputs:
                 if tensor._hooks or tensor._retains_grad:
@@ -108,21 +100,38 @@ class _Tracer:
 
     def record_call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.events.append((_CALL, fn, args))
+        for arg in args:
+            self.guards.token(arg, f"an argument of {getattr(fn, '__qualname__', fn)}")
+
+    def record_call_result(self, tensor: Tensor) -> None:
+        """A tensor a recorded call computed in NumPy: its value is stale in a replay."""
+        self.call_results.add(id(tensor))
+        self.keep_alive.append(tensor)
 
     def record_mutation(self, tensor: Tensor) -> None:
-        self.fail(f"an in-place change of a tensor of shape {tensor.shape} outside the optimizer")
+        self.escape(
+            f"an in-place change of a tensor of shape {tensor.shape} outside the optimizer",
+            sys._getframe(2),
+        )
 
     def record_escape(self, what: str) -> None:
-        self.fail(f"{what} turns a tensor into a Python value (control flow may depend on it)")
+        self.escape(
+            f"{what} turns a tensor into a Python value (control flow may depend on it)",
+            sys._getframe(2),
+        )
 
     # resolution -----------------------------------------------------------------------------
     def _source_of(self, tensor: Tensor) -> tuple[int, Any]:
         source = self.sources.get(id(tensor)) or self.array_sources.get(id(tensor.data))
         if source is not None:
             return source
+        if id(tensor) in self.call_results:
+            self.fail("an op uses the tensor a gradient utility returned (clip_grad_norm_)")
         if id(tensor) in self.constants and tensor.data.size > 1:
             self.fail(f"a constant of shape {tensor.shape} built inside the step from NumPy data")
         self.keep_alive.append(tensor)
+        if id(tensor) not in self.constants:  # a parameter or a tensor made before the step
+            self.guards.see_object(tensor, f"tensor of shape {tensor.shape} used by the step", True)
         return (_EXTERNAL, tensor)
 
     def _array_source(self, value: Any) -> tuple[int, Any] | None:
@@ -245,7 +254,7 @@ class _Codegen:
                 self.emit("del " + ", ".join(f"s{slot}" for slot in sorted(dead)))
         self.emit(f"return {self._result(result)}")
         source = "\n".join(self.lines) + "\n"
-        code = builtins_compile(source, "<retrograd.compile replay>", "exec")
+        code = builtins.compile(source, "<retrograd.compile replay>", "exec")
         exec(code, self.namespace)  # noqa: S102 - our own generated text, no user input
         return self.namespace["replay"], source
 
@@ -339,6 +348,24 @@ class _Codegen:
         return f"_wrap(s{shape})"
 
 
+def _reaches_leaves(node: Node, done: set[int]) -> bool:
+    """Whether a backward() from `node` could still reach a leaf that needs a gradient
+    without passing through nodes a recorded backward already went through."""
+    stack, seen = [node], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in done or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for parent, needed in zip(current.parents, current.needs_input_grad):
+            if parent is None:
+                if needed:
+                    return True
+            else:
+                stack.append(parent)
+    return False
+
+
 def _slots_in(shape: Any) -> set[int]:
     if shape is None:
         return set()
@@ -347,10 +374,10 @@ def _slots_in(shape: Any) -> set[int]:
     return {shape}
 
 
-class _Tape:
+class Tape:
     """One recorded call, turned into a generated `replay(args)` function."""
 
-    def __init__(self, tracer: _Tracer, result: Any) -> None:
+    def __init__(self, tracer: Tracer, result: Any) -> None:
         self.keep_alive = tracer.keep_alive
         self.result = self._result_shape(tracer, result)
         self.replay: Callable[[tuple[Any, ...]], Any] | None = None
@@ -368,7 +395,7 @@ class _Tape:
             self.replay, self.source = _Codegen().build(tracer.events, used, self.result)
 
     @staticmethod
-    def _result_shape(tracer: _Tracer, result: Any) -> Any:
+    def _result_shape(tracer: Tracer, result: Any) -> Any:
         if result is None:
             return None
         if isinstance(result, Tensor):
@@ -376,111 +403,13 @@ class _Tape:
             if source is None or source[0] != _SLOT:
                 tracer.fail("the step returns a tensor that no op of the step produced")
                 return None
+            if result._ctx is not None and _reaches_leaves(result._ctx, tracer.backward_nodes):
+                tracer.fail(
+                    "the step returns a tensor whose graph a later backward() may need "
+                    "(a replay returns values without a graph)"
+                )
             return source[1]
         if isinstance(result, tuple):
-            return tuple(_Tape._result_shape(tracer, item) for item in result)
+            return tuple(Tape._result_shape(tracer, item) for item in result)
         tracer.fail(f"the step returns a {type(result).__name__}, not Tensors")
         return None
-
-
-def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    parts: list[Any] = [grad_state.enabled]
-    for arg in args:
-        if isinstance(arg, Tensor):
-            data = arg.data
-            parts.append((data.shape, data.dtype, arg.requires_grad))
-        elif isinstance(arg, (int, float, str, bool, type(None))):
-            parts.append(arg)
-        else:
-            return None  # arrays or objects: not captured
-    if kwargs:
-        return None
-    return tuple(parts)
-
-
-class CompiledStep:
-    """A step function whose calls after the first replay a recorded tape of primitive ops."""
-
-    def __init__(self, step: Callable[..., Any], warn: bool = True) -> None:
-        self.step = step
-        self.warn = warn
-        self.tapes: dict[Any, _Tape] = {}
-        self.eager_reason: str | None = None  # set once the step proved impossible to capture
-        functools.update_wrapper(self, step)
-
-    @property
-    def captured(self) -> bool:
-        """True once a tape exists and the step was not found unsafe to replay."""
-        return bool(self.tapes) and self.eager_reason is None
-
-    @property
-    def source(self) -> str:
-        """The generated Python of each recorded input signature's replay (for debugging)."""
-        return "\n".join(tape.source for tape in self.tapes.values())
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.eager_reason is not None:
-            return self.step(*args, **kwargs)
-        signature = _signature(args, kwargs)
-        if signature is None:
-            return self._give_up("arguments other than Tensors and Python scalars", args, kwargs)
-        tape = self.tapes.get(signature)
-        if tape is not None:
-            return tape.replay(args)  # type: ignore[misc]
-        if len(self.tapes) >= _MAX_SIGNATURES:
-            return self._give_up(
-                f"more than {_MAX_SIGNATURES} different input shapes", args, kwargs
-            )
-        if self.tapes and self.warn:
-            warnings.warn(
-                f"retrograd.compile: {getattr(self.step, '__name__', 'step')} got new input "
-                "shapes or dtypes; recording it again for them",
-                stacklevel=2,
-            )
-        return self._record(signature, args)
-
-    def _record(self, signature: Any, args: tuple[Any, ...]) -> Any:
-        if trace_state.tracer is not None:
-            raise RuntimeError("retrograd.compile: steps cannot be recorded inside each other")
-        tracer = _Tracer(args)
-        rng_before = get_rng_state()
-        trace_state.tracer = tracer
-        try:
-            result = self.step(*args)
-        finally:
-            trace_state.tracer = None
-        if get_rng_state() != rng_before:  # the likeliest root cause of any other finding
-            tracer.problem = "it draws random numbers (dropout, random init)"
-        tape = _Tape(tracer, result)
-        if tracer.problem is not None:
-            self._stop_capturing(tracer.problem)
-        else:
-            self.tapes[signature] = tape
-        return result
-
-    def _give_up(self, reason: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        self._stop_capturing(reason)
-        return self.step(*args, **kwargs)
-
-    def _stop_capturing(self, reason: str) -> None:
-        self.eager_reason = reason
-        self.tapes.clear()
-        if self.warn:
-            warnings.warn(
-                f"retrograd.compile: {getattr(self.step, '__name__', 'step')} runs eagerly "
-                f"because {reason}",
-                stacklevel=3,
-            )
-
-
-def compile(step: Callable[..., Any] | None = None, *, warn: bool = True) -> Any:  # noqa: A001
-    """Capture `step(*tensors)` on its first call and replay it on later calls.
-
-    **Arguments:** `step`, a function of Tensors (and Python scalars) that runs a training
-    step — e.g. zero_grad, forward, loss, backward, optimizer step — and returns Tensors or
-    None; `warn`: warn when the step cannot be captured or is recorded again.
-    **Returns** a `CompiledStep` to call like `step`. Usable as `@retrograd.compile`.
-    """
-    if step is None:
-        return functools.partial(compile, warn=warn)
-    return CompiledStep(step, warn=warn)
