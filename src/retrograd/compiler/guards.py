@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.nn.module import Module
+from retrograd.nn.module import Module, hook_ids
 from retrograd.optim.optimizer import Optimizer
 from retrograd.tensor import Tensor
 
@@ -39,8 +39,18 @@ _SMALL_ARRAY = 256  # arrays up to this many elements are guarded by value
 _MAX_DEPTH = 4  # plain objects reached through more attribute steps than this are not opened
 # A module's own stores: `_parameters`, `_buffers` and `_modules` are mirrored in the instance
 # dict (guarded there), `_init_config` only describes the constructor call.
+# Hook dicts are covered by one guard on `hook_ids.issued` (a recording with hooks fails).
 _MODULE_SKIP = frozenset(
-    {"_parameters", "_buffers", "_modules", "_non_persistent_buffers", "_init_config"}
+    {
+        "_parameters",
+        "_buffers",
+        "_modules",
+        "_non_persistent_buffers",
+        "_init_config",
+        "_forward_pre_hooks",
+        "_forward_hooks",
+        "_backward_hooks",
+    }
 )
 # An optimizer's state (and its private workspaces) is what its replayed update reads and writes.
 _OPTIMIZER_SKIP = frozenset({"state", "param_groups", "defaults"})
@@ -192,7 +202,7 @@ class Guards:
             for key in extra:
                 yield (
                     f"global {key!r} ({label})",
-                    f"{name}.get({key!r}, _M)",
+                    f"{name}[{key!r}]",
                     self.token(obj.get(key, _MISSING), f"global {key}", user=True),
                     False,
                 )
@@ -212,7 +222,7 @@ class Guards:
                     continue
                 item = f"{label}.{key}"
                 value = state[key]
-                yield item, f"{dict_name}.get({key!r}, _M)", self.token(value, item), False
+                yield item, f"{dict_name}[{key!r}]", self.token(value, item), False
         elif kind == "optimizer":
             yield from self._optimizer_items(obj, name, label)
         elif kind == "attributes":
@@ -223,7 +233,7 @@ class Guards:
                 value = state[key]
                 yield (
                     item,
-                    f"{dict_name}.get({key!r}, _M)",
+                    f"{dict_name}[{key!r}]",
                     self.token(value, item, user=True, depth=extra + 1),
                     False,
                 )
@@ -248,7 +258,7 @@ class Guards:
             where = f"{label}.param_groups[{i}]"
             yield where, base, self._identity(group), False
             for key, value in group.items():
-                expr = f"{base}.get({key!r}, _M)"
+                expr = f"{base}[{key!r}]"
                 if key == "params":
                     yield f"{where}['params']", expr, self.token(value, where), False
                 else:  # hyperparameters are read by the replayed update when it runs
@@ -256,7 +266,7 @@ class Guards:
         for key, value in vars(opt).items():
             if key not in _OPTIMIZER_SKIP and not key.startswith("_"):
                 item = f"{label}.{key}"
-                yield item, f"{name}.__dict__.get({key!r}, _M)", self.token(value, item), False
+                yield item, f"{name}.__dict__[{key!r}]", self.token(value, item), False
 
     def _const(self, obj: Any, prefix: str) -> str:
         name = f"{prefix}{self._counter}"
@@ -310,7 +320,10 @@ class Guards:
     # results --------------------------------------------------------------------------------
     def items(self) -> list[tuple[str, str, Any, bool]]:
         """Every item as it is now (roots found while reading are read too)."""
-        result: list[tuple[str, str, Any, bool]] = []
+        self.namespace["_hook_ids"] = hook_ids
+        result: list[tuple[str, str, Any, bool]] = [
+            ("no module hook registered since", "_hook_ids.issued", ("len", hook_ids.issued), False)
+        ]
         done = 0
         while done < len(self._roots):  # reading may add roots (objects held by attributes)
             _, reader = self._roots[done]
@@ -376,30 +389,30 @@ class GuardCheck:
         return name
 
     def _term(self, expr: str, token: Any) -> str:
+        """Python that is True when `expr` still evaluates to what `token` describes."""
         kind = token[0]
         if kind == "is":
             return f"({expr}) is {self._const(self.keep[token[1]])}"
+        if kind == "len":
+            return f"{expr} == {token[1]}"
         v = self._var()
         if kind == "eq":
-            kind_name, value_name = self._const(token[1]), self._const(token[2])
-            return f"(type({v} := {expr}) is {kind_name} and {v} == {value_name})"
+            value = token[2]
+            literal = repr(value) if type(value) in (int, str) else self._const(value)
+            return f"(type({v} := {expr}) is {self._const(token[1])} and {v} == {literal})"
         if kind == "tensor":
             _, key, requires_grad, hooks, shape, dtype = token
-            hook_test = (
-                f"({v}._hooks or {v}._retains_grad)"
-                if hooks
-                else f"not ({v}._hooks or {v}._retains_grad)"
-            )
+            hook_test = f"({v}._hooks or {v}._retains_grad)"
             return (
                 f"(({v} := {expr}) is {self._const(self.keep[key])} and {v}.requires_grad is "
-                f"{requires_grad} and {hook_test} and {v}.data.shape == {shape!r} and "
-                f"{v}.data.dtype.str == {dtype!r})"
+                f"{requires_grad} and {'' if hooks else 'not '}{hook_test} and "
+                f"{v}.data.shape == {shape!r} and {v}.data.dtype is {self._const(np.dtype(dtype))})"
             )
         if kind == "array":
             _, key, shape, dtype, small = token
             array = self.keep[key]
             parts = [f"({v} := {expr}) is {self._const(array)}", f"{v}.shape == {shape!r}"]
-            parts.append(f"{v}.dtype.str == {dtype!r}")
+            parts.append(f"{v}.dtype is {self._const(np.dtype(dtype))}")
             if small is not None:
                 parts.append(f"{v}.tobytes() == {self._const(small)}")
             return "(" + " and ".join(parts) + ")"
@@ -418,7 +431,7 @@ class GuardCheck:
         if kind == "list":
             parts += [self._term(f"{v}[{i}]", t) for i, t in enumerate(token[2])]
         else:
-            parts += [self._term(f"{v}.get({k!r}, _M)", t) for k, t in token[2]]
+            parts += [self._term(f"{v}[{k!r}]", t) for k, t in token[2]]
         return "(" + " and ".join(parts) + ")"
 
 

@@ -51,27 +51,28 @@ _SCALAR_TYPES = (bool, int, float, str, type(None))
 class _Recorded:
     """One replayable recording: its tape and the guards it is valid under."""
 
-    __slots__ = ("tape", "guard")
+    __slots__ = ("tape", "guard", "check", "replay")
 
     def __init__(self, tape: Tape, guard: GuardCheck) -> None:
         self.tape = tape
         self.guard = guard
+        self.check = guard.check  # the generated function itself: no wrapper on the hot path
+        self.replay = tape.replay
 
 
-def _signature(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _signature(args: tuple[Any, ...]) -> Any:
     """What must match exactly for a recording to apply: None when an argument is not a
     Tensor or a Python scalar. Scalars keep their type: `1`, `1.0` and `True` differ."""
     parts: list[Any] = [grad_state.enabled, default_float_dtype()]
     for arg in args:
-        if isinstance(arg, Tensor):
+        kind = type(arg)
+        if kind is Tensor or isinstance(arg, Tensor):
             data = arg.data
-            parts.append((type(arg), data.shape, data.dtype, arg.requires_grad))
-        elif type(arg) in _SCALAR_TYPES:
-            parts.append((type(arg), arg))
+            parts.append((kind, data.shape, data.dtype, arg.requires_grad))
+        elif kind in _SCALAR_TYPES:
+            parts.append((kind, arg))
         else:
             return None
-    if kwargs:
-        return None
     return tuple(parts)
 
 
@@ -118,18 +119,24 @@ class CompiledStep:
         return "\n".join(lines)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.eager_reason is not None or anomaly_state.enabled:
+        if (
+            self.eager_reason is not None
+            or anomaly_state.enabled
+            or trace_state.tracer is not None  # inside another recording: it records our ops
+        ):
             return self.step(*args, **kwargs)
-        if trace_state.tracer is not None:  # inside another recording: it records our ops
-            return self.step(*args, **kwargs)
-        signature = _signature(args, kwargs)
+        signature = None if kwargs else _signature(args)
         if signature is None:
             return self._give_up("arguments other than Tensors and Python scalars", args, kwargs)
         recorded = self.recordings.get(signature)
         if recorded:
             for rec in recorded:
-                if rec.guard():
-                    return rec.tape.replay(args)  # type: ignore[misc]
+                try:
+                    valid = rec.check()
+                except Exception:  # noqa: BLE001 - an attribute gone, an empty cell: changed
+                    valid = False
+                if valid:
+                    return rec.replay(args)  # type: ignore[misc]
             failed = recorded[0].guard.failures()
             why = f"guard failed: {', '.join(failed[:3]) or 'unknown'}"
         elif self.recordings:

@@ -33,7 +33,22 @@ M = TypeVar("M", bound="Module")
 #: what `load_state_dict` returns, as in PyTorch
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
-_hook_ids = itertools.count()
+
+class _HookIds:
+    """Keys of module hooks; `issued` counts them, so `retrograd.compile`'s guards tell in one
+    comparison that no module hook was registered since a recording."""
+
+    __slots__ = ("issued",)
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def __next__(self) -> int:
+        self.issued += 1
+        return self.issued
+
+
+hook_ids = _HookIds()
 _NO_INPUT: Any = object()  # `Module.__call__` without a positional argument
 
 
@@ -387,13 +402,13 @@ class Module:
 
     def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """Call `hook(module, args)` before forward; a returned value replaces the inputs."""
-        key = next(_hook_ids)
+        key = next(hook_ids)
         self._forward_pre_hooks[key] = hook
         return RemovableHandle(self._forward_pre_hooks, key)
 
     def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """Call `hook(module, args, output)` after forward; a returned value replaces the output."""
-        key = next(_hook_ids)
+        key = next(hook_ids)
         self._forward_hooks[key] = hook
         return RemovableHandle(self._forward_hooks, key)
 
@@ -404,7 +419,7 @@ class Module:
 
         Both are tuples of Tensors, with None where there is no gradient (an argument that is
         not a tensor or does not require grad, an output that got none), as in PyTorch."""
-        key = next(_hook_ids)
+        key = next(hook_ids)
         self._backward_hooks[key] = hook
         return RemovableHandle(self._backward_hooks, key)
 
