@@ -228,8 +228,11 @@ def fit(
     - `callbacks`: `Callback` objects (`EarlyStopping`, `ModelCheckpoint` ...).
     - `verbose`: 0 silent, 1 a progress bar on a terminal (plain lines otherwise), 2 one line
       per epoch.
-    - `compile`: replay the batch step with `retrograd.compile` when that gives the same
-      numbers (it falls back to the plain loop by itself, e.g. for dropout).
+    - `compile`: replay the batch step with `retrograd.compile`. The rule: only when the model
+      and the loss are retrograd's own layers, and only while the compile guards hold (the
+      modules' attributes and `training` flags, parameters' `requires_grad`, no hooks, the
+      same modules and optimizer); whatever a callback changes re-records the step or makes it
+      run eagerly, so the history equals ``compile=False`` exactly.
 
     **Returns** a `History`: ``history.history["loss"]``, ``["val_loss"]``, ``[<metric>]``,
     ``["val_<metric>"]``, one value per epoch. Validation runs under `no_grad` in eval mode;
