@@ -1,7 +1,7 @@
 """The autograd machinery: nodes, the graph walk, grad mode, unbroadcast."""
 
 from retrograd.autograd.context import Context
-from retrograd.autograd.engine import run_backward, topological_order
+from retrograd.autograd.engine import topological_order
 from retrograd.autograd.grad_mode import (
     enable_grad,
     grad_state,
@@ -20,7 +20,6 @@ __all__ = [
     "grad_state",
     "is_grad_enabled",
     "no_grad",
-    "run_backward",
     "set_grad_enabled",
     "topological_order",
     "unbroadcast",

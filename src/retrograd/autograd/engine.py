@@ -62,23 +62,15 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def run_backward(root: Any, grad: np.ndarray, retain_graph: bool, wrap: Wrap) -> None:
-    """Send `grad` (d loss / d root) back through the graph into every leaf's `.grad`."""
-    run_backward_from(root._ctx, grad, retain_graph, wrap)
-
-
 def run_backward_from(
     root_node: Node,
     grad: np.ndarray,
     retain_graph: bool,
     wrap: Wrap,
-    order: list[Node] | None = None,
-    checks: bool = True,
 ) -> None:
     """The walk from `root_node`, visiting nodes by decreasing creation number (`seq`): every
     consumer of a value was created after it, so no separate topological sort is needed, and
-    a node is queued only once a gradient reaches it. A captured step (`retrograd.compile`)
-    passes the `order` it computed once and turns `checks` off: it re-ran every forward itself.
+    a node is queued only once a gradient reaches it.
 
     Gradients meeting at one node or leaf are summed into a buffer the walk owns (allocated by
     it and held under one key only), in place after the first sum; indexing nodes scatter their
@@ -92,14 +84,10 @@ def run_backward_from(
     leaves: dict[int, Any] = {}  # id(leaf) -> the leaf (Tensor subclasses may be unhashable)
     owned: set[int] = set()
     queue: list[tuple[int, Node]] = []
-    ordered = None if order is None else reversed(order)
     anomaly = anomaly_state.enabled
-    node: Node | None = root_node if ordered is None else next(ordered, None)
+    node: Node | None = root_node
     while node is not None:
-        g = grads.pop(node, None)
-        if g is None:  # only in a given order: no gradient reached this node
-            node = next(ordered, None)  # type: ignore[arg-type]
-            continue
+        g = grads.pop(node)
         if owned:
             owned.discard(id(g))
         if node.output_ref is not None:
@@ -108,14 +96,13 @@ def run_backward_from(
                 g = _run_hooks(output, g, wrap)
             if output._retains_grad:
                 _accumulate(output, g, wrap, set())
-        if checks:
-            if node.saved is FREED or node.output_modified:
-                _check_usable(node)
-            elif node.saves_inputs:
-                for tensor, version in zip(node.inputs, node.versions):
-                    if tensor._version != version:
-                        _check_usable(node)  # raises unless the changed value is not needed
-                        break
+        if node.saved is FREED or node.output_modified:
+            _check_usable(node)
+        elif node.saves_inputs:
+            for tensor, version in zip(node.inputs, node.versions):
+                if tensor._version != version:
+                    _check_usable(node)  # raises unless the changed value is not needed
+                    break
         fresh: Node | None = None  # the first parent this node's gradient reaches first
         if node.scatters:
             fresh = _scatter(node, g, grads, owned, leaf_grads, leaves)
@@ -150,9 +137,7 @@ def run_backward_from(
                         grads[parent] = _sum(previous, tensor_grad, owned)
         if not retain_graph:
             node.saved = FREED
-        if ordered is not None:
-            node = next(ordered, None)
-        elif fresh is not None and (not queue or queue[0][0] > -fresh.seq):
+        if fresh is not None and (not queue or queue[0][0] > -fresh.seq):
             node = fresh  # still the latest pending node: no need to queue it
         else:
             if fresh is not None:
