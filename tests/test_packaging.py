@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import email.parser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import safetensors
 import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRAS = {"plot", "sklearn", "onnx", "gpu", "all"}
+EXTRAS = {"plot", "sklearn", "onnx", "all"}
 PROJECT_FILES = ["pyproject.toml", "README.md", "LICENSE"]
 
 
@@ -143,3 +144,30 @@ def test_installed_wheel_runs_a_forward_and_backward(venv: Path, tmp_path: Path)
 def test_installed_command_prints_the_version(venv: Path, tmp_path: Path) -> None:
     result = run([str(venv / "retrograd"), "--version"], tmp_path)
     assert result.stdout.strip() == f"retrograd {version()}"
+
+
+# the runtime extras, and the package each installs that retrograd's own code must import
+EXTRA_IMPORTS = {"plot": "matplotlib", "sklearn": "sklearn", "onnx": "onnx"}
+
+
+def test_every_runtime_extra_is_used_by_the_package() -> None:
+    """An extra must deliver what it installs: some module in src imports its package, and
+    no extra besides these (and the tool extras test/docs/all) is declared."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    declared = set(
+        re.findall(
+            r"^(\w+) = \[",
+            text.split("[project.optional-dependencies]")[1].split("\n[")[0],
+            flags=re.M,
+        )
+    )
+    assert declared - {"test", "docs", "all"} == set(EXTRA_IMPORTS), declared
+    imported: set[str] = set()
+    for path in (ROOT / "src/retrograd").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported.add(node.module.split(".")[0])
+    missing = {extra: name for extra, name in EXTRA_IMPORTS.items() if name not in imported}
+    assert not missing, f"extras whose package no code in src imports: {missing}"
