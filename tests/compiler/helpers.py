@@ -118,6 +118,19 @@ def check(make: Callable[[], Program], expect: str, reason: str = "", calls: int
     return compiled
 
 
+def standard_step(model: nn.Module, opt: optim.Optimizer) -> Callable[..., Any]:
+    """The loop everyone writes: zero_grad, forward, MSE loss, backward, step."""
+
+    def step(x: rg.Tensor, t: rg.Tensor) -> rg.Tensor:
+        opt.zero_grad()
+        loss = nn.functional.mse_loss(model(x), t)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def seed_data() -> tuple[rg.Tensor, rg.Tensor]:
     X, y = rg.datasets.seed()
     return rg.tensor(X), rg.tensor(y)

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 import pytest
-from tests.compiler.helpers import Program, batches, check, mlp, seed_data
+from tests.compiler.helpers import Program, batches, check, mlp, seed_data, standard_step
 
 import retrograd as rg
 from retrograd import nn, optim
@@ -112,12 +112,7 @@ def test_scheduler_between_calls_keeps_the_replay() -> None:
         opt = optim.SGD(model.parameters(), lr=0.2, momentum=0.5)
         sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         return Program(step, batches(), [model], [opt], between=lambda i: i and sched.step())
 
@@ -188,12 +183,7 @@ def test_batchnorm_in_eval_mode_replays() -> None:
         model.eval()
         opt = optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         return Program(step, batches(), [model], [opt])
 
@@ -205,12 +195,7 @@ def test_batchnorm_in_train_mode_falls_back() -> None:
         model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
         opt = optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         return Program(step, batches(), [model], [opt])
 
@@ -223,12 +208,7 @@ def test_batchnorm_switched_from_eval_to_train() -> None:
         model.eval()
         opt = optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         return Program(step, batches(), [model], [opt], between=lambda i: i == 3 and model.train())
 
@@ -348,12 +328,7 @@ def _program_with(between_factory, model_factory=None) -> Program:
     model = (model_factory or (lambda: mlp(3, 6, 1)))()
     opt = optim.Adam(model.parameters(), lr=0.02)
 
-    def step(x, t):
-        opt.zero_grad()
-        loss = F.mse_loss(model(x), t)
-        loss.backward()
-        opt.step()
-        return loss
+    step = standard_step(model, opt)
 
     return Program(step, batches(), [model], [opt], between=between_factory(model, opt))
 
@@ -372,12 +347,7 @@ def test_unfreezing_between_calls() -> None:
         opt = optim.SGD(model.parameters(), lr=0.1)
         model[0].requires_grad_(False)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         return Program(
             step, batches(), [model], [opt], between=lambda i: i == 3 and model[0].requires_grad_()
@@ -413,12 +383,7 @@ def test_eval_then_train_with_dropout() -> None:
         model.eval()
         opt = optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         return Program(step, batches(), [model], [opt], between=lambda i: i == 2 and model.train())
 
@@ -576,12 +541,7 @@ def test_model_cast_to_float64_between_calls() -> None:
         opt = optim.SGD(model.parameters(), lr=0.1)
         data = batches()
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         def args(i: int):
             x, t = data(i)
@@ -882,12 +842,7 @@ def test_anomaly_mode_runs_the_step_itself() -> None:
         model = mlp(3, 4, 1)
         opt = optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, t):
-            opt.zero_grad()
-            loss = F.mse_loss(model(x), t)
-            loss.backward()
-            opt.step()
-            return loss
+        step = standard_step(model, opt)
 
         def between(i: int) -> None:
             if i == 2:
@@ -900,3 +855,22 @@ def test_anomaly_mode_runs_the_step_itself() -> None:
         return program
 
     check(make, "replay")
+
+
+def test_explain_names_guards_re_recordings_and_the_fallback() -> None:
+    model = mlp(3, 4, 1, act=nn.LeakyReLU)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    run = rg.compile(standard_step(model, opt))
+    x, t = seed_data()
+    run(x, t)
+    text = run.explain()
+    assert "1 recording(s) made" in text
+    assert "closure variable 'model'" in text and ".1.negative_slope" in text
+    model[1].negative_slope = 0.3
+    run(x, t)
+    assert "re-recorded: guard failed: " in run.explain()
+    assert "negative_slope" in run.explain().split("re-recorded: guard failed: ")[1]
+    reads_a_value = rg.compile(lambda x: x * float(x.sum()))
+    with pytest.warns(UserWarning, match="float"):
+        reads_a_value(x)
+    assert "runs eagerly because float()" in reads_a_value.explain()

@@ -88,7 +88,7 @@ class Guards:
     """Everything a recording read besides its tensor arguments, as checkable items."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_M": _MISSING, "_array_equal": np.array_equal}
+        self.namespace: dict[str, Any] = {}
         self.keep: dict[int, Any] = {}  # id -> object, so no id in a token is reused
         self.names: set[str] = set()  # attribute and global names the user's code mentions
         self.start: dict[str, Any] = {}  # label -> token when first seen
@@ -104,9 +104,9 @@ class Guards:
         if isinstance(fn, functools.partial):
             self.see_callable(fn.func, label)
             for i, arg in enumerate(fn.args):
-                self._value_root(f"{label} argument {i}", arg)
+                self.see_value(f"{label} argument {i}", arg)
             for key, arg in fn.keywords.items():
-                self._value_root(f"{label} argument {key}", arg)
+                self.see_value(f"{label} argument {key}", arg)
             return
         if isinstance(fn, types.MethodType):
             self.see_object(fn.__self__, f"{label}.__self__", user=True)
@@ -126,7 +126,7 @@ class Guards:
         for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
             self._add_root(f"closure variable {var!r} of {name}", cell, "cell")
         for i, default in enumerate(fn.__defaults__ or ()):
-            self._value_root(f"default argument {i} of {name}", default)
+            self.see_value(f"default argument {i} of {name}", default)
 
     def see_code(self, code: types.CodeType, globals_: dict[str, Any]) -> None:
         """User code ran: the names it reads become attributes worth guarding, and the
@@ -169,7 +169,8 @@ class Guards:
         self._seen[id(obj)] = label
         self.keep[id(obj)] = obj
 
-    def _value_root(self, label: str, value: Any) -> None:
+    def see_value(self, label: str, value: Any) -> None:
+        """A value baked into the recording (an argument of a recorded call): guarded."""
         self._add_root(label, value, "value")
 
     def _add_root(self, label: str, obj: Any, kind: str, extra: Any = None) -> None:
@@ -191,7 +192,9 @@ class Guards:
     ) -> Iterable[tuple[str, str, Any, bool]]:
         """(label, expression, token, live) for each value this root holds now."""
         if kind == "value":
-            yield label, name, self.token(obj, label), False
+            token = self.token(obj, label)
+            if token[0] not in ("is", "eq"):  # a scalar or an object compared with itself holds
+                yield label, name, token, False
         elif kind == "cell":
             try:
                 value = obj.cell_contents
@@ -211,12 +214,7 @@ class Guards:
         elif kind == "module":
             state = obj.__dict__
             dict_name = self._const(state, "d")
-            yield (
-                f"{label}: its attribute count",
-                f"len({dict_name})",
-                self.token(len(state), label),
-                False,
-            )
+            yield f"{label}: its attribute count", f"len({dict_name})", ("len", len(state)), False
             for key in list(state):
                 if key in _MODULE_SKIP:
                     continue
@@ -246,11 +244,7 @@ class Guards:
         yield (
             f"{label}: number of parameter groups",
             f"len({name}.param_groups)",
-            (
-                "eq",
-                int,
-                len(groups),
-            ),
+            ("len", len(groups)),
             False,
         )
         for i, group in enumerate(groups):
@@ -358,12 +352,6 @@ class GuardCheck:
         code = builtins.compile(self.source, "<retrograd.compile guards>", "exec")
         exec(code, self.namespace)  # noqa: S102 - our own generated text
         self.check: Callable[[], bool] = self.namespace["check"]
-
-    def __call__(self) -> bool:
-        try:
-            return bool(self.check())
-        except Exception:  # noqa: BLE001 - an attribute gone, an empty cell: not the same state
-            return False
 
     def failures(self) -> list[str]:
         """Labels of the guards that do not hold now."""

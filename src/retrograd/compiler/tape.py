@@ -100,8 +100,9 @@ class Tracer:
 
     def record_call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         self.events.append((_CALL, fn, args))
-        for arg in args:
-            self.guards.token(arg, f"an argument of {getattr(fn, '__qualname__', fn)}")
+        name = getattr(fn, "__qualname__", "a recorded call")
+        for i, arg in enumerate(args):
+            self.guards.see_value(f"argument {i} of {name}", arg)
 
     def record_call_result(self, tensor: Tensor) -> None:
         """A tensor a recorded call computed in NumPy: its value is stale in a replay."""
