@@ -21,6 +21,24 @@ class _TraceState:
 trace_state = _TraceState()
 
 
+class _HookIds:
+    """Keys of every hook, on tensors and modules, and of `retain_grad`; `issued` counts them,
+    so `retrograd.compile`'s guards tell in one comparison that no hook was added since a
+    recording."""
+
+    __slots__ = ("issued",)
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def __next__(self) -> int:
+        self.issued += 1
+        return self.issued
+
+
+hook_ids = _HookIds()
+
+
 def record_escape(what: str) -> None:
     """A tensor's value left the graph as a Python value (`item()`, `bool()`, ...)."""
     tracer = trace_state.tracer

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.nn.module import Module, hook_ids
+from retrograd.autograd.tracing import hook_ids
+from retrograd.nn.module import Module
 from retrograd.optim.optimizer import Optimizer
 from retrograd.tensor import Tensor
 
@@ -316,7 +317,7 @@ class Guards:
         """Every item as it is now (roots found while reading are read too)."""
         self.namespace["_hook_ids"] = hook_ids
         result: list[tuple[str, str, Any, bool]] = [
-            ("no module hook registered since", "_hook_ids.issued", ("len", hook_ids.issued), False)
+            ("no hook registered since", "_hook_ids.issued", ("len", hook_ids.issued), False)
         ]
         done = 0
         while done < len(self._roots):  # reading may add roots (objects held by attributes)
@@ -338,6 +339,7 @@ class GuardCheck:
         self.keep = guards.keep
         self.labels: list[str] = []
         self._counter = 0
+        self._tensors: set[int] = set()  # tensors already checked in full by an earlier term
         terms: list[str] = []
         for label, expr, token, live in items:
             if live:
@@ -390,11 +392,15 @@ class GuardCheck:
             return f"(type({v} := {expr}) is {self._const(token[1])} and {v} == {literal})"
         if kind == "tensor":
             _, key, requires_grad, hooks, shape, dtype = token
-            hook_test = f"({v}._hooks or {v}._retains_grad)"
+            if key in self._tensors:  # one `and` chain: the earlier term checks its state
+                return f"({expr}) is {self._const(self.keep[key])}"
+            self._tensors.add(key)
+            # no hooks when recorded: adding one bumps `hook_ids.issued`, checked first
+            hook_test = f" and ({v}._hooks or {v}._retains_grad)" if hooks else ""
             return (
                 f"(({v} := {expr}) is {self._const(self.keep[key])} and {v}.requires_grad is "
-                f"{requires_grad} and {'' if hooks else 'not '}{hook_test} and "
-                f"{v}.data.shape == {shape!r} and {v}.data.dtype is {self._const(np.dtype(dtype))})"
+                f"{requires_grad}{hook_test} and {v}.data.shape == {shape!r} and "
+                f"{v}.data.dtype is {self._const(np.dtype(dtype))})"
             )
         if kind == "array":
             _, key, shape, dtype, small = token

@@ -15,7 +15,7 @@ import numpy as np
 from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node
-from retrograd.autograd.tracing import record_call, trace_state
+from retrograd.autograd.tracing import hook_ids, record_call, trace_state
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import (
     ArgumentTypeError,
@@ -34,21 +34,6 @@ M = TypeVar("M", bound="Module")
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
-class _HookIds:
-    """Keys of module hooks; `issued` counts them, so `retrograd.compile`'s guards tell in one
-    comparison that no module hook was registered since a recording."""
-
-    __slots__ = ("issued",)
-
-    def __init__(self) -> None:
-        self.issued = 0
-
-    def __next__(self) -> int:
-        self.issued += 1
-        return self.issued
-
-
-hook_ids = _HookIds()
 _NO_INPUT: Any = object()  # `Module.__call__` without a positional argument
 
 

@@ -5,7 +5,6 @@ shape methods live in `reductions.py` and `shape.py` (mixins) to keep each file 
 from __future__ import annotations
 
 import builtins
-import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
@@ -15,7 +14,7 @@ from retrograd import ops
 from retrograd.autograd.engine import run_backward_from
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
-from retrograd.autograd.tracing import record_escape, trace_state
+from retrograd.autograd.tracing import hook_ids, record_escape, trace_state
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import (
     DTypeError,
@@ -42,9 +41,6 @@ from retrograd.tensor.shape import ShapeMethods
 
 Scalar = int | float | bool
 Operand = Union["Tensor", Scalar, np.ndarray]  # noqa: UP007 - a forward reference
-
-
-_handle_ids = itertools.count()
 
 
 class RemovableHandle:
@@ -283,6 +279,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         if not self.requires_grad:
             raise GraphError("retain_grad() on a tensor that does not require grad")
         if self._ctx is not None:
+            next(hook_ids)  # a recording's guards see that a hook point was added
             self._retains_grad = True
             self._ctx.output_ref = self
 
@@ -297,7 +294,7 @@ class Tensor(ReductionMethods, ShapeMethods):
             raise GraphError("cannot register a hook on a tensor that does not require grad")
         if self._hooks is None:
             self._hooks = {}
-        key = next(_handle_ids)
+        key = next(hook_ids)
         self._hooks[key] = hook
         if self._ctx is not None:
             self._ctx.output_ref = self
