@@ -124,7 +124,7 @@ def run_backward_from(
                         leaf_grads[key] = tensor_grad
                         leaves[key] = tensor
                     else:
-                        leaf_grads[key] = _sum(previous, tensor_grad, owned)
+                        leaf_grads[key] = sum_grads(previous, tensor_grad, owned)
                 else:
                     previous = grads.get(parent)
                     if previous is None:
@@ -134,7 +134,7 @@ def run_backward_from(
                         else:
                             heapq.heappush(queue, (-parent.seq, parent))
                     else:
-                        grads[parent] = _sum(previous, tensor_grad, owned)
+                        grads[parent] = sum_grads(previous, tensor_grad, owned)
         if not retain_graph:
             node.saved = FREED
         if fresh is not None and (not queue or queue[0][0] > -fresh.seq):
@@ -151,8 +151,9 @@ def run_backward_from(
         _accumulate(leaf, g, wrap, handed_out)
 
 
-def _sum(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.ndarray:
-    """`previous + grad`, in place when the walk owns `previous` (then it is returned)."""
+def sum_grads(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.ndarray:
+    """`previous + grad`, in place when the walk owns `previous` (then it is returned). Also
+    the replay's routine, so a replay sums gradients exactly as this walk does."""
     if id(previous) in owned:
         np.add(previous, grad, out=previous)
         return previous
@@ -181,16 +182,26 @@ def _scatter(
         leaves[key] = tensor
     else:
         store, key = grads, parent
-    buffer = store.get(key)
-    first = buffer is None
-    if buffer is None or id(buffer) not in owned:
-        fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
-        if buffer is not None:
-            fresh += buffer
-        buffer = store[key] = fresh
-        owned.add(id(fresh))
+    previous = store.get(key)
+    store[key] = scatter_grad(node, grad, previous, owned)
+    return parent if previous is None else None
+
+
+def scatter_grad(
+    node: Node, grad: np.ndarray, previous: np.ndarray | None, owned: set[int]
+) -> np.ndarray:
+    """`previous` plus an indexing node's scattered `grad`, added into a buffer the walk owns
+    (made on first use, holding `previous`); returns the buffer. Also the replay's routine."""
+    if previous is None or id(previous) not in owned:
+        tensor = node.inputs[0]
+        buffer = np.zeros(tensor.shape, dtype=tensor.dtype)
+        if previous is not None:
+            buffer += previous
+        owned.add(id(buffer))
+    else:
+        buffer = previous
     node.scatter_add(buffer, grad)
-    return parent if first else None
+    return buffer
 
 
 def _check_usable(node: Node) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.autograd.engine import _accumulate, topological_order
+from retrograd.autograd.engine import _accumulate, scatter_grad, sum_grads, topological_order
 from retrograd.autograd.node import FREED, Node
 from retrograd.compiler.guards import Guards
 from retrograd.compiler.watch import where as location_of
@@ -180,31 +180,6 @@ class _BackwardPlan:
             self.edges.append(tuple(edges))
 
 
-def _join(total: Any, owned: bool, grad: Any) -> tuple[Any, bool]:
-    """Add `grad` to the running sum `total` as the eager walk does: the first gradient is
-    kept as it is, the second makes a new (owned) array, later ones add into it in place."""
-    if grad is None:
-        return total, owned
-    if total is None:
-        return grad, False
-    if owned:
-        np.add(total, grad, out=total)
-        return total, True
-    return np.asarray(total + grad), True
-
-
-def _scatter_into(node: Node, grad: np.ndarray, total: Any, owned: bool) -> tuple[Any, bool]:
-    """An indexing node adds its gradient into its input's owned buffer (made on first use)."""
-    if total is None or not owned:
-        tensor = node.inputs[0]
-        fresh = np.zeros(tensor.shape, dtype=tensor.dtype)
-        if total is not None:
-            fresh += total
-        total = fresh
-    node.scatter_add(total, grad)
-    return total, True
-
-
 class _Codegen:
     """Writes the replay of a tape as one straight-line Python function.
 
@@ -218,8 +193,8 @@ class _Codegen:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {
-            "_join": _join,
-            "_scatter_into": _scatter_into,
+            "_sum": sum_grads,
+            "_scatter": scatter_grad,
             "_accumulate": _accumulate,
             "_wrap": _wrap,
             "_FREED": FREED,
@@ -304,8 +279,8 @@ class _Codegen:
         names = [var(t) for t in sorted(arrivals) if t != 0]
         if names:
             self.emit(" = ".join(names) + " = None")
-        for target in sorted(joins):
-            self.emit(f"o_{var(target)} = False")
+        if joins:
+            self.emit("owned = set()")  # arrays the sums made, as in the eager walk
         seed = self.constant(grad, "seed")
         self.emit(f"g0 = {seed}")
         for i, (node, edges) in enumerate(zip(plan.nodes, plan.edges)):
@@ -316,7 +291,7 @@ class _Codegen:
             if node.scatters:
                 for _, target in edges:
                     t = var(target)
-                    self.emit(f"{t}, o_{t} = _scatter_into({name}, g{i}, {t}, o_{t})", 2)
+                    self.emit(f"{t} = _scatter({name}, g{i}, {t}, owned)", 2)
                 if not plan.retain_graph:
                     self.emit(f"{name}.saved = _FREED", 2)
                 continue
@@ -330,7 +305,9 @@ class _Codegen:
                 value = "r" if single else f"r[{position}]"
                 t = var(target)
                 if target in joins:
-                    self.emit(f"{t}, o_{t} = _join({t}, o_{t}, {value})", 2)
+                    self.emit(f"v = {value}", 2)
+                    self.emit("if v is not None:", 2)
+                    self.emit(f"{t} = v if {t} is None else _sum({t}, v, owned)", 3)
                 else:
                     self.emit(f"{t} = {value}", 2)
             self.emit(f"g{i} = None", 2)  # as the eager walk, drop it once used
