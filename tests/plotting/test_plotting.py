@@ -170,10 +170,12 @@ def test_missing_matplotlib_in_the_command_line(
     out = tmp_path / "m.safetensors"
     args = ["train", str(data), "--target", "y", "--out", str(out), "--epochs", "1", "--quiet"]
     assert main([*args, "--plot", str(tmp_path / "c.png"), "--task", "classification"]) == 1
-    assert capsys.readouterr().err == (
-        "error: plot_history needs matplotlib, which is not installed; install it with "
-        "pip install 'retrograd[plot]'\n"
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "error: retrograd train --plot needs matplotlib, which is not installed; install it "
+        "with pip install 'retrograd[plot]'\n"
     )
+    assert captured.out == "" and not out.exists()  # found before training, nothing written
 
 
 def test_importing_plotting_does_not_import_matplotlib() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,14 +16,19 @@ from retrograd import io, metrics
 from retrograd.data import LabelEncoder, StandardScaler
 from retrograd.errors import RetrogradError
 from retrograd.io.atomic import atomic_write
+from retrograd.io.output import OutputFileError, check_output
 from retrograd.nn import Linear, Module
 from retrograd.train import predict
 
 __all__ = [
     "CLI_FORMAT",
+    "MAX_EPOCHS",
     "CommandError",
     "TrainedModel",
+    "bounded_int",
+    "check_network_size",
     "check_output_path",
+    "command_output_error",
     "format_metrics",
     "fraction",
     "load_trained_model",
@@ -36,6 +41,8 @@ __all__ = [
 
 CLI_FORMAT = 1  # version of the metadata layout `retrograd train` writes
 TASKS = ("classification", "regression")
+MAX_EPOCHS = 1_000_000
+MAX_COUNT = 2**63 - 1  # the largest whole number an option takes (NumPy's int64)
 
 
 class CommandError(RetrogradError, ValueError):
@@ -47,23 +54,38 @@ def _parse_number(text: str, convert: Callable[[str], Any], expected: str) -> An
     try:
         return convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {_short(text)!r}") from None
+
+
+def _short(text: str) -> str:
+    """`text` cut to a readable length for a message (a 5000-digit number stays one line)."""
+    return text if len(text) <= 30 else f"{text[:12]}...{text[-12:]} ({len(text)} characters)"
+
+
+def bounded_int(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An option type: a whole number in [minimum, maximum]."""
+
+    def parse(text: str) -> int:
+        value: int = _parse_number(text.strip(), int, "a whole number")
+        if value < minimum:
+            at_least = "be 0 or more" if minimum == 0 else f"be at least {minimum}"
+            raise argparse.ArgumentTypeError(f"must {at_least}, got {_short(text)}")
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}, got {_short(text)}")
+        return value
+
+    parse.__name__ = f"int in [{minimum}, {maximum}]"
+    return parse
 
 
 def positive_int(text: str) -> int:
-    """An option's value: a whole number of at least 1."""
-    value: int = _parse_number(text, int, "a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    """An option's value: a whole number of at least 1 (and at most 2**63 - 1)."""
+    return bounded_int(1, MAX_COUNT)(text)
 
 
 def non_negative_int(text: str) -> int:
-    """An option's value: a whole number of at least 0."""
-    value: int = _parse_number(text, int, "a whole number")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+    """An option's value: a whole number of at least 0 (and at most 2**63 - 1)."""
+    return bounded_int(0, MAX_COUNT)(text)
 
 
 def positive_float(text: str) -> float:
@@ -82,24 +104,64 @@ def fraction(text: str) -> float:
     return value
 
 
-def check_output_path(path: str, force: bool, option: str) -> None:
-    """Fail before any work when `path` cannot be written: it exists and `force` is off, it is
-    a directory, or its folder does not exist."""
-    if os.path.isdir(path):
-        raise CommandError(f"{option} {path} is a directory; give a file name")
-    if os.path.exists(path) and not force:
-        raise CommandError(f"{path} already exists; pass --force to overwrite it")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise CommandError(f"{option} {path}: the folder {folder} does not exist")
+def command_output_error(error: OutputFileError, path: str) -> CommandError:
+    """The command's message for an output that cannot be written (`--force` named when it
+    would help)."""
+    if error.reason == "exists":
+        return CommandError(f"{path} already exists; pass --force to overwrite it")
+    return CommandError(str(error))
 
 
-def write_text(path: str, text: str) -> None:
-    """Write `text` (UTF-8) all at once: a temporary file beside `path`, then a rename."""
+def check_output_path(path: str, force: bool, option: str, inputs: Iterable[str] = ()) -> None:
+    """Fail before any work when `path` cannot be written: it is empty, a directory, a named
+    pipe, a device or a socket, the same file as one of `inputs` (through links too), it exists
+    and `force` is off, or its folder is missing or not writable."""
     try:
-        atomic_write(path, text.encode("utf-8"))
+        check_output(path, overwrite=force, inputs=inputs, what=option)
+    except OutputFileError as error:
+        raise command_output_error(error, path) from None
+
+
+def write_text(path: str, text: str, *, force: bool = True, inputs: Iterable[str] = ()) -> None:
+    """Write `text` (UTF-8) all at once: a temporary file beside `path`, then a rename; an
+    existing file is replaced only with `force`."""
+    try:
+        atomic_write(path, text.encode("utf-8"), overwrite=force, inputs=inputs)
+    except OutputFileError as error:
+        raise command_output_error(error, path) from None
     except OSError as error:
         raise CommandError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _memory_bytes() -> int | None:
+    """This machine's physical memory in bytes (None where the system does not say)."""
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return pages * page_size if pages > 0 and page_size > 0 else None
+
+
+def _gigabytes(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:,.1f} GiB"
+
+
+def check_network_size(widths: Sequence[int], option: str, copies: int = 4) -> None:
+    """Fail before any work when a dense network of layer `widths` cannot fit in memory.
+
+    Training holds about `copies` float32 arrays per parameter (weights, gradients and an
+    optimizer's two moments); the message names the parameter count and the memory needed.
+    """
+    parameters = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    needed = parameters * 4 * copies
+    available = _memory_bytes()
+    if available is not None and needed > available:
+        sizes = "-".join(str(n) for n in widths)
+        raise CommandError(
+            f"the network {sizes} has {parameters:,} parameters: training it needs about "
+            f"{_gigabytes(needed)} of memory, more than this machine's {_gigabytes(available)}; "
+            f"give smaller {option} widths"
+        )
 
 
 @dataclass

@@ -21,7 +21,13 @@ from tqdm import tqdm
 
 import retrograd
 from retrograd import datasets, nn, optim
-from retrograd.cli.common import non_negative_int, positive_float, positive_int
+from retrograd.cli.common import (
+    MAX_EPOCHS,
+    bounded_int,
+    check_network_size,
+    non_negative_int,
+    positive_float,
+)
 from retrograd.diagnostics import BuggyMSELoss, DoctorReport, doctor
 from retrograd.errors import InvalidArgumentError
 
@@ -65,6 +71,8 @@ DEMO_ACTIVATIONS = ("sigmoid", "relu")
 SGD_MOMENTUM = 0.9
 HIDDEN_BIAS = 0.5
 TOLERANCE = 0.1
+MAX_HIDDEN = 100_000
+MAX_LAYERS = 1_000
 LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default negative slope
 
 
@@ -276,10 +284,16 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--dataset", type=str.lower, choices=datasets.DATASETS, default=DEFAULT_DATASET
     )
     parser.add_argument(
-        "--hidden", type=positive_int, default=DEFAULT_HIDDEN, help="units per hidden layer"
+        "--hidden",
+        type=bounded_int(1, MAX_HIDDEN),
+        default=DEFAULT_HIDDEN,
+        help="units per hidden layer",
     )
     parser.add_argument(
-        "--layers", type=positive_int, default=DEFAULT_LAYERS, help="number of hidden layers"
+        "--layers",
+        type=bounded_int(1, MAX_LAYERS),
+        default=DEFAULT_LAYERS,
+        help="number of hidden layers",
     )
     parser.add_argument(
         "--activation",
@@ -299,7 +313,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help=f"learning rate (default: {DEFAULT_LR['adam']} for adam, {DEFAULT_LR['sgd']} "
         f"for sgd, which uses momentum {SGD_MOMENTUM})",
     )
-    parser.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS)
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=DEFAULT_EPOCHS)
     parser.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED)
     parser.add_argument(
         "--doctor",
@@ -355,6 +369,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json and not args.doctor:
         args.parser.error("--json prints the doctor's report: add --doctor")
     X, y = datasets.load(args.dataset)
+    check_network_size([X.shape[1], *[args.hidden] * args.layers, y.shape[1]], "--hidden")
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     activations = DEMO_ACTIVATIONS if args.activation is None else (args.activation,)
     sizes = "-".join(str(n) for n in (X.shape[1], *[args.hidden] * args.layers, y.shape[1]))

@@ -21,18 +21,23 @@ import numpy as np
 
 from retrograd.cli.common import (
     CommandError,
+    bounded_int,
     check_output_path,
+    command_output_error,
     input_width,
     load_model_file,
     load_trained_model,
 )
 from retrograd.io.atomic import atomic_write
+from retrograd.io.output import OutputFileError
 from retrograd.nn import Embedding, Module, Sequential
 from retrograd.onnx import DEFAULT_OPSET, to_onnx
 from retrograd.onnx.export import GraphStep
 from retrograd.onnx.preprocessing import fill_missing, standardize, unstandardize
 
 __all__ = ["add_parser", "run"]
+
+MAX_INPUT_ELEMENTS = 100_000_000  # one example input of this many numbers is already 400 MB
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -44,6 +49,14 @@ def _shape(text: str) -> tuple[int, ...]:
         ) from None
     if any(size < 1 for size in shape):
         raise argparse.ArgumentTypeError(f"every size must be at least 1, got {text!r}")
+    elements = 1
+    for size in shape:
+        elements *= size
+    if elements > MAX_INPUT_ELEMENTS:
+        raise argparse.ArgumentTypeError(
+            f"an input of shape {text} holds {elements:,} numbers, more than the "
+            f"{MAX_INPUT_ELEMENTS:,} an export example may have"
+        )
     return shape
 
 
@@ -64,9 +77,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "model", metavar="MODEL.safetensors", help="a model file saved by retrograd"
     )
     parser.add_argument("out", metavar="MODEL.onnx", help="where to write the ONNX model")
-    parser.add_argument("--force", action="store_true", help="overwrite MODEL.onnx")
     parser.add_argument(
-        "--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})"
+        "--force", action="store_true", help="replace an existing MODEL.onnx (never the model)"
+    )
+    parser.add_argument(
+        "--opset",
+        type=bounded_int(1, 1000),
+        default=DEFAULT_OPSET,
+        help=f"ONNX opset (default {DEFAULT_OPSET})",
     )
     parser.add_argument(
         "--input-shape",
@@ -157,7 +175,7 @@ def _as_list(values: Any) -> list[float] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `retrograd export` with parsed `args`; return the exit status."""
-    check_output_path(args.out, args.force, "MODEL.onnx")
+    check_output_path(args.out, args.force, "MODEL.onnx", inputs=[args.model])
     model, info = load_model_file(args.model)
     before: list[GraphStep] = []
     after: list[GraphStep] = []
@@ -178,7 +196,9 @@ def run(args: argparse.Namespace) -> int:
         metadata=metadata,
     )
     try:
-        atomic_write(args.out, proto.SerializeToString())
+        atomic_write(args.out, proto.SerializeToString(), overwrite=args.force, inputs=[args.model])
+    except OutputFileError as error:
+        raise command_output_error(error, args.out) from None
     except OSError as error:
         raise CommandError(f"cannot write {args.out}: {error.strerror or error}") from None
     batch = "1" if args.static_batch else "batch"

@@ -41,7 +41,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", metavar="PREDICTIONS.csv", default=None, help="write here instead of stdout"
     )
-    parser.add_argument("--force", action="store_true", help="overwrite --out")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out file (never the model or the data)",
+    )
     parser.set_defaults(handler=run, parser=parser)
     return parser
 
@@ -65,8 +69,9 @@ def _text(value: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run `retrograd predict` with parsed `args`; return the exit status."""
+    inputs = [args.model, args.data]
     if args.out is not None:
-        check_output_path(args.out, args.force, "--out")
+        check_output_path(args.out, args.force, "--out", inputs=inputs)
     trained = load_trained_model(args.model)
     table = read_csv(args.data)
     X = feature_matrix(trained, table)
@@ -89,6 +94,6 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(buffer.getvalue())
         return 0
-    write_text(args.out, buffer.getvalue())
+    write_text(args.out, buffer.getvalue(), force=args.force, inputs=inputs)
     print(f"wrote {len(predicted)} predictions of {trained.target!r} to {args.out}")
     return 0

@@ -23,15 +23,18 @@ import retrograd
 from retrograd import io, nn, optim
 from retrograd.cli.common import (
     CLI_FORMAT,
+    MAX_EPOCHS,
     CommandError,
     TrainedModel,
+    bounded_int,
+    check_network_size,
     check_output_path,
     class_indices,
+    command_output_error,
     format_metrics,
     fraction,
     non_negative_int,
     positive_float,
-    positive_int,
     score,
 )
 from retrograd.cli.csvdata import (
@@ -44,6 +47,8 @@ from retrograd.cli.csvdata import (
 )
 from retrograd.data import LabelEncoder, StandardScaler
 from retrograd.diagnostics import doctor
+from retrograd.io.model import non_finite_tensor, state_arrays
+from retrograd.io.output import OutputFileError
 from retrograd.metrics import Accuracy, FunctionMetric, mean_absolute_error
 from retrograd.train import EarlyStopping, History, fit
 
@@ -66,20 +71,30 @@ OPTIMIZERS: dict[str, type[optim.Optimizer]] = {
 }
 DEFAULT_LR = {"adam": 0.01, "adamw": 0.01, "sgd": 0.05, "rmsprop": 0.01}
 SGD_MOMENTUM = 0.9
+MAX_WIDTH = 1_000_000  # units in one hidden layer
+MAX_LAYERS = 1_000
+MAX_BATCH_SIZE = 2**31 - 1
 
 
 # ------------------------------------------------------------------------------------ options
 def _hidden_sizes(text: str) -> tuple[int, ...]:
     if text.strip() in ("", "0", "none"):
         return ()
+    shown = text if len(text) <= 60 else f"{text[:30]}... ({len(text)} characters)"
     try:
         sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected layer widths separated by commas, like 32,16; got {text!r}"
+            f"expected layer widths separated by commas, like 32,16; got {shown!r}"
         ) from None
     if any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f"every layer width must be at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"every layer width must be at least 1, got {shown!r}")
+    if any(size > MAX_WIDTH for size in sizes):
+        raise argparse.ArgumentTypeError(
+            f"every layer width must be at most {MAX_WIDTH:,}, got {shown!r}"
+        )
+    if len(sizes) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_LAYERS} hidden layers, got {len(sizes)}")
     return sizes
 
 
@@ -119,8 +134,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help=f"learning rate (default: {DEFAULT_LR['adam']} for adam, {DEFAULT_LR['sgd']} for "
         f"sgd with momentum {SGD_MOMENTUM})",
     )
-    parser.add_argument("--epochs", type=positive_int, default=100)
-    parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=100)
+    parser.add_argument("--batch-size", type=bounded_int(1, MAX_BATCH_SIZE), default=32)
     parser.add_argument(
         "--val-split",
         type=fraction,
@@ -129,7 +144,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--early-stopping",
-        type=positive_int,
+        type=bounded_int(1, MAX_EPOCHS),
         default=None,
         metavar="N",
         help="stop after N epochs without improvement of the validation loss and keep the "
@@ -146,7 +161,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--plot", metavar="CURVES.png", default=None, help="also save the training curves"
     )
-    parser.add_argument("--force", action="store_true", help="overwrite --out and --plot")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out and --plot file (never the data, a directory or a "
+        "special file)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     parser.add_argument(
         "--doctor",
@@ -274,11 +294,15 @@ def run(args: argparse.Namespace) -> int:
     """Run `retrograd train` with parsed `args`; return the exit status."""
     if args.json and not args.doctor:
         args.parser.error("--json prints the doctor's report: add --doctor")
-    check_output_path(args.out, args.force, "--out")
+    # everything that could stop the results from being written is checked before training
+    check_output_path(args.out, args.force, "--out", inputs=[args.data])
     if args.plot is not None:
-        check_output_path(args.plot, args.force, "--plot")
-        if os.path.abspath(args.plot) == os.path.abspath(args.out):
+        check_output_path(args.plot, args.force, "--plot", inputs=[args.data])
+        if os.path.realpath(args.plot) == os.path.realpath(args.out):
             raise CommandError("--plot and --out name the same file")
+        from retrograd.plotting import require_matplotlib
+
+        require_matplotlib("retrograd train --plot")
 
     table = read_csv(args.data)
     require_columns(table, [args.target], "target")
@@ -321,13 +345,39 @@ def run(args: argparse.Namespace) -> int:
         prepared = _prepare_regression(labels, train_rows)
         print(f"task: regression ({reason})")
 
+    widths = (len(features), *args.hidden, prepared.out_features)
+    check_network_size(widths, "--hidden")
+    sizes = "-".join(str(n) for n in widths)
+    try:
+        return _train_and_save(
+            args, features, task, labels, X, (train_rows, val_rows), fill, prepared, sizes
+        )
+    except MemoryError:
+        raise CommandError(
+            f"out of memory training the network {sizes} on {len(table.rows)} rows; give "
+            "smaller --hidden widths or a smaller --batch-size"
+        ) from None
+
+
+def _train_and_save(
+    args: argparse.Namespace,
+    features: list[str],
+    task: str,
+    labels: np.ndarray,
+    X: np.ndarray,
+    split: tuple[np.ndarray, np.ndarray],
+    fill: dict[str, Any] | None,
+    prepared: Prepared,
+    sizes: str,
+) -> int:
+    """Build, train, check and save the network (the part of `run` that allocates)."""
+    train_rows, val_rows = split
     scaler = StandardScaler().fit(X[train_rows])
     inputs = np.asarray(scaler.transform(X), dtype=np.float32)
     retrograd.manual_seed(args.seed)
     model = build_model(len(features), prepared.out_features, args.hidden, args.activation)
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     optimizer = make_optimizer(args.optimizer, list(model.parameters()), lr)
-    sizes = "-".join(str(n) for n in (len(features), *args.hidden, prepared.out_features))
     print(
         f"network {sizes} ({args.activation}), {type(prepared.loss_fn).__name__}, "
         f"{args.optimizer} lr={lr:g}; {len(train_rows)} training rows, {len(val_rows)} "
@@ -355,22 +405,25 @@ def run(args: argparse.Namespace) -> int:
         callbacks.append(
             EarlyStopping(monitor=monitor, patience=args.early_stopping, restore_best_weights=True)
         )
-    history = fit(
-        model,
-        prepared.loss_fn,
-        optimizer,
-        x=inputs[train_rows],
-        y=prepared.y[train_rows],
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        validation_data=validation,
-        metrics=prepared.fit_metrics,
-        callbacks=callbacks,
-        verbose=0 if args.quiet else 1,
-        generator=np.random.default_rng(args.seed),
-    )
+    # overflow is reported once, as divergence, after training: not as NumPy warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = fit(
+            model,
+            prepared.loss_fn,
+            optimizer,
+            x=inputs[train_rows],
+            y=prepared.y[train_rows],
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            validation_data=validation,
+            metrics=prepared.fit_metrics,
+            callbacks=callbacks,
+            verbose=0 if args.quiet else 1,
+            generator=np.random.default_rng(args.seed),
+        )
     if history.stop_reason:
         print(history.stop_reason)
+    _check_converged(args, model, history, lr)
 
     trained = TrainedModel(
         model=model,
@@ -393,9 +446,29 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from retrograd.plotting import plot_history
 
-        plot_history(history, args.plot, title=f"{os.path.basename(args.data)}: {args.target}")
+        title = f"{os.path.basename(args.data)}: {args.target}"
+        try:
+            plot_history(history, args.plot, title=title, overwrite=args.force)
+        except OutputFileError as error:
+            raise command_output_error(error, args.plot) from None
         print(f"saved the training curves to {args.plot}")
     return 0
+
+
+def _check_converged(
+    args: argparse.Namespace, model: nn.Module, history: History, lr: float
+) -> None:
+    """Refuse to save a network whose weights or last losses are NaN or infinite."""
+    bad = non_finite_tensor(state_arrays(model.state_dict()))
+    last = {key: values[-1] for key, values in history.history.items() if values}
+    losses = [key for key in ("loss", "val_loss") if key in last and not math.isfinite(last[key])]
+    if bad is None and not losses:
+        return
+    what = f"the weight {bad!r} is NaN or infinite" if bad else f"{losses[0]} is {last[losses[0]]}"
+    raise CommandError(
+        f"training diverged ({what} after {len(history)} epoch(s)); nothing was written to "
+        f"{args.out}; try a lower --lr than {lr:g}"
+    )
 
 
 def _save(
@@ -440,6 +513,15 @@ def _save(
         "retrograd_version": retrograd.__version__,
     }
     try:
-        io.save(model, args.out, preprocessing=preprocessing, metadata=metadata)
+        io.save(
+            model,
+            args.out,
+            preprocessing=preprocessing,
+            metadata=metadata,
+            overwrite=args.force,
+            inputs=[args.data],
+        )
+    except OutputFileError as error:
+        raise command_output_error(error, args.out) from None
     except OSError as error:
         raise CommandError(f"cannot write {args.out}: {error.strerror or error}") from None

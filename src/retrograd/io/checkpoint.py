@@ -1,5 +1,6 @@
 """Training checkpoints: model weights, optimizer and scheduler state, the epoch and the random
-generator's state in one safetensors file, so an interrupted run resumes bit for bit.
+generators' states (the global one, and those given to a DataLoader or `fit` as `generator=`)
+in one safetensors file, so an interrupted run resumes bit for bit.
 
 Arrays inside the optimizer and scheduler state become tensors named by their path
 (`optimizer.state.0.exp_avg`); everything else is JSON in the metadata. Optimizers and
@@ -10,6 +11,7 @@ needs neither `optim` nor `train`.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,7 +20,7 @@ import numpy as np
 from retrograd.errors import ArgumentTypeError, RetrogradError
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import check_content, header_metadata, json_entry
-from retrograd.io.model import state_arrays
+from retrograd.io.model import check_finite, state_arrays
 from retrograd.io.safetensors_file import read_arrays, write_arrays
 from retrograd.io.tree import decode, encode
 from retrograd.nn.module import Module
@@ -52,16 +54,28 @@ def save_checkpoint(
     scheduler: Stateful | None = None,
     epoch: int,
     extra: dict[str, Any] | None = None,
+    generators: Mapping[str, np.random.Generator] | None = None,
+    overwrite: bool = True,
+    allow_non_finite: bool = False,
 ) -> None:
     """Write a checkpoint to `path`, atomically: weights, optimizer and scheduler state, `epoch`
-    (the number of epochs finished), the global random generator's state and `extra`."""
+    (the number of epochs finished), the global random generator's state and `extra`.
+
+    **Arguments:** `generators`: named generators of your own whose state the run depends on,
+    e.g. ``{"loader": rng}`` for a ``DataLoader(..., generator=rng)`` or ``fit(...,
+    generator=rng)``; give the same names to `load_checkpoint`. `overwrite`: replace an
+    existing file; `allow_non_finite`: write weights holding NaN or infinity (by default a
+    ModelFileError, so a diverged run never replaces a good checkpoint).
+    """
     if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool):
         raise ArgumentTypeError(f"epoch must be an int, got {type(epoch).__name__}")
     if extra is not None and not isinstance(extra, dict):
         raise ArgumentTypeError(f"extra must be a dict, got {type(extra).__name__}")
-    tensors = {
-        _MODEL_PREFIX + key: array for key, array in state_arrays(model.state_dict()).items()
-    }
+    named = _check_generators(generators)
+    weights = state_arrays(model.state_dict())
+    if not allow_non_finite:
+        check_finite(weights, path)
+    tensors = {_MODEL_PREFIX + key: array for key, array in weights.items()}
     entries = {
         "epoch": int(epoch),
         "optimizer": None
@@ -71,9 +85,33 @@ def save_checkpoint(
         if scheduler is None
         else encode(scheduler.state_dict(), "scheduler", tensors),
         "rng": encode(get_rng_state(), "rng", tensors),
+        "generators": encode(
+            {name: dict(rng.bit_generator.state) for name, rng in named.items()},
+            "generators",
+            tensors,
+        ),
         "extra": encode(extra or {}, "extra", tensors),
     }
-    write_arrays(path, tensors, header_metadata("checkpoint", **entries))
+    write_arrays(path, tensors, header_metadata("checkpoint", **entries), overwrite=overwrite)
+
+
+def _check_generators(
+    generators: Mapping[str, np.random.Generator] | None,
+) -> dict[str, np.random.Generator]:
+    if generators is None:
+        return {}
+    if not isinstance(generators, Mapping):
+        raise ArgumentTypeError(
+            f"generators must be a dict of name -> numpy.random.Generator, got "
+            f"{type(generators).__name__}"
+        )
+    for name, rng in generators.items():
+        if not isinstance(name, str) or not isinstance(rng, np.random.Generator):
+            raise ArgumentTypeError(
+                f"generators must map names (str) to numpy.random.Generator objects, got "
+                f"{name!r}: {type(rng).__name__}"
+            )
+    return dict(generators)
 
 
 def load_checkpoint(
@@ -83,14 +121,17 @@ def load_checkpoint(
     optimizer: Stateful | None = None,
     scheduler: Stateful | None = None,
     restore_rng: bool = True,
+    generators: Mapping[str, np.random.Generator] | None = None,
 ) -> CheckpointInfo:
     """Restore a checkpoint from `path` into `model` (strictly), `optimizer` and `scheduler`
-    (when given) and, with `restore_rng`, the global random generator.
+    (when given) and, with `restore_rng`, the global random generator and each of
+    `generators` (in place, under the names given to `save_checkpoint`).
 
     **Returns** the epoch and `extra` saved with it. **Raises** ModelFileError for a damaged
     file or one that does not fit the objects given.
     """
     source = os.fspath(path)
+    named = _check_generators(generators)
     arrays, header = read_arrays(path)
     check_content(header, "checkpoint", path)
     epoch = json_entry(header, "epoch", path)
@@ -98,7 +139,7 @@ def load_checkpoint(
         raise ModelFileError(f"{source}: the checkpoint's epoch is not an integer")
     states = {
         key: decode(json_entry(header, key, path), arrays, source)
-        for key in ("optimizer", "scheduler", "rng", "extra")
+        for key in ("optimizer", "scheduler", "rng", "generators", "extra")
     }
     weights = {
         key[len(_MODEL_PREFIX) :]: Tensor(array)
@@ -114,6 +155,18 @@ def load_checkpoint(
         _restore(source, f"{key} state", lambda t=target, s=states[key]: t.load_state_dict(s))
     if restore_rng:
         _restore(source, "random generator state", lambda: set_rng_state(states["rng"]))
+    saved = states["generators"] if isinstance(states["generators"], dict) else {}
+    for name, rng in named.items():
+        if name not in saved:
+            raise ModelFileError(
+                f"{source}: the checkpoint holds no state for generator {name!r} (it has: "
+                f"{', '.join(map(repr, saved)) or 'none'})"
+            )
+        _restore(
+            source,
+            f"state of generator {name!r}",
+            lambda r=rng, s=saved[name]: setattr(r.bit_generator, "state", s),
+        )
     extra = states["extra"]
     return CheckpointInfo(epoch=epoch, extra=extra if isinstance(extra, dict) else {})
 

@@ -6,7 +6,7 @@ modules, and PyTorch through `safetensors.torch`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,25 @@ def state_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return arrays
 
 
+def non_finite_tensor(arrays: Mapping[str, np.ndarray]) -> str | None:
+    """The name of the first floating array holding NaN or infinity (None when all are finite)."""
+    for key, array in arrays.items():
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            return key
+    return None
+
+
+def check_finite(arrays: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
+    """Refuse weights with NaN or infinity: such a file would replace a good one with a ruined
+    model (training diverged). **Raises** ModelFileError naming the tensor."""
+    bad = non_finite_tensor(arrays)
+    if bad is not None:
+        raise ModelFileError(
+            f"{os.fspath(path)}: not written: tensor {bad!r} holds NaN or infinite values "
+            "(did training diverge?); pass allow_non_finite=True to write it anyway"
+        )
+
+
 def _optional_dict(value: Any, name: str) -> dict[str, Any]:
     if value is None:
         return {}
@@ -62,13 +81,21 @@ def save(
     *,
     preprocessing: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
+    overwrite: bool = True,
+    allow_non_finite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
     """Write `model` (architecture and weights) to a safetensors file at `path`, atomically.
 
     **Arguments:** `preprocessing`: states needed to use the model, e.g.
     `{"scaler": scaler.state_dict(), "label_encoder": encoder.state_dict()}`; `metadata`: anything
     else JSON-like (training history, data description). Arrays inside either are kept exactly.
-    **Raises** ModelFileError for a model with custom layers (use `save_state_dict`).
+    `overwrite`: replace an existing file (False: refuse, even a file created meanwhile);
+    `allow_non_finite`: write weights holding NaN or infinity; `inputs`: files `path` must not be.
+    Only a regular file is ever replaced; a symbolic link is written through to its target.
+    The same model and arguments always give the same bytes.
+    **Raises** ModelFileError for a model with custom layers (use `save_state_dict`) or with
+    non-finite weights; OutputFileError (a ModelFileError) for a path that cannot be written.
     """
     architecture = module_to_config(model)
     entries = {
@@ -78,7 +105,12 @@ def save(
         ),
         "metadata": encode(_optional_dict(metadata, "metadata"), "metadata", None),
     }
-    write_arrays(path, state_arrays(model.state_dict()), header_metadata("model", **entries))
+    arrays = state_arrays(model.state_dict())
+    if not allow_non_finite:
+        check_finite(arrays, path)
+    write_arrays(
+        path, arrays, header_metadata("model", **entries), overwrite=overwrite, inputs=inputs
+    )
 
 
 def load(path: str | os.PathLike[str]) -> Module:
@@ -132,11 +164,14 @@ def save_state_dict(
     path: str | os.PathLike[str],
     *,
     metadata: Mapping[str, Any] | None = None,
+    overwrite: bool = True,
+    allow_non_finite: bool = False,
 ) -> None:
     """Write weights alone (a module's `state_dict()`, or a state dict) to `path`, atomically.
 
     The file is plain safetensors under PyTorch's key names: `safetensors.torch.load_file` reads
     it into the equivalent torch model. Works for any module, custom ones included.
+    `overwrite` and `allow_non_finite` are as in `save`.
     """
     if isinstance(module_or_state_dict, Module):
         state: Mapping[str, Any] = module_or_state_dict.state_dict()
@@ -148,7 +183,10 @@ def save_state_dict(
             f"{type(module_or_state_dict).__name__}"
         )
     user = encode(_optional_dict(metadata, "metadata"), "metadata", None)
-    write_arrays(path, state_arrays(state), header_metadata("state_dict", metadata=user))
+    arrays = state_arrays(state)
+    if not allow_non_finite:
+        check_finite(arrays, path)
+    write_arrays(path, arrays, header_metadata("state_dict", metadata=user), overwrite=overwrite)
 
 
 def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, Tensor]:

@@ -1,10 +1,13 @@
-"""Arrays to and from safetensors files, through the `safetensors` package; headers are checked
-by `header.read_header` before the package sees a file, and writes are atomic."""
+"""Arrays to and from safetensors files. Files are read through the `safetensors` package, after
+`header.read_header` has checked the header; they are written here, byte for byte the layout
+the package writes but with the metadata keys sorted, so the same arrays and metadata always
+give the same bytes. Writes are atomic."""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from safetensors import numpy as safetensors_numpy
@@ -14,14 +17,46 @@ from retrograd.io.errors import ModelFileError
 from retrograd.io.header import DTYPES, read_header
 
 _STORABLE = {dtype: name for name, dtype in DTYPES.items()}
+_HEADER_ALIGNMENT = 8  # the header is padded with spaces so the data section starts aligned
+#: the `safetensors` package writes tensors by dtype in this order (its enum, descending), then name
+_DTYPE_ORDER = ("U64", "I64", "F64", "F32", "U32", "I32", "F16", "U16", "I16", "I8", "U8", "BOOL")
+
+
+def serialize(arrays: Mapping[str, np.ndarray], metadata: Mapping[str, str]) -> bytes:
+    """The bytes of a safetensors file holding `arrays` (C-ordered, native byte order, storable
+    dtypes) and `metadata`. Deterministic: metadata keys sorted, tensors ordered as the
+    `safetensors` package orders them (by dtype, then by name)."""
+    rank = {name: index for index, name in enumerate(_DTYPE_ORDER)}
+    order = sorted(arrays, key=lambda name: (rank[_STORABLE[arrays[name].dtype]], name))
+    header: dict[str, object] = {}
+    if metadata:
+        header["__metadata__"] = {key: metadata[key] for key in sorted(metadata)}
+    offset = 0
+    for name in order:
+        array = arrays[name]
+        header[name] = {
+            "dtype": _STORABLE[array.dtype],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + array.nbytes],
+        }
+        offset += array.nbytes
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % _HEADER_ALIGNMENT)
+    parts = [len(text).to_bytes(8, "little"), text]
+    parts += [arrays[name].tobytes(order="C") for name in order]
+    return b"".join(parts)
 
 
 def write_arrays(
     path: str | os.PathLike[str],
     arrays: Mapping[str, np.ndarray],
     metadata: Mapping[str, str],
+    *,
+    overwrite: bool = True,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
-    """Write `arrays` (name -> array) and string `metadata` as one safetensors file, atomically."""
+    """Write `arrays` (name -> array) and string `metadata` as one safetensors file, atomically
+    (see `atomic.atomic_write` for `overwrite` and `inputs`)."""
     contiguous = {}
     for name, array in arrays.items():
         if not isinstance(name, str):
@@ -34,8 +69,10 @@ def write_arrays(
                 f"files cannot hold (storable: {', '.join(str(d) for d in _STORABLE)})"
             )
         contiguous[name] = array
-    data = safetensors_numpy.save(contiguous, metadata=dict(metadata))
-    atomic_write(path, data)
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ModelFileError(f"{os.fspath(path)}: metadata must map strings to strings")
+    atomic_write(path, serialize(contiguous, metadata), overwrite=overwrite, inputs=inputs)
 
 
 def read_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:

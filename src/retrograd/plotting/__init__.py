@@ -13,5 +13,6 @@ is used: no pyplot global state, no window, no change to the user's backend.
 from retrograd.errors import MissingDependencyError
 from retrograd.plotting.boundary import plot_decision_boundary
 from retrograd.plotting.curves import plot_history
+from retrograd.plotting.figure import require_matplotlib
 
-__all__ = ["MissingDependencyError", "plot_decision_boundary", "plot_history"]
+__all__ = ["MissingDependencyError", "plot_decision_boundary", "plot_history", "require_matplotlib"]

@@ -52,6 +52,7 @@ def plot_history(
     *,
     title: str | None = None,
     dpi: int = 100,
+    overwrite: bool = True,
 ) -> Any:
     """Draw the training curves of `history` and write them as a PNG at `path`.
 
@@ -60,6 +61,7 @@ def plot_history(
       (``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``).
     - `path`: the PNG file to write (atomically); None only returns the figure.
     - `title`: a title over all panels.
+    - `overwrite`: replace an existing file at `path` (False: refuse with OutputFileError).
 
     **Returns** the matplotlib `Figure`: one panel per quantity (loss first, then each metric),
     training and validation curves against the epoch (1-based).
@@ -89,5 +91,5 @@ def plot_history(
     if title:
         figure.suptitle(title)
     if path is not None:
-        save_png(figure, path, dpi=dpi)
+        save_png(figure, path, dpi=dpi, overwrite=overwrite)
     return figure

@@ -21,6 +21,7 @@ import csv
 import io
 import math
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,6 +30,7 @@ import numpy as np
 
 from retrograd.io import save, save_state_dict
 from retrograd.io.atomic import atomic_write
+from retrograd.io.model import non_finite_tensor, state_arrays
 from retrograd.metrics.registry import get_metric
 from retrograd.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from retrograd.train.errors import TrainingError, TrainingTypeError
@@ -303,7 +305,10 @@ class ModelCheckpoint(Callback):
       `retrograd.io.load` rebuilds).
     - `verbose`: 1 prints a line for each file written.
 
-    Each file's metadata records the epoch (1-based) and the epoch's logs.
+    Each file's metadata records the epoch (1-based) and the epoch's logs. An epoch whose
+    monitored value or loss is NaN or infinite, or whose weights are, is not saved (a
+    RuntimeWarning says why): a diverged run never replaces a good file. ``skipped`` lists
+    those epochs (1-based).
     """
 
     def __init__(
@@ -323,6 +328,7 @@ class ModelCheckpoint(Callback):
         self._monitor = _Monitor("ModelCheckpoint", monitor, mode)
         self.best = math.nan
         self.saved: list[Path] = []
+        self.skipped: list[int] = []
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._monitor.resolve(self._require_trainer())
@@ -342,6 +348,15 @@ class ModelCheckpoint(Callback):
                 f"ModelCheckpoint: cannot fill in the path {self.path!r} ({error!r}); its fields "
                 f"can be epoch and the log keys {', '.join(logs)}"
             ) from None
+        problem = self._non_finite(logs)
+        if problem is not None:
+            self.skipped.append(epoch + 1)
+            warnings.warn(
+                f"ModelCheckpoint: epoch {epoch + 1}: not saved to {path}: {problem}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
         metadata = {"epoch": epoch + 1, "logs": dict(logs)}
         if self.save_weights_only:
             save_state_dict(self.model, path, metadata=metadata)
@@ -350,6 +365,18 @@ class ModelCheckpoint(Callback):
         self.saved.append(path)
         if self.verbose > 0:
             self.write(f"ModelCheckpoint: epoch {epoch + 1}: saved the model to {path}")
+
+    def _non_finite(self, logs: Logs) -> str | None:
+        """Why this epoch must not be saved (a non-finite loss or weight), or None."""
+        keys = [self.monitor] + [key for key in logs if key.endswith("loss")]
+        for key in dict.fromkeys(keys):
+            value = logs.get(key)
+            if isinstance(value, (int, float, np.floating)) and not math.isfinite(float(value)):
+                return f"{key} is {float(value)}"
+        bad = non_finite_tensor(state_arrays(self.model.state_dict()))
+        if bad is not None:
+            return f"the weight {bad!r} holds NaN or infinite values"
+        return None
 
 
 ScheduleFn = Callable[[int, float], float]
