@@ -29,8 +29,10 @@ class DataLoader:
 
     **Arguments:** `batch_size` (positive int); `shuffle` (a fresh order each epoch, drawn from
     `generator`, default retrograd's global one, when iteration starts: after
-    `retrograd.manual_seed(s)` two runs see the same orders); `drop_last` (skip a last, smaller
-    batch); `collate_fn` (list of samples -> batch; default `default_collate`).
+    `retrograd.manual_seed(s)` two runs see the same orders; a checkpoint keeps an own
+    `generator` with `save_checkpoint(..., generators={"loader": generator})`); `drop_last`
+    (skip a last, smaller batch); `collate_fn` (list of samples -> batch; default
+    `default_collate`).
     **Yields:** batches; for a `TensorDataset` (or a `Subset` of one) with the default collate,
     a tuple of `Tensor`s `(B, ...)` cut with one fancy index each instead of sample by sample.
     """
