@@ -11,7 +11,13 @@ import pytest
 
 import retrograd as rg
 from retrograd import nn, optim
-from retrograd.train import LearningRateScheduler, ModelCheckpoint, TerminateOnNaN, fit
+from retrograd.train import (
+    CSVLogger,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    TerminateOnNaN,
+    fit,
+)
 
 from .helpers import assert_same_weights, linear_model, regression_data, weights
 
@@ -78,3 +84,23 @@ def test_finite_runs_save_every_epoch(tmp_path: Path) -> None:
         verbose=0, callbacks=[saver])  # fmt: skip
     assert [p.name for p in saver.saved] == ["e1.safetensors", "e2.safetensors", "e3.safetensors"]
     assert saver.skipped == []
+
+
+@pytest.mark.parametrize("make", ["checkpoint", "csv"])
+def test_an_unwritable_path_fails_before_the_first_epoch(tmp_path: Path, make: str) -> None:
+    class CountEpochs(rg.train.Callback):
+        epochs = 0
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            CountEpochs.epochs += 1
+
+    target = tmp_path / "missing" / "out"
+    callback = (
+        ModelCheckpoint(target, monitor="loss") if make == "checkpoint" else CSVLogger(target)
+    )
+    x, y = regression_data(n=8)
+    model = linear_model()
+    with pytest.raises(rg.ModelFileError, match=r"path .*out: the folder .*missing does not exist"):
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01), x=x, y=y, epochs=2,
+            verbose=0, callbacks=[CountEpochs(), callback])  # fmt: skip
+    assert CountEpochs.epochs == 0

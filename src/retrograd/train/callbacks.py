@@ -31,6 +31,7 @@ import numpy as np
 from retrograd.io import save, save_state_dict
 from retrograd.io.atomic import atomic_write
 from retrograd.io.model import non_finite_tensor, state_arrays
+from retrograd.io.output import check_output
 from retrograd.metrics.registry import get_metric
 from retrograd.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from retrograd.train.errors import TrainingError, TrainingTypeError
@@ -333,6 +334,8 @@ class ModelCheckpoint(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._monitor.resolve(self._require_trainer())
         self.best = self._monitor.best
+        if "{" not in self.path:  # a fixed path: find out now, not after the first epoch
+            check_output(self.path, what="ModelCheckpoint path")
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         logs = logs or {}
@@ -526,6 +529,7 @@ class CSVLogger(Callback):
         self._columns: list[str] = ["epoch"]
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        check_output(self.path, what="CSVLogger path")  # before the first epoch's work
         self._rows, self._columns = [], ["epoch"]
         if self.append and self.path.exists():
             with open(self.path, newline="", encoding="utf-8") as file:
