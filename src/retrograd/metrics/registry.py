@@ -31,6 +31,20 @@ class Metric(Protocol):
     def __call__(self, y_true: Any, y_pred: Any) -> float: ...
 
 
+@runtime_checkable
+class CompactMetric(Metric, Protocol):
+    """A `Metric` that a training loop can accumulate batch by batch in little memory.
+
+    `compact(y_true, y_pred)` turns one batch into a tuple of arrays of one row per sample
+    (labels rather than `(N, C)` scores); the loop joins each position over the batches and
+    `from_compact(*arrays)` gives what `metric(y_true, y_pred)` gives on the whole epoch.
+    """
+
+    def compact(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, ...]: ...
+
+    def from_compact(self, *arrays: np.ndarray) -> float: ...
+
+
 class FunctionMetric:
     """A `Metric` from a function `fn(y_true, y_pred, **kwargs) -> float`."""
 
@@ -54,6 +68,15 @@ class Accuracy(FunctionMetric):
 
     def __init__(self, threshold: float = 0.5) -> None:
         super().__init__("accuracy", accuracy, threshold=threshold)
+        self.threshold = threshold
+
+    def compact(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, ...]:
+        """The batch's true and predicted labels (N,), not its scores (N, C)."""
+        return true_labels(y_true), predicted_labels(y_pred, self.threshold)
+
+    def from_compact(self, *arrays: np.ndarray) -> float:
+        t, p = arrays
+        return float(self.fn(t, p, **self.kwargs))
 
 
 class ClassificationMetric(FunctionMetric):
@@ -79,12 +102,21 @@ class ClassificationMetric(FunctionMetric):
         self.threshold = threshold
 
     def __call__(self, y_true: Any, y_pred: Any) -> float:
+        return self.from_compact(*self.compact(y_true, y_pred))
+
+    def compact(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, ...]:
+        """True labels, predicted labels and whether the scores had more than two columns,
+        each (N,): what the metric needs of a batch, without its (N, C) scores."""
         scores = to_numpy(y_pred)
         t, p = true_labels(y_true), predicted_labels(scores, self.threshold)
+        many = scores.ndim == 2 and scores.shape[1] > 2
+        return t, p, np.full(p.shape[:1], many)
+
+    def from_compact(self, *arrays: np.ndarray) -> float:
+        t, p, many = arrays
         average = self.average
         if average == "auto":
-            many = scores.ndim == 2 and scores.shape[1] > 2
-            average = "macro" if many or len(np.union1d(t, p)) > 2 else "binary"
+            average = "macro" if bool(many.any()) or len(np.union1d(t, p)) > 2 else "binary"
         return float(self.fn(t, p, average=average, **self.kwargs))
 
 

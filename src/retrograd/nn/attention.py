@@ -17,7 +17,7 @@ from retrograd.errors import (
     UnsupportedError,
 )
 from retrograd.nn import init
-from retrograd.nn.functional._utils import require_tensor
+from retrograd.nn.functional._utils import check_size, require_tensor
 from retrograd.nn.functional.attention import attention_with_weights
 from retrograd.nn.functional.linear import linear
 from retrograd.nn.linear import Linear
@@ -86,6 +86,8 @@ class MultiheadAttention(Module):
         generator: Any = None,
     ) -> None:
         super().__init__()
+        embed_dim = check_size(embed_dim, "embed_dim", NAME)
+        num_heads = check_size(num_heads, "num_heads", NAME)
         if embed_dim <= 0 or num_heads <= 0:
             raise InvalidArgumentError(
                 f"{NAME}: embed_dim and num_heads must be positive, got embed_dim={embed_dim}, "

@@ -11,7 +11,7 @@ from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
 from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import init
-from retrograd.nn.functional._utils import CheckedCall, as_tuple, frozen
+from retrograd.nn.functional._utils import CheckedCall, as_tuple, check_size, frozen
 from retrograd.nn.functional.conv import (
     IntOrTuple,
     PaddingArg,
@@ -68,13 +68,11 @@ class _ConvNd(Module):
         super().__init__()
         self._checked = None
         name = type(self).__name__
-        if in_channels < 0 or out_channels < 0:
-            raise InvalidArgumentError(
-                f"{name} needs non-negative sizes, got in_channels={in_channels}, "
-                f"out_channels={out_channels}"
-            )
-        if not isinstance(groups, int) or groups <= 0:
+        in_channels = check_size(in_channels, "in_channels", name)
+        out_channels = check_size(out_channels, "out_channels", name)
+        if isinstance(groups, int) and not isinstance(groups, bool) and groups <= 0:
             raise InvalidArgumentError(f"{name}: groups must be a positive integer, got {groups!r}")
+        groups = check_size(groups, "groups", name, minimum=1)
         for what, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups:
                 raise InvalidArgumentError(

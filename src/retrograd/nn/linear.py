@@ -8,8 +8,8 @@ from typing import Any
 from retrograd import ops
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
-from retrograd.errors import InvalidArgumentError
 from retrograd.nn import init
+from retrograd.nn.functional._utils import check_size
 from retrograd.nn.functional.linear import check_linear_input
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
@@ -39,13 +39,9 @@ class Linear(Module):
         generator: Any = None,
     ) -> None:
         super().__init__()
-        if in_features < 0 or out_features < 0:
-            raise InvalidArgumentError(
-                f"Linear needs non-negative sizes, got in_features={in_features}, "
-                f"out_features={out_features}"
-            )
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = check_size(in_features, "in_features", "Linear")
+        self.out_features = check_size(out_features, "out_features", "Linear")
+        in_features, out_features = self.in_features, self.out_features
         dtype = default_float_dtype() if dtype is None else to_numpy_dtype(dtype)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         if bias:

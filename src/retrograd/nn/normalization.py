@@ -12,6 +12,7 @@ from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, ones, zeros
 from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn import init
+from retrograd.nn.functional._utils import check_size
 from retrograd.nn.functional.normalization import (
     ShapeLike,
     batch_norm,
@@ -93,11 +94,7 @@ class _BatchNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if num_features < 0:
-            raise InvalidArgumentError(
-                f"{type(self).__name__} needs num_features >= 0, got num_features={num_features}"
-            )
-        self.num_features = int(num_features)
+        self.num_features = check_size(num_features, "num_features", type(self).__name__)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
@@ -212,6 +209,11 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        sizes = (
+            normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
+        )
+        for size in sizes:
+            check_size(size, "normalized_shape", type(self).__name__)
         self.normalized_shape = to_shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -263,7 +265,9 @@ class GroupNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        if num_groups <= 0 or num_channels % num_groups != 0:
+        num_groups = check_size(num_groups, "num_groups", "GroupNorm", minimum=1)
+        num_channels = check_size(num_channels, "num_channels", "GroupNorm")
+        if num_channels % num_groups != 0:
             raise InvalidArgumentError(
                 f"GroupNorm: num_channels ({num_channels}) must be divisible by "
                 f"num_groups ({num_groups})"

@@ -16,6 +16,7 @@ from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, zeros
 from retrograd.errors import ArgumentTypeError, DTypeError, InvalidArgumentError, ShapeError
 from retrograd.nn import init
+from retrograd.nn.functional._utils import check_size as check_layer_size
 from retrograd.nn.functional._utils import match_weight_dtype, require_tensor
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
@@ -66,11 +67,7 @@ def gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor
 
 def check_size(size: Any, what: str, who: str) -> int:
     """`size` as a positive int, or a clear TypeError / ValueError naming `who`."""
-    if not isinstance(size, int) or isinstance(size, bool):
-        raise ArgumentTypeError(f"{who}: {what} should be of type int, got: {type(size).__name__}")
-    if size <= 0:
-        raise InvalidArgumentError(f"{who}: {what} must be greater than zero, got {size}")
-    return size
+    return check_layer_size(size, what, who, minimum=1)
 
 
 class RNNCellBase(Module):

@@ -7,8 +7,9 @@ from typing import Any
 from retrograd.autograd.grad_mode import no_grad
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
-from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.errors import ShapeError
 from retrograd.nn import init
+from retrograd.nn.functional._utils import check_size
 from retrograd.nn.functional.sparse import (
     check_padding_idx,
     check_unsupported,
@@ -53,11 +54,8 @@ class Embedding(Module):
         generator: Any = None,
     ) -> None:
         super().__init__()
-        if num_embeddings < 0 or embedding_dim < 0:
-            raise InvalidArgumentError(
-                f"Embedding needs non-negative sizes, got num_embeddings={num_embeddings}, "
-                f"embedding_dim={embedding_dim}"
-            )
+        num_embeddings = check_size(num_embeddings, "num_embeddings", "Embedding")
+        embedding_dim = check_size(embedding_dim, "embedding_dim", "Embedding")
         who = f"Embedding({num_embeddings}, {embedding_dim})"
         check_unsupported(max_norm, scale_grad_by_freq, sparse, who)
         self.num_embeddings = int(num_embeddings)

@@ -14,6 +14,7 @@ from retrograd.errors import InvalidArgumentError
 from retrograd.nn.attention import MultiheadAttention
 from retrograd.nn.containers import ModuleList
 from retrograd.nn.dropout import Dropout
+from retrograd.nn.functional._utils import check_size
 from retrograd.nn.functional.activation import gelu, relu
 from retrograd.nn.linear import Linear
 from retrograd.nn.module import Module
@@ -79,6 +80,10 @@ class TransformerEncoderLayer(Module):
         generator: Any = None,
     ) -> None:
         super().__init__()
+        name = type(self).__name__
+        check_size(d_model, "d_model", name, minimum=1)
+        check_size(nhead, "nhead", name, minimum=1)
+        check_size(dim_feedforward, "dim_feedforward", name)
         self.self_attn = MultiheadAttention(
             d_model,
             nhead,
@@ -153,6 +158,7 @@ class TransformerEncoder(Module):
         self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None
     ) -> None:
         super().__init__()
+        num_layers = check_size(num_layers, "num_layers", type(self).__name__)
         if num_layers < 1:
             raise InvalidArgumentError(
                 f"TransformerEncoder: num_layers must be >= 1, got {num_layers}"

@@ -39,7 +39,7 @@ from retrograd.ops.movement import (
 )
 from retrograd.ops.normalization import Normalize
 from retrograd.ops.pool import AvgPool
-from retrograd.ops.reduce import Extremum, Prod, Sum
+from retrograd.ops.reduce import Extremum, Norm, Prod, Sum
 
 __all__ = [
     "Abs",
@@ -70,6 +70,7 @@ __all__ = [
     "Minimum",
     "Mul",
     "Neg",
+    "Norm",
     "Normalize",
     "Pad",
     "Permute",

@@ -126,9 +126,12 @@ class LogSoftmax(Node):
     saves_output = True
 
     def forward(self, x: np.ndarray, *, axis: int) -> np.ndarray:
+        self.axis = axis
+        if x.size == 0:  # an empty dim (or batch): an empty result, as in PyTorch
+            self.saved = (x,)
+            return x.copy()
         shifted = x - x.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        self.axis = axis
         self.saved = (out,)
         return out
 
@@ -143,9 +146,12 @@ class Softmax(Node):
     saves_output = True
 
     def forward(self, x: np.ndarray, *, axis: int) -> np.ndarray:
+        self.axis = axis
+        if x.size == 0:  # an empty dim (or batch): an empty result, as in PyTorch
+            self.saved = (x,)
+            return x.copy()
         e = np.exp(x - x.max(axis=axis, keepdims=True))
         out = e / e.sum(axis=axis, keepdims=True)
-        self.axis = axis
         self.saved = (out,)
         return out
 

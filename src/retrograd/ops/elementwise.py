@@ -87,14 +87,18 @@ class PowScalar(Node):
             return grad * (2.0 * x)
         if c == 0:
             return np.zeros_like(grad)
-        return grad * (c * x ** (c - 1))
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf at 0 for c < 1, as PyTorch
+            return grad * (c * x ** (c - 1))
 
 
 class Pow(Node):
-    """a ** b with both sides tensors; d/db uses log(a), taken as 0 where a == 0."""
+    """a ** b with both sides tensors, with PyTorch's conventions at a == 0: d/da is 0 where
+    b == 0 (not 0 * inf), and d/db, out * log(a), is 0 where a == 0 and b >= 0 (-inf where
+    b < 0: out is inf and log(0) is -inf)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out = a**b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = a**b
         self.saved = (a, b, out)
         return out
 
@@ -102,13 +106,13 @@ class Pow(Node):
         a, b, out = self.saved
         need_a, need_b = self.needs_input_grad
         grad_a = grad_b = None
-        if need_a:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)
-        if need_b:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.where(a == 0, 0.0, np.log(np.where(a == 0, 1.0, a))).astype(out.dtype)
-            grad_b = unbroadcast(grad * out * log_a, b.shape)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need_a:
+                grad_a = np.where(b == 0, 0.0, grad * b * a ** (b - 1)).astype(out.dtype)
+                grad_a = unbroadcast(grad_a, a.shape)
+            if need_b:
+                grad_b = np.where((a == 0) & (b >= 0), 0.0, grad * out * np.log(a))
+                grad_b = unbroadcast(grad_b.astype(out.dtype), b.shape)
         return grad_a, grad_b
 
 

@@ -45,13 +45,11 @@ class Expand(Node):
         return unbroadcast(grad, self.saved[0])
 
 
-def _is_advanced(index: Any) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(item, (np.ndarray, list)) for item in items)
-
-
 class GetItem(Node):
-    """x[index]; integer-array indices may repeat, and their gradients add up.
+    """x[index], or x[index][advanced] when integers and arrays mix: then `index` holds the
+    integers, slices, None and Ellipsis and `advanced` the integer arrays and masks applied to
+    what remains (PyTorch's order, see `tensor.dispatch._index_of`). Integer-array indices may
+    repeat; their gradients add up.
 
     Its gradient is scattered into the input's buffer by the graph walk (`scatters`), so many
     slices of one tensor (a time loop over a sequence) never build full-size zero arrays each."""
@@ -59,22 +57,31 @@ class GetItem(Node):
     saves_inputs = False
     scatters = True
 
-    def forward(self, x: np.ndarray, *, index: Any) -> np.ndarray:
-        self.saved = (x.shape, x.dtype, index)
-        return np.asarray(x[index])
+    def forward(self, x: np.ndarray, *, index: Any, advanced: Any = None) -> np.ndarray:
+        self.saved = (x.shape, x.dtype, index, advanced)
+        if advanced is None:
+            return np.asarray(x[index])
+        return np.asarray(x[index][advanced])
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        shape, dtype, _ = self.saved
+        shape, dtype, _, _ = self.saved
         out = np.zeros(shape, dtype=dtype)
         self.scatter_add(out, grad)
         return out
 
     def scatter_add(self, buffer: np.ndarray, grad: np.ndarray) -> None:
-        index = self.saved[2]
-        if _is_advanced(index):
+        index, advanced = self.saved[2], self.saved[3]
+        if advanced is not None:  # basic indexing gives a view, so the adds land in `buffer`
+            np.add.at(buffer[index], advanced, grad)
+        elif _is_advanced(index):  # repeated indices must add up, not overwrite
             np.add.at(buffer, index, grad)
         else:
             buffer[index] += grad
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(item, np.ndarray) for item in items)
 
 
 class Gather(Node):
@@ -137,18 +144,29 @@ class Flip(Node):
 
 
 class IndexPut(Node):
-    """out = x with out[index] = value (what `x[index] = value` records inside the graph)."""
+    """out = x with out[index][advanced] = value (what `x[index] = value` records in the graph)."""
 
     saves_inputs = False
 
-    def forward(self, x: np.ndarray, value: np.ndarray, *, index: Any) -> np.ndarray:
+    def forward(
+        self, x: np.ndarray, value: np.ndarray, *, index: Any, advanced: Any = None
+    ) -> np.ndarray:
         out = x.copy()
-        out[index] = value
-        self.saved = (index, value.shape)
+        put(out, value, index, advanced)
+        self.saved = (index, advanced, value.shape)
         return out
 
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
-        index, value_shape = self.saved
+        index, advanced, value_shape = self.saved
         grad_x = grad.copy()
-        grad_x[index] = 0
-        return grad_x, unbroadcast(np.asarray(grad[index]), value_shape)
+        put(grad_x, np.zeros((), grad.dtype), index, advanced)
+        picked = grad[index] if advanced is None else grad[index][advanced]
+        return grad_x, unbroadcast(np.asarray(picked), value_shape)
+
+
+def put(array: np.ndarray, value: Any, index: Any, advanced: Any) -> None:
+    """array[index][advanced] = value, in place (basic indexing gives a view to write through)."""
+    if advanced is None:
+        array[index] = value
+    else:
+        array[index][advanced] = value

@@ -89,3 +89,60 @@ class Prod(Node):
         )
         others = (before * after).reshape(x.shape)
         return _expand_back(grad, x.shape, axis, self.keepdims) * others
+
+
+class Norm(Node):
+    """Vector p-norm over `axis`. A primitive for stability: the composite (sum |x|^p)^(1/p) has
+    0 * inf = NaN gradients at a zero vector, where PyTorch's masked rule gives 0."""
+
+    __slots__ = ("axis", "keepdims", "p")
+
+    def forward(
+        self, x: np.ndarray, *, p: float, axis: Axis = None, keepdims: bool = False
+    ) -> np.ndarray:
+        size = np.abs(x)
+        with np.errstate(divide="ignore", over="ignore"):
+            if p == np.inf:
+                out = size.max(axis=axis, keepdims=True)
+            elif p == -np.inf:
+                out = size.min(axis=axis, keepdims=True)
+            elif p == 0:
+                out = (size != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
+            elif p == 1:
+                out = size.sum(axis=axis, keepdims=True)
+            elif p == 2:
+                out = np.sqrt((x * x).sum(axis=axis, keepdims=True))
+            else:
+                out = (size**p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        self.saved = (x, out)
+        self.axis, self.keepdims, self.p = axis, keepdims, p
+        if keepdims:
+            return out
+        return np.asarray(out.reshape(()) if axis is None else np.squeeze(out, axis=axis))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        x, out = self.saved
+        p = self.p
+        g = _expand_back(grad, x.shape, self.axis, self.keepdims)
+        zero = out == 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 0:
+                result = np.zeros_like(x) * g
+            elif p == 1:
+                result = np.sign(x) * g
+            elif p == 2:
+                result = x * np.where(zero, 0.0, g / out)
+            elif np.isinf(p):
+                size = np.abs(x)
+                hits = (size == out) | np.isnan(size)
+                result = np.sign(x) * g * hits / hits.sum(axis=self.axis, keepdims=True)
+            elif p < 1:
+                scaled = np.sign(x) * np.where(x == 0, 0.0, np.abs(x) ** (p - 1))
+                result = scaled * g * out ** (1 - p)
+            elif p < 2:
+                scaled = np.sign(x) * np.abs(x) ** (p - 1)
+                result = scaled * np.where(zero, 0.0, g / out ** (p - 1))
+            else:
+                scaled = x * np.abs(x) ** (p - 2)
+                result = scaled * np.where(zero, 0.0, g / out ** (p - 1))
+        return np.asarray(result, dtype=x.dtype)

@@ -24,6 +24,7 @@ from retrograd.errors import (
     ShapeError,
     UnsupportedError,
 )
+from retrograd.ops.movement import put
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _index_of,
@@ -70,7 +71,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     __slots__ = (
         "data",
         "grad",
-        "requires_grad",
+        "_requires_grad",
         "_ctx",
         "_version",
         "_hooks",
@@ -81,7 +82,7 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     data: np.ndarray
     grad: Tensor | None
-    requires_grad: builtins.bool
+    _requires_grad: builtins.bool
     _ctx: Node | None
     _version: builtins.int
     _hooks: dict[builtins.int, Callable[[Tensor], Any]] | None
@@ -90,7 +91,7 @@ class Tensor(ReductionMethods, ShapeMethods):
     def __init__(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -> None:
         self.data = _to_array(data, dtype)
         self.grad = None
-        self.requires_grad = False
+        self._requires_grad = False
         self._ctx = None
         self._version = 0
         self._hooks = None
@@ -260,18 +261,28 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def detach_(self) -> Tensor:
         self._ctx = None
-        self.requires_grad = False
+        self._requires_grad = False
         return self
 
     # ------------------------------------------------------------------ autograd
+    @property
+    def requires_grad(self) -> builtins.bool:
+        """Whether a gradient is computed for this tensor; settable on floating-point leaves."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: builtins.bool) -> None:
+        self.requires_grad_(requires_grad)
+
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         if requires_grad and not is_floating(self.data.dtype):
             raise DTypeError(
-                f"only floating-point tensors can require gradients, this one is {self.dtype}"
+                "only Tensors of floating point dtype can require gradients, "
+                f"this one is {self.dtype}; convert it first with .float()"
             )
         if not requires_grad and self._ctx is not None:
             raise GraphError("requires_grad can only be turned off on a leaf tensor; use detach()")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> None:
@@ -489,14 +500,23 @@ class Tensor(ReductionMethods, ShapeMethods):
     def __invert__(self) -> Tensor:
         return apply(NoGrad, self, fn=np.invert)
 
+    def _bitwise(self, other: Operand, fn: Callable[[Any, Any], Any]) -> Tensor:
+        # a Python int takes this tensor's dtype (wrapping around as in PyTorch), so
+        # `int32_tensor | 0xFFFFFFFF` stays int32 rather than overflowing in NumPy
+        return apply(NoGrad, self, as_tensor_like(other, self), fn=fn)
+
     def __and__(self, other: Operand) -> Tensor:
-        return self._compare(other, np.bitwise_and)
+        return self._bitwise(other, np.bitwise_and)
 
     def __or__(self, other: Operand) -> Tensor:
-        return self._compare(other, np.bitwise_or)
+        return self._bitwise(other, np.bitwise_or)
 
     def __xor__(self, other: Operand) -> Tensor:
-        return self._compare(other, np.bitwise_xor)
+        return self._bitwise(other, np.bitwise_xor)
+
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
 
     def logical_not(self) -> Tensor:
         return apply(NoGrad, self, fn=np.logical_not)
@@ -615,23 +635,36 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
-        index = _index_of(index)
         try:
-            return apply(ops.GetItem, self, index=index)
+            basic, advanced = _index_of(index, self.ndim)
+            if advanced is None:
+                return apply(ops.GetItem, self, index=basic)
+            return apply(ops.GetItem, self, index=basic, advanced=advanced)
         except IndexError as error:
             raise IndexRangeError(
                 f"index {index!r} does not fit a tensor of shape {self.shape}: {error}"
             ) from None
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _index_of(index)
+        try:
+            basic, advanced = _index_of(index, self.ndim)
+        except IndexError as error:
+            raise IndexRangeError(
+                f"index {index!r} does not fit a tensor of shape {self.shape}: {error}"
+            ) from None
         value_t = as_tensor_like(value, self)
         if grad_state.enabled and (self.requires_grad or value_t.requires_grad):
             self._record_inplace(
-                lambda old: apply(ops.IndexPut, old, value_t.type(self.dtype), index=index)
+                lambda old: apply(
+                    ops.IndexPut,
+                    old,
+                    value_t.type(self.dtype),
+                    index=basic,
+                    advanced=advanced,
+                )
             )
             return
-        self.data[index] = value_t.data
+        put(self.data, value_t.data, basic, advanced)
         self._mark_modified()
 
     # ------------------------------------------------------------------ in-place
@@ -653,7 +686,7 @@ class Tensor(ReductionMethods, ShapeMethods):
             )
         np.copyto(self.data, result.data, casting="same_kind")
         self._ctx = result._ctx
-        self.requires_grad = result.requires_grad
+        self._requires_grad = result._requires_grad
         return self
 
     def _mark_modified(self) -> None:
@@ -878,9 +911,25 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                 f"cannot make a tensor from data of type {array.dtype} ({type(data).__name__})"
             )
         return array.astype(target, copy=False) if target is not None else array
+    if array.dtype.kind in _NON_NUMERIC_KINDS:
+        raise DTypeError(
+            f"cannot make a tensor from a NumPy array of dtype {array.dtype} "
+            f"({_NON_NUMERIC_KINDS[array.dtype.kind]}); tensors hold numbers and bools: convert "
+            "the values first (for example `array.astype(np.float32)`)"
+        )
     if target is not None and array.dtype != target:
         return array.astype(target)
     return array
+
+
+_NON_NUMERIC_KINDS = {
+    "U": "strings",
+    "S": "bytes",
+    "O": "Python objects",
+    "V": "structured or raw records",
+    "M": "datetimes",
+    "m": "timedeltas",
+}
 
 
 def _contains_tensor(data: Sequence[Any]) -> bool:

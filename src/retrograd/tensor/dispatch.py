@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
 
 _tensor_class: Any = None  # set by retrograd.tensor.core once Tensor exists
+# index parts that make an index more than basic slicing (the Tensor class joins at registration)
+_ADVANCED_TYPES: tuple[type, ...] = (np.ndarray, list, bool, np.bool_)
 
 # `object.__new__` bound once: read through `object` on every call, it costs a third as much
 # again as the allocation itself
@@ -26,8 +28,9 @@ _new_object = object.__new__
 
 def register_tensor_class(cls: type) -> None:
     """Tell the dispatcher which class to build (done once, by `retrograd.tensor.core`)."""
-    global _tensor_class
+    global _tensor_class, _ADVANCED_TYPES
     _tensor_class = cls
+    _ADVANCED_TYPES = (np.ndarray, list, bool, np.bool_, cls)
 
 
 def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -35,7 +38,7 @@ def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     t = _new_object(_tensor_class)
     t.data = data
     t.grad = None
-    t.requires_grad = requires_grad
+    t._requires_grad = requires_grad
     t._ctx = None
     t._version = 0
     t._hooks = None
@@ -56,34 +59,34 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     out._version = 0
     out._hooks = None
     out._retains_grad = False
-    out.requires_grad = False
+    out._requires_grad = False
     out._ctx = None
     n = len(inputs)
     record = False
     if grad_state.enabled and op_type.differentiable:
         if n == 1:
             a = inputs[0]
-            if a.requires_grad:
+            if a._requires_grad:
                 record = True
                 op.needs_input_grad = (True,)
                 op.parents = (a._ctx,)
                 op.versions = (a._version,)
         elif n == 2:
             a, b = inputs
-            if a.requires_grad or b.requires_grad:
+            if a._requires_grad or b._requires_grad:
                 record = True
-                op.needs_input_grad = (a.requires_grad, b.requires_grad)
+                op.needs_input_grad = (a._requires_grad, b._requires_grad)
                 op.parents = (a._ctx, b._ctx)
                 op.versions = (a._version, b._version)
         elif n == 3:  # a layer's x, weight, bias
             a, b, c = inputs
-            if a.requires_grad or b.requires_grad or c.requires_grad:
+            if a._requires_grad or b._requires_grad or c._requires_grad:
                 record = True
-                op.needs_input_grad = (a.requires_grad, b.requires_grad, c.requires_grad)
+                op.needs_input_grad = (a._requires_grad, b._requires_grad, c._requires_grad)
                 op.parents = (a._ctx, b._ctx, c._ctx)
                 op.versions = (a._version, b._version, c._version)
         else:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = tuple([t._requires_grad for t in inputs])
             if True in needs:
                 record = True
                 op.needs_input_grad = needs
@@ -105,7 +108,7 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     else:
         out.data = op.forward(*[t.data for t in inputs])
     if record:
-        out.requires_grad = True
+        out._requires_grad = True
         out._ctx = op
         op.inputs = inputs
         op.seq = next_seq()
@@ -168,15 +171,99 @@ def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def _index_of(index: Any) -> Any:
-    """Tensors inside an index become arrays; lists become arrays (advanced indexing)."""
-    if isinstance(index, _tensor_class):
-        return index.data
-    if isinstance(index, list):
-        return np.asarray([_index_of(i) for i in index])
-    if isinstance(index, tuple):
-        return tuple(_index_of(i) for i in index)
-    return index
+def _index_of(index: Any, ndim: int) -> tuple[Any, tuple[Any, ...] | None]:
+    """A user's index as `(basic, advanced)`, applied as `x[basic][advanced]` (PyTorch's rule).
+
+    PyTorch applies integers, slices, None and Ellipsis first (an integer selects, so its dim is
+    gone) and only then the tensor indices, on the dims that remain: whether the advanced dims
+    are adjacent is decided there. NumPy counts an integer as an advanced index when it sits
+    among arrays, so `x[0, :, idx]` of a (2, 3, 4) array is (2, 3) in NumPy and (3, 2) in PyTorch.
+    `advanced` is None when NumPy's rule gives PyTorch's result for `x[basic]` alone.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(item, _ADVANCED_TYPES) for item in items):
+        return index, None  # basic indexing: NumPy's rule is PyTorch's
+    items = tuple(_index_item(item) for item in items)
+    if sum(item is Ellipsis for item in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    consumed = sum(_dims_consumed(item) for item in items)
+    if consumed > ndim:
+        raise IndexError(f"too many indices for a tensor of dimension {ndim}")
+    if not any(isinstance(item, int) for item in items):  # bools are ints too
+        # without integers the two rules agree: one NumPy index (a lone array stays itself)
+        return (items[0] if len(items) == 1 else items), None
+    basic: list[Any] = []
+    advanced: list[tuple[int, Any, int]] = []  # (dim of the basic result, index, dims it spans)
+    dim = 0
+    for item in items:
+        if item is Ellipsis:
+            basic.append(item)
+            dim += ndim - consumed
+        elif item is None:
+            basic.append(None)
+            dim += 1
+        elif isinstance(item, bool):  # a new dim of size 1, indexed by [0] (True) or [] (False)
+            basic.append(None)
+            advanced.append((dim, np.zeros(int(item), dtype=np.int64), 1))
+            dim += 1
+        elif isinstance(item, int):
+            basic.append(item)
+        elif isinstance(item, slice):
+            basic.append(item)
+            dim += 1
+        else:  # an integer array or a bool mask
+            span = item.ndim if item.dtype == np.bool_ else 1
+            basic.extend([slice(None)] * span)
+            advanced.append((dim, item, span))
+            dim += span
+    if not advanced:
+        return tuple(basic), None
+    second: list[Any] = []
+    for position, item, span in advanced:
+        second.extend([slice(None)] * (position - len(second)))
+        second.append(item)
+        second.extend([_SPANNED] * (span - 1))
+    return tuple(basic), tuple(item for item in second if item is not _SPANNED)
+
+
+_SPANNED = object()  # a dim that a multi-dim bool mask covers along with the one before it
+
+
+def _index_item(item: Any) -> Any:
+    """One part of an index, as PyTorch reads it: tensors and lists become arrays, a 0-d
+    integer tensor is an integer, a 0-d bool tensor a bool, a uint8 tensor a mask."""
+    if isinstance(item, _tensor_class):
+        item = item.data
+    elif isinstance(item, list):
+        item = np.asarray([_index_item(i) for i in item])
+        if item.size == 0:
+            item = item.astype(np.int64)
+    elif isinstance(item, np.bool_):
+        return bool(item)
+    elif isinstance(item, np.integer):
+        return int(item)
+    if not isinstance(item, np.ndarray):
+        if item is None or item is Ellipsis or isinstance(item, (bool, int, slice)):
+            return item
+        raise IndexError(
+            f"only integers, slices, None, Ellipsis, and integer or bool tensors are valid "
+            f"indices, got {type(item).__name__}"
+        )
+    if item.dtype == np.uint8:
+        item = item.astype(np.bool_)
+    if item.dtype.kind not in "iub":
+        raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
+    if item.ndim == 0:
+        return bool(item) if item.dtype == np.bool_ else int(item)
+    return item
+
+
+def _dims_consumed(item: Any) -> int:
+    if item is None or item is Ellipsis or isinstance(item, bool):
+        return 0
+    if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+        return item.ndim
+    return 1
 
 
 def as_tensor_like(value: Any, like: Tensor) -> Tensor:
@@ -193,8 +280,25 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
             and not isinstance(value, bool)
         ):
             dtype = np.dtype(np.int64)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _wrap(_python_int(value, dtype))
         return _wrap(np.asarray(value, dtype=dtype))
     return _tensor_class(value)
+
+
+def _python_int(value: int, dtype: np.dtype) -> np.ndarray:
+    """A Python int as a 0-d array of `dtype`, PyTorch's way: any int that fits 64 bits is
+    accepted and, for an integer dtype it does not fit, wraps around (two's complement, as
+    `int32_tensor | 0xFFFFFFFF` does in PyTorch); a wider int is an OverflowError."""
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError(
+            f"the Python int {value} does not fit in 64 bits, so it cannot be a tensor operand"
+        )
+    if dtype.kind in "iu":
+        limits = np.iinfo(dtype)
+        if not limits.min <= value <= limits.max:
+            return np.asarray(value % 2**64, dtype=np.uint64).astype(dtype)
+    return np.asarray(value, dtype=dtype)
 
 
 def is_tensor(value: Any) -> bool:

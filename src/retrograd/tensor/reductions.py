@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
-from retrograd.errors import DTypeError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _normalize_axes,
@@ -112,10 +112,21 @@ class ReductionMethods:
         axis: Any = None,
         keepdims: builtins.bool | None = None,
     ) -> Tensor:
-        variance = self.var(
-            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        )
-        return variance.sqrt()
+        """Standard deviation: the 2-norm of the deviations over sqrt(N - correction), so that
+        the gradient on a constant input is 0 (PyTorch's), not the 0 * inf of sqrt(var)."""
+        if isinstance(unbiased, bool) and correction is None:
+            correction = 1 if unbiased else 0
+        elif unbiased is not None and not isinstance(unbiased, bool):  # std(dim) by position
+            dim, unbiased = unbiased, None
+        if correction is None:
+            correction = 1
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        keep = _pick_keepdim(keepdim, keepdims)
+        dof = _count(self.shape, axes) - correction
+        if dof <= 0:  # no degrees of freedom: NaN, and NaN gradients, as in PyTorch
+            return self.var(axes, keepdim=keep, correction=correction).sqrt()
+        centred = self - self.mean(axes, keepdim=True)
+        return centred.norm(2, axes, keepdim=keep) / builtins.float(np.sqrt(dof))
 
     def amax(
         self: Any,
@@ -241,19 +252,34 @@ class ReductionMethods:
         return out
 
     def norm(
-        self: Any, p: builtins.float = 2, dim: Any = None, keepdim: builtins.bool = False
+        self: Any,
+        p: builtins.float | str = 2,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool | None = None,
     ) -> Tensor:
-        if p == 2:
-            return (self * self).sum(dim, keepdim=keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim=keepdim)
-        if p == float("inf"):
-            return self.abs().amax(dim, keepdim=keepdim)
-        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+        """The vector p-norm over `dim` (all elements by default); p may be inf, -inf or 0.
+        The gradient at a zero vector is 0, as in PyTorch."""
+        if p == "fro":
+            p = 2
+        if isinstance(p, str):
+            raise InvalidArgumentError(f"norm: p must be a number or 'fro', got {p!r}")
+        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
+        return apply(
+            ops.Norm,
+            self._floating(),
+            p=float(p),
+            axis=axes,
+            keepdims=_pick_keepdim(keepdim, keepdims),
+        )
 
     def cumsum(self: Any, dim: builtins.int) -> Tensor:
         """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable)."""
         axis_ = _normalize_dim(dim, self.ndim)
+        if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the value itself, as in PyTorch
+            return self.clone()
         n = self.shape[axis_]
         lower = _wrap(np.tril(np.ones((n, n), dtype=self.data.dtype)))
         moved = self.transpose(axis_, -1) if self.ndim > 1 else self

@@ -10,7 +10,7 @@ import numpy as np
 
 from retrograd.autograd import no_grad
 from retrograd.data import DataLoader
-from retrograd.metrics.registry import Metric, get_metric
+from retrograd.metrics.registry import CompactMetric, Metric, get_metric
 from retrograd.nn import Module
 from retrograd.tensor import Tensor
 from retrograd.train.errors import TrainingError, TrainingTypeError
@@ -71,14 +71,54 @@ def output_array(who: str, output: Any) -> np.ndarray:
     return output.data
 
 
-def compute_metrics(
-    metrics: Sequence[Metric], targets: list[np.ndarray], outputs: list[np.ndarray]
-) -> dict[str, float]:
-    """Each metric on the whole epoch's targets and outputs."""
-    if not metrics or not outputs:
-        return {}
-    y_true, y_pred = np.concatenate(targets), np.concatenate(outputs)
-    return {metric.name: float(metric(y_true, y_pred)) for metric in metrics}
+class MetricAccumulator:
+    """The epoch's metrics, gathered batch by batch.
+
+    A `CompactMetric` (accuracy, precision, recall, f1) keeps a few values per sample (labels),
+    so memory grows with rows, not rows x classes: a target with a million classes would
+    otherwise hold every batch's (N, C) outputs until the epoch ends. Any other metric sees the
+    whole epoch's targets and outputs, as before.
+    """
+
+    def __init__(self, who: str, metrics: Sequence[Metric]) -> None:
+        self.who = who
+        self.metrics = list(metrics)
+        self.compact: dict[str, list[tuple[np.ndarray, ...]]] = {
+            metric.name: [] for metric in self.metrics if isinstance(metric, CompactMetric)
+        }
+        self.needs_full = any(not isinstance(m, CompactMetric) for m in self.metrics)
+        self.targets: list[np.ndarray] = []
+        self.outputs: list[np.ndarray] = []
+        self.batches = 0
+
+    def add(self, target: Any, output: Any) -> None:
+        """One batch's targets and model outputs."""
+        if not self.metrics:
+            return
+        y_pred = output_array(self.who, output)
+        y_true = np.asarray(target.data if isinstance(target, Tensor) else target)
+        for metric in self.metrics:
+            if isinstance(metric, CompactMetric):
+                self.compact[metric.name].append(metric.compact(y_true, y_pred))
+        if self.needs_full:
+            self.targets.append(y_true)
+            self.outputs.append(y_pred)
+        self.batches += 1
+
+    def result(self) -> dict[str, float]:
+        """Each metric on everything added."""
+        if not self.metrics or not self.batches:
+            return {}
+        results: dict[str, float] = {}
+        if self.needs_full:
+            y_true, y_pred = np.concatenate(self.targets), np.concatenate(self.outputs)
+        for metric in self.metrics:
+            if isinstance(metric, CompactMetric):
+                parts = zip(*self.compact[metric.name])
+                results[metric.name] = float(metric.from_compact(*map(np.concatenate, parts)))
+            else:
+                results[metric.name] = float(metric(y_true, y_pred))
+        return results
 
 
 def run_evaluation(
@@ -90,8 +130,7 @@ def run_evaluation(
 ) -> dict[str, float]:
     """Mean loss (weighted by batch size) and metrics over `loader`, in eval mode, no grad."""
     total, seen = 0.0, 0
-    outputs: list[np.ndarray] = []
-    targets: list[np.ndarray] = []
+    accumulated = MetricAccumulator(who, metrics)
     with eval_mode(model), no_grad():
         for batch in loader:
             inputs, target = unpack_batch(who, batch)
@@ -101,12 +140,10 @@ def run_evaluation(
             size = batch_size_of(inputs)
             total += loss_value(who, loss_fn(output, target)) * size
             seen += size
-            if metrics:
-                outputs.append(output_array(who, output))
-                targets.append(np.asarray(target.data if isinstance(target, Tensor) else target))
+            accumulated.add(target, output)
     if seen == 0:
         raise TrainingError(f"{who}: the data yielded no batches")
-    return {"loss": total / seen, **compute_metrics(metrics, targets, outputs)}
+    return {"loss": total / seen, **accumulated.result()}
 
 
 def evaluate(

@@ -25,14 +25,12 @@ from retrograd.data import DataLoader
 from retrograd.metrics.registry import Metric
 from retrograd.nn import Module
 from retrograd.optim import Optimizer
-from retrograd.tensor import Tensor
 from retrograd.train.callbacks import Callback, CallbackList, Logs
 from retrograd.train.errors import TrainingError, TrainingTypeError
 from retrograd.train.evaluate import (
+    MetricAccumulator,
     MetricLike,
-    compute_metrics,
     loss_value,
-    output_array,
     resolve_metrics,
     run_evaluation,
 )
@@ -155,8 +153,7 @@ class Trainer:
         """One pass over `loader`; the mean loss (weighted by batch size) and the metrics."""
         self.model.train()
         total, seen = 0.0, 0
-        outputs: list[np.ndarray] = []
-        targets: list[np.ndarray] = []
+        accumulated = MetricAccumulator("fit", self.metrics)
         for batch_index, batch in enumerate(loader):
             inputs, target = unpack_batch("fit", batch)
             if target is None:
@@ -170,9 +167,7 @@ class Trainer:
 
             total += value * size
             seen += size
-            if self.metrics:
-                outputs.append(output_array("fit", output))
-                targets.append(np.asarray(target.data if isinstance(target, Tensor) else target))
+            accumulated.add(target, output)
             batch_logs["loss"] = value
             self.callbacks.on_batch_end(batch_index, batch_logs)
             if self.stop_training:
@@ -182,7 +177,7 @@ class Trainer:
                 "fit: the training data yielded no batches (empty data, or drop_last with fewer "
                 "samples than batch_size)"
             )
-        return {"loss": total / seen, **compute_metrics(self.metrics, targets, outputs)}
+        return {"loss": total / seen, **accumulated.result()}
 
 
 def _only_builtin_layers(model: Module, loss_fn: Any) -> bool:

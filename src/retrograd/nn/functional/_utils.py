@@ -20,6 +20,22 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def check_size(value: Any, name: str, who: object, minimum: int = 0) -> int:
+    """A layer's integer constructor argument (a size, a count of heads or groups) as an int.
+
+    **Raises** ArgumentTypeError for anything but an int (a float such as 3.5 is never rounded
+    down silently) and InvalidArgumentError below `minimum`, each naming `who` and `name`.
+    """
+    if not _is_int(value):
+        raise ArgumentTypeError(
+            f"{who}: {name} should be of type int, got: {type(value).__name__} ({value!r})"
+        )
+    if value < minimum:
+        bound = {0: "non-negative", 1: "greater than zero"}.get(minimum, f"at least {minimum}")
+        raise InvalidArgumentError(f"{who}: {name} must be {bound}, got {value}")
+    return int(value)
+
+
 def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
     """An int or a sequence of 1 or `n` ints as an `n`-tuple of ints (PyTorch's `_pair` and kin).
 

@@ -239,8 +239,10 @@ def _clamped_log(p: Tensor) -> Tensor:
     return p.clamp(min=tiny).log().clamp(min=-100.0)
 
 
-def _check_probabilities(input: Tensor) -> None:
-    data = input.data
+def _check_probabilities(values: Tensor, which: str = "input") -> None:
+    """PyTorch refuses BCE inputs or targets outside [0, 1]: the formula would give a loss that
+    is not a cross-entropy (a target of 2 or -1 can even make it negative)."""
+    data = values.data
     if data.size == 0:
         return
     if np.isnan(data).any():
@@ -250,6 +252,11 @@ def _check_probabilities(input: Tensor) -> None:
         if low >= 0.0 and high <= 1.0:
             return
         found = f"values in [{low:.6g}, {high:.6g}]"
+    if which == "target":
+        raise InvalidArgumentError(
+            f"binary_cross_entropy expects targets in [0, 1], found {found}; "
+            "targets are the probabilities of the positive class (0 or 1 for hard labels)"
+        )
     raise InvalidArgumentError(
         f"binary_cross_entropy expects input probabilities in [0, 1], found {found}; "
         "if the input holds logits (raw scores), use binary_cross_entropy_with_logits "
@@ -277,6 +284,7 @@ def binary_cross_entropy(
     reduction = resolve_reduction(reduction, size_average, reduce, name)
     input, target = _check_same_shape(input, target, name)
     _check_probabilities(input)
+    _check_probabilities(target, "target")
     loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
     if weight is not None:
         loss = loss * _elementwise_weight(weight, input.shape, name, "weight")
