@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
 from retrograd.autograd.tracing import trace_state
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
-from retrograd.errors import ArgumentTypeError, InvalidArgumentError
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError, RetrogradError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, _shape_arg
+
+# the values the factories may still create in this context (None: no limit)
+_allowance: ContextVar[list[int] | None] = ContextVar("retrograd_allowance", default=None)
+
+
+class AllocationLimitError(RetrogradError, MemoryError):
+    """A factory was asked for more values than the enclosing `allocation_limit` allows."""
+
+
+@contextmanager
+def allocation_limit(values: int) -> Iterator[None]:
+    """Within the block, the factories (`empty`, `zeros`, `ones`, `full`, `eye`, `rand`,
+    `randn`, `linspace` and the `_like` ones) raise AllocationLimitError, before allocating,
+    once they would create more than `values` values in all (a value wider than 8 bytes counts
+    as several). `retrograd.io` builds a model file's architecture inside one, so a file cannot
+    make a loader allocate more than the tensors it stores."""
+    token = _allowance.set([int(values)])
+    try:
+        yield
+    finally:
+        _allowance.reset(token)
+
+
+def _reserve(shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, ...]:
+    """`shape`, after taking its values from the enclosing `allocation_limit` (if any)."""
+    allowance = _allowance.get()
+    if allowance is not None:
+        cost = math.prod(shape) * max(1, -(-dtype.itemsize // 8))
+        if cost > allowance[0]:
+            raise AllocationLimitError(
+                f"a tensor of shape {tuple(shape)} and dtype {dtype} ({cost:,} values) is over "
+                f"the allocation limit ({allowance[0]:,} values left)"
+            )
+        allowance[0] -= cost
+    return shape
 
 
 def _dtype(dtype: Any, fallback: Any = None) -> np.dtype:
@@ -51,15 +90,18 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+    dtype_ = _dtype(dtype)
+    return _make(np.zeros(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+    dtype_ = _dtype(dtype)
+    return _make(np.ones(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.empty(_shape_arg(size), dtype=_dtype(dtype)), requires_grad)
+    dtype_ = _dtype(dtype)
+    return _make(np.empty(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -70,19 +112,22 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
         dtype_ = _dtype(None, fallback)
     else:
         dtype_ = _dtype(dtype)
-    return _make(np.full(shape, fill_value, dtype=dtype_), requires_grad)
+    return _make(np.full(_reserve(shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(t.shape, dtype=_dtype(dtype, t.dtype)), requires_grad)
+    dtype_ = _dtype(dtype, t.dtype)
+    return _make(np.zeros(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(t.shape, dtype=_dtype(dtype, t.dtype)), requires_grad)
+    dtype_ = _dtype(dtype, t.dtype)
+    return _make(np.ones(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
 
 def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.full(t.shape, fill_value, dtype=_dtype(dtype, t.dtype)), requires_grad)
+    dtype_ = _dtype(dtype, t.dtype)
+    return _make(np.full(_reserve(t.shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
 
 def arange(
@@ -105,11 +150,15 @@ def arange(
 def linspace(
     start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    return _make(np.linspace(start, end, int(steps)).astype(_dtype(dtype)), requires_grad)
+    dtype_ = _dtype(dtype)
+    _reserve((int(steps),), np.dtype(np.float64))
+    return _make(np.linspace(start, end, int(steps)).astype(dtype_), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    dtype_ = _dtype(dtype)
+    _reserve((int(n), int(n if m is None else m)), dtype_)
+    return _make(np.eye(n, m, dtype=dtype_), requires_grad)
 
 
 def rand(
@@ -120,7 +169,8 @@ def rand(
 ) -> Tensor:
     """Uniform on [0, 1), drawn from the seeded generator."""
     rng = resolve_generator(generator)
-    return _make(rng.random(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+    shape = _reserve(_shape_arg(size), np.dtype(np.float64))
+    return _make(rng.random(shape).astype(_dtype(dtype)), requires_grad)
 
 
 def randn(
@@ -131,7 +181,8 @@ def randn(
 ) -> Tensor:
     """Standard normal, drawn from the seeded generator."""
     rng = resolve_generator(generator)
-    return _make(rng.standard_normal(_shape_arg(size)).astype(_dtype(dtype)), requires_grad)
+    shape = _reserve(_shape_arg(size), np.dtype(np.float64))
+    return _make(rng.standard_normal(shape).astype(_dtype(dtype)), requires_grad)
 
 
 def randint(

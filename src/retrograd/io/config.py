@@ -9,22 +9,38 @@ children, so layers appended later count; a container given as an argument keeps
 `retrograd.nn` exports, so a layer added there works with no change here.
 
 A model file may come from anyone: building only ever calls constructors of those layers, with
-JSON values, and every failure becomes a ModelFileError naming the place in the architecture.
+JSON values checked first (integers within +-2**31, short strings, `dtype` a plain dtype name),
+and every failure becomes a ModelFileError naming the place in the architecture.
+`build_for_file` is the one check between a file's architecture and its tensors: the model is
+built under an allocation limit of the values the file's tensors hold (plus
+`ALLOCATION_SLACK`), so no architecture makes a loader allocate more than the file stores, and
+its state must then match the tensors exactly (names, shapes, dtypes) before any is read.
 """
 
 from __future__ import annotations
 
 import inspect
+import math
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from retrograd import nn
+from retrograd.backend.dtypes import to_numpy_dtype
+from retrograd.creation import AllocationLimitError, allocation_limit
 from retrograd.errors import RetrogradError
 from retrograd.io.errors import ModelFileError
+from retrograd.io.header import DTYPES, TensorEntry
 from retrograd.nn.module import Module, UnrecordedArgument
 
 #: layers whose config lists their children instead of constructor arguments
 CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+#: the values an architecture may create beyond those its file stores (a layer's temporaries)
+ALLOCATION_SLACK = 1 << 16
+#: the largest magnitude of an integer constructor argument read from a file
+MAX_INT_ARGUMENT = 2**31
+#: the longest string constructor argument read from a file
+MAX_STRING_ARGUMENT = 256
 
 
 def builtin_layers() -> dict[str, type[Module]]:
@@ -115,16 +131,67 @@ def _config_value(
 
 
 # ---------------------------------------------------------------------- config -> model
-def module_from_config(config: Any) -> Module:
+def module_from_config(config: Any, *, max_values: int | None = None) -> Module:
     """Build the model `config` (from `module_to_config`, or read from a file) describes.
 
     JSON lists come back as tuples (layer arguments take tuples wherever they take sequences).
+    `max_values`: refuse to create more values than this in all (see `build_for_file`).
     **Raises** ModelFileError naming an unknown layer type or arguments that do not fit.
     """
+    layers = builtin_layers()
     try:
-        return _from_config(config, builtin_layers(), "architecture")
+        if max_values is None:
+            return _from_config(config, layers, "architecture")
+        with allocation_limit(max_values):
+            return _from_config(config, layers, "architecture")
     except RecursionError:
         raise ModelFileError("architecture: layers nested too deeply to rebuild") from None
+
+
+def build_for_file(config: Any, entries: Sequence[TensorEntry], source: str) -> Module:
+    """The model a file's architecture `config` describes, checked against the tensors the
+    file's header declares (`entries`), before any tensor is read.
+
+    The build may create at most the values those tensors hold plus ALLOCATION_SLACK, and the
+    model's state dict must then name exactly those tensors, with their shapes and with their
+    dtypes (a floating tensor may be stored in another floating dtype; it is loaded as stored).
+    **Raises** ModelFileError naming the file and the first mismatch.
+    """
+    stored = sum(math.prod(entry.shape) for entry in entries)
+    try:
+        model = module_from_config(config, max_values=stored + ALLOCATION_SLACK)
+    except ModelFileError as error:
+        raise ModelFileError(f"{source}: {error}") from None
+    declared = {entry.name: entry for entry in entries}
+    state = model.state_dict()
+    missing = [key for key in state if key not in declared]
+    unexpected = [key for key in declared if key not in state]
+    if missing or unexpected:
+        raise ModelFileError(
+            f"{source}: the weights do not fit the architecture: Missing key(s) in the file: "
+            f"{_names(missing)}; Unexpected key(s) in the file: {_names(unexpected)}"
+        )
+    for key, tensor in state.items():
+        entry = declared[key]
+        if tuple(tensor.shape) != entry.shape:
+            raise ModelFileError(
+                f"{source}: the weights do not fit the architecture: tensor {key!r} has shape "
+                f"{entry.shape} but the architecture's has shape {tuple(tensor.shape)}"
+            )
+        dtype = DTYPES[entry.dtype]
+        if dtype != tensor.dtype and not (dtype.kind == tensor.dtype.kind == "f"):
+            raise ModelFileError(
+                f"{source}: the weights do not fit the architecture: tensor {key!r} has dtype "
+                f"{dtype} but the architecture's has dtype {tensor.dtype}"
+            )
+    return model
+
+
+def _names(keys: list[str]) -> str:
+    if not keys:
+        return "none"
+    shown = ", ".join(repr(key) for key in keys[:5])
+    return shown + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
 
 
 def _from_config(config: Any, layers: dict[str, type[Module]], where: str) -> Module:
@@ -146,6 +213,10 @@ def _from_config(config: Any, layers: dict[str, type[Module]], where: str) -> Mo
     positional, keywords = _split_arguments(cls, values, where)
     try:
         return cls(*positional, **keywords)
+    except AllocationLimitError as error:
+        raise ModelFileError(
+            f"{where}: {name} would create more weights than the file stores: {error}"
+        ) from None
     except (RetrogradError, TypeError, ValueError, OverflowError, MemoryError) as error:
         raise ModelFileError(
             f"{where}: cannot build {name} from the recorded arguments {args!r:.300}: {error}"
@@ -153,10 +224,39 @@ def _from_config(config: Any, layers: dict[str, type[Module]], where: str) -> Mo
 
 
 def _argument(value: Any, layers: dict[str, type[Module]], where: str) -> Any:
+    """A constructor argument from JSON, checked: nested layers built, lists as tuples."""
     if isinstance(value, dict):
         return _from_config(value, layers, where)
+    if where.rsplit(".", 1)[-1] == "dtype" and value is not None:
+        return _dtype_argument(value, where)
     if isinstance(value, list):
         return tuple(_argument(item, layers, where) for item in value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        if not -MAX_INT_ARGUMENT <= value <= MAX_INT_ARGUMENT:
+            raise ModelFileError(f"{where}: an integer outside -2**31..2**31")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_STRING_ARGUMENT:
+            raise ModelFileError(
+                f"{where}: a string of {len(value)} characters, longer than {MAX_STRING_ARGUMENT}"
+            )
+        return value
+    raise ModelFileError(f"{where}: unexpected value of type {type(value).__name__}")
+
+
+def _dtype_argument(value: Any, where: str) -> str:
+    """A `dtype` argument: a plain dtype name ("float32", "float64", ...), nothing else (a list
+    would make NumPy build a structured or sub-array dtype of any size)."""
+    if not isinstance(value, str):
+        raise ModelFileError(
+            f"{where}: a dtype must be a dtype name such as 'float32', got a {type(value).__name__}"
+        )
+    try:
+        to_numpy_dtype(value)
+    except RetrogradError as error:
+        raise ModelFileError(f"{where}: {error}") from None
     return value
 
 

@@ -7,6 +7,8 @@ section. The JSON maps each tensor name to `{"dtype", "shape", "data_offsets": [
 Every check runs on the header alone, so a hostile file is refused before anything is allocated
 for its tensors: the header length is bounded, each entry's bytes must match its dtype and shape,
 and the entries must tile the data section exactly (sorted, no gap, no overlap, nothing left).
+Only regular files are opened, and one handle serves a whole load (`SafetensorsFile`), so the
+header and the tensors always come from the same file.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
+from safetensors import numpy as safetensors_numpy
 
 from retrograd.errors import InvalidArgumentError
 from retrograd.io.errors import ModelFileError
@@ -74,35 +78,121 @@ def _guess_format(prefix: bytes) -> str:
     return ""
 
 
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """`path` opened for reading, refused unless it is a regular file (a FIFO, device or
+    directory could block the reader forever or never end).
+
+    The check runs twice: `os.stat` before opening, and `fstat` on what was opened (with
+    O_NONBLOCK, so opening a FIFO that replaced the file meanwhile returns at once).
+    **Raises** ModelFileError for anything but a regular file; OSError when it cannot be opened.
+    """
+    name = os.fspath(path)
+    _require_regular(name, os.stat(name).st_mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(name, flags)
+    try:
+        _require_regular(name, os.fstat(descriptor).st_mode)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
+
+
+def _require_regular(name: str, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a FIFO (named pipe)",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    kind = next((text for test, text in kinds.items() if test(mode)), "not a regular file")
+    raise ModelFileError(f"{name}: is {kind}; a model, weights or checkpoint file must be a file")
+
+
+class SafetensorsFile:
+    """One open safetensors file: its checked header now, its arrays on request, both read
+    through the same handle, so they come from the same file even when the path is replaced
+    meanwhile. Use it as a context manager.
+
+    `header`: the checked header; `size`: the file's size in bytes when opened.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.name = os.fspath(path)
+        self._handle = open_regular(self.name)
+        try:
+            self.size = os.fstat(self._handle.fileno()).st_size
+            self._raw, self.header = _read_header(self._handle, self.size, self.name)
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def __enter__(self) -> SafetensorsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def values(self) -> int:
+        """The number of values its tensors hold in all."""
+        return sum(math.prod(entry.shape) for entry in self.header.entries)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Its tensors (in file order, each a fresh writable array), parsed by the `safetensors`
+        package from the bytes read through this handle (no more than the file's size)."""
+        self._handle.seek(0)
+        content = self._handle.read(self.size + 1)
+        if len(content) != self.size or not content.startswith(self._raw):
+            raise ModelFileError(f"{self.name}: the file changed while it was read")
+        try:
+            loaded = safetensors_numpy.load(content)
+        except Exception as error:  # the package's own checks, as a second line of defence
+            raise ModelFileError(f"{self.name}: safetensors could not read it: {error}") from None
+        del content
+        arrays = {}
+        for entry in self.header.entries:
+            array = loaded.pop(entry.name, None)
+            if array is None or array.shape != entry.shape or array.dtype != DTYPES[entry.dtype]:
+                raise ModelFileError(f"{self.name}: safetensors read another layout than checked")
+            arrays[entry.name] = np.array(array, copy=True)  # writable, owns its memory
+        return arrays
+
+
 def read_header(path: str | os.PathLike[str]) -> Header:
     """Read and check the header of the safetensors file at `path`.
 
     **Raises** ModelFileError naming the file and the first fault found.
     """
-    name = os.fspath(path)
-    size = os.stat(name).st_size
-    with open(name, "rb") as handle:
-        prefix = handle.read(8)
-        if len(prefix) < 8:
-            raise ModelFileError(
-                f"{name}: not a safetensors file: it is {size} bytes long, shorter than the "
-                "8-byte header length every safetensors file starts with"
-            )
-        length = int.from_bytes(prefix, "little")
-        if length > MAX_HEADER_BYTES:
-            raise ModelFileError(
-                f"{name}: not a safetensors file{_guess_format(prefix)}: its first 8 bytes give "
-                f"a header of {length} bytes, more than the {MAX_HEADER_BYTES}-byte limit"
-            )
-        if length > size - 8:
-            raise ModelFileError(
-                f"{name}: truncated or not a safetensors file{_guess_format(prefix)}: the header "
-                f"is declared as {length} bytes but only {size - 8} bytes follow"
-            )
-        raw = handle.read(length)
+    with SafetensorsFile(path) as opened:
+        return opened.header
+
+
+def _read_header(handle: BinaryIO, size: int, name: str) -> tuple[bytes, Header]:
+    """The raw bytes (length prefix and JSON) and the checked header of an open file."""
+    prefix = handle.read(8)
+    if len(prefix) < 8:
+        raise ModelFileError(
+            f"{name}: not a safetensors file: it is {size} bytes long, shorter than the "
+            "8-byte header length every safetensors file starts with"
+        )
+    length = int.from_bytes(prefix, "little")
+    if length > MAX_HEADER_BYTES:
+        raise ModelFileError(
+            f"{name}: not a safetensors file{_guess_format(prefix)}: its first 8 bytes give "
+            f"a header of {length} bytes, more than the {MAX_HEADER_BYTES}-byte limit"
+        )
+    if length > size - 8:
+        raise ModelFileError(
+            f"{name}: truncated or not a safetensors file{_guess_format(prefix)}: the header "
+            f"is declared as {length} bytes but only {size - 8} bytes follow"
+        )
+    raw = handle.read(length)
     if len(raw) != length:
         raise ModelFileError(f"{name}: the file changed while it was read (header cut short)")
-    return parse_header(raw, data_length=size - 8 - length, source=name)
+    return prefix + raw, parse_header(raw, data_length=size - 8 - length, source=name)
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from retrograd.errors import ArgumentTypeError, StateDictError
-from retrograd.io.config import module_from_config, module_to_config
+from retrograd.io.config import build_for_file, module_to_config
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import check_content, header_metadata, json_entry
+from retrograd.io.header import SafetensorsFile
 from retrograd.io.safetensors_file import read_arrays, write_arrays
 from retrograd.io.tree import decode, encode
 from retrograd.nn.module import Module
@@ -119,16 +120,24 @@ def load(path: str | os.PathLike[str]) -> Module:
 
 
 def load_with_info(path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
-    """The model saved by `save` at `path`, and its preprocessing state and metadata."""
-    arrays, header = read_arrays(path)
-    check_content(header, "model", path)
-    model = module_from_config(json_entry(header, "architecture", path))
-    _load_weights(model, arrays, path)
+    """The model saved by `save` at `path`, and its preprocessing state and metadata.
+
+    One handle serves the whole load. The header is checked first, then the architecture is
+    built and checked against the tensors the header declares (`config.build_for_file`: it may
+    not create more values than the file stores), and only then are the tensors read.
+    """
     source = os.fspath(path)
-    info = ModelInfo(
-        preprocessing=_decoded_dict(header, "preprocessing", path, source),
-        metadata=_decoded_dict(header, "metadata", path, source),
-    )
+    with SafetensorsFile(path) as opened:
+        header = opened.header.metadata
+        check_content(header, "model", path)
+        architecture = json_entry(header, "architecture", path)
+        model = build_for_file(architecture, opened.header.entries, source)
+        info = ModelInfo(
+            preprocessing=_decoded_dict(header, "preprocessing", path, source),
+            metadata=_decoded_dict(header, "metadata", path, source),
+        )
+        arrays = opened.arrays()
+    _load_weights(model, arrays, path)
     return model, info
 
 

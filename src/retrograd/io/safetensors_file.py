@@ -1,7 +1,7 @@
 """Arrays to and from safetensors files. Files are read through the `safetensors` package, after
-`header.read_header` has checked the header; they are written here, byte for byte the layout
-the package writes but with the metadata keys sorted, so the same arrays and metadata always
-give the same bytes. Writes are atomic."""
+`header.SafetensorsFile` has checked the header, header and tensors through one handle; they
+are written here, byte for byte the layout the package writes but with the metadata keys
+sorted, so the same arrays and metadata always give the same bytes. Writes are atomic."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import os
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-from safetensors import numpy as safetensors_numpy
 
 from retrograd.io.atomic import atomic_write
 from retrograd.io.errors import ModelFileError
-from retrograd.io.header import DTYPES, read_header
+from retrograd.io.header import DTYPES, SafetensorsFile
 
 _STORABLE = {dtype: name for name, dtype in DTYPES.items()}
 _HEADER_ALIGNMENT = 8  # the header is padded with spaces so the data section starts aligned
@@ -76,19 +75,10 @@ def write_arrays(
 
 
 def read_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The arrays (in file order, each a fresh writable copy) and metadata of a safetensors file.
+    """The arrays (in file order, each a fresh writable copy) and metadata of a safetensors file,
+    both read through one handle (`header.SafetensorsFile`).
 
     **Raises** ModelFileError for anything but a well-formed safetensors file.
     """
-    header = read_header(path)
-    try:
-        loaded = safetensors_numpy.load_file(path)
-    except Exception as error:  # the package's own checks, as a second line of defence
-        raise ModelFileError(f"{os.fspath(path)}: safetensors could not read it: {error}") from None
-    arrays = {}
-    for entry in header.entries:
-        array = loaded.get(entry.name)
-        if array is None or array.shape != entry.shape or array.dtype != DTYPES[entry.dtype]:
-            raise ModelFileError(f"{os.fspath(path)}: the file changed while it was read")
-        arrays[entry.name] = np.array(array, copy=True)  # not a view of a memory-mapped file
-    return arrays, header.metadata
+    with SafetensorsFile(path) as opened:
+        return opened.arrays(), opened.header.metadata
