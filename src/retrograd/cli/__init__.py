@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from retrograd._version import __version__
 from retrograd.cli import demo, doctor, evaluate, explain, export, info, predict, train
+from retrograd.cli.text import printable
 from retrograd.errors import RetrogradError
 
 __all__ = ["build_parser", "main"]
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors have already printed
         return _exit_status(exc.code)
     except RetrogradError as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
+        message = printable(" ".join(str(exc).split())) or type(exc).__name__
         print(f"error: {message}", file=sys.stderr)
         return 1
     except OSError as exc:  # a file operation the command did not anticipate

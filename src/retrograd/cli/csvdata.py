@@ -1,12 +1,18 @@
 """Reading a CSV file with a header (stdlib `csv`) into named columns of numbers or labels,
-with one-line errors that name the file, the line and the column at fault."""
+with one-line errors that name the file, the line and the column at fault.
+
+Missing values: a feature cell is missing when it is empty or one of `MISSING` (`NaN`, `NA`,
+`N/A`, `null`, `None`, `?`, any case), pandas' idea of default NA values; no such cell could be
+a number anyway. A target cell is missing only when it is empty (`TARGET_MISSING`): `NA`,
+`None` or `?` can be a label (a country code, a category), so they are kept as labels unless
+the caller names them in `label_array(..., na_values=...)`."""
 
 from __future__ import annotations
 
 import csv
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +21,7 @@ from retrograd.cli.common import CommandError
 
 __all__ = [
     "MISSING",
+    "TARGET_MISSING",
     "Table",
     "fill_values",
     "infer_task",
@@ -24,8 +31,10 @@ __all__ = [
     "require_columns",
 ]
 
-# Cells that stand for a missing value (compared lower-case, after stripping spaces).
+# Feature cells that stand for a missing value (compared lower-case, after stripping spaces).
 MISSING = frozenset({"", "nan", "na", "n/a", "null", "none", "?"})
+# Target cells that stand for a missing value (compared exactly, after stripping spaces).
+TARGET_MISSING = frozenset({""})
 MAX_INFERRED_CLASSES = 20  # a whole-number target with more distinct values is a regression
 MAX_CLASS_FRACTION = 0.5  # ... and so is one whose distinct values reach half the rows
 
@@ -192,18 +201,28 @@ def fill_values(matrix: np.ndarray, names: Sequence[str], strategy: str, path: s
     return np.nanmedian(matrix, axis=0)
 
 
-def label_array(table: Table, target: str, *, numeric: bool | None = None) -> np.ndarray:
+def label_array(
+    table: Table,
+    target: str,
+    *,
+    numeric: bool | None = None,
+    na_values: Collection[str] = TARGET_MISSING,
+) -> np.ndarray:
     """The target column as labels `(n_rows,)`: int64 when every value is a whole number,
     float64 when every value is a number, else strings. `numeric=True` demands numbers
-    (error naming the first line that is not), `numeric=False` keeps strings.
+    (error naming the first line that is not), `numeric=False` keeps strings. `na_values`:
+    the cells (compared exactly, after stripping spaces) that mean a missing target; by
+    default only the empty cell, so `NA` or `None` is a label like any other.
 
-    **Raises** CommandError for an empty target cell, naming its line.
+    **Raises** CommandError for a missing target cell, naming its line.
     """
     texts = table.column(target)
+    missing = frozenset(na_values)
     for text, line in zip(texts, table.lines):
-        if _is_missing(text):
+        if text in missing:
+            shown = "is empty" if not text else f"holds the missing value {text!r}"
             raise CommandError(
-                f"{table.path}, line {line}: the target column {target!r} is empty; every row "
+                f"{table.path}, line {line}: the target column {target!r} {shown}; every row "
                 "needs a target"
             )
     if numeric is False:

@@ -21,6 +21,7 @@ from retrograd import nn, optim
 from retrograd.cli.common import CommandError, TrainedModel, load_trained_model
 from retrograd.cli.csvdata import Table, label_array, read_csv, require_columns
 from retrograd.cli.predict import feature_matrix
+from retrograd.cli.text import printable
 from retrograd.cli.train import OPTIMIZERS, make_optimizer
 from retrograd.diagnostics import DoctorReport, doctor
 
@@ -69,11 +70,11 @@ def _class_labels(trained: TrainedModel, table: Table, target: str) -> np.ndarra
     if (labels.dtype.kind in "USO") == text_classes:
         known = np.isin(labels, classes)
     if not known.all():
-        unseen = [str(v) for v in np.unique(labels[~known]).tolist()]
+        unseen = [printable(v) for v in np.unique(labels[~known]).tolist()]
         raise CommandError(
-            f"{table.path}: the target {target!r} holds labels the model was not trained on: "
-            f"{', '.join(unseen[:10])}; its classes are: "
-            f"{', '.join(str(c) for c in classes.tolist())}"
+            f"{printable(table.path)}: the target {target!r} holds labels the model was not "
+            f"trained on: {', '.join(unseen[:10])}; its classes are: "
+            f"{', '.join(printable(c) for c in classes.tolist())}"
         )
     return labels
 
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = np.asarray(trained.scaler.transform(X), dtype=np.float32)
     y, loss_fn = training_targets(trained, table, target)
     report = doctor(trained.model, loss_fn, inputs, y, _saved_optimizer(trained), quick=args.quick)
-    title = (
+    title = printable(
         f"{os.path.basename(args.model)} on {os.path.basename(args.data)} "
         f"({len(table.rows)} rows, {trained.task}, {type(loss_fn).__name__})"
     )

@@ -16,6 +16,7 @@ from retrograd.cli.common import (
 )
 from retrograd.cli.csvdata import label_array, read_csv, require_columns
 from retrograd.cli.predict import feature_matrix
+from retrograd.cli.text import printable
 
 __all__ = ["add_parser", "run"]
 
@@ -57,15 +58,15 @@ def run(args: argparse.Namespace) -> int:
         else:
             known = np.zeros(len(labels), dtype=bool)
         if not known.all():
-            unseen = [str(v) for v in np.unique(labels[~known]).tolist()]
+            unseen = [printable(v) for v in np.unique(labels[~known]).tolist()]
             raise CommandError(
-                f"{args.data}: the target {trained.target!r} holds labels the model was not "
-                f"trained on: {', '.join(unseen[:10])}; its classes are: "
-                f"{', '.join(str(c) for c in classes.tolist())}"
+                f"{printable(args.data)}: the target {trained.target!r} holds labels the model "
+                f"was not trained on: {', '.join(unseen[:10])}; its classes are: "
+                f"{', '.join(printable(c) for c in classes.tolist())}"
             )
         index, _ = class_indices(trained.outputs(X))
         truth_index = np.searchsorted(classes, labels)
         values = score("classification", truth_index, index, len(classes))
-    print(f"{args.data}: {len(table.rows)} rows, task {trained.task}")
+    print(f"{printable(args.data)}: {len(table.rows)} rows, task {trained.task}")
     print(format_metrics(values))
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.data._state import check_state, not_fitted
-from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, StateDictError
 from retrograd.tensor import Tensor
 
 
@@ -117,5 +117,40 @@ class LabelEncoder:
         check_state("LabelEncoder", state, {"classes_", "dtype"})
         encoder = cls()
         if state["classes_"] is not None:
-            encoder.classes_ = np.array(state["classes_"], dtype=np.dtype(state["dtype"]))
+            encoder.classes_ = _classes_from_state(state["classes_"], state["dtype"])
         return encoder
+
+
+#: the dtype kinds a saved `classes_` may have: bool, integers, floats, strings
+_CLASS_KINDS = "biufU"
+
+
+def _classes_from_state(classes: Any, dtype_text: Any) -> np.ndarray:
+    """`classes_` rebuilt from a saved list and dtype string, which may come from a file: the
+    dtype must be a plain one of an allowed kind, and a string dtype's width is that of the
+    longest stored label (never the width the state declares: a fixed-width string array costs
+    count x width, so a declared width would let a file claim any amount of memory)."""
+    who = "LabelEncoder.from_state_dict"
+    if not isinstance(classes, list):
+        raise StateDictError(f"{who}: classes_ must be a list, got {type(classes).__name__}")
+    if not isinstance(dtype_text, str) or len(dtype_text) > 16:
+        raise StateDictError(f"{who}: dtype must be a short dtype string such as '<U5' or '<i8'")
+    try:
+        dtype = np.dtype(dtype_text)
+    except (TypeError, ValueError):
+        raise StateDictError(f"{who}: dtype {dtype_text!r} is not a NumPy dtype") from None
+    if dtype.kind not in _CLASS_KINDS or dtype.shape != () or dtype.names is not None:
+        raise StateDictError(
+            f"{who}: dtype {dtype_text!r} is not a plain bool, integer, float or string dtype"
+        )
+    if dtype.kind == "U":
+        if not all(isinstance(label, str) for label in classes):
+            raise StateDictError(f"{who}: dtype {dtype_text!r} needs string classes")
+        width = max((len(label) for label in classes), default=1)
+        return np.array(classes, dtype=f"<U{max(width, 1)}")
+    if not all(isinstance(label, (bool, int, float)) for label in classes):
+        raise StateDictError(f"{who}: dtype {dtype_text!r} needs numeric classes")
+    try:
+        return np.array(classes, dtype=dtype)
+    except (OverflowError, ValueError) as error:
+        raise StateDictError(f"{who}: classes_ do not fit dtype {dtype_text!r}: {error}") from None
