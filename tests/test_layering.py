@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     # L6
     "train": 6,
     "plotting": 6,
+    "distributed": 6,  # data parallelism over MPI: wraps nn modules, hooks the engine
     # ecosystem edges: optional dependencies, imported explicitly by users
     "onnx": 6,  # exports built-in layers; reads model files through io
     "sklearn": 6,  # estimators around train.fit

@@ -15,9 +15,30 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import FREED, Node
+from retrograd.autograd.tracing import hook_ids
 from retrograd.errors import GraphError
 
 Wrap = Callable[[np.ndarray], Any]
+
+#: Called after every `backward()` walk, once the leaves' `.grad` are accumulated, with the
+#: leaves that received a gradient (id -> tensor): data parallelism all-reduces them here.
+#: Register through `add_post_backward_callback`.
+post_backward_callbacks: list[Callable[[dict[int, Any]], None]] = []
+
+
+def add_post_backward_callback(callback: Callable[[dict[int, Any]], None]) -> Callable[[], None]:
+    """Call `callback(leaves)` after every `backward()` from now on; returns the function that
+    removes it again. Adding or removing one counts as a hook (`hook_ids`), so a compiled step
+    recorded before is recorded again."""
+    next(hook_ids)
+    post_backward_callbacks.append(callback)
+
+    def remove() -> None:
+        if callback in post_backward_callbacks:
+            post_backward_callbacks.remove(callback)
+            next(hook_ids)
+
+    return remove
 
 
 def _no_check(*args: Any) -> None:
@@ -149,6 +170,9 @@ def run_backward_from(
         if leaf._hooks:
             g = _run_hooks(leaf, g, wrap)
         _accumulate(leaf, g, wrap, handed_out)
+    if post_backward_callbacks:
+        for callback in list(post_backward_callbacks):
+            callback(leaves)
 
 
 def sum_grads(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.ndarray:
