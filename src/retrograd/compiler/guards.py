@@ -398,7 +398,7 @@ class GuardCheck:
             # no hooks when recorded: adding one bumps `hook_ids.issued`, checked first
             hook_test = f" and ({v}._hooks or {v}._retains_grad)" if hooks else ""
             return (
-                f"(({v} := {expr}) is {self._const(self.keep[key])} and {v}.requires_grad is "
+                f"(({v} := {expr}) is {self._const(self.keep[key])} and {v}._requires_grad is "
                 f"{requires_grad}{hook_test} and {v}.data.shape == {shape!r} and "
                 f"{v}.data.dtype is {self._const(np.dtype(dtype))})"
             )
