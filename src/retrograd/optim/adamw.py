@@ -39,6 +39,15 @@ class AdamW(Adam):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore saved state; the groups keep decoupled weight decay whatever the dict says."""
+        groups = state_dict.get("param_groups")
+        if isinstance(groups, list):
+            pinned = [
+                {k: v for k, v in g.items() if k != "decoupled_weight_decay"}
+                if isinstance(g, dict)
+                else g
+                for g in groups
+            ]
+            state_dict = {**state_dict, "param_groups": pinned}
         super().load_state_dict(state_dict)
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True

@@ -8,6 +8,8 @@ with the optimizer's `Workspace` (scratch arrays reused from step to step).
 from __future__ import annotations
 
 import copy
+import math
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +26,15 @@ _UNORDERED_MESSAGE = (
     "optimizer parameters need to be organized in ordered collections, but the ordering of "
     "tensors in sets will change between runs. Please use a list instead."
 )
+
+#: the options LR schedulers add to parameter groups (all numbers), which state dicts carry
+_SCHEDULER_OPTIONS = {
+    "initial_lr": 0.0,
+    "max_lr": 0.0,
+    "min_lr": 0.0,
+    "base_momentum": 0.0,
+    "max_momentum": 0.0,
+}
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
 
@@ -265,8 +276,11 @@ class Optimizer:
             }
 
         new_groups = []
-        for group, saved in zip(self.param_groups, saved_groups):
-            new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+        for index, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            new_group = {k: v for k, v in group.items() if k not in ("params", "param_names")}
+            new_group.update(self._loaded_options(index, group, saved))
+            if "param_names" in saved:
+                new_group["param_names"] = copy.deepcopy(saved["param_names"])
             new_group["params"] = group["params"]
             if "param_names" in group and "param_names" not in new_group:
                 new_group["param_names"] = group["param_names"]
@@ -274,6 +288,46 @@ class Optimizer:
 
         self.state = state
         self.param_groups = new_groups
+
+    def _loaded_options(
+        self, index: int, group: dict[str, Any], saved: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The hyperparameters of saved group `index`, checked before any is used: each must
+        be an option of this optimizer (a key of `defaults`, or one an LR scheduler adds) with a
+        value of its default's type (a number for a number, a bool for a flag, a pair of
+        numbers for `betas`) that passes the optimizer's own checks. Loading a flag that differs
+        from the optimizer's (say `maximize`) warns, naming it: the loaded value is used, as in
+        PyTorch.
+
+        **Raises** OptimizerStateDictError naming the group and the option.
+        """
+        name = type(self).__name__
+        where = f"parameter group {index} of the loaded state dict"
+        options = {}
+        for key, value in saved.items():
+            if key in ("params", "param_names"):
+                continue
+            known = {**_SCHEDULER_OPTIONS, **group, **self.defaults}
+            if key not in known:
+                raise OptimizerStateDictError(
+                    f"{where} has the option {key!r:.60}, which {name} does not have (its "
+                    f"options: {', '.join(self.defaults)})"
+                )
+            options[key] = _checked_option(value, known[key], f"{where}: option {key!r}")
+        candidate = {**group, **options}
+        try:
+            self._validate_options(candidate)
+        except (OptimizerError, TypeError) as error:
+            raise OptimizerStateDictError(f"{where}: {error}") from None
+        for key, value in options.items():
+            if isinstance(self.defaults.get(key), bool) and value != group.get(key):
+                warnings.warn(
+                    f"{name}.load_state_dict: {where} sets {key}={value!r}, but the optimizer "
+                    f"was built with {key}={group.get(key)!r}; the loaded value is used",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        return options
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -311,3 +365,39 @@ def increment_step(counter: np.ndarray) -> float:
     return the new count. Python arithmetic: a NumPy ufunc on a 0-d array costs microseconds."""
     counter[()] = float(counter) + 1.0
     return float(counter)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float (not a bool: True is no learning rate)."""
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and math.isfinite(value)
+    )
+
+
+def _checked_option(value: Any, default: Any, where: str) -> Any:
+    """`value`, a hyperparameter loaded from a state dict, if it has the type of `default`."""
+    if isinstance(default, bool):
+        if not isinstance(value, (bool, np.bool_)):
+            raise OptimizerStateDictError(f"{where} must be True or False, got {value!r:.60}")
+        return bool(value)
+    if isinstance(default, (int, float)):
+        if not _is_number(value):
+            raise OptimizerStateDictError(f"{where} must be a finite number, got {value!r:.60}")
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(default, (tuple, list)):
+        if not (
+            isinstance(value, (tuple, list))
+            and len(value) == len(default)
+            and all(_is_number(item) for item in value)
+        ):
+            raise OptimizerStateDictError(
+                f"{where} must be {len(default)} finite numbers, got {value!r:.60}"
+            )
+        return type(default)(float(item) for item in value)
+    if default is None or isinstance(default, str):
+        if value is not None and not isinstance(value, (str, bool, int, float)):
+            raise OptimizerStateDictError(f"{where} has a value of type {type(value).__name__}")
+        return value
+    return copy.deepcopy(value)
