@@ -3,8 +3,10 @@
     report = retrograd.doctor(model, nn.MSELoss(), X, y, optimizer)
     print(report)
 
-Each check (see `CHECKS`) looks at one way training goes wrong: the data, the output layer and
-the loss, gradients against finite differences, activations, gradient flow, short training runs.
+Each check (see `CHECKS`) looks at one way training goes wrong: the weights themselves (NaN or
+infinite weights are the root cause, and the checks that run the model are then skipped), the
+data, the output layer and the loss, gradients against finite differences, activations,
+gradient flow, short training runs.
 Everything runs on copies: the caller's model, optimizer and random generator are as they were.
 """
 
@@ -24,6 +26,7 @@ from retrograd.diagnostics.checks import (
     output_loss,
     train_step,
     training,
+    weights,
 )
 from retrograd.diagnostics.checks.subject import Subject, as_array
 from retrograd.diagnostics.report import DoctorReport, Finding
@@ -43,15 +46,17 @@ class Check(NamedTuple):
     slow: bool = False
     needs_loss: bool = True  # skipped when the loss cannot be computed
     needs_gradients: bool = False  # skipped when the gradients are wrong: its results would be too
+    needs_model: bool = True  # skipped when the weights are not finite: it runs the model
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("data-finite", data.check_finite, needs_loss=False),
-    Check("feature-scales", data.check_scales, needs_loss=False),
-    Check("constant-features", data.check_constant_features, needs_loss=False),
-    Check("duplicates", data.check_duplicates, needs_loss=False),
-    Check("class-balance", data.check_class_balance, needs_loss=False),
-    Check("sample-count", data.check_sample_count, needs_loss=False),
+    Check("weights-finite", weights.check_finite_weights, needs_loss=False, needs_model=False),
+    Check("data-finite", data.check_finite, needs_loss=False, needs_model=False),
+    Check("feature-scales", data.check_scales, needs_loss=False, needs_model=False),
+    Check("constant-features", data.check_constant_features, needs_loss=False, needs_model=False),
+    Check("duplicates", data.check_duplicates, needs_loss=False, needs_model=False),
+    Check("class-balance", data.check_class_balance, needs_loss=False, needs_model=False),
+    Check("sample-count", data.check_sample_count, needs_loss=False, needs_model=False),
     Check("output-and-loss", output_loss.check_output_loss, needs_loss=False),
     Check("loss-at-init", init.check_loss_at_init),
     Check("gradient-check", gradients.check_gradient_mismatch),
@@ -126,6 +131,9 @@ def _examine(subject: Subject) -> DoctorReport:
     loss_problem = _loss_problem(subject)
     blocking = False
     for check in CHECKS:
+        if check.needs_model and subject.notes.get("weights_nonfinite"):
+            skipped.append(f"{check.name} (the model's weights are not finite)")
+            continue
         if check.slow and subject.quick:
             skipped.append(f"{check.name} (quick)")
             continue
@@ -147,6 +155,8 @@ def _examine(subject: Subject) -> DoctorReport:
         findings.extend(found)
         if check.name == "data-finite" and found:
             blocking = True
+        if check.name == "weights-finite" and found:
+            subject.notes["weights_nonfinite"] = True
         if check.name == "gradient-check" and any(f.code == "gradient-mismatch" for f in found):
             subject.notes["gradient_mismatch"] = True
         if "skipped" in subject.notes:
