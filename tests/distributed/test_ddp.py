@@ -130,3 +130,33 @@ def test_resuming_from_the_rank_0_checkpoint_equals_an_uninterrupted_run(
     got, _ = params_of(out)
     for mine, theirs in zip(got, worker.reference(optimizer, 20, 2), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("compiled", ["eager", "compiled"])
+def test_fit_on_two_ranks_equals_fit_with_the_double_batch(tmp_path: Path, compiled: str) -> None:
+    import json
+
+    import fit_worker
+
+    out = tmp_path / "fit.npz"
+    command = [mpiexec(), "-n", "2", sys.executable, str(HERE / "fit_worker.py"), str(out)]
+    result = subprocess.run(
+        [*command, compiled, "in-order"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    expected, history = fit_worker.run(2 * fit_worker.BATCH, False, compiled == "compiled", False)
+    got, _ = params_of_arrays(out)
+    for mine, theirs in zip(got, expected, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
+    logged = json.loads((tmp_path / "fit.npz.json").read_text())
+    for key in ("loss", "accuracy"):  # the logs cover both ranks' samples
+        np.testing.assert_allclose(logged[key], history[key], rtol=1e-12)
+    # the checkpoint is written by rank 0 alone: one file, no temporaries of a second writer
+    written = sorted(p.name for p in tmp_path.iterdir() if "model" in p.name)
+    assert written == ["fit.npz.model.safetensors"]
+
+
+def params_of_arrays(out: Path) -> tuple[list[np.ndarray], None]:
+    with np.load(out) as saved:
+        names = sorted(saved.files, key=lambda k: int(k[4:]))
+        return [saved[k] for k in names], None

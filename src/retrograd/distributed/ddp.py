@@ -96,6 +96,7 @@ class DistributedDataParallel(Module):
         self._params = params
         self._param_ids = frozenset(id(p) for p in params)
         self._buckets = _buckets(params, int(bucket_cap_mb * 2**20))
+        self._has_buffers = any(True for _ in module.buffers())
         self._check_replicas()
         self._broadcast_state()
         ref = weakref.ref(self)
@@ -111,11 +112,15 @@ class DistributedDataParallel(Module):
         self._remove_callback = remove
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        if self.broadcast_buffers and self.training and get_world_size() > 1:
-            for buffer in self.module.buffers():
-                if buffer.data.flags.c_contiguous:
-                    broadcast_array(buffer.data, 0)
+        if self.broadcast_buffers and self.training and get_world_size() > 1 and self._has_buffers:
+            record_call(self._broadcast_buffers, ())  # a compiled step repeats it too
+            self._broadcast_buffers()
         return self.module(*args, **kwargs)
+
+    def _broadcast_buffers(self) -> None:
+        """Rank 0's buffers (running statistics) to every rank, in place."""
+        for buffer in self.module.buffers():
+            broadcast_array(buffer.data, 0)
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:

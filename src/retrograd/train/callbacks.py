@@ -44,9 +44,14 @@ Logs = dict[str, Any]
 
 
 class Callback:
-    """Base class of callbacks: every hook does nothing until overridden."""
+    """Base class of callbacks: every hook does nothing until overridden.
+
+    `rank_zero_only`: in `fit(..., distributed=True)`, run it on rank 0 alone (callbacks that
+    write files); the others run on every rank and see the same, all-reduced logs.
+    """
 
     trainer: Trainer | None = None
+    rank_zero_only: bool = False
 
     def set_trainer(self, trainer: Trainer) -> None:
         """Attach the run this callback observes (`fit` calls it before `on_train_begin`)."""
@@ -294,7 +299,8 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (with `retrograd.io.save`, atomically) after epochs.
+    """Save the model (with `retrograd.io.save`, atomically) after epochs (on rank 0 alone in a
+    distributed run).
 
     **Arguments**
     - `path`: the file to write; ``str.format`` fields are filled with ``epoch`` (1-based) and
@@ -311,6 +317,8 @@ class ModelCheckpoint(Callback):
     RuntimeWarning says why): a diverged run never replaces a good file. ``skipped`` lists
     those epochs (1-based).
     """
+
+    rank_zero_only = True
 
     def __init__(
         self,
@@ -512,12 +520,15 @@ class TerminateOnNaN(Callback):
 
 
 class CSVLogger(Callback):
-    """Write each epoch's logs as a CSV row (``epoch`` 0-based, then the log keys).
+    """Write each epoch's logs as a CSV row (``epoch`` 0-based, then the log keys); on rank 0
+    alone in a distributed run.
 
     The whole file is rewritten atomically after every epoch, so it is always complete; a key
     that appears later adds a column (earlier rows leave it empty). With `append`, rows already
     in the file are kept.
     """
+
+    rank_zero_only = True
 
     def __init__(
         self, path: str | os.PathLike[str], separator: str = ",", append: bool = False

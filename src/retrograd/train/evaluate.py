@@ -105,6 +105,19 @@ class MetricAccumulator:
             self.outputs.append(y_pred)
         self.batches += 1
 
+    def share(self) -> tuple[Any, ...]:
+        """What was gathered, as plain arrays (sent between the ranks of a distributed run)."""
+        return self.compact, self.targets, self.outputs, self.batches
+
+    def merge(self, shares: Sequence[tuple[Any, ...]]) -> None:
+        """Add what other accumulators gathered (`share()` of other ranks), in order."""
+        for compact, targets, outputs, batches in shares:
+            for name, parts in compact.items():
+                self.compact[name].extend(parts)
+            self.targets.extend(targets)
+            self.outputs.extend(outputs)
+            self.batches += batches
+
     def result(self) -> dict[str, float]:
         """Each metric on everything added."""
         if not self.metrics or not self.batches:

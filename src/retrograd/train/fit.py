@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from retrograd.compiler import compile as compile_steps
-from retrograd.data import DataLoader
+from retrograd.data import DataLoader, Subset
 from retrograd.metrics.registry import Metric
 from retrograd.nn import Module
 from retrograd.optim import Optimizer
+from retrograd.random import default_generator
 from retrograd.train.callbacks import Callback, CallbackList, Logs
 from retrograd.train.errors import TrainingError, TrainingTypeError
 from retrograd.train.evaluate import (
@@ -63,6 +64,7 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         verbose: int = 1,
         compile_step: bool = True,
+        distributed: bool = False,
     ) -> None:
         if not isinstance(model, Module):
             raise TrainingTypeError(
@@ -78,6 +80,20 @@ class Trainer:
             raise TrainingError(f"fit: verbose must be 0, 1 or 2, got {verbose!r}")
         self.model = model
         self.loss_fn = loss_fn
+        self.distributed = distributed
+        # the module the step runs: the model, or its data-parallel wrapper (gradients averaged
+        # across ranks after backward)
+        self.network: Module = model
+        rank = 0
+        if distributed:
+            from retrograd.distributed import DistributedDataParallel, get_rank, init
+
+            init()
+            self.network = DistributedDataParallel(model)
+            rank = get_rank()
+            if rank != 0:  # one progress display, one writer of each file
+                verbose = 0
+                callbacks = [c for c in callbacks if not c.rank_zero_only]
         # The batch step is captured and replayed (retrograd.compile) when the model and loss
         # are built-in layers, whose only effects are the ops it records; it still runs eagerly
         # by itself when replaying could differ (dropout, BatchNorm statistics, ...). User
@@ -106,7 +122,9 @@ class Trainer:
         else:
             print(message, flush=True)
 
-    def run(self, train: DataLoader, validation: DataLoader | None, epochs: int) -> History:
+    def run(
+        self, train: DataLoader | ShardedLoader, validation: DataLoader | None, epochs: int
+    ) -> History:
         """Train for `epochs` epochs (fewer if a callback stops it); return the History."""
         self.epochs = epochs
         self.steps = len(train)
@@ -119,6 +137,8 @@ class Trainer:
             self.callbacks.on_train_begin({})
             for epoch in range(epochs):
                 self.epoch = epoch
+                if isinstance(train, ShardedLoader):
+                    train.set_epoch(epoch)
                 self.callbacks.on_epoch_begin(epoch, {})
                 logs = self.train_epoch(train)
                 if validation is not None:
@@ -142,14 +162,14 @@ class Trainer:
     def _step(self, inputs: Any, target: Any) -> tuple[Any, Any]:
         """zero_grad, forward, loss, backward, optimizer step: the loop a user writes."""
         self.optimizer.zero_grad()
-        output = self.model(inputs)
+        output = self.network(inputs)
         loss = self.loss_fn(output, target)
         loss_value("fit", loss)  # a scalar Tensor, or a clear error before backward
         loss.backward()
         self.optimizer.step()
         return loss, output
 
-    def train_epoch(self, loader: DataLoader) -> Logs:
+    def train_epoch(self, loader: DataLoader | ShardedLoader) -> Logs:
         """One pass over `loader`; the mean loss (weighted by batch size) and the metrics."""
         self.model.train()
         total, seen = 0.0, 0
@@ -172,12 +192,47 @@ class Trainer:
             self.callbacks.on_batch_end(batch_index, batch_logs)
             if self.stop_training:
                 break
+        if self.distributed:  # every rank reports the whole epoch: sums over the ranks
+            from retrograd.distributed.comm import _gather_objects
+
+            shares = _gather_objects((total, seen, accumulated.share()))
+            total = sum(share[0] for share in shares)
+            seen = sum(share[1] for share in shares)
+            accumulated = MetricAccumulator("fit", self.metrics)
+            accumulated.merge([share[2] for share in shares])
         if seen == 0:
             raise TrainingError(
                 "fit: the training data yielded no batches (empty data, or drop_last with fewer "
                 "samples than batch_size)"
             )
         return {"loss": total / seen, **accumulated.result()}
+
+
+class ShardedLoader:
+    """This rank's share of the training data, drawn anew each epoch: `DistributedSampler`'s
+    indices (the same shuffle on every rank, seeded by `seed + epoch`) batched in order."""
+
+    def __init__(self, loader: DataLoader, shuffle: bool, seed: int) -> None:
+        from retrograd.distributed import DistributedSampler
+
+        self.loader = loader
+        self.sampler = DistributedSampler(loader.dataset, shuffle=shuffle, seed=seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.sampler.set_epoch(epoch)
+
+    def _loader(self) -> DataLoader:
+        share = Subset(self.loader.dataset, self.sampler.indices().tolist())
+        return DataLoader(
+            share, batch_size=self.loader.batch_size, collate_fn=self.loader.collate_fn
+        )
+
+    def __len__(self) -> int:
+        return len(self._loader())
+
+    def __iter__(self) -> Any:
+        return iter(self._loader())
 
 
 def _only_builtin_layers(model: Module, loss_fn: Any) -> bool:
@@ -204,6 +259,7 @@ def fit(
     verbose: int = 1,
     generator: np.random.Generator | None = None,
     compile: bool = True,  # noqa: A002 - the name users know from retrograd.compile
+    distributed: bool = False,
 ) -> History:
     """Train `model` and return its History (Keras's ``fit``, on a PyTorch-style model).
 
@@ -228,6 +284,12 @@ def fit(
       modules' attributes and `training` flags, parameters' `requires_grad`, no hooks, the
       same modules and optimizer); whatever a callback changes re-records the step or makes it
       run eagerly, so the history equals ``compile=False`` exactly.
+    - `distributed`: data-parallel over the ranks of an MPI job (`mpiexec -n N python
+      train.py`, see `retrograd.distributed`): each rank trains on its share of the data
+      (`batch_size` rows per rank and step), gradients are averaged after each backward, the
+      logs and metrics cover every rank's samples, validation runs whole on each rank, and
+      progress and file-writing callbacks (`ModelCheckpoint`, `CSVLogger`) run on rank 0 only.
+      The data must be arrays or a Dataset (each rank takes its share), not a DataLoader.
 
     **Returns** a `History`: ``history.history["loss"]``, ``["val_loss"]``, ``[<metric>]``,
     ``["val_<metric>"]``, one value per epoch. Validation runs under `no_grad` in eval mode;
@@ -237,7 +299,7 @@ def fit(
     batch_size = check_positive_int("fit", "batch_size", batch_size)
     if isinstance(validation_split, bool) or not 0.0 <= validation_split < 1.0:
         raise TrainingError(f"fit: validation_split must be in [0, 1), got {validation_split!r}")
-    trainer = Trainer(model, loss_fn, optimizer, metrics, callbacks, verbose, compile)
+    trainer = Trainer(model, loss_fn, optimizer, metrics, callbacks, verbose, compile, distributed)
 
     source = resolve_data("fit", data, x, y)
     validation_source = None
@@ -245,8 +307,23 @@ def fit(
         validation_source = resolve_data("fit (validation_data)", validation_data, None, None)
     elif validation_split > 0.0:
         source, validation_source = split_validation("fit", source, validation_split)
-    train_loader = as_loader(source, batch_size, shuffle=shuffle, generator=generator)
+    train_loader: Any = as_loader(source, batch_size, shuffle=shuffle, generator=generator)
+    if distributed:
+        if isinstance(source, DataLoader):
+            raise TrainingError(
+                "fit(distributed=True): pass the arrays or the Dataset, not a DataLoader, so "
+                "each rank can take its share"
+            )
+        seed = int((generator or default_generator()).integers(2**31)) if shuffle else 0
+        train_loader = ShardedLoader(train_loader, shuffle, _same_on_every_rank(seed))
     validation_loader = None
     if validation_source is not None:
         validation_loader = as_loader(validation_source, batch_size)
     return trainer.run(train_loader, validation_loader, epochs)
+
+
+def _same_on_every_rank(seed: int) -> int:
+    """Rank 0's `seed` (so every rank draws the same shuffle)."""
+    from retrograd.distributed.comm import _gather_objects
+
+    return int(_gather_objects(seed)[0])
