@@ -62,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # `--nproc` runs it again
         status: int = args.handler(args)
     except SystemExit as exc:  # --help, --version and usage errors have already printed
         return _exit_status(exc.code)

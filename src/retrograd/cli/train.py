@@ -45,6 +45,7 @@ from retrograd.cli.csvdata import (
     read_csv,
     require_columns,
 )
+from retrograd.cli.launch import inside_launched_job, launch, quiet_unless_rank_zero
 from retrograd.data import LabelEncoder, StandardScaler
 from retrograd.diagnostics import doctor
 from retrograd.io.model import non_finite_tensor, state_arrays
@@ -166,6 +167,14 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="replace an existing --out and --plot file (never the data, a directory or a "
         "special file)",
+    )
+    parser.add_argument(
+        "--nproc",
+        type=bounded_int(1, 1024),
+        default=1,
+        metavar="N",
+        help="train data-parallel on N processes started with mpiexec (needs the mpi extra); "
+        "--batch-size is per process",
     )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
     parser.add_argument(
@@ -294,6 +303,20 @@ def run(args: argparse.Namespace) -> int:
     """Run `retrograd train` with parsed `args`; return the exit status."""
     if args.json and not args.doctor:
         args.parser.error("--json prints the doctor's report: add --doctor")
+    if args.nproc > 1 and not inside_launched_job():
+        check_output_path(args.out, args.force, "--out", inputs=[args.data])
+        return launch(args.argv, args.nproc)
+    args.rank = 0
+    if args.nproc > 1:
+        from retrograd import distributed
+
+        distributed.init()
+        args.rank = distributed.get_rank()
+    with quiet_unless_rank_zero(args.rank):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     # everything that could stop the results from being written is checked before training
     check_output_path(args.out, args.force, "--out", inputs=[args.data])
     if args.plot is not None:
@@ -420,6 +443,7 @@ def _train_and_save(
             callbacks=callbacks,
             verbose=0 if args.quiet else 1,
             generator=np.random.default_rng(args.seed),
+            distributed=args.nproc > 1,
         )
     if history.stop_reason:
         print(history.stop_reason)
@@ -441,6 +465,8 @@ def _train_and_save(
         rows = len(train_rows) if part == "train" else len(val_rows)
         print(f"final {part} metrics ({rows} rows): {format_metrics(scores)}")
 
+    if args.rank != 0:  # one writer: rank 0 saves what every rank trained alike
+        return 0
     _save(args, model, trained, prepared, fill, history, final, len(train_rows), len(val_rows))
     print(f"saved the model to {args.out}")
     if args.plot is not None:
