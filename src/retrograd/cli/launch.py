@@ -12,8 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 from retrograd.cli.common import CommandError
 
@@ -40,13 +42,39 @@ def find_mpiexec() -> str:
 
 
 def launch(argv: Sequence[str], nproc: int) -> int:
-    """Run `retrograd <argv>` on `nproc` ranks; the exit status of the job."""
+    """Run `retrograd <argv>` on `nproc` ranks; the exit status of the job. What the ranks
+    print goes through this process's `sys.stdout` and `sys.stderr`, line by line."""
     command = [find_mpiexec(), "-n", str(nproc), sys.executable, "-m", "retrograd", *argv]
     env = {**os.environ, CHILD: "1"}
     try:
-        return subprocess.run(command, env=env, check=False).returncode
+        job = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     except OSError as error:
         raise CommandError(f"could not start {command[0]}: {error.strerror or error}") from None
+    assert job.stdout is not None and job.stderr is not None
+    relays = [
+        threading.Thread(target=_relay, args=(job.stdout, lambda: sys.stdout), daemon=True),
+        threading.Thread(target=_relay, args=(job.stderr, lambda: sys.stderr), daemon=True),
+    ]
+    for relay in relays:
+        relay.start()
+    try:
+        status = job.wait()
+    except KeyboardInterrupt:
+        job.terminate()
+        job.wait()
+        raise
+    for relay in relays:
+        relay.join()
+    return status
+
+
+def _relay(source: IO[str], target: Callable[[], IO[str]]) -> None:
+    for line in source:
+        stream = target()
+        stream.write(line)
+        stream.flush()
 
 
 @contextlib.contextmanager
