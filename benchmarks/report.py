@@ -376,6 +376,21 @@ def markdown(outcome: dict[str, Any], env: dict[str, Any], settings: dict[str, A
             "",
             *import_lines(outcome["imports"]),
         ]
+    scaling = outcome.get("scaling")
+    if scaling:
+        lines += ["", "## Data-parallel scaling (MPI)", ""]
+        if "error" in scaling:
+            lines += [f"Not measured: {scaling['error']}"]
+        else:
+            from scaling import markdown_lines
+
+            lines += [
+                f"The {scaling['model']} MLP, SGD, {scaling['batch_per_rank']} rows per rank and "
+                "step, one BLAS thread per rank, `DistributedDataParallel` over `mpiexec`; the "
+                "all-reduce column is the time spent averaging gradients per step on rank 0.",
+                "",
+                *markdown_lines(scaling),
+            ]
     lines += ["", "## Targets", "", *target_lines(evaluate_targets(outcome))]
     if results:
         lines += ["", "Workloads:", ""]
@@ -510,5 +525,6 @@ def json_document(
         "matmul_peak": outcome["peak"],
         "sweep": [_result_json(r) for r in outcome["sweep"]] if outcome["sweep"] else None,
         "imports": outcome["imports"],
+        "scaling": outcome.get("scaling"),
         "targets": evaluate_targets(outcome),
     }

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import report
+import scaling
 from harness import (
     Settings,
     check_one_step,
@@ -43,7 +44,7 @@ QUICK = Settings(repeats=3, repeat_s=0.1, warmup_s=0.05)
 # the sweep has 20 points; its widest ones take a few hundred ms a step, so repeats are short
 SWEEP_FULL = Settings(repeats=5, repeat_s=0.05, warmup_s=0.05)
 SWEEP_QUICK = Settings(repeats=3, repeat_s=0.02, warmup_s=0.01)
-EXTRAS = ("peak", "sweep", "imports")  # sections besides the training workloads
+EXTRAS = ("peak", "sweep", "imports", "scaling")  # sections besides the training workloads
 RSS_BY_DEFAULT = ("mlp",)  # workloads whose peak memory is measured without --rss
 IMPORTED = ("numpy", "retrograd", "torch")
 
@@ -56,8 +57,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         choices=sorted(WORKLOADS) + list(EXTRAS),
         help="run only this workload or section (may be repeated): a training workload, "
-        "'peak' (matmul GFLOP/s), 'sweep' (batch x width grid and chart) or 'imports' "
-        "(import times); default: all",
+        "'peak' (matmul GFLOP/s), 'sweep' (batch x width grid and chart), 'imports' "
+        "(import times) or 'scaling' (1 and 2 MPI ranks); default: all",
     )
     parser.add_argument("--repeats", type=int, help="override the number of timed repeats")
     parser.add_argument(
@@ -223,7 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     sections = args.workload or [*WORKLOADS, *EXTRAS]
     names = [name for name in sections if name in WORKLOADS]
 
-    outcome: dict[str, Any] = {"workloads": [], "peak": None, "sweep": None, "imports": None}
+    outcome: dict[str, Any] = {
+        "workloads": [],
+        "peak": None,
+        "sweep": None,
+        "imports": None,
+        "scaling": None,
+    }
     try:
         for name in names:
             measure_rss = args.rss if args.rss is not None else name in RSS_BY_DEFAULT
@@ -241,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             outcome["sweep"] = run_sweep(sweep_settings)
         if "imports" in sections:
             outcome["imports"] = run_imports(3 if args.quick else 5)
+        if "scaling" in sections:
+            try:
+                outcome["scaling"] = scaling.run_scaling(args.quick)
+            except (OSError, RuntimeError) as error:  # no MPI here: say so in the report
+                outcome["scaling"] = {"error": " ".join(str(error).split())[:300]}
     except AssertionError as error:
         print(f"correctness check failed: {error}", file=sys.stderr)
         return 1
