@@ -158,7 +158,7 @@ def test_correct_composite_with_broadcasting_passes() -> None:
 def test_torch_gradcheck_agrees_on_the_same_function() -> None:
     inputs = _tanh_linear_inputs()
     torch_inputs = tuple(
-        torch.tensor(t.numpy(), dtype=torch.float64, requires_grad=True) for t in inputs
+        torch.tensor(t.detach().numpy(), dtype=torch.float64, requires_grad=True) for t in inputs
     )
     assert torch.autograd.gradcheck(lambda x, w, b: torch.tanh(x @ w + b), torch_inputs)
     assert gradcheck(_tanh_linear, inputs)
@@ -222,7 +222,7 @@ def test_input_that_does_not_matter_may_get_no_gradient() -> None:
 
 def test_forward_that_leaves_the_graph_is_reported() -> None:
     x, _ = _pred_target((3,))
-    message = _failure(lambda t: rg.tensor(t.numpy() * 2) + t, x)
+    message = _failure(lambda t: rg.tensor(t.detach().numpy() * 2) + t, x)
     assert "scaled by 0.3333" in message  # analytic 1, numeric 3
 
 
@@ -255,10 +255,10 @@ def test_raise_exception_false_returns_false() -> None:
 def test_user_inputs_are_unchanged() -> None:
     pred = rg.tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(6, 1), requires_grad=True)
     target = rg.tensor(np.zeros((6, 1), dtype=np.float32))
-    before = pred.numpy().copy()
+    before = pred.detach().numpy().copy()
     gradcheck(SignFlippedMSE.apply, (pred, target), raise_exception=False)
     assert pred.dtype == np.float32 and target.dtype == np.float32
-    np.testing.assert_array_equal(pred.numpy(), before)
+    np.testing.assert_array_equal(pred.detach().numpy(), before)
     assert pred.grad is None and pred.requires_grad and not target.requires_grad
 
 
@@ -307,8 +307,8 @@ class _Affine:
         return [("weight", self.weight), ("bias", self.bias)]
 
     def double(self) -> _Affine:
-        self.weight = rg.tensor(self.weight.numpy().astype(np.float64), requires_grad=True)
-        self.bias = rg.tensor(self.bias.numpy().astype(np.float64), requires_grad=True)
+        self.weight = rg.tensor(self.weight.detach().numpy().astype(np.float64), requires_grad=True)
+        self.bias = rg.tensor(self.bias.detach().numpy().astype(np.float64), requires_grad=True)
         return self
 
     def __call__(self, x: rg.Tensor) -> rg.Tensor:
@@ -348,7 +348,7 @@ def test_wrong_function_inside_a_module_is_named() -> None:
 def test_linear_tanh_sequential_passes_and_stays_untouched() -> None:
     rg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
-    before = {name: p.numpy().copy() for name, p in model.named_parameters()}
+    before = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
     x = rg.randn(5, 3, requires_grad=True)
     result = check_gradients(model, x)
     assert result.ok, result.report()
@@ -356,7 +356,7 @@ def test_linear_tanh_sequential_passes_and_stays_untouched() -> None:
     assert names == ["input 0"] + [f"parameter '{name}'" for name in before]
     for name, param in model.named_parameters():
         assert param.dtype == np.float32 and param.grad is None
-        np.testing.assert_array_equal(param.numpy(), before[name])
+        np.testing.assert_array_equal(param.detach().numpy(), before[name])
 
 
 def test_loss_module_passes() -> None:

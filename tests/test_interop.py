@@ -15,7 +15,7 @@ def test_numpy_functions_take_tensors() -> None:
     t = rg.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert np.asarray(t) is t.data  # no copy
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
-    assert np.mean(t) == pytest.approx(2.5)
+    assert float(np.mean(t)) == pytest.approx(2.5)  # a 0-d Tensor: np.mean dispatches
     np.testing.assert_array_equal(np.concatenate([t, t]), np.concatenate([t.data, t.data]))
     np.testing.assert_array_equal(np.stack([t, t], axis=-1).shape, (2, 2, 2))
     np.testing.assert_allclose(np.linalg.norm(t, axis=1), [np.sqrt(5), 5.0])

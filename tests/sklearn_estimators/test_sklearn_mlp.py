@@ -131,7 +131,7 @@ def test_binary_classifier_has_one_logistic_output() -> None:
     proba = model.predict_proba(X)
     assert proba.shape == (60, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    logits = model.module_(retrograd.tensor(X)).numpy()[:, 0]
+    logits = model.module_(retrograd.tensor(X)).detach().numpy()[:, 0]
     np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-logits)))
     assert set(model.predict(X)) <= {0, 5}
     assert model.score(X, y * 5) > 0.9

@@ -49,7 +49,7 @@ def test_linear_module_gets_in_and_out_features_from_the_data() -> None:
 def test_predict_proba_is_the_softmax_of_the_logits() -> None:
     X, y = iris()
     model = NeuralNetClassifier(network, max_epochs=2, random_state=0).fit(X, y)
-    logits = model.module_(model.module_.parameters().__next__().new_tensor(X)).numpy()
+    logits = model.module_(model.module_.parameters().__next__().new_tensor(X)).detach().numpy()
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     np.testing.assert_allclose(model.predict_proba(X), expected, rtol=1e-5)
     assert model.predict(X).tolist() == expected.argmax(axis=1).tolist()
