@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from retrograd._version import __version__
-from retrograd.cli import demo, doctor, evaluate, explain, export, info, predict, train
+from retrograd.cli import (
+    check_backprop,
+    demo,
+    doctor,
+    evaluate,
+    explain,
+    export,
+    info,
+    predict,
+    train,
+)
 from retrograd.cli.text import printable
 from retrograd.errors import RetrogradError
 
@@ -45,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(commands)
     explain.add_parser(commands)
     doctor.add_parser(commands)
+    check_backprop.add_parser(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ from retrograd.diagnostics.anomaly import (
     detect_anomaly,
     is_anomaly_enabled,
 )
+from retrograd.diagnostics.backprop import BackpropReport, ParameterCheck, check_backprop
 from retrograd.diagnostics.doctor import CHECKS, doctor
 from retrograd.diagnostics.explain import ExplainError, Explanation, LayerStep, explain
 from retrograd.diagnostics.graph import GraphvizError, graph, render
@@ -32,12 +33,15 @@ __all__ = [
     "doctor",
     # --- inspection
     "AnomalyError",
+    "BackpropReport",
     "CallSite",
     "ExplainError",
     "Explanation",
     "GraphvizError",
     "LayerStep",
+    "ParameterCheck",
     "Summary",
+    "check_backprop",
     "detect_anomaly",
     "explain",
     "graph",
