@@ -68,3 +68,22 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if len(batch) == 0:
         raise InvalidArgumentError("default_collate: the batch is empty")
     return _collate(list(batch), "sample")
+
+
+def default_convert(data: Any) -> Any:
+    """Turn NumPy arrays inside one sample into `Tensor`s (like `torch.utils.data.default_convert`).
+
+    The `collate_fn` of a `DataLoader` with `batch_size=None`: samples are not batched. Arrays
+    and NumPy scalars -> `Tensor`; dicts, namedtuples, tuples and lists are converted field by
+    field (tuples stay tuples); anything else (Python numbers, strings, Tensors) is kept.
+    """
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind not in "SUO":
+        return Tensor(np.asarray(data))
+    if isinstance(data, Mapping):
+        return {key: default_convert(value) for key, value in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(default_convert(value) for value in data))
+    if isinstance(data, (tuple, list)):
+        converted = [default_convert(value) for value in data]
+        return tuple(converted) if isinstance(data, tuple) else converted
+    return data

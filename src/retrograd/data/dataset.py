@@ -1,17 +1,19 @@
-"""Map-style data sets: the abstract `Dataset`, `TensorDataset`, `Subset` and `random_split`."""
+"""Data sets: the abstract `Dataset`, `TensorDataset`, `Subset`, `ConcatDataset`, `random_split`,
+and the stream-style `IterableDataset` and `ChainDataset` (as `torch.utils.data`)."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.errors import ArgumentTypeError, IndexRangeError, InvalidArgumentError, ShapeError
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor
 
@@ -24,6 +26,75 @@ class Dataset(ABC):
 
     @abstractmethod
     def __len__(self) -> int: ...
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define `__iter__` (like `torch.utils.data.IterableDataset`).
+
+    A `DataLoader` batches the samples in the order the stream gives them; it takes no
+    `shuffle` or `sampler`. `len()` works only where a subclass defines `__len__`.
+    """
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __getitem__(self, index: Any) -> Any:
+        raise ArgumentTypeError(f"{type(self).__name__} is an IterableDataset: iterate it")
+
+    def __len__(self) -> int:
+        raise ArgumentTypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])  # type: ignore[list-item]
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several `IterableDataset`s, one stream after the other."""
+
+    def __init__(self, datasets: Iterable[IterableDataset]) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self.datasets)
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style data sets, one after the other: `ds[i]` looks up which
+    data set holds sample `i` (negative indices count from the end)."""
+
+    datasets: list[Dataset]
+    cumulative_sizes: list[int]
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise InvalidArgumentError("ConcatDataset: datasets should not be an empty iterable")
+        for k, dataset in enumerate(self.datasets):
+            if isinstance(dataset, IterableDataset):
+                raise ArgumentTypeError(
+                    f"ConcatDataset does not support IterableDataset (data set {k})"
+                )
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: Any) -> Any:
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexRangeError(f"ConcatDataset: index {index} is out of range for {n} samples")
+        if index < 0:
+            index += n
+        k = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[k - 1] if k > 0 else 0
+        return self.datasets[k][index - start]
 
 
 class TensorDataset(Dataset):

@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sized
 
 import numpy as np
 
+from retrograd.data.sampler import Sampler
 from retrograd.distributed.comm import DistributedError, get_rank, get_world_size
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler[int]):
     """Indices of `dataset` for one rank; iterate it, or pass it as a DataLoader's `sampler`."""
 
     def __init__(
