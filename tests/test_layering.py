@@ -25,6 +25,9 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "random": 0,  # the seeded generator
     "backend": 0,
+    "cuda": 0,  # torch.cuda for portable scripts: reports no device
+    "accelerator": 0,
+    "backends": 0,
     # L1: the gradient machinery on raw arrays
     "autograd": 1,
     "ops": 1,
@@ -49,6 +52,7 @@ LAYERS: dict[str, int] = {
     "train": 6,
     "plotting": 6,
     "distributed": 6,  # data parallelism over MPI: wraps nn modules, hooks the engine
+    "utils": 6,  # PyTorch's torch.utils.data path: re-exports data and distributed's sampler
     # ecosystem edges: optional dependencies, imported explicitly by users
     "onnx": 6,  # exports built-in layers; reads model files through io
     "sklearn": 6,  # estimators around train.fit

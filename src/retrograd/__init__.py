@@ -10,6 +10,7 @@ from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
+from retrograd.backend.device import device
 from retrograd.backend.dtypes import set_default_dtype
 from retrograd.creation import (
     arange,
@@ -67,9 +68,13 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
 # workflow packages (training, files, plots, diagnostics) pull in tqdm, safetensors and more
 # only when used.
 _LAZY_MODULES = (
+    "accelerator",
+    "backends",
+    "cuda",
     "data",
     "datasets",
     "diagnostics",
+    "distributed",
     "io",
     "metrics",
     "nn",
@@ -176,6 +181,7 @@ __all__ = [
     "randn",
     "randn_like",
     "randperm",
+    "device",
     "set_default_dtype",
     "set_grad_enabled",
     "set_rng_state",

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.tracing import trace_state
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.errors import ArgumentTypeError, InvalidArgumentError, RetrogradError
 from retrograd.random import resolve_generator
@@ -65,8 +66,16 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
     return made
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of `data` (lists of floats -> float32; arrays keep dtype)."""
+    check_device(device, "tensor")
     source = data.data if isinstance(data, Tensor) else data
     return Tensor(
         np.array(source, copy=True) if isinstance(source, np.ndarray) else source,
@@ -75,8 +84,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     )
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     """`data` as a tensor, sharing memory with a NumPy array when the dtype allows."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or to_numpy_dtype(dtype) == data.dtype):
         return data
     return Tensor(data, dtype=dtype)
@@ -89,22 +99,52 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "zeros")
     dtype_ = _dtype(dtype)
     return _make(np.zeros(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "ones")
     dtype_ = _dtype(dtype)
     return _make(np.ones(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "empty")
     dtype_ = _dtype(dtype)
     return _make(np.empty(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "full")
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(size)
     if dtype is None:
         kind = np.asarray(fill_value).dtype.kind
@@ -115,17 +155,42 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     return _make(np.full(_reserve(shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    t: Tensor,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "zeros_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.zeros(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(
+    t: Tensor,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "ones_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.ones(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    t: Tensor,
+    fill_value: Any,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "full_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.full(_reserve(t.shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
@@ -136,8 +201,11 @@ def arange(
     step: float = 1,
     dtype: Any = None,
     requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
 ) -> Tensor:
     """[start, end) in steps; integers give int64, any float gives float32 (PyTorch's rule)."""
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -148,14 +216,30 @@ def arange(
 
 
 def linspace(
-    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False
+    start: float,
+    end: float,
+    steps: int,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
 ) -> Tensor:
+    check_device(device, "linspace")
     dtype_ = _dtype(dtype)
     _reserve((int(steps),), np.dtype(np.float64))
     return _make(np.linspace(start, end, int(steps)).astype(dtype_), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "eye")
     dtype_ = _dtype(dtype)
     _reserve((int(n), int(n if m is None else m)), dtype_)
     return _make(np.eye(n, m, dtype=dtype_), requires_grad)
@@ -166,8 +250,11 @@ def rand(
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
 ) -> Tensor:
     """Uniform on [0, 1), drawn from the seeded generator."""
+    check_device(device, "rand")
     rng = resolve_generator(generator)
     shape = _reserve(_shape_arg(size), np.dtype(np.float64))
     return _make(rng.random(shape).astype(_dtype(dtype)), requires_grad)
@@ -178,8 +265,11 @@ def randn(
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
+    device: Any = None,
+    pin_memory: bool = False,
 ) -> Tensor:
     """Standard normal, drawn from the seeded generator."""
+    check_device(device, "randn")
     rng = resolve_generator(generator)
     shape = _reserve(_shape_arg(size), np.dtype(np.float64))
     return _make(rng.standard_normal(shape).astype(_dtype(dtype)), requires_grad)
@@ -191,8 +281,11 @@ def randint(
     size: Any = (),
     generator: np.random.Generator | None = None,
     dtype: Any = None,
+    device: Any = None,
+    pin_memory: bool = False,
 ) -> Tensor:
     """Integers in [low, high) (int64): `randint(low, high, size)` or `randint(high, size)`."""
+    check_device(device, "randint")
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:
@@ -202,13 +295,34 @@ def randint(
     return Tensor(rng.integers(low, high, shape).astype(_dtype(dtype, np.int64)))
 
 
-def rand_like(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
+def rand_like(
+    t: Tensor,
+    generator: np.random.Generator | None = None,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "rand_like")
     return rand(t.shape, generator=generator, dtype=t.dtype)
 
 
-def randn_like(t: Tensor, generator: np.random.Generator | None = None) -> Tensor:
+def randn_like(
+    t: Tensor,
+    generator: np.random.Generator | None = None,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "randn_like")
     return randn(t.shape, generator=generator, dtype=t.dtype)
 
 
-def randperm(n: int, generator: np.random.Generator | None = None) -> Tensor:
+def randperm(
+    n: int,
+    generator: np.random.Generator | None = None,
+    *,
+    device: Any = None,
+    pin_memory: bool = False,
+) -> Tensor:
+    check_device(device, "randperm")
     return Tensor(resolve_generator(generator).permutation(int(n)).astype(np.int64))

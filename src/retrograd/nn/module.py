@@ -16,6 +16,7 @@ from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import hook_ids, record_call, trace_state
+from retrograd.backend.device import check_device, parse_to
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import (
     ArgumentTypeError,
@@ -706,26 +707,19 @@ class Module:
         return self._cast_floats(np.float16)
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
-        """`to(dtype)`, `to("cpu")`, `to("cpu", dtype)`, `to(tensor)` or `to(dtype=...)`."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        if kwargs:
-            raise ArgumentTypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
-                device = arg
-            else:
-                dtype = arg
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise InvalidArgumentError(
-                f"retrograd runs on the CPU; device {device!r} is not available"
-            )
+        """PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` and the
+        keywords `dtype`, `device`, `non_blocking`. The device must be the CPU; a dtype casts
+        the floating parameters and buffers."""
+        dtype, _ = parse_to(args, kwargs, "Module.to")
         return self if dtype is None else self._cast_floats(dtype)
 
     def cpu(self: M) -> M:
         return self
+
+    def cuda(self: M, device: Any = None) -> M:
+        """An error naming the available devices: retrograd computes on the CPU."""
+        check_device("cuda" if device is None else device, "Module.cuda")
+        return self  # pragma: no cover - check_device raises for every CUDA device
 
     # ------------------------------------------------------------------ state dict
     def state_dict(

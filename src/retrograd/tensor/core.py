@@ -15,6 +15,7 @@ from retrograd.autograd.engine import run_backward_from
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import hook_ids, record_escape, trace_state
+from retrograd.backend.device import CPU, check_device, device, parse_to
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import (
     DTypeError,
@@ -123,8 +124,13 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self._ctx
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Where the tensor lives: always `device("cpu")` (compares equal to "cpu")."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        return False
 
     def size(self, dim: builtins.int | None = None) -> Any:
         if dim is None:
@@ -207,14 +213,12 @@ class Tensor(ReductionMethods, ShapeMethods):
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Tensor:
-        """Cast to `dtype` (a device argument 'cpu' is accepted and ignored)."""
-        dtype = kwargs.pop("dtype", dtype)
-        if isinstance(dtype, str) and dtype in ("cpu",):
-            return self
-        if isinstance(dtype, Tensor):
-            dtype = dtype.dtype
-        return self if dtype is None else self.type(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`, and the
+        keywords `dtype`, `device`, `copy`, `non_blocking`. The device must be the CPU."""
+        dtype, copy = parse_to(args, kwargs, "Tensor.to")
+        result = self if dtype is None else self.type(dtype)
+        return result.clone() if copy and result is self else result
 
     def type(self, dtype: Any) -> Tensor:
         target = to_numpy_dtype(dtype)
@@ -247,6 +251,18 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def cpu(self) -> Tensor:
         return self
+
+    def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Tensor:
+        """An error naming the available devices: retrograd computes on the CPU."""
+        check_device("cuda" if device is None else device, "Tensor.cuda")
+        return self  # pragma: no cover - check_device raises for every CUDA device
+
+    def pin_memory(self) -> Tensor:
+        """Nothing to pin on the CPU: the tensor itself."""
+        return self
+
+    def is_pinned(self) -> builtins.bool:
+        return False
 
     def contiguous(self) -> Tensor:
         return self

@@ -1,0 +1,157 @@
+"""Devices, as PyTorch names them: `device("cpu")`, `device("cuda:0")`, `t.device`.
+
+retrograd computes on the CPU (NumPy). The device API exists so that code written for PyTorch
+runs unchanged: `device("cuda" if cuda.is_available() else "cpu")` picks the CPU, `.to(device)`
+and `device=` accept it, and asking for a device that is not there is an error naming what is
+available.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retrograd.errors import ArgumentTypeError, InvalidArgumentError
+
+#: device types PyTorch knows (a string naming another is an error, as in PyTorch)
+KNOWN_TYPES = (
+    "cpu",
+    "cuda",
+    "mps",
+    "xpu",
+    "meta",
+    "hip",
+    "xla",
+    "ipu",
+    "mkldnn",
+    "opengl",
+    "opencl",
+    "ideep",
+    "ve",
+    "fpga",
+    "maia",
+    "lazy",
+    "vulkan",
+    "hpu",
+    "mtia",
+    "privateuseone",
+)
+AVAILABLE = ("cpu",)
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """`torch.device`: a type (`"cpu"`, `"cuda"`, ...) and an optional index.
+
+    `device("cuda:1")`, `device("cuda", 1)` and `device(other_device)` are accepted; it compares
+    equal to an equal device and to its own string (`t.device == "cpu"`).
+    """
+
+    __slots__ = ("_type", "_index")
+
+    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            if index is not None:
+                raise ArgumentTypeError("device(device, index): give the index in one place")
+            self._type, self._index = type.type, type.index
+            return
+        if isinstance(type, int) and not isinstance(type, bool):  # torch.device(0) is cuda:0
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise ArgumentTypeError(
+                f"device() takes a string like 'cpu' or 'cuda:0', got {builtins_type(type)}"
+            )
+        name, _, number = type.strip().partition(":")
+        if name not in KNOWN_TYPES:
+            raise InvalidArgumentError(
+                f"Expected one of {', '.join(KNOWN_TYPES)} device type at start of device "
+                f"string: {type}"
+            )
+        if number:
+            if index is not None:
+                raise InvalidArgumentError(f"device({type!r}, {index}): the index is given twice")
+            if not number.isdigit():
+                raise InvalidArgumentError(f"Invalid device string: {type!r}")
+            index = int(number)
+        if index is not None and (
+            not isinstance(index, int) or isinstance(index, bool) or index < 0
+        ):
+            raise InvalidArgumentError(f"Device index must not be negative, got {index!r}")
+        self._type, self._index = name, index
+
+    @property
+    def type(self) -> str:
+        return self._type
+
+    @property
+    def index(self) -> int | None:
+        return self._index
+
+    def __str__(self) -> str:
+        return self._type if self._index is None else f"{self._type}:{self._index}"
+
+    def __repr__(self) -> str:
+        if self._index is None:
+            return f"device(type={self._type!r})"
+        return f"device(type={self._type!r}, index={self._index})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (InvalidArgumentError, ArgumentTypeError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return (self._type, self._index) == (other._type, other._index)
+
+    def __hash__(self) -> int:
+        return hash((self._type, self._index))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (device, (self._type, self._index))
+
+
+def builtins_type(value: Any) -> str:
+    return type(value).__name__
+
+
+CPU = device("cpu")
+
+
+def check_device(requested: Any, where: str = "") -> None:
+    """Raise unless `requested` (a device, its string, or None) is one retrograd computes on."""
+    if requested is None or requested is CPU:
+        return
+    wanted = requested if isinstance(requested, device) else device(requested)
+    if wanted.type not in AVAILABLE:
+        prefix = f"{where}: " if where else ""
+        raise InvalidArgumentError(
+            f"{prefix}device {str(wanted)!r} is not available: retrograd computes on the CPU "
+            f"(available: {', '.join(AVAILABLE)}); pick the device with "
+            "`device('cuda' if cuda.is_available() else 'cpu')`"
+        )
+
+
+def parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], who: str) -> tuple[Any, bool]:
+    """The dtype (or None) and `copy` flag of a `.to(...)` call, PyTorch's forms: `to(dtype)`,
+    `to(device)`, `to(device, dtype)`, `to(tensor)`, keywords `dtype`, `device`, `copy`,
+    `non_blocking` and `memory_format`. An unavailable device is an error."""
+    dtype = kwargs.pop("dtype", None)
+    wanted = kwargs.pop("device", None)
+    copy = bool(kwargs.pop("copy", False))
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise ArgumentTypeError(f"{who}() got unexpected keyword arguments {sorted(kwargs)}")
+    for arg in args:
+        if (
+            isinstance(arg, device)
+            or isinstance(arg, str)
+            and arg.partition(":")[0].strip() in KNOWN_TYPES
+        ):
+            wanted = arg
+        elif hasattr(arg, "data") and hasattr(arg, "dtype") and hasattr(arg, "device"):
+            dtype, wanted = arg.dtype, arg.device  # to(other_tensor)
+        elif arg is not None:
+            dtype = arg
+    check_device(wanted, who)
+    return dtype, copy
