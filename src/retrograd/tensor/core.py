@@ -723,6 +723,11 @@ class Tensor(ReductionMethods, ShapeMethods):
             raise ShapeError(
                 f"in-place op cannot broadcast shape {other_t.shape} into shape {self.shape}"
             ) from None
+        except TypeError:  # NumPy's casting error: an int tensor /= 2, a float into bools
+            result = ufunc.resolve_dtypes((self.data.dtype, other_t.data.dtype, None))[-1]
+            raise DTypeError(
+                f"result type {result} can't be cast to the desired output type {self.dtype}"
+            ) from None
         self._mark_modified()
         return self
 
@@ -737,6 +742,20 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def div_(self, other: Operand) -> Tensor:
         return self._inplace_binary(other, ops.Div, np.true_divide)
+
+    # `p -= lr * p.grad` changes `p` itself, as in PyTorch (without these Python would rebind
+    # the name to a new tensor and the model would never change)
+    def __iadd__(self, other: Operand) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Operand) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Operand) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Operand) -> Tensor:
+        return self.div_(other)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         if grad_state.enabled and self.requires_grad:
