@@ -106,3 +106,25 @@ def assert_same_trajectory(
             )
     moved = np.abs(ours[0].data - weights[0]).max()
     assert moved > 1e-4, f"{name}({kwargs}) barely moved the weights; the test would prove little"
+
+
+def to_numpy(value: Any) -> Any:
+    """A torch state dict with its tensors as NumPy arrays (nested lists and dicts too)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().numpy().copy()
+    if isinstance(value, dict):
+        return {key: to_numpy(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(to_numpy(item) for item in value)
+    return value
+
+
+def to_torch(value: Any) -> Any:
+    """A retrograd state dict with its arrays as torch tensors (nested lists and dicts too)."""
+    if isinstance(value, np.ndarray):
+        return torch.tensor(value)
+    if isinstance(value, dict):
+        return {key: to_torch(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_torch(item) for item in value]
+    return value

@@ -1,0 +1,150 @@
+"""Adamax: Adam with the second moment replaced by a running infinity norm of the gradient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, lerp_
+from retrograd.optim._switches import check_switches
+from retrograd.optim.optimizer import (
+    Optimizer,
+    OptimizerError,
+    ParamsT,
+    increment_step,
+    new_step_counter,
+)
+from retrograd.tensor import Tensor
+
+
+class Adamax(Optimizer):
+    """Adamax, as ``torch.optim.Adamax``.
+
+    **Arguments**
+    - `params`: Tensors to optimize, or dicts defining parameter groups.
+    - `lr`: learning rate.
+    - `betas`: decay rates of the running average of the gradient and of the infinity norm.
+    - `eps`: term added to the infinity norm for numerical stability.
+    - `weight_decay`: L2 penalty added to the gradient.
+    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
+    - `maximize`: maximize the objective instead of minimizing it.
+    - `differentiable`: must be False (a step is not recorded by autograd).
+
+    State per parameter: ``step``, ``exp_avg`` and ``exp_inf``.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
+        super().__init__(params, defaults)
+
+    def _validate_options(self, options: dict[str, Any]) -> None:
+        betas = options["betas"]
+        if not 0.0 <= options["lr"]:
+            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
+        if not 0.0 <= options["eps"]:
+            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
+        if len(betas) != 2:
+            raise OptimizerError(f"betas must be a pair of floats, got {betas!r}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise OptimizerError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise OptimizerError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= options["weight_decay"]:
+            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        check_switches(options)
+
+    def _update_group(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
+    ) -> None:
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = new_step_counter()
+                state["exp_avg"] = np.zeros_like(p.data)
+                state["exp_inf"] = np.zeros_like(p.data)
+        states = [self.state[p] for p in params]
+        beta1, beta2 = group["betas"]
+        adamax(
+            [p.data for p in params],
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_inf"] for s in states],
+            [s["step"] for s in states],
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+            workspace=self._workspace,
+        )
+
+
+def adamax(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    exp_avgs: list[np.ndarray],
+    exp_infs: list[np.ndarray],
+    steps: list[np.ndarray],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    maximize: bool,
+    workspace: Workspace | None = None,
+) -> None:
+    """One Adamax step on NumPy arrays; params, moments and step counts change in place.
+
+    With ``g`` the gradient (negated when maximizing, plus ``weight_decay * p``) and ``t`` the
+    step count::
+
+        exp_avg = beta1 * exp_avg + (1 - beta1) * g
+        exp_inf = max(beta2 * exp_inf, |g| + eps)
+        p       = p - lr / (1 - beta1**t) * exp_avg / exp_inf
+
+    `workspace` holds the scratch arrays (the optimizer's own, reused from step to step).
+    """
+    lr, beta1, beta2, eps, weight_decay = map(float, (lr, beta1, beta2, eps, weight_decay))
+    if workspace is None:
+        workspace = Workspace()
+    for i, (param, grad) in enumerate(zip(params, grads)):
+        step = increment_step(steps[i])
+        clr = lr / (1 - beta1**step)
+        arrays = (param, grad, exp_avgs[i], exp_infs[i])
+        for p, g, exp_avg, exp_inf, norm, tmp, work in workspace.pieces(arrays, 3):
+            if maximize:
+                g = np.negative(g, work)
+            if weight_decay != 0:
+                g = add_scaled(g, p, weight_decay, work, tmp)
+
+            lerp_(exp_avg, g, 1 - beta1, tmp)
+            np.multiply(exp_inf, beta2, exp_inf)
+            norm = np.abs(g, norm)
+            np.add(norm, eps, norm)
+            np.maximum(exp_inf, norm, out=exp_inf)
+
+            addcdiv_(p, exp_avg, exp_inf, -clr, tmp)

@@ -1,0 +1,191 @@
+"""NAdam: Adam with Nesterov momentum and a momentum schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, lerp_
+from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
+from retrograd.optim._switches import check_switches
+from retrograd.optim.optimizer import (
+    Optimizer,
+    OptimizerError,
+    ParamsT,
+    increment_step,
+    new_step_counter,
+)
+from retrograd.tensor import Tensor
+
+
+class NAdam(Optimizer):
+    """NAdam, as ``torch.optim.NAdam``.
+
+    **Arguments**
+    - `params`: Tensors to optimize, or dicts defining parameter groups.
+    - `lr`: learning rate.
+    - `betas`: decay rates of the running averages of the gradient and of its square.
+    - `eps`: term added to the denominator for numerical stability.
+    - `weight_decay`: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
+      applied to the weights directly).
+    - `momentum_decay`: how fast the momentum schedule ``mu_t`` approaches ``beta1``.
+    - `decoupled_weight_decay`: decay the weights directly instead of through the gradient.
+    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
+    - `maximize`: maximize the objective instead of minimizing it.
+    - `differentiable`: must be False (a step is not recorded by autograd).
+
+    State per parameter: ``step``, ``mu_product`` (the product of the ``mu_t`` so far, a 0-d
+    array in PyTorch's scalar dtype), ``exp_avg`` and ``exp_avg_sq``.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum_decay": momentum_decay,
+            "decoupled_weight_decay": decoupled_weight_decay,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def _validate_options(self, options: dict[str, Any]) -> None:
+        betas = options["betas"]
+        if not 0.0 <= options["lr"]:
+            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
+        if not 0.0 <= options["eps"]:
+            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
+        if len(betas) != 2:
+            raise OptimizerError(f"betas must be a pair of floats, got {betas!r}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise OptimizerError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise OptimizerError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= options["weight_decay"]:
+            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        if not 0.0 <= options["momentum_decay"]:
+            raise OptimizerError(f"Invalid momentum_decay value: {options['momentum_decay']}")
+        check_switches(options)
+
+    def _update_group(
+        self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
+    ) -> None:
+        for p in params:
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = new_step_counter()
+                state["mu_product"] = scalar_state(1.0)
+                state["exp_avg"] = np.zeros_like(p.data)
+                state["exp_avg_sq"] = np.zeros_like(p.data)
+        states = [self.state[p] for p in params]
+        beta1, beta2 = group["betas"]
+        nadam(
+            [p.data for p in params],
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["mu_product"] for s in states],
+            [s["step"] for s in states],
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum_decay=group["momentum_decay"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
+            maximize=group["maximize"],
+            workspace=self._workspace,
+        )
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore saved state (as `Optimizer.load_state_dict`); ``mu_product`` keeps its dtype."""
+        load_with_scalar_state(self, state_dict, ("mu_product",), super().load_state_dict)
+
+
+def nadam(
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    exp_avgs: list[np.ndarray],
+    exp_avg_sqs: list[np.ndarray],
+    mu_products: list[np.ndarray],
+    steps: list[np.ndarray],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    momentum_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+    workspace: Workspace | None = None,
+) -> None:
+    """One NAdam step on NumPy arrays; params, moments, mu products and step counts change in
+    place.
+
+    With ``g`` the gradient (negated when maximizing; plus ``weight_decay * p``, or with
+    decoupled weight decay ``p = p * (1 - lr * weight_decay)`` first) and ``t`` the step count::
+
+        mu_t       = beta1 * (1 - 0.5 * 0.96**(t * momentum_decay))
+        mu_product = mu_product * mu_t              (0-d array in PyTorch's scalar dtype)
+        exp_avg    = beta1 * exp_avg + (1 - beta1) * g
+        exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g**2
+        denom      = sqrt(exp_avg_sq / (1 - beta2**t)) + eps
+        p = p - lr * (1 - mu_t) / (1 - mu_product) * g / denom
+              - lr * mu_{t+1} / (1 - mu_product * mu_{t+1}) * exp_avg / denom
+
+    `workspace` holds the scratch arrays (the optimizer's own, reused from step to step).
+    """
+    lr, beta1, beta2, eps = map(float, (lr, beta1, beta2, eps))
+    weight_decay, momentum_decay = float(weight_decay), float(momentum_decay)
+    if workspace is None:
+        workspace = Workspace()
+    for i, (param, grad) in enumerate(zip(params, grads)):
+        step = increment_step(steps[i])
+        bias_correction2 = 1 - beta2**step
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        np.multiply(mu_products[i], mu, mu_products[i])  # rounded in the product's own dtype
+        mu_product = float(mu_products[i])
+        mu_product_next = mu_product * mu_next
+        grad_scale = -lr * (1.0 - mu) / (1.0 - mu_product)
+        avg_scale = (-lr * mu_next) / (1.0 - mu_product_next)
+
+        arrays = (param, grad, exp_avgs[i], exp_avg_sqs[i])
+        for p, g, exp_avg, exp_avg_sq, denom, tmp, work in workspace.pieces(arrays, 3):
+            if maximize:
+                g = np.negative(g, work)
+            if weight_decay != 0:
+                if decoupled_weight_decay:
+                    np.multiply(p, 1 - lr * weight_decay, p)
+                else:
+                    g = add_scaled(g, p, weight_decay, work, tmp)
+
+            lerp_(exp_avg, g, 1 - beta1, tmp)
+            np.multiply(exp_avg_sq, beta2, exp_avg_sq)
+            addcmul(exp_avg_sq, g, g, 1 - beta2, exp_avg_sq, tmp)
+            denom = np.divide(exp_avg_sq, bias_correction2, denom)
+            np.sqrt(denom, denom)
+            np.add(denom, eps, denom)
+
+            addcdiv_(p, g, denom, grad_scale, tmp)
+            addcdiv_(p, exp_avg, denom, avg_scale, tmp)
