@@ -11,8 +11,11 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from retrograd.errors import InvalidArgumentError
-from retrograd.tensor import Tensor, where
+from retrograd.ops.nograd import NoGrad
+from retrograd.tensor import Tensor, apply, where
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -101,3 +104,136 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     if dim is None:
         dim = _implicit_dim("log_softmax", input.ndim)
     return input.log_softmax(dim)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """min(max(x, 0), 6); the gradient is 0 at 0 and at 6 (PyTorch's rule)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def hardtanh(
+    input: Tensor,  # noqa: A002
+    min_val: float = -1.0,
+    max_val: float = 1.0,
+    inplace: bool = False,
+) -> Tensor:
+    """x clipped to [min_val, max_val]; the gradient passes strictly inside only (PyTorch)."""
+    # constants at and beyond the limits, so the slope there is 0 (clamp's would be 1)
+    return where(input <= min_val, min_val, where(input >= max_val, max_val, input))
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between."""
+    return hardtanh(input, -3.0, 3.0) / 6 + 0.5
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * relu6(x + 3) / 6; slope 0 at -3 and 1 at 3, as in PyTorch."""
+    middle = input * (input + 3) / 6
+    return where(input <= -3, 0.0, where(input < 3, middle, input))
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x for x > 0, else alpha * (exp(x / alpha) - 1)."""
+    negative = _expm1_nonpositive(input.clamp(max=0.0) / alpha) * alpha
+    return where(input > 0, input, negative)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """scale * elu(x, alpha) with the self-normalising constants; the negative branch holds
+    at 0, so the slope there is scale * alpha (PyTorch's)."""
+    negative = _expm1_nonpositive(input.clamp(max=0.0)) * (_SELU_ALPHA * _SELU_SCALE)
+    return where(input > 0, input * _SELU_SCALE, negative)
+
+
+def logsigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), never overflowing."""
+    positive = input.relu()
+    # -|x| written x - 2 relu(x) so its slope at 0 is 1: the gradient at 0 is 1/2 exactly
+    return (input - positive) - (input - 2 * positive).exp().log1p()
+
+
+def softsign(input: Tensor) -> Tensor:  # noqa: A002
+    """x / (1 + |x|)."""
+    return input / (1 + input.abs())
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """x * tanh(softplus(x))."""
+    return input * softplus(input).tanh()
+
+
+def tanhshrink(input: Tensor) -> Tensor:  # noqa: A002
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (and at +-lambd)."""
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:  # noqa: A002
+    """x where |x| > lambd, else 0."""
+    return where((input > lambd) | (input < -lambd), input, 0.0)
+
+
+def threshold(
+    input: Tensor,  # noqa: A002
+    threshold: float,
+    value: float,
+    inplace: bool = False,
+) -> Tensor:
+    """x where x > threshold, else value."""
+    return where(input > threshold, input, value)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:  # noqa: A002
+    """a * sigmoid(b), with a and b the two halves of `input` along `dim`."""
+    if input.shape[dim] % 2:
+        raise InvalidArgumentError(
+            f"glu: dim {dim} of shape {input.shape} must have an even size to be halved"
+        )
+    first, second = input.chunk(2, dim)
+    return first * second.sigmoid()
+
+
+def softmin(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
+    """softmax(-x) along `dim`."""
+    if dtype is not None:
+        input = input.type(dtype)
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim)
+    return (-input).softmax(dim)
+
+
+def normalize(
+    input: Tensor,  # noqa: A002
+    p: float = 2.0,
+    dim: int = 1,
+    eps: float = 1e-12,
+) -> Tensor:
+    """x / max(||x||_p, eps) along `dim`."""
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """(..., ) int64 class indices -> (..., num_classes) int64 one-hot rows."""
+    labels = tensor.data
+    if labels.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"one_hot is only applicable to index tensors, got {labels.dtype}"
+        )
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise InvalidArgumentError(f"one_hot: class values must be in [0, {num_classes})")
+    return apply(NoGrad, tensor, fn=_one_hot_rows, num_classes=num_classes)
+
+
+def _one_hot_rows(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    return np.eye(num_classes, dtype=np.int64)[labels.astype(np.int64)]
