@@ -2,6 +2,8 @@
 
 from retrograd.tensor.core import RemovableHandle, Tensor, where
 from retrograd.tensor.dispatch import _shape_arg, _wrap, apply, as_tensor_like
+from retrograd.tensor.index_methods import meshgrid
+from retrograd.tensor.math_methods import einsum
 from retrograd.tensor.reductions import MaxMin
 from retrograd.tensor.shape import cat, chunk, concatenate, pad, split, stack
 
@@ -16,6 +18,8 @@ __all__ = [
     "cat",
     "chunk",
     "concatenate",
+    "einsum",
+    "meshgrid",
     "pad",
     "split",
     "stack",
