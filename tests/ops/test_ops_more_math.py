@@ -303,3 +303,9 @@ def test_mm_bmm_dot_outer():
     with pytest.raises(rg.ShapeError):
         rg.randn(2, 3).mm(rg.randn(2, 3, 4))
     assert rg.randn(2, 3).nelement() == 6
+
+
+def test_new_empty():
+    x = rg.tensor([1, 2], dtype=rg.int32)
+    assert x.new_empty(2, 3).shape == (2, 3) and x.new_empty((4,)).dtype == np.int32
+    assert x.new_empty(2, dtype=rg.float64).dtype == np.float64

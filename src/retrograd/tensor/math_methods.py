@@ -38,6 +38,7 @@ from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _normalize_dim,
     _promote,
+    _shape_arg,
     _wrap,
     apply,
     as_tensor_like,
@@ -366,6 +367,13 @@ class MathMethods:
 
     def nelement(self: Any) -> builtins.int:
         return self.numel()
+
+    def new_empty(self: Any, *size: Any, dtype: Any = None) -> Tensor:
+        """A tensor of `size` with this one's dtype (zero-filled: NumPy memory is not reused)."""
+        from retrograd.backend.dtypes import to_numpy_dtype
+
+        target = self.dtype if dtype is None else to_numpy_dtype(dtype)
+        return _wrap(np.zeros(_shape_arg(size), dtype=target))
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:
