@@ -194,6 +194,20 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(line_search_fn
     np.testing.assert_array_equal(resumed.data, uninterrupted.data)
 
 
+def test_a_checkpoint_file_keeps_the_history(tmp_path):
+    kwargs = {"history_size": 3, "max_iter": 4, "line_search_fn": "strong_wolfe"}
+    model = rg.nn.Linear(4, 1).double()
+    param, optimizer, closure = make_problem(rg, kwargs)
+    optimizer.step(closure)
+    rg.io.save_checkpoint(tmp_path / "run.ckpt", model=model, optimizer=optimizer, epoch=1)
+    resumed = optim.LBFGS([param], **kwargs)
+    rg.io.load_checkpoint(tmp_path / "run.ckpt", model=model, optimizer=resumed)
+    saved, loaded = optimizer.state[param], resumed.state[param]
+    assert sorted(saved) == sorted(loaded)
+    for key in ("d", "prev_flat_grad", "old_dirs", "old_stps", "ro", "H_diag", "t"):
+        np.testing.assert_array_equal(np.asarray(loaded[key]), np.asarray(saved[key]), key)
+
+
 def test_a_torch_state_dict_loads_and_continues_torchs_trajectory():
     kwargs = {"lr": 1.0, "history_size": 3, "max_iter": 4, "line_search_fn": "strong_wolfe"}
     theirs, their_optimizer, their_closure = make_problem(torch, kwargs)
