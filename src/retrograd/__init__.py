@@ -51,7 +51,17 @@ from retrograd.errors import (
 from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
 from retrograd.random import get_rng_state, manual_seed, set_rng_state
-from retrograd.tensor import Tensor, cat, chunk, concatenate, split, stack, where
+from retrograd.tensor import (
+    Tensor,
+    cat,
+    chunk,
+    concatenate,
+    einsum,
+    meshgrid,
+    split,
+    stack,
+    where,
+)
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
 
@@ -61,6 +71,8 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
     from retrograd import optim as optim
     from retrograd.compiler import CompiledStep as CompiledStep
     from retrograd.compiler import compile as compile
+    from retrograd.diagnostics import BackpropReport as BackpropReport
+    from retrograd.diagnostics import check_backprop as check_backprop
     from retrograd.interop import from_dlpack as from_dlpack
 
 # Everything beyond tensors and autograd loads on first use (PEP 562), so `import retrograd`
@@ -81,6 +93,7 @@ _LAZY_MODULES = (
     "optim",
     "plotting",
     "train",
+    "utils",
     "viz",
 )
 _LAZY_NAMES = {
@@ -88,6 +101,8 @@ _LAZY_NAMES = {
     "compile": "retrograd.compiler",
     "from_dlpack": "retrograd.interop",
     "AnomalyError": "retrograd.diagnostics",
+    "BackpropReport": "retrograd.diagnostics",
+    "check_backprop": "retrograd.diagnostics",
     "DoctorReport": "retrograd.diagnostics",
     "Finding": "retrograd.diagnostics",
     "detect_anomaly": "retrograd.diagnostics",
@@ -161,6 +176,7 @@ __all__ = [
     "cat",
     "chunk",
     "concatenate",
+    "einsum",
     "empty",
     "enable_grad",
     "eye",
@@ -172,6 +188,7 @@ __all__ = [
     "is_grad_enabled",
     "linspace",
     "manual_seed",
+    "meshgrid",
     "no_grad",
     "ones",
     "ones_like",

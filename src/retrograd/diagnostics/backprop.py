@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import GraphError, InvalidArgumentError, ShapeError
+from retrograd.errors import GraphError, InvalidArgumentError, InvalidKeyError, ShapeError
 from retrograd.tensor import Tensor
 
 __all__ = ["BackpropReport", "ParameterCheck", "check_backprop"]
@@ -95,7 +95,8 @@ class BackpropReport:
         for check in self.parameters:
             if check.name == name:
                 return check
-        raise KeyError(name)
+        known = ", ".join(check.name for check in self.parameters)
+        raise InvalidKeyError(f"no parameter {name!r} in this report (it has {known})")
 
     def __str__(self) -> str:
         wrong = sum(not check.ok for check in self.parameters)

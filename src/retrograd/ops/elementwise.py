@@ -152,6 +152,21 @@ class Exp(Node):
         return grad * self.saved[0]
 
 
+class Expm1(Node):
+    """exp(x) - 1; a primitive because exp(x) - 1 loses every digit of a small x."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out = np.expm1(x)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (self.saved[0] + 1)
+
+
 class Log(Node):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.saved = (x,)

@@ -27,6 +27,7 @@ from retrograd.errors import (
 )
 from retrograd.ops.movement import put
 from retrograd.ops.nograd import NoGrad
+from retrograd.tensor import numpy_protocol
 from retrograd.tensor.dispatch import (
     _index_of,
     _normalize_axes,
@@ -38,6 +39,8 @@ from retrograd.tensor.dispatch import (
     as_tensor_like,
     register_tensor_class,
 )
+from retrograd.tensor.index_methods import IndexMethods
+from retrograd.tensor.math_methods import MathMethods
 from retrograd.tensor.reductions import ReductionMethods
 from retrograd.tensor.shape import ShapeMethods
 
@@ -61,7 +64,7 @@ class RemovableHandle:
         self.remove()
 
 
-class Tensor(ReductionMethods, ShapeMethods):
+class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
     """An n-d array (NumPy underneath) that records the ops applied to it for `backward()`.
 
     **Arguments:** `data` (nested lists, a scalar or an ndarray), `dtype`, `requires_grad`.
@@ -79,7 +82,7 @@ class Tensor(ReductionMethods, ShapeMethods):
         "_retains_grad",
         "__weakref__",
     )
-    __array_priority__ = 1000  # `ndarray + Tensor` defers to Tensor.__radd__
+    __array_priority__ = 1000  # NumPy calls __array_ufunc__ below; other libraries read this
 
     data: np.ndarray
     grad: Tensor | None
@@ -163,13 +166,17 @@ class Tensor(ReductionMethods, ShapeMethods):
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------------ conversion
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shares memory, like `torch.Tensor.numpy`)."""
+    def numpy(self, *, force: builtins.bool = False) -> np.ndarray:
+        """The underlying array (shares memory, like `torch.Tensor.numpy`); refused for a tensor
+        that requires grad while grad mode is on, as in PyTorch (use `.detach().numpy()`)."""
         record_escape("numpy()")
+        if not force:
+            _refuse_array_of_graph(self)
         return self.data
 
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         record_escape("np.asarray() or another NumPy conversion")
+        _refuse_array_of_graph(self)
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
@@ -449,9 +456,6 @@ class Tensor(ReductionMethods, ShapeMethods):
 
     def mul(self, other: Operand) -> Tensor:
         return self * other
-
-    def div(self, other: Operand) -> Tensor:
-        return self / other
 
     def pow(self, exponent: Operand) -> Tensor:
         return self**exponent
@@ -814,30 +818,16 @@ class Tensor(ReductionMethods, ShapeMethods):
         return _wrap(np.full(tuple(size), fill_value, dtype=self.dtype))
 
     # ------------------------------------------------------------------ array interop
-    # `__array__` (above, under conversion) serves np.asarray and ufuncs (np.exp(t));
-    # `__array_function__` lets every other NumPy function take a Tensor as an array; the DLPack
+    # NumPy's ufuncs (`np.exp(t)`, `ndarray + t`) and functions (`np.sum(t)`, `np.dot(W, t)`)
+    # run retrograd ops through these two (NEP 13 and NEP 18; see numpy_protocol.py); the DLPack
     # pair lets `np.from_dlpack(t)` and `torch.from_dlpack(t)` view the same memory, no copy.
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
     def __array_function__(
         self, func: Any, types: Sequence[builtins.type], args: Any, kwargs: Any
     ) -> Any:
-        """NumPy functions (`np.mean(t)`, `np.concatenate([t, t])`) treat a Tensor as its array
-        and return what they return for arrays, outside autograd, as ufuncs do. Without this,
-        NumPy would call `t.mean(axis=..., out=...)` and fail on the NumPy-only keywords."""
-        if not all(issubclass(kind, (Tensor, np.ndarray)) for kind in types):
-            return NotImplemented  # another array library takes part: let it decide (NEP 18)
-
-        def arrays(value: Any) -> Any:
-            if isinstance(value, Tensor):
-                return value.data
-            if isinstance(value, list):
-                return [arrays(item) for item in value]
-            if isinstance(value, tuple):
-                return tuple(arrays(item) for item in value)
-            if isinstance(value, dict):
-                return {key: arrays(item) for key, item in value.items()}
-            return value
-
-        return func(*arrays(args), **arrays(kwargs))
+        return numpy_protocol.array_function(func, types, args, kwargs)
 
     def __dlpack__(
         self,
@@ -884,6 +874,15 @@ class _no_grad_for:
 
     def __exit__(self, *exc: object) -> None:
         grad_state.enabled = self._previous
+
+
+def _refuse_array_of_graph(tensor: Tensor) -> None:
+    """PyTorch's rule: an array taken from a tensor in the graph would drop the graph silently."""
+    if tensor._requires_grad and grad_state.enabled:
+        raise GraphError(
+            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+            "instead (or convert inside `retrograd.no_grad()`)"
+        )
 
 
 def run_backward_leaf(leaf: Tensor, grad: np.ndarray) -> None:
