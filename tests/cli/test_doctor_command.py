@@ -60,7 +60,7 @@ def test_healthy_model_and_data(healthy: tuple[Path, Path], capsys: Capture) -> 
         lines[0]
         == "== model.safetensors on data.csv (120 rows, classification, BCEWithLogitsLoss) =="
     )
-    assert lines[1] == "retrograd doctor: 0 errors, 0 warnings, 0 notes (18 checks run)"
+    assert lines[1] == "retrograd doctor: 0 errors, 0 warnings, 0 notes (27 checks run)"
     assert "nothing found that would stop this network learning" in out
 
 

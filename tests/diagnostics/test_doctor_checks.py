@@ -20,7 +20,13 @@ def severities(report: DoctorReport, code: str) -> list[str]:
 
 
 def one(report: DoctorReport, code: str, severity: str) -> Any:
-    found = [f for f in report.get(code) if f.severity == severity]
+    """The finding `code` of `severity`, as a root cause or (with that severity alone) as a
+    consequence of another finding."""
+    found = [
+        f
+        for f in report.get(code)
+        if f.severity == severity or f.evidence.get("severity_alone") == severity
+    ]
     assert found, f"no {code} ({severity}) in {[(f.code, f.severity) for f in report.findings]}"
     return found[0]
 

@@ -52,6 +52,6 @@ def test_subprocess_buggy_mse_doctor_says_sign_flipped() -> None:
     command = [sys.executable, "-m", "retrograd", "demo", "--loss", "buggy-mse", "--doctor"]
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert done.stdout.count("[gradient-mismatch]") == 2
+    assert done.stdout.count("  [gradient-mismatch]") == 2  # one report per network
     assert "BuggyMSEFunction" in done.stdout and "sign flipped" in done.stdout
     assert "Traceback" not in done.stderr

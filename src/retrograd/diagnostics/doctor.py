@@ -5,18 +5,28 @@
 
 Each check (see `CHECKS`) looks at one way training goes wrong: the weights themselves (NaN or
 infinite weights are the root cause, and the checks that run the model are then skipped), the
-data, the output layer and the loss, gradients against finite differences, activations,
-gradient flow, short training runs.
+data and the targets, how the model, optimizer and loss are wired together, the output layer
+and the loss, gradients against finite differences, activations, gradient flow, short training
+runs. Findings that another finding explains are then linked to it (`causes.link_causes`), so
+the report leads with the root cause.
 Everything runs on copies: the caller's model, optimizer and random generator are as they were.
+NumPy warnings raised by the probes (overflow in a diverging run) are caught and kept as
+evidence of the findings of the check that raised them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
+
 import retrograd.random as global_random
 from retrograd.autograd.grad_mode import no_grad
+from retrograd.diagnostics.causes import link_causes
 from retrograd.diagnostics.checks import (
     activations,
     data,
@@ -24,9 +34,12 @@ from retrograd.diagnostics.checks import (
     gradients_flow,
     init,
     output_loss,
+    setup,
+    targets,
     train_step,
     training,
     weights,
+    wiring,
 )
 from retrograd.diagnostics.checks.subject import Subject, as_array
 from retrograd.diagnostics.report import DoctorReport, Finding
@@ -57,8 +70,16 @@ CHECKS: tuple[Check, ...] = (
     Check("duplicates", data.check_duplicates, needs_loss=False, needs_model=False),
     Check("class-balance", data.check_class_balance, needs_loss=False, needs_model=False),
     Check("sample-count", data.check_sample_count, needs_loss=False, needs_model=False),
+    Check("target-scale", targets.check_unscaled_targets, needs_loss=False, needs_model=False),
+    Check("label-leakage", targets.check_label_leakage, needs_loss=False, needs_model=False),
+    Check("split-overlap", targets.check_split_overlap, needs_loss=False, needs_model=False),
+    Check("optimizer-params", setup.check_optimizer_params, needs_loss=False, needs_model=False),
+    Check("settings", setup.check_settings, needs_loss=False, needs_model=False),
+    Check("symmetry", setup.check_symmetric_init, needs_loss=False),
     Check("output-and-loss", output_loss.check_output_loss, needs_loss=False),
+    Check("loss-broadcast", wiring.check_loss_broadcast),
     Check("loss-at-init", init.check_loss_at_init),
+    Check("graph-cut", wiring.check_graph_cut),
     Check("gradient-check", gradients.check_gradient_mismatch),
     Check("dead-relu", activations.check_dead_relu),
     Check("saturation", activations.check_saturation),
@@ -68,6 +89,7 @@ CHECKS: tuple[Check, ...] = (
     Check("overfit-small-batch", training.check_overfit, slow=True),
     Check("learning-rate", training.check_learning_rate, slow=True, needs_gradients=True),
     Check("input-dependence", training.check_input_dependence, slow=True, needs_gradients=True),
+    Check("signal", targets.check_no_signal, slow=True, needs_gradients=True),
 )
 
 
@@ -81,6 +103,7 @@ def doctor(
     *,
     seed: int = 0,
     quick: bool = False,
+    validation_data: tuple[Any, Any] | None = None,
 ) -> DoctorReport:
     """Examine a model, its loss and its data, and report what would stop it learning.
 
@@ -94,10 +117,13 @@ def doctor(
       it clears gradients.
     - `seed`: seeds every draw of the checks (subsets, dropout masks), so reports repeat.
     - `quick`: skip the slow checks (training runs: overfitting a batch, the learning-rate probe,
-      the input-dependence fit).
+      the input-dependence and signal fits).
+    - `validation_data`: `(X_val, y_val)`, when you have a validation split: enables the check
+      for rows shared between the splits.
 
-    **Returns** a `DoctorReport`: `print(report)` to read it, `report.ok`, `report.codes`,
-    `report.to_json()`. The model, the optimizer and the global random generator are unchanged.
+    **Returns** a `DoctorReport`: `print(report)` to read it, `report.headline` (the root
+    cause), `report.root_causes`, `report.ok`, `report.codes`, `report.to_json()`. The model,
+    the optimizer and the global random generator are unchanged.
     """
     if not isinstance(model, Module):
         raise ArgumentTypeError(f"doctor expects an nn.Module as model, got {type(model).__name__}")
@@ -113,11 +139,24 @@ def doctor(
             f"X has {X_array.shape[0]} samples but y has shape {y_array.shape}: give one target "
             "row per sample"
         )
+    validation = None
+    if validation_data is not None:
+        X_val, y_val = (as_array(part) for part in validation_data)
+        if X_val.ndim == 0 or y_val.ndim == 0 or X_val.shape[0] != y_val.shape[0]:
+            raise ShapeError(
+                f"validation_data needs as many target rows as samples, got X_val "
+                f"{X_val.shape} and y_val {y_val.shape}"
+            )
+        validation = (X_val, y_val)
     generator = default_generator()
     saved_state = get_rng_state()
     try:
-        subject = Subject(model, loss_fn, X_array, y_array, optimizer, train_step, seed, quick)
-        return _examine(subject)
+        subject = Subject(
+            model, loss_fn, X_array, y_array, optimizer, train_step, seed, quick, validation
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # anything a check does not catch itself
+            return _examine(subject)
     finally:
         # a train_step may have called manual_seed, which replaces the generator object
         global_random._state["rng"] = generator
@@ -147,10 +186,7 @@ def _examine(subject: Subject) -> DoctorReport:
             skipped.append(f"{check.name} (the gradients are wrong; fix that first)")
             continue
         subject.reseed(0)
-        try:
-            found = check.run(subject)
-        except Exception as exc:  # one failing check must not hide the others' findings
-            found = [_crashed(check.name, exc)]
+        found = _run(check, subject)
         ran.append(check.name)
         findings.extend(found)
         if check.name == "data-finite" and found:
@@ -163,7 +199,22 @@ def _examine(subject: Subject) -> DoctorReport:
             skipped.append(subject.notes.pop("skipped"))
     if loss_problem is not None and not any(f.severity == "error" for f in findings):
         findings.append(loss_problem)
-    return DoctorReport(tuple(findings), tuple(ran), tuple(skipped))
+    return DoctorReport(tuple(link_causes(findings)), tuple(ran), tuple(skipped))
+
+
+def _run(check: Check, subject: Subject) -> list[Finding]:
+    """Run one check with NumPy's floating-point warnings caught; they become evidence."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        try:
+            found = check.run(subject)
+        except Exception as exc:  # one failing check must not hide the others' findings
+            found = [_crashed(check.name, exc)]
+    if not caught:
+        return found
+    counts = Counter(f"{w.category.__name__}: {w.message}" for w in caught)
+    seen = {text: count for text, count in sorted(counts.items())}
+    return [dataclasses.replace(f, evidence={**f.evidence, "numpy_warnings": seen}) for f in found]
 
 
 def _loss_problem(subject: Subject) -> Finding | None:

@@ -2,8 +2,10 @@
 
 A finding has a stable `code` (e.g. "gradient-mismatch"), a `severity` ("error", "warning" or
 "info"), a `message` saying what is wrong, a `fix` saying what to change, and the measurements
-behind it in `evidence`. `str(report)` groups the findings by severity; `report.to_json()`
-gives the same content for tools.
+behind it in `evidence`. A finding that another one explains (a huge loss at init explained by
+unscaled targets) names its cause in `follows_from` and is listed under it: the report's
+headline is a root cause, never a consequence. `str(report)` groups the root causes by severity
+with their consequences under each; `report.to_json()` gives the same content for tools.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ class Finding:
     **Arguments:** `code` (stable identifier such as "dead-relu"), `severity` ("error": the
     network cannot learn as written; "warning": it will learn badly; "info": worth knowing),
     `message` (what is wrong, in plain words), `fix` (a concrete change to make), `evidence`
-    (the measurements behind the finding, JSON-friendly).
+    (the measurements behind the finding, JSON-friendly), `follows_from` (the code of the root
+    cause this finding is a consequence of, or None for a root cause). A consequence's
+    severity is "info": its cause carries the severity, and fixing the cause fixes it; the
+    severity it had alone is kept in `evidence["severity_alone"]`.
     """
 
     code: str
@@ -38,6 +43,7 @@ class Finding:
     message: str
     fix: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    follows_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -53,14 +59,24 @@ class Finding:
             "message": self.message,
             "fix": self.fix,
             "evidence": _plain(self.evidence),
+            "follows_from": self.follows_from,
         }
+
+    def as_consequence_of(self, cause: str) -> Finding:
+        """This finding as a consequence of the finding coded `cause` (severity "info")."""
+        evidence = dict(self.evidence)
+        evidence.setdefault("severity_alone", self.severity)
+        return Finding(self.code, "info", self.message, self.fix, evidence, cause)
 
 
 @dataclass(frozen=True)
 class DoctorReport:
-    """The findings of one `doctor` run, errors first, and which checks ran.
+    """The findings of one `doctor` run, root causes first (errors, then warnings, then notes),
+    and which checks ran.
 
-    `ok` is True when no finding is an error or a warning; `codes` lists the codes found.
+    `ok` is True when no finding is an error or a warning; `codes` lists the codes found;
+    `headline` is the first root cause; `root_causes` pairs each root cause with the findings
+    that follow from it.
     """
 
     findings: tuple[Finding, ...] = ()
@@ -70,8 +86,11 @@ class DoctorReport:
 
     def __post_init__(self) -> None:
         order = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-        ranked = sorted(self.findings, key=lambda f: order[f.severity])  # stable within a rank
-        object.__setattr__(self, "findings", tuple(ranked))
+
+        def rank(finding: Finding) -> tuple[int, int]:  # stable within a rank
+            return (finding.follows_from is not None, order[finding.severity])
+
+        object.__setattr__(self, "findings", tuple(sorted(self.findings, key=rank)))
 
     @property
     def ok(self) -> bool:
@@ -81,6 +100,20 @@ class DoctorReport:
     def codes(self) -> list[str]:
         """The codes of the findings, each once, in report order."""
         return list(dict.fromkeys(f.code for f in self.findings))
+
+    @property
+    def headline(self) -> Finding | None:
+        """The first root cause (the most severe finding no other one explains), or None."""
+        return next((f for f in self.findings if f.follows_from is None), None)
+
+    @property
+    def root_causes(self) -> list[tuple[Finding, tuple[Finding, ...]]]:
+        """Each root cause with the findings that follow from it, in report order."""
+        return [(f, self.consequences(f.code)) for f in self.findings if f.follows_from is None]
+
+    def consequences(self, code: str) -> tuple[Finding, ...]:
+        """The findings that follow from the root cause coded `code`."""
+        return tuple(f for f in self.findings if f.follows_from == code)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -105,6 +138,15 @@ class DoctorReport:
             "title": self.title,
             "ok": self.ok,
             "counts": {s: len(self.by_severity(s)) for s in SEVERITIES},
+            "headline": None if self.headline is None else self.headline.code,
+            "root_causes": [
+                {
+                    "code": cause.code,
+                    "severity": cause.severity,
+                    "consequences": [f.code for f in consequences],
+                }
+                for cause, consequences in self.root_causes
+            ],
             "findings": [f.to_dict() for f in self.findings],
             "checks": list(self.checks),
             "skipped": list(self.skipped),
@@ -115,15 +157,21 @@ class DoctorReport:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     def __str__(self) -> str:
-        counts = [_count(len(self.by_severity(s)), s) for s in SEVERITIES]
+        roots = [f for f in self.findings if f.follows_from is None]
+        counts = [_count(sum(f.severity == s for f in roots), s) for s in SEVERITIES]
+        following = len(self.findings) - len(roots)
+        if following:
+            counts.append(f"{following} consequence" + ("" if following == 1 else "s"))
         head = f"retrograd doctor: {', '.join(counts)} ({len(self.checks)} checks run)"
         lines = [f"== {self.title} ==", head] if self.title else [head]
         if self.ok:
             lines.append(
                 "No errors or warnings: nothing found that would stop this network learning."
             )
+        elif following and self.headline is not None:
+            lines.append(f"Root cause: [{self.headline.code}]")
         for severity in SEVERITIES:
-            found = self.by_severity(severity)
+            found = [f for f in roots if f.severity == severity]
             if not found:
                 continue
             lines.append("")
@@ -131,6 +179,8 @@ class DoctorReport:
             for finding in found:
                 lines.append(f"  [{finding.code}] {finding.message}")
                 lines.append(f"    fix: {finding.fix}")
+                for consequence in self.consequences(finding.code):
+                    lines.append(f"    follows from it: [{consequence.code}] {consequence.message}")
         if self.skipped:
             lines.append("")
             lines.append("Not checked: " + "; ".join(self.skipped))

@@ -15,6 +15,7 @@ from retrograd.train.callbacks import (
     ModelCheckpoint,
     TerminateOnNaN,
 )
+from retrograd.train.doctor_callback import DoctorCallback
 from retrograd.train.errors import TrainingError, TrainingTypeError
 from retrograd.train.evaluate import evaluate, predict
 from retrograd.train.fit import Trainer, fit
@@ -24,6 +25,7 @@ from retrograd.train.progress import ProgressLogger
 __all__ = [
     "CSVLogger",
     "Callback",
+    "DoctorCallback",
     "EarlyStopping",
     "History",
     "LearningRateScheduler",

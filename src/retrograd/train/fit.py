@@ -52,7 +52,8 @@ class Trainer:
 
     Attributes: `model`, `loss_fn`, `optimizer`, `metrics` (resolved `Metric` objects),
     `epoch` (0-based, current), `epochs`, `steps` (batches per epoch), `history`,
-    `stop_training` (set it to stop), `stop_reason` (a message, or None).
+    `stop_training` (set it to stop), `stop_reason` (a message, or None), and during `run`
+    the loaders `train_data` and `validation_data` (None without validation).
     """
 
     def __init__(
@@ -114,6 +115,8 @@ class Trainer:
         self.steps = 0
         self.stop_training = False
         self.stop_reason: str | None = None
+        self.train_data: Any = None
+        self.validation_data: Any = None
 
     def write(self, message: str) -> None:
         """Print a callback's message (above the progress bar when one is showing)."""
@@ -128,6 +131,7 @@ class Trainer:
         """Train for `epochs` epochs (fewer if a callback stops it); return the History."""
         self.epochs = epochs
         self.steps = len(train)
+        self.train_data, self.validation_data = train, validation  # what callbacks may sample
         self.stop_training = False
         self.history.params = {"epochs": epochs, "steps": self.steps}
         modes = [(module, module.training) for module in self.model.modules()]

@@ -24,18 +24,21 @@ class History:
     - `epoch`: the epoch indices (0-based, as callbacks see them).
     - `params`: the run's settings (``epochs``, ``steps``, ``verbose``).
     - `stop_reason`: why training stopped early (a callback's message), or None.
+    - `findings`: what a `DoctorCallback` found during the run (`Finding` objects).
     """
 
     history: dict[str, list[float]]
     epoch: list[int]
     params: dict[str, Any]
     stop_reason: str | None
+    findings: list[Any]
 
     def __init__(self) -> None:
         self.history = {}
         self.epoch = []
         self.params = {}
         self.stop_reason = None
+        self.findings = []
 
     def append(self, epoch: int, logs: Mapping[str, Any]) -> None:
         """Record the logs of `epoch` (numbers only; other entries are skipped)."""

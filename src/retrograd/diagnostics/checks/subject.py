@@ -35,7 +35,7 @@ from retrograd.optim.optimizer import Optimizer
 from retrograd.random import default_generator
 from retrograd.tensor import Tensor
 
-__all__ = ["Subject", "as_array"]
+__all__ = ["Subject", "as_array", "constant_loss", "loss_kind_of"]
 
 # loss kind -> what the targets are
 LOSS_KINDS: tuple[tuple[type, str], ...] = (
@@ -82,6 +82,7 @@ class Subject:
     train_step: Callable[..., Any] | None = None
     seed: int = 0
     quick: bool = False
+    validation: tuple[np.ndarray, np.ndarray] | None = None  # (X_val, y_val) when given
     notes: dict[str, Any] = field(default_factory=dict)  # results one check leaves for another
     _layers: list[Layer] | None = field(default=None, repr=False)
     _output_is_last_leaf: bool = field(default=False, repr=False)
@@ -93,9 +94,13 @@ class Subject:
             self.X = self.X.astype(self.dtype)
         if self.y.dtype.kind == "f":
             self.y = self.y.astype(self.dtype)
-        self.loss_kind = next(
-            (kind for cls, kind in LOSS_KINDS if isinstance(self.loss_fn, cls)), "other"
-        )
+        self.loss_kind = loss_kind_of(self.loss_fn)
+        if self.validation is not None:
+            X_val, y_val = self.validation
+            self.validation = (
+                X_val.astype(self.dtype) if X_val.dtype.kind in "biuf" else X_val,
+                y_val.astype(self.dtype) if y_val.dtype.kind == "f" else y_val,
+            )
 
     # ------------------------------------------------------------------ data
     @property
@@ -172,18 +177,7 @@ class Subject:
     def baseline_loss(self, rows: np.ndarray | None = None) -> float | None:
         """The loss of the best constant prediction (None for losses the doctor doesn't know)."""
         y = self.y if rows is None else self.y[rows]
-        if y.size == 0:
-            return None
-        if self.loss_kind == "mse" and y.dtype.kind == "f":
-            return float(np.mean((y - y.mean(axis=0)) ** 2))
-        if self.loss_kind in ("bce", "bce_logits") and y.dtype.kind == "f":
-            p = np.clip(y.reshape(y.shape[0], -1).mean(axis=0), 1e-7, 1 - 1e-7)
-            return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
-        if self.class_targets:
-            counts = np.bincount(y.reshape(-1).astype(np.int64))
-            p = counts[counts > 0] / counts.sum()
-            return float(-(p * np.log(p)).sum())
-        return None
+        return constant_loss(self.loss_kind, y, y)
 
     # ------------------------------------------------------------------ structure
     @property
@@ -234,6 +228,33 @@ class Subject:
             if layer.name == name:
                 return f"layer '{name}' ({type(layer.module).__name__})"
         return f"layer '{name}'"
+
+
+def loss_kind_of(loss_fn: Any) -> str:
+    """ "mse", "bce", "bce_logits", "ce", "nll" for the built-in losses, else "other"."""
+    return next((kind for cls, kind in LOSS_KINDS if isinstance(loss_fn, cls)), "other")
+
+
+def constant_loss(kind: str, fitted: np.ndarray, scored: np.ndarray) -> float | None:
+    """The loss on targets `scored` of the best constant prediction for targets `fitted` (the
+    mean, or the class frequencies), for a loss of `kind`; None when the doctor can't tell."""
+    if fitted.size == 0 or scored.size == 0:
+        return None
+    if kind == "mse" and fitted.dtype.kind == "f":
+        return float(np.mean((scored - fitted.mean(axis=0)) ** 2))
+    if kind in ("bce", "bce_logits") and fitted.dtype.kind == "f":
+        p = np.clip(fitted.reshape(fitted.shape[0], -1).mean(axis=0), 1e-7, 1 - 1e-7)
+        s = scored.reshape(scored.shape[0], -1)
+        return float(np.mean(-(s * np.log(p) + (1 - s) * np.log(1 - p))))
+    if kind in ("ce", "nll") and fitted.dtype.kind in "iu" and scored.dtype.kind in "iu":
+        classes = int(max(fitted.max(), scored.max())) + 1
+        counts = np.bincount(fitted.reshape(-1).astype(np.int64), minlength=classes)
+        if np.array_equal(fitted, scored):  # the entropy of the class frequencies
+            p = counts[counts > 0] / counts.sum()
+            return float(-(p * np.log(p)).sum())
+        p = (counts + 1.0) / (counts.sum() + classes)  # smoothed: unseen classes are not -inf
+        return float(-np.mean(np.log(p[scored.reshape(-1).astype(np.int64)])))
+    return None
 
 
 def is_binary(y: np.ndarray) -> bool:
