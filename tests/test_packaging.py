@@ -147,7 +147,13 @@ def test_installed_command_prints_the_version(venv: Path, tmp_path: Path) -> Non
 
 
 # the runtime extras, and the package each installs that retrograd's own code must import
-EXTRA_IMPORTS = {"plot": "matplotlib", "sklearn": "sklearn", "onnx": "onnx", "mpi": "mpi4py"}
+EXTRA_IMPORTS = {
+    "plot": "matplotlib",
+    "sklearn": "sklearn",
+    "onnx": "onnx",
+    "mpi": "mpi4py",
+    "csv": "pyarrow",
+}
 
 
 def test_every_runtime_extra_is_used_by_the_package() -> None:

@@ -32,11 +32,16 @@ def test_text_labels_three_classes(tmp_path: Path, capsys: Capture) -> None:
     model = tmp_path / "flowers.safetensors"
     curves = tmp_path / "curves.png"
     args = ["train", str(data), "--target", "species", "--out", str(model), "--epochs", "40"]
-    assert main([*args, "--hidden", "16", "--plot", str(curves), "--seed", "3"]) == 0
+    assert (
+        main([*args, "--hidden", "16", "--lr", "0.01", "--plot", str(curves), "--seed", "3"]) == 0
+    )
     out, err = capsys.readouterr()
     assert "task: classification (the target 'species' holds text (3 distinct values)); " in out
     assert "3 classes: setosa, versicolor, virginica" in out
-    assert "network 3-16-3 (relu), CrossEntropyLoss, adam lr=0.01; 160 training rows, 40 " in out
+    assert (
+        "network 3-16-3 (relu), CrossEntropyLoss, adamw lr=0.01 weight_decay=0.01, batch 16; 160 "
+        "training rows, 40 " in out
+    )
     assert "epoch 1/40 - loss " in out and "epoch 40/40 - loss " in out
     assert "final train metrics (160 rows): accuracy " in out
     assert "final validation metrics (40 rows): accuracy " in out
@@ -92,7 +97,7 @@ def test_binary_numeric_labels_with_predictions_file(tmp_path: Path, capsys: Cap
     assert main([*args, "--early-stopping", "5", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "task: classification (the target 'label' holds 2 distinct whole numbers in 150 " in out
-    assert "network 2-32-16-1 (relu), BCEWithLogitsLoss, adam lr=0.01" in out
+    assert "network 2-64-64-1 (relu), BCEWithLogitsLoss, adamw lr=0.001" in out
     assert "epoch 1/" not in out  # --quiet
     assert io.load_with_info(model)[1].preprocessing["label_encoder"]["classes_"] == [0, 1]
 
@@ -123,7 +128,10 @@ def test_regression_in_the_targets_units(tmp_path: Path, capsys: Capture) -> Non
     assert main([*args, "--hidden", "16", "--val-split", "0.25"]) == 0
     out = capsys.readouterr().out
     assert "task: regression (the target 'y' holds numbers with 199 distinct values in 200 " in out
-    assert "network 2-16-1 (relu), MSELoss, adam lr=0.01; 150 training rows, 50 validation" in out
+    assert (
+        "network 2-16-1 (relu), MSELoss, adamw lr=0.001 weight_decay=0.01, batch 16; 150 training "
+        "rows, 50 validation" in out
+    )
     assert " - mae " in out and " - val_mae " in out
     line = next(line for line in out.splitlines() if line.startswith("final validation"))
     values = dict(part.split() for part in line.split(": ", 1)[1].split(" - "))

@@ -21,8 +21,10 @@ from retrograd.nn import Linear, Module
 from retrograd.train import predict
 
 __all__ = [
+    "CLASSIFICATION_METRICS",
     "CLI_FORMAT",
     "MAX_EPOCHS",
+    "REGRESSION_METRICS",
     "CommandError",
     "TrainedModel",
     "bounded_int",
@@ -31,6 +33,7 @@ __all__ = [
     "command_output_error",
     "format_metrics",
     "fraction",
+    "higher_is_better",
     "load_trained_model",
     "non_negative_int",
     "positive_float",
@@ -214,24 +217,60 @@ def class_indices(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return index, probabilities[np.arange(len(index)), index]
 
 
+CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall")
+REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
+DEFAULT_METRICS = {"classification": ("accuracy", "f1"), "regression": ("mse", "mae", "r2")}
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a larger value of the metric `name` (of `score`) is better."""
+    return name not in ("mse", "rmse", "mae")
+
+
 def score(
-    task: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 0
+    task: str,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int = 0,
+    names: Sequence[str] | None = None,
 ) -> dict[str, float]:
-    """The metrics the commands report: accuracy and F1 (binary: of class index 1; more
-    classes: macro) on class indices, or MSE, MAE and R² on numbers."""
-    if task == "classification":
-        average = "binary" if n_classes <= 2 else "macro"
-        return {
-            "accuracy": float(metrics.accuracy(y_true, y_pred)),
-            "f1": float(metrics.f1_score(y_true, y_pred, average=average, zero_division=0.0)),
-        }
-    result = {
-        "mse": float(metrics.mean_squared_error(y_true, y_pred)),
-        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
-    }
-    if len(y_true) >= 2:
-        result["r2"] = float(metrics.r2_score(y_true, y_pred))
+    """The metrics the commands report: `names` (default: accuracy and F1 for classification,
+    MSE, MAE and R² for regression). On class indices, F1, precision and recall are of class
+    index 1 for two classes and macro averages for more; balanced accuracy is the macro
+    recall. R² needs two rows (left out otherwise)."""
+    result: dict[str, float] = {}
+    for name in names or DEFAULT_METRICS[task]:
+        if name == "r2" and len(y_true) < 2:
+            continue
+        result[name] = _metric(name, y_true, y_pred, n_classes)
     return result
+
+
+def _metric(name: str, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> float:
+    average = "binary" if n_classes <= 2 else "macro"
+    if name == "accuracy":
+        return float(metrics.accuracy(y_true, y_pred))
+    if name == "balanced_accuracy":
+        present = np.unique(y_true)
+        return float(
+            metrics.recall(y_true, y_pred, average="macro", labels=present, zero_division=0.0)
+        )
+    if name in ("f1", "precision", "recall"):
+        function = {
+            "f1": metrics.f1_score,
+            "precision": metrics.precision,
+            "recall": metrics.recall,
+        }
+        return float(function[name](y_true, y_pred, average=average, zero_division=0.0))
+    if name == "mse":
+        return float(metrics.mean_squared_error(y_true, y_pred))
+    if name == "rmse":
+        return float(math.sqrt(metrics.mean_squared_error(y_true, y_pred)))
+    if name == "mae":
+        return float(metrics.mean_absolute_error(y_true, y_pred))
+    if name == "r2":
+        return float(metrics.r2_score(y_true, y_pred))
+    raise CommandError(f"unknown metric {name!r}")
 
 
 def format_metrics(values: dict[str, Any]) -> str:

@@ -4,8 +4,11 @@ file and save everything `retrograd predict` needs in one model file.
 Features are every column but the target (numeric), standardized; the task is inferred from the
 target unless `--task` says: classification (labels encoded; two classes -> one logit with
 BCEWithLogitsLoss, more -> one logit per class with CrossEntropyLoss) or regression (standardized
-target, linear output, MSELoss). With `--doctor` it first prints the report of `retrograd.doctor`
-on the untrained network and the training rows, then trains as usual.
+target, linear output, MSELoss). The network's size, the batch size, the number of epochs and
+AdamW's learning rate and weight decay are chosen from the number of rows and features
+(`retrograd.train.tabular.tabular_settings`) unless an option gives them, and early stopping on
+the validation split keeps the best weights. With `--doctor` it first prints the report of
+`retrograd.doctor` on the untrained network and the training rows, then trains as usual.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 import retrograd
 from retrograd import io, nn, optim
 from retrograd.cli.common import (
+    CLASSIFICATION_METRICS,
     CLI_FORMAT,
     MAX_EPOCHS,
+    REGRESSION_METRICS,
     CommandError,
     TrainedModel,
     bounded_int,
@@ -33,11 +38,14 @@ from retrograd.cli.common import (
     command_output_error,
     format_metrics,
     fraction,
+    higher_is_better,
     non_negative_int,
     positive_float,
     score,
 )
 from retrograd.cli.csvdata import (
+    TARGET_MISSING,
+    Table,
     fill_values,
     infer_task,
     label_array,
@@ -51,9 +59,18 @@ from retrograd.diagnostics import doctor
 from retrograd.io.model import non_finite_tensor, state_arrays
 from retrograd.io.output import OutputFileError
 from retrograd.metrics import Accuracy, FunctionMetric, mean_absolute_error
-from retrograd.train import EarlyStopping, History, fit
+from retrograd.train import DoctorCallback, EarlyStopping, History, fit
+from retrograd.train.tabular import TabularSettings, tabular_settings
 
-__all__ = ["ACTIVATIONS", "OPTIMIZERS", "add_parser", "build_model", "make_optimizer", "run"]
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "add_parser",
+    "build_model",
+    "make_optimizer",
+    "run",
+]
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -70,11 +87,21 @@ OPTIMIZERS: dict[str, type[optim.Optimizer]] = {
     "sgd": optim.SGD,
     "rmsprop": optim.RMSprop,
 }
-DEFAULT_LR = {"adam": 0.01, "adamw": 0.01, "sgd": 0.05, "rmsprop": 0.01}
+# --loss name -> (task it applies to, loss class); cross_entropy is BCEWithLogitsLoss for two
+# classes and CrossEntropyLoss for more
+LOSSES: dict[str, tuple[str, type[nn.Module]]] = {
+    "cross_entropy": ("classification", nn.CrossEntropyLoss),
+    "mse": ("regression", nn.MSELoss),
+    "mae": ("regression", nn.L1Loss),
+    "huber": ("regression", nn.HuberLoss),
+}
+DEFAULT_OPTIMIZER = "adamw"
+DEFAULT_LR = {"adam": 0.01, "sgd": 0.05, "rmsprop": 0.01}  # adamw: tabular_settings
 SGD_MOMENTUM = 0.9
 MAX_WIDTH = 1_000_000  # units in one hidden layer
 MAX_LAYERS = 1_000
 MAX_BATCH_SIZE = 2**31 - 1
+MAX_FOLDS = 100
 
 
 # ------------------------------------------------------------------------------------ options
@@ -99,6 +126,40 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _metric_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = (*CLASSIFICATION_METRICS, *REGRESSION_METRICS)
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown metric {unknown[0] if unknown else text!r}; choose from "
+            f"{', '.join(CLASSIFICATION_METRICS)} (classification) or "
+            f"{', '.join(REGRESSION_METRICS)} (regression)"
+        )
+    return names
+
+
+def _dropout(text: str) -> float:
+    return fraction(text)
+
+
+def _text_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",")]
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows `(default: X)` after an option's help unless the help already states its default,
+    or there is none to show (None, False: the option is off unless given)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        if action.option_strings or action.nargs in (argparse.OPTIONAL, argparse.ZERO_OR_MORE):
+            return text + " (default: %(default)s)"
+        return text
+
+
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add the `train` subcommand to `commands` (from `ArgumentParser.add_subparsers`)."""
     parser: argparse.ArgumentParser = commands.add_parser(
@@ -108,10 +169,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
             "Train a network on a CSV file with a header: every column but --target is a "
             "numeric feature. The task is inferred from the target (text, or few distinct "
             "whole numbers: classification; other numbers: regression) unless --task says. "
+            "Options marked 'auto' are chosen from the number of training rows and features. "
             "Prints the progress and the final metrics, and saves the model with its scaler, "
             "label encoder and feature names for `retrograd predict`."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("data", metavar="DATA.csv", help="training data (CSV with a header)")
     parser.add_argument("--target", required=True, metavar="COL", help="the column to predict")
@@ -122,21 +184,63 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--hidden",
         type=_hidden_sizes,
-        default="32,16",
+        default=None,
         metavar="N,N,...",
-        help="hidden layer widths, comma-separated (0 for none)",
+        help="hidden layer widths, comma-separated, 0 for none (default: auto: two layers of "
+        "64 units below 2,000 training rows, of 128 above, at least as wide as the features)",
     )
     parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="relu")
-    parser.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="adam")
+    parser.add_argument(
+        "--dropout",
+        type=_dropout,
+        default=0.0,
+        metavar="P",
+        help="dropout probability after each hidden layer",
+    )
+    parser.add_argument(
+        "--loss",
+        choices=("auto", *LOSSES),
+        default="auto",
+        help="auto: cross_entropy for classification, mse for regression; mae and huber are "
+        "regression losses (default: auto)",
+    )
+    parser.add_argument(
+        "--class-weight",
+        choices=("none", "balanced"),
+        default="none",
+        help="balanced: weigh each class by n_rows / (n_classes * its rows) in the loss",
+    )
+    parser.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default=DEFAULT_OPTIMIZER)
     parser.add_argument(
         "--lr",
         type=positive_float,
         default=None,
-        help=f"learning rate (default: {DEFAULT_LR['adam']} for adam, {DEFAULT_LR['sgd']} for "
-        f"sgd with momentum {SGD_MOMENTUM})",
+        help="learning rate (default: auto: 0.001 for adamw; "
+        f"{DEFAULT_LR['adam']} for adam and rmsprop, {DEFAULT_LR['sgd']} for sgd with "
+        f"momentum {SGD_MOMENTUM})",
     )
-    parser.add_argument("--epochs", type=bounded_int(1, MAX_EPOCHS), default=100)
-    parser.add_argument("--batch-size", type=bounded_int(1, MAX_BATCH_SIZE), default=32)
+    parser.add_argument(
+        "--weight-decay",
+        type=_non_negative_float,
+        default=None,
+        metavar="W",
+        help="weight decay: decoupled for adamw, an L2 term in the gradient for the others "
+        "(default: auto: 0.01 for adamw, 0 for the others)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=bounded_int(1, MAX_EPOCHS),
+        default=None,
+        help="the most passes over the training rows; early stopping usually ends sooner "
+        "(default: auto: enough for about 15,000 steps, 100 to 1,000)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=bounded_int(1, MAX_BATCH_SIZE),
+        default=None,
+        help="rows per step (default: auto: about 1/50 of the training rows, a power of two "
+        "from 16 to 256)",
+    )
     parser.add_argument(
         "--val-split",
         type=fraction,
@@ -145,11 +249,37 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--early-stopping",
-        type=bounded_int(1, MAX_EPOCHS),
+        type=bounded_int(0, MAX_EPOCHS),
         default=None,
         metavar="N",
-        help="stop after N epochs without improvement of the validation loss and keep the "
-        "best weights",
+        help="stop after N epochs without improvement on the validation rows (of the loss, or "
+        "of the first --metric) and keep the best weights; 0 turns it off (default: auto: 20 "
+        "epochs, 40 when an epoch has fewer than 20 steps; off without validation rows)",
+    )
+    parser.add_argument(
+        "--metric",
+        type=_metric_names,
+        action="append",
+        default=None,
+        metavar="NAME[,NAME...]",
+        help="metrics to report (repeatable); the first one also drives early stopping. "
+        f"Classification: {', '.join(CLASSIFICATION_METRICS)}; regression: "
+        f"{', '.join(REGRESSION_METRICS)} (default: accuracy,f1 or mse,mae,r2, early stopping "
+        "on the validation loss)",
+    )
+    parser.add_argument(
+        "--test",
+        metavar="TEST.csv",
+        default=None,
+        help="also score the trained model on the rows of this file (same columns)",
+    )
+    parser.add_argument(
+        "--cv",
+        type=bounded_int(2, MAX_FOLDS),
+        default=None,
+        metavar="K",
+        help="first report K-fold cross-validation scores (K models, each trained as the final "
+        "one is, on K-1 folds and scored on the other), then train and save the final model",
     )
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument(
@@ -158,6 +288,24 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         default=None,
         help="fill empty or NaN feature cells with the column's mean or median (saved with "
         "the model and reused by predict); by default they are an error",
+    )
+    parser.add_argument(
+        "--na-values",
+        type=_text_list,
+        default=None,
+        metavar="TEXT[,TEXT...]",
+        help="more cell values that mean 'missing': in the target (where only an empty cell "
+        "is missing otherwise, so NA or None is a label) and in the features (beside empty, "
+        "NaN, NA, N/A, null, None and ?)",
+    )
+    parser.add_argument(
+        "--chunk-rows",
+        type=bounded_int(1, MAX_BATCH_SIZE),
+        default=None,
+        metavar="N",
+        help="read the file N rows at a time, keeping only the numbers (float32) of the rows "
+        "read so far: for files too big to hold as text in memory; the rows themselves must "
+        "fit in memory",
     )
     parser.add_argument(
         "--plot", metavar="CURVES.png", default=None, help="also save the training curves"
@@ -193,15 +341,32 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     return parser
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of at least 0, got {text}")
+    return value
+
+
 # ------------------------------------------------------------------------------------- model
 def build_model(
-    in_features: int, out_features: int, hidden: tuple[int, ...], activation: str
+    in_features: int,
+    out_features: int,
+    hidden: tuple[int, ...],
+    activation: str,
+    dropout: float = 0.0,
 ) -> nn.Sequential:
-    """Linear layers of widths `hidden` with `activation` between them, then a linear output."""
+    """Linear layers of widths `hidden` with `activation` (and `Dropout(dropout)` when above 0)
+    between them, then a linear output."""
     layers: list[nn.Module] = []
     width = in_features
     for size in hidden:
         layers += [nn.Linear(width, size), ACTIVATIONS[activation]()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
         width = size
     layers.append(nn.Linear(width, out_features))
     return nn.Sequential(*layers)
@@ -219,7 +384,56 @@ class Prepared:
     target_scaler: StandardScaler | None = None
 
 
-def _prepare_classification(labels: np.ndarray, target: str, path: str) -> Prepared:
+@dataclass(frozen=True)
+class Settings:
+    """The training options after the automatic ones were chosen."""
+
+    hidden: tuple[int, ...]
+    optimizer: str
+    lr: float
+    weight_decay: float
+    epochs: int
+    batch_size: int
+    patience: int  # 0: no early stopping
+    dropout: float
+
+
+def resolve_settings(args: argparse.Namespace, n_train: int, n_features: int) -> Settings:
+    """The options given, and for the others `tabular_settings(n_train, n_features)`."""
+    auto: TabularSettings = tabular_settings(max(n_train, 1), n_features)
+    lr = args.lr
+    if lr is None:
+        lr = auto.lr if args.optimizer == "adamw" else DEFAULT_LR[args.optimizer]
+    weight_decay = args.weight_decay
+    if weight_decay is None:
+        weight_decay = auto.weight_decay if args.optimizer == "adamw" else 0.0
+    patience = args.early_stopping if args.early_stopping is not None else auto.patience
+    if args.val_split == 0:
+        patience = 0 if args.early_stopping is None else patience
+    return Settings(
+        hidden=args.hidden if args.hidden is not None else auto.hidden,
+        optimizer=args.optimizer,
+        lr=lr,
+        weight_decay=weight_decay,
+        epochs=args.epochs if args.epochs is not None else auto.max_epochs,
+        batch_size=args.batch_size if args.batch_size is not None else auto.batch_size,
+        patience=patience,
+        dropout=args.dropout,
+    )
+
+
+def _balanced_weights(index: np.ndarray, n_classes: int) -> np.ndarray:
+    counts = np.bincount(index, minlength=n_classes).astype(np.float64)
+    return len(index) / (n_classes * np.maximum(counts, 1.0))
+
+
+def _prepare_classification(
+    labels: np.ndarray,
+    target: str,
+    path: str,
+    train_rows: np.ndarray | None = None,
+    class_weight: str = "none",
+) -> Prepared:
     encoder = LabelEncoder().fit(labels)
     assert encoder.classes_ is not None
     classes = encoder.classes_
@@ -229,24 +443,35 @@ def _prepare_classification(labels: np.ndarray, target: str, path: str) -> Prepa
             "a classifier needs at least two"
         )
     index = encoder.transform(labels)
+    rows = index if train_rows is None else index[train_rows]
+    weights = _balanced_weights(rows, len(classes)) if class_weight == "balanced" else None
     if len(classes) == 2:
+        loss: nn.Module = nn.BCEWithLogitsLoss()
+        if weights is not None:
+            # one logit: weighing the positive class by w1 / w0 is the balanced loss up to scale
+            pos_weight = np.array([weights[1] / weights[0]], dtype=np.float32)
+            loss = nn.BCEWithLogitsLoss(pos_weight=retrograd.tensor(pos_weight))
         return Prepared(
             y=index.astype(np.float32)[:, None],
             out_features=1,
-            loss_fn=nn.BCEWithLogitsLoss(),
+            loss_fn=loss,
             fit_metrics=[Accuracy(threshold=0.0)],  # the output is a logit
             encoder=encoder,
         )
+    if weights is not None:
+        loss = nn.CrossEntropyLoss(weight=retrograd.tensor(weights.astype(np.float32)))
+    else:
+        loss = nn.CrossEntropyLoss()
     return Prepared(
         y=index,
         out_features=len(classes),
-        loss_fn=nn.CrossEntropyLoss(),
+        loss_fn=loss,
         fit_metrics=["accuracy"],
         encoder=encoder,
     )
 
 
-def _prepare_regression(values: np.ndarray, train_rows: np.ndarray) -> Prepared:
+def _prepare_regression(values: np.ndarray, train_rows: np.ndarray, loss: str = "mse") -> Prepared:
     column = values.astype(np.float64)[:, None]
     scaler = StandardScaler().fit(column[train_rows])
 
@@ -259,10 +484,34 @@ def _prepare_regression(values: np.ndarray, train_rows: np.ndarray) -> Prepared:
     return Prepared(
         y=np.asarray(scaler.transform(column), dtype=np.float32),
         out_features=1,
-        loss_fn=nn.MSELoss(),
+        loss_fn=LOSSES[loss][1](),
         fit_metrics=[FunctionMetric("mae", unscaled_mae, higher_is_better=False)],
         target_scaler=scaler,
     )
+
+
+def _epoch_metric(name: str, task: str, prepared: Prepared) -> FunctionMetric:
+    """The metric `name` on the network's outputs, decoded to class indices or back to the
+    target's units."""
+    if task == "classification":
+        n_classes = max(prepared.out_features, 2)
+
+        def classified(y_true: Any, y_pred: Any) -> float:
+            truth = np.asarray(y_true).reshape(len(y_true), -1)[:, 0].astype(np.int64)
+            logits = np.asarray(y_pred, dtype=np.float64).reshape(len(y_pred), -1)
+            index, _ = class_indices(logits)
+            return score("classification", truth, index, n_classes, [name])[name]
+
+        return FunctionMetric(name, classified, higher_is_better=higher_is_better(name))
+    scaler = prepared.target_scaler
+    assert scaler is not None
+
+    def regressed(y_true: Any, y_pred: Any) -> float:
+        true = scaler.inverse_transform(np.asarray(y_true, dtype=np.float64).reshape(-1, 1))
+        pred = scaler.inverse_transform(np.asarray(y_pred, dtype=np.float64).reshape(-1, 1))
+        return score("regression", true[:, 0], pred[:, 0], 0, [name])[name]
+
+    return FunctionMetric(name, regressed, higher_is_better=higher_is_better(name))
 
 
 def _split(n_rows: int, val_split: float, seed: int, path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -278,24 +527,31 @@ def _split(n_rows: int, val_split: float, seed: int, path: str) -> tuple[np.ndar
 
 
 def _final_scores(
-    trained: TrainedModel, X: np.ndarray, prepared: Prepared, labels: np.ndarray
+    trained: TrainedModel,
+    X: np.ndarray,
+    prepared: Prepared,
+    labels: np.ndarray,
+    names: Sequence[str] | None = None,
 ) -> dict[str, float]:
-    outputs = trained.outputs(X)
     if trained.task == "classification":
         assert prepared.encoder is not None
-        index, _ = class_indices(outputs)
+        index, _ = class_indices(trained.outputs(X))
         n_classes = len(trained.classes)
-        return score("classification", prepared.encoder.transform(labels), index, n_classes)
+        return score("classification", prepared.encoder.transform(labels), index, n_classes, names)
     predicted, _ = trained.predict(X)
-    return score("regression", labels.astype(np.float64), predicted)
+    return score("regression", labels.astype(np.float64), predicted, 0, names)
 
 
-def make_optimizer(name: str, parameters: list[Any], lr: float) -> optim.Optimizer:
-    """The optimizer `name` over `parameters` (SGD with momentum 0.9)."""
+def make_optimizer(
+    name: str, parameters: list[Any], lr: float, weight_decay: float | None = None
+) -> optim.Optimizer:
+    """The optimizer `name` over `parameters` (SGD with momentum 0.9). `weight_decay` None:
+    the optimizer's own default (0, and 0.01 for AdamW)."""
+    extra: dict[str, Any] = {} if weight_decay is None else {"weight_decay": weight_decay}
     if name == "sgd":
-        return optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM)
+        return optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM, **extra)
     factory: Callable[..., optim.Optimizer] = OPTIMIZERS[name]
-    return factory(parameters, lr=lr)
+    return factory(parameters, lr=lr, **extra)
 
 
 # --------------------------------------------------------------------------------------- run
@@ -316,6 +572,68 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
 
 
+@dataclass
+class _Data:
+    """What the training rows are: features, labels, their task and how they were filled."""
+
+    features: list[str]
+    task: str
+    labels: np.ndarray
+    X: np.ndarray
+    n_rows: int
+
+
+def _feature_na_values(args: argparse.Namespace) -> frozenset[str]:
+    return frozenset(text.lower() for text in (args.na_values or ()))
+
+
+def _read_training_data(args: argparse.Namespace) -> tuple[_Data, str]:
+    table = read_csv(args.data, chunk_rows=args.chunk_rows, text_columns=[args.target])
+    require_columns(table, [args.target], "target")
+    features = [name for name in table.columns if name != args.target]
+    if not features:
+        raise CommandError(
+            f"{args.data} has no feature columns: its only column is the target {args.target!r}"
+        )
+    numeric = {"auto": None, "classification": None, "regression": True}[args.task]
+    na_values = TARGET_MISSING | frozenset(args.na_values or ())
+    labels = label_array(table, args.target, numeric=numeric, na_values=na_values)
+    task, reason = infer_task(labels, args.target)
+    if args.task != "auto":
+        task, reason = args.task, "chosen with --task"
+    hint = "; fill it in, or pass --fill-missing mean|median to impute missing values"
+    X = numeric_matrix(
+        table,
+        features,
+        allow_missing=args.fill_missing is not None,
+        missing_hint=hint,
+        na_values=_feature_na_values(args),
+    )
+    return _Data(features, task, labels, X, table.n_rows), reason
+
+
+def _check_options(args: argparse.Namespace, task: str) -> None:
+    if args.loss != "auto" and LOSSES[args.loss][0] != task:
+        raise CommandError(
+            f"--loss {args.loss} is a {LOSSES[args.loss][0]} loss, but the task is {task}"
+        )
+    if args.class_weight != "none" and task != "classification":
+        raise CommandError(f"--class-weight {args.class_weight} needs a classification task")
+    allowed = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+    for name in _metrics_of(args):
+        if name not in allowed:
+            raise CommandError(
+                f"--metric {name} does not apply to {task}; choose from {', '.join(allowed)}"
+            )
+
+
+def _metrics_of(args: argparse.Namespace) -> list[str]:
+    names: list[str] = []
+    for group in args.metric or ():
+        names += [name for name in group if name not in names]
+    return names
+
+
 def _run(args: argparse.Namespace) -> int:
     # everything that could stop the results from being written is checked before training
     check_output_path(args.out, args.force, "--out", inputs=[args.data])
@@ -326,68 +644,234 @@ def _run(args: argparse.Namespace) -> int:
         from retrograd.plotting import require_matplotlib
 
         require_matplotlib("retrograd train --plot")
+    if args.test is not None and not os.path.isfile(args.test):
+        raise CommandError(f"--test file {args.test} does not exist or is not a file")
 
-    table = read_csv(args.data)
-    require_columns(table, [args.target], "target")
-    features = [name for name in table.columns if name != args.target]
-    if not features:
-        raise CommandError(
-            f"{args.data} has no feature columns: its only column is the target {args.target!r}"
-        )
+    data, reason = _read_training_data(args)
+    _check_options(args, data.task)
+    train_rows, val_rows = _split(data.n_rows, args.val_split, args.seed, args.data)
+    settings = resolve_settings(args, len(train_rows), len(data.features))
+    fill = _fill(args, data, train_rows)
 
-    numeric = {"auto": None, "classification": None, "regression": True}[args.task]
-    labels = label_array(table, args.target, numeric=numeric)
-    task, reason = infer_task(labels, args.target)
-    if args.task != "auto":
-        task, reason = args.task, "chosen with --task"
-    hint = "; fill it in, or pass --fill-missing mean|median to impute missing values"
-    X = numeric_matrix(
-        table, features, allow_missing=args.fill_missing is not None, missing_hint=hint
-    )
-    train_rows, val_rows = _split(len(table.rows), args.val_split, args.seed, args.data)
-
-    fill = None
-    if args.fill_missing is not None:
-        values = fill_values(X[train_rows], features, args.fill_missing, args.data)
-        missing = np.isnan(X)
-        X = np.where(missing, values, X)
-        fill = {"strategy": args.fill_missing, "values": [float(v) for v in values]}
-        if missing.any():
-            print(
-                f"filled {int(missing.sum())} missing feature value(s) with the column "
-                f"{args.fill_missing}"
-            )
-
-    if task == "classification":
-        prepared = _prepare_classification(labels, args.target, args.data)
+    prepared = _prepare(args, data, train_rows)
+    if data.task == "classification":
         assert prepared.encoder is not None and prepared.encoder.classes_ is not None
         classes = [str(c) for c in prepared.encoder.classes_.tolist()]
         shown = ", ".join(classes[:10]) + (", ..." if len(classes) > 10 else "")
         print(f"task: classification ({reason}); {len(classes)} classes: {shown}")
     else:
-        prepared = _prepare_regression(labels, train_rows)
         print(f"task: regression ({reason})")
 
-    widths = (len(features), *args.hidden, prepared.out_features)
+    widths = (len(data.features), *settings.hidden, prepared.out_features)
     check_network_size(widths, "--hidden")
     sizes = "-".join(str(n) for n in widths)
     try:
-        return _train_and_save(
-            args, features, task, labels, X, (train_rows, val_rows), fill, prepared, sizes
-        )
+        if args.cv is not None:
+            _cross_validate(args, data, settings)
+        return _train_and_save(args, data, settings, (train_rows, val_rows), fill, prepared, sizes)
     except MemoryError:
         raise CommandError(
-            f"out of memory training the network {sizes} on {len(table.rows)} rows; give "
+            f"out of memory training the network {sizes} on {data.n_rows} rows; give "
             "smaller --hidden widths or a smaller --batch-size"
         ) from None
 
 
+def _fill(args: argparse.Namespace, data: _Data, train_rows: np.ndarray) -> dict[str, Any] | None:
+    """Fill the missing feature cells of `data.X` (in place) from the training rows."""
+    if args.fill_missing is None:
+        return None
+    values = fill_values(data.X[train_rows], data.features, args.fill_missing, args.data)
+    missing = np.isnan(data.X)
+    n_missing = int(missing.sum())
+    if n_missing:
+        np.copyto(data.X, np.broadcast_to(values, data.X.shape), where=missing)
+        print(f"filled {n_missing} missing feature value(s) with the column {args.fill_missing}")
+    return {"strategy": args.fill_missing, "values": [float(v) for v in values]}
+
+
+def _prepare(args: argparse.Namespace, data: _Data, train_rows: np.ndarray) -> Prepared:
+    if data.task == "classification":
+        return _prepare_classification(
+            data.labels, args.target, args.data, train_rows, args.class_weight
+        )
+    loss = "mse" if args.loss == "auto" else args.loss
+    return _prepare_regression(data.labels, train_rows, loss)
+
+
+@dataclass
+class _Fitted:
+    trained: TrainedModel
+    history: History
+    note: str | None  # what early stopping did
+
+
+def _fit_network(
+    args: argparse.Namespace,
+    data: _Data,
+    settings: Settings,
+    prepared: Prepared,
+    split: tuple[np.ndarray, np.ndarray],
+    *,
+    verbose: int,
+    announce: Callable[[nn.Module, StandardScaler, np.ndarray, optim.Optimizer], None]
+    | None = None,
+) -> _Fitted:
+    """Scale the features on the training rows, build the network and train it."""
+    train_rows, val_rows = split
+    scaler = StandardScaler().fit(data.X[train_rows])
+    inputs = np.asarray(scaler.transform(data.X), dtype=np.float32)
+    retrograd.manual_seed(args.seed)
+    model = build_model(
+        len(data.features),
+        prepared.out_features,
+        settings.hidden,
+        args.activation,
+        settings.dropout,
+    )
+    optimizer = make_optimizer(
+        settings.optimizer, list(model.parameters()), settings.lr, settings.weight_decay
+    )
+    if announce is not None:
+        announce(model, scaler, inputs, optimizer)
+    names = _metrics_of(args)
+    metrics: list[Any] = prepared.fit_metrics
+    if names:
+        metrics = [_epoch_metric(name, data.task, prepared) for name in names]
+    validation = None
+    if len(val_rows):
+        validation = (inputs[val_rows], prepared.y[val_rows])
+    callbacks: list[Any] = []
+    stopper = None
+    if settings.patience > 0:
+        monitor = "val_loss" if validation is not None else "loss"
+        mode: Literal["min", "max"] = "min"
+        if names and validation is not None:
+            monitor = f"val_{names[0]}"
+            mode = "max" if higher_is_better(names[0]) else "min"
+        stopper = EarlyStopping(
+            monitor=monitor, mode=mode, patience=settings.patience, restore_best_weights=True
+        )
+        callbacks.append(stopper)
+    if args.doctor:  # watch the run too: plateau, divergence, dead units, overfitting
+        callbacks.append(DoctorCallback(verbose=0 if args.json else 1))
+    train_inputs, train_y = inputs[train_rows], prepared.y[train_rows]
+    del inputs
+    # overflow is reported once, as divergence, after training: not as NumPy warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        history = fit(
+            model,
+            prepared.loss_fn,
+            optimizer,
+            x=train_inputs,
+            y=train_y,
+            epochs=settings.epochs,
+            batch_size=settings.batch_size,
+            validation_data=validation,
+            metrics=metrics,
+            callbacks=callbacks,
+            verbose=verbose,
+            generator=np.random.default_rng(args.seed),
+            distributed=args.nproc > 1,
+        )
+    note = None
+    if (
+        stopper is not None
+        and math.isfinite(stopper.best)
+        and stopper.best_epoch + 1 < len(history)
+    ):
+        monitor = stopper.monitor.replace("val_", "validation ")
+        best = f"{stopper.best_epoch + 1} ({monitor} {stopper.best:.4f})"
+        if stopper.stopped_epoch > 0:
+            note = (
+                f"early stopping: no better {monitor} for {settings.patience} epochs: stopped "
+                f"after epoch {len(history)}; kept the weights of epoch {best}"
+            )
+        else:
+            note = f"early stopping: kept the weights of epoch {best} of {len(history)}"
+    trained = TrainedModel(
+        model=model,
+        task=data.task,
+        features=data.features,
+        target=args.target,
+        scaler=scaler,
+        encoder=prepared.encoder,
+        target_scaler=prepared.target_scaler,
+    )
+    return _Fitted(trained, history, note)
+
+
+def _cross_validate(args: argparse.Namespace, data: _Data, settings: Settings) -> None:
+    """Train one network per fold (with the same validation split inside its training rows)
+    and print each fold's scores on its held-out rows, then their mean and spread."""
+    k = args.cv
+    if data.n_rows < k:
+        raise CommandError(f"{args.data} has {data.n_rows} rows: too few for --cv {k}")
+    order = np.random.default_rng(args.seed).permutation(data.n_rows)
+    folds = np.array_split(order, k)
+    names = _metrics_of(args) or None
+    results: list[dict[str, float]] = []
+    for number, held_out in enumerate(folds, start=1):
+        rest = np.sort(np.concatenate([f for i, f in enumerate(folds) if i != number - 1]))
+        inner = np.random.default_rng(args.seed).permutation(rest)
+        n_val = math.ceil(len(rest) * args.val_split) if args.val_split > 0 else 0
+        if len(rest) - n_val < 1:
+            raise CommandError(f"{args.data}: too few rows to train fold {number} of --cv {k}")
+        split = (np.sort(inner[: len(rest) - n_val]), np.sort(inner[len(rest) - n_val :]))
+        prepared = _prepare(args, data, split[0])
+        fitted = _fit_network(args, data, settings, prepared, split, verbose=0)
+        scores = _final_scores(
+            fitted.trained, data.X[held_out], prepared, data.labels[held_out], names
+        )
+        results.append(scores)
+        print(f"cv fold {number}/{k} ({len(held_out)} rows): {format_metrics(scores)}")
+    summary = []
+    for name in results[0]:
+        values = np.array([r[name] for r in results])
+        summary.append(f"{name} {values.mean():.4f} ± {values.std():.4f}")
+    print(f"cv mean ± std over {k} folds: {' - '.join(summary)}")
+
+
+def _test_scores(
+    args: argparse.Namespace, trained: TrainedModel, prepared: Prepared
+) -> tuple[int, dict[str, float]]:
+    """Scores on the rows of `--test` (labels the model does not know are an error)."""
+    table: Table = read_csv(args.test, text_columns=[args.target])
+    require_columns(table, [args.target, *trained.features], "test")
+    hint = "; the model was trained without --fill-missing, so every feature needs a value"
+    allow = trained.fill_values is not None
+    X = numeric_matrix(
+        table,
+        trained.features,
+        allow_missing=allow,
+        missing_hint="" if allow else hint,
+        na_values=_feature_na_values(args),
+    )
+    if trained.fill_values is not None:
+        X = np.where(np.isnan(X), np.asarray(trained.fill_values), X)
+    na_values = TARGET_MISSING | frozenset(args.na_values or ())
+    names = _metrics_of(args) or None
+    if trained.task == "regression":
+        truth = label_array(table, args.target, numeric=True, na_values=na_values)
+        return table.n_rows, _final_scores(trained, X, prepared, truth, names)
+    classes = trained.classes
+    text = classes.dtype.kind in "USO"
+    labels = label_array(table, args.target, numeric=False if text else None, na_values=na_values)
+    known = np.zeros(len(labels), dtype=bool)
+    if (labels.dtype.kind in "USO") == text:
+        known = np.isin(labels, classes)
+    if not known.all():
+        unseen = [str(v) for v in np.unique(labels[~known]).tolist()]
+        raise CommandError(
+            f"{args.test}: the target {args.target!r} holds labels the training data does not "
+            f"have: {', '.join(unseen[:10])}"
+        )
+    return table.n_rows, _final_scores(trained, X, prepared, labels, names)
+
+
 def _train_and_save(
     args: argparse.Namespace,
-    features: list[str],
-    task: str,
-    labels: np.ndarray,
-    X: np.ndarray,
+    data: _Data,
+    settings: Settings,
     split: tuple[np.ndarray, np.ndarray],
     fill: dict[str, Any] | None,
     prepared: Prepared,
@@ -395,79 +879,60 @@ def _train_and_save(
 ) -> int:
     """Build, train, check and save the network (the part of `run` that allocates)."""
     train_rows, val_rows = split
-    scaler = StandardScaler().fit(X[train_rows])
-    inputs = np.asarray(scaler.transform(X), dtype=np.float32)
-    retrograd.manual_seed(args.seed)
-    model = build_model(len(features), prepared.out_features, args.hidden, args.activation)
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
-    optimizer = make_optimizer(args.optimizer, list(model.parameters()), lr)
-    print(
-        f"network {sizes} ({args.activation}), {type(prepared.loss_fn).__name__}, "
-        f"{args.optimizer} lr={lr:g}; {len(train_rows)} training rows, {len(val_rows)} "
-        "validation rows"
-    )
-    if args.doctor:
-        report = doctor(
-            model,
-            prepared.loss_fn,
-            inputs[train_rows],
-            prepared.y[train_rows],
-            optimizer,
-            seed=args.seed,
-        )
-        title = f"untrained network {sizes} on {os.path.basename(args.data)} (training rows)"
-        report = replace(report, title=title)
-        print(report.to_json() if args.json else report, flush=True)
+    decay = f" weight_decay={settings.weight_decay:g}" if settings.weight_decay else ""
+    dropout = f", dropout {settings.dropout:g}" if settings.dropout else ""
 
-    validation = None
-    if len(val_rows):
-        validation = (inputs[val_rows], prepared.y[val_rows])
-    callbacks = []
-    if args.early_stopping is not None:
-        monitor = "val_loss" if validation is not None else "loss"
-        callbacks.append(
-            EarlyStopping(monitor=monitor, patience=args.early_stopping, restore_best_weights=True)
+    def announce(
+        model: nn.Module, scaler: StandardScaler, inputs: np.ndarray, optimizer: optim.Optimizer
+    ) -> None:
+        print(
+            f"network {sizes} ({args.activation}{dropout}), {type(prepared.loss_fn).__name__}, "
+            f"{settings.optimizer} lr={settings.lr:g}{decay}, batch {settings.batch_size}; "
+            f"{len(train_rows)} training rows, {len(val_rows)} validation rows"
         )
-    # overflow is reported once, as divergence, after training: not as NumPy warnings
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        history = fit(
-            model,
-            prepared.loss_fn,
-            optimizer,
-            x=inputs[train_rows],
-            y=prepared.y[train_rows],
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            validation_data=validation,
-            metrics=prepared.fit_metrics,
-            callbacks=callbacks,
-            verbose=0 if args.quiet else 1,
-            generator=np.random.default_rng(args.seed),
-            distributed=args.nproc > 1,
-        )
+        if args.doctor:
+            report = doctor(
+                model,
+                prepared.loss_fn,
+                inputs[train_rows],
+                prepared.y[train_rows],
+                optimizer,
+                seed=args.seed,
+            )
+            title = f"untrained network {sizes} on {os.path.basename(args.data)} (training rows)"
+            report = replace(report, title=title)
+            print(report.to_json() if args.json else report, flush=True)
+
+    fitted = _fit_network(
+        args,
+        data,
+        settings,
+        prepared,
+        split,
+        verbose=0 if args.quiet else 1,
+        announce=announce,
+    )
+    model, history, trained = fitted.trained.model, fitted.history, fitted.trained
     if history.stop_reason:
         print(history.stop_reason)
-    _check_converged(args, model, history, lr)
+    if fitted.note:
+        print(fitted.note)
+    _check_converged(args, model, history, settings.lr)
 
-    trained = TrainedModel(
-        model=model,
-        task=task,
-        features=features,
-        target=args.target,
-        scaler=scaler,
-        encoder=prepared.encoder,
-        target_scaler=prepared.target_scaler,
-    )
-    final = {"train": _final_scores(trained, X[train_rows], prepared, labels[train_rows])}
+    names = _metrics_of(args) or None
+    X, labels = data.X, data.labels
+    final = {"train": _final_scores(trained, X[train_rows], prepared, labels[train_rows], names)}
+    counts = {"train": len(train_rows), "validation": len(val_rows)}
     if len(val_rows):
-        final["validation"] = _final_scores(trained, X[val_rows], prepared, labels[val_rows])
+        final["validation"] = _final_scores(trained, X[val_rows], prepared, labels[val_rows], names)
+    if args.test is not None:
+        counts["test"], final["test"] = _test_scores(args, trained, prepared)
     for part, scores in final.items():
-        rows = len(train_rows) if part == "train" else len(val_rows)
-        print(f"final {part} metrics ({rows} rows): {format_metrics(scores)}")
+        print(f"final {part} metrics ({counts[part]} rows): {format_metrics(scores)}")
 
     if args.rank != 0:  # one writer: rank 0 saves what every rank trained alike
         return 0
-    _save(args, model, trained, prepared, fill, history, final, len(train_rows), len(val_rows))
+    _save(args, settings, trained, prepared, fill, history, final, counts)
     print(f"saved the model to {args.out}")
     if args.plot is not None:
         from retrograd.plotting import plot_history
@@ -499,15 +964,15 @@ def _check_converged(
 
 def _save(
     args: argparse.Namespace,
-    model: nn.Module,
+    settings: Settings,
     trained: TrainedModel,
     prepared: Prepared,
     fill: dict[str, Any] | None,
     history: History,
     final: dict[str, dict[str, float]],
-    n_train: int,
-    n_val: int,
+    counts: dict[str, int],
 ) -> None:
+    model = trained.model
     preprocessing: dict[str, Any] = {"scaler": trained.scaler.state_dict(), "fill_missing": fill}
     if prepared.encoder is not None:
         preprocessing["label_encoder"] = prepared.encoder.state_dict()
@@ -520,17 +985,21 @@ def _save(
         "target": trained.target,
         "training": {
             "data": os.path.basename(args.data),
-            "train_rows": n_train,
-            "validation_rows": n_val,
-            "hidden": list(args.hidden),
+            "train_rows": counts["train"],
+            "validation_rows": counts["validation"],
+            "hidden": list(settings.hidden),
             "activation": args.activation,
-            "optimizer": args.optimizer,
-            "lr": args.lr if args.lr is not None else DEFAULT_LR[args.optimizer],
-            "epochs": args.epochs,
+            "dropout": settings.dropout,
+            "loss": type(prepared.loss_fn).__name__,
+            "class_weight": args.class_weight,
+            "optimizer": settings.optimizer,
+            "lr": settings.lr,
+            "weight_decay": settings.weight_decay,
+            "epochs": settings.epochs,
             "epochs_run": len(history),
-            "batch_size": args.batch_size,
+            "batch_size": settings.batch_size,
             "val_split": args.val_split,
-            "early_stopping": args.early_stopping,
+            "early_stopping": settings.patience or None,
             "seed": args.seed,
             "fill_missing": args.fill_missing,
             "stop_reason": history.stop_reason,
@@ -538,6 +1007,7 @@ def _save(
         "final_metrics": final,
         "retrograd_version": retrograd.__version__,
     }
+    inputs = [args.data] + ([args.test] if args.test is not None else [])
     try:
         io.save(
             model,
@@ -545,7 +1015,7 @@ def _save(
             preprocessing=preprocessing,
             metadata=metadata,
             overwrite=args.force,
-            inputs=[args.data],
+            inputs=inputs,
         )
     except OutputFileError as error:
         raise command_output_error(error, args.out) from None
