@@ -155,10 +155,15 @@ def test_big_endian_and_strided_arrays_are_written_as_values(tmp_path: Path) -> 
     assert np.array_equal(load_state_dict_file(tmp_path / "s.safetensors")["a"].data, array)
 
 
-def test_load_of_a_weights_only_file_says_what_to_do(tmp_path: Path) -> None:
-    save_state_dict(mlp(), tmp_path / "w.safetensors")
-    with pytest.raises(ModelFileError, match="load_state_dict_file"):
-        load(tmp_path / "w.safetensors")
+def test_load_of_a_weights_only_file_gives_its_state_dict(tmp_path: Path) -> None:
+    model = mlp()
+    save_state_dict(model, tmp_path / "w.safetensors")
+    state = load(tmp_path / "w.safetensors")  # as torch.load of a saved state dict
+    assert sorted(state) == sorted(model.state_dict())
+    other = mlp()
+    other.load_state_dict(state)
+    for a, b in zip(model.parameters(), other.parameters(), strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
 
 
 def test_weights_that_do_not_fit_the_architecture(tmp_path: Path) -> None:

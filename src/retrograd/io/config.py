@@ -73,9 +73,9 @@ def module_to_config(module: Module) -> dict[str, Any]:
 def _custom_module_error(where: str, cls: type) -> ModelFileError:
     return ModelFileError(
         f"{where} is a {cls.__module__}.{cls.__qualname__}, which is not a layer exported by "
-        "retrograd.nn, so a model file cannot rebuild it. For custom modules save the weights "
-        "with retrograd.io.save_state_dict(model, path), and load them into a model built in "
-        "code with model.load_state_dict(retrograd.io.load_state_dict_file(path))"
+        "retrograd.nn, so a model file cannot rebuild it. For custom modules save the weights, "
+        "as in PyTorch: retrograd.save(model.state_dict(), path), and load them into a model "
+        "built in code with model.load_state_dict(retrograd.load(path))"
     )
 
 

@@ -17,6 +17,13 @@ from retrograd.io.config import build_for_file, module_to_config
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import check_content, header_metadata, json_entry
 from retrograd.io.header import SafetensorsFile
+from retrograd.io.objects import (
+    check_map_location,
+    is_retrograd,
+    load_object,
+    load_plain_weights,
+    save_object,
+)
 from retrograd.io.safetensors_file import read_arrays, write_arrays
 from retrograd.io.tree import decode, encode
 from retrograd.nn.module import Module
@@ -77,7 +84,7 @@ def _optional_dict(value: Any, name: str) -> dict[str, Any]:
 
 
 def save(
-    model: Module,
+    model: Any,
     path: str | os.PathLike[str],
     *,
     preprocessing: Mapping[str, Any] | None = None,
@@ -87,6 +94,9 @@ def save(
     inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
     """Write `model` (architecture and weights) to a safetensors file at `path`, atomically.
+    Anything else PyTorch scripts save — a tensor, a state dict, an optimizer's state, nested
+    dicts, lists and tuples of them with numbers and strings — is written as such
+    (`torch.save(model.state_dict(), path)` works unchanged); `load` gives it back.
 
     **Arguments:** `preprocessing`: states needed to use the model, e.g.
     `{"scaler": scaler.state_dict(), "label_encoder": encoder.state_dict()}`; `metadata`: anything
@@ -98,6 +108,11 @@ def save(
     **Raises** ModelFileError for a model with custom layers (use `save_state_dict`) or with
     non-finite weights; OutputFileError (a ModelFileError) for a path that cannot be written.
     """
+    if not isinstance(model, Module):
+        if preprocessing is not None or metadata is not None:
+            raise ArgumentTypeError("preprocessing= and metadata= go with a model, not an object")
+        save_object(model, path, overwrite=overwrite, inputs=inputs)
+        return
     architecture = module_to_config(model)
     entries = {
         "architecture": architecture,
@@ -114,9 +129,29 @@ def save(
     )
 
 
-def load(path: str | os.PathLike[str]) -> Module:
-    """The model saved by `save` at `path`, rebuilt and with its weights loaded (strictly)."""
-    return load_with_info(path)[0]
+def load(
+    path: str | os.PathLike[str],
+    map_location: Any = None,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    **kwargs: Any,
+) -> Any:
+    """What `save` wrote at `path`: a model (rebuilt, weights loaded strictly), or the object
+    (tensors, state dicts, nested containers). A file of weights alone (`save_state_dict`,
+    `safetensors.torch.save_file`) gives its state dict. `map_location`, `weights_only` and
+    `mmap` are accepted as in `torch.load` (the CPU is the only device; nothing is ever
+    unpickled, so every load is "weights only"). A `torch.save` pickle is refused by name
+    (the header check names a zip archive or a pickle).
+    """
+    check_map_location(map_location)
+    source = os.fspath(path)
+    with SafetensorsFile(path) as opened:
+        header = opened.header.metadata
+        if not is_retrograd(header) or header.get("content") == "state_dict":
+            return load_plain_weights(opened)
+        if header.get("content") == "object":
+            return load_object(opened, source)
+        return _model_from(opened, path)[0]
 
 
 def load_with_info(path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
@@ -126,18 +161,21 @@ def load_with_info(path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
     built and checked against the tensors the header declares (`config.build_for_file`: it may
     not create more values than the file stores), and only then are the tensors read.
     """
-    source = os.fspath(path)
     with SafetensorsFile(path) as opened:
-        header = opened.header.metadata
-        check_content(header, "model", path)
-        architecture = json_entry(header, "architecture", path)
-        model = build_for_file(architecture, opened.header.entries, source)
-        info = ModelInfo(
-            preprocessing=_decoded_dict(header, "preprocessing", path, source),
-            metadata=_decoded_dict(header, "metadata", path, source),
-        )
-        arrays = opened.arrays()
-    _load_weights(model, arrays, path)
+        return _model_from(opened, path)
+
+
+def _model_from(opened: SafetensorsFile, path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
+    source = os.fspath(path)
+    header = opened.header.metadata
+    check_content(header, "model", path)
+    architecture = json_entry(header, "architecture", path)
+    model = build_for_file(architecture, opened.header.entries, source)
+    info = ModelInfo(
+        preprocessing=_decoded_dict(header, "preprocessing", path, source),
+        metadata=_decoded_dict(header, "metadata", path, source),
+    )
+    _load_weights(model, opened.arrays(), path)
     return model, info
 
 
