@@ -14,6 +14,7 @@ import io
 import math
 import os
 import sys
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,7 +264,9 @@ def _read_with_arrow(
 
     names = [f"c{i}" for i in range(len(header))]
     read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True)
-    parse_options = pacsv.ParseOptions(newlines_in_values=True)
+    # a quoted cell may hold a line break: allowing that makes the reader split the file
+    # more carefully (slower), so only where some cell is quoted
+    parse_options = pacsv.ParseOptions(newlines_in_values=_has_quotes(path))
     # no cell is null and nothing but numbers and text is inferred: every cell stays exact
     convert = dict(
         null_values=[],
@@ -275,14 +278,24 @@ def _read_with_arrow(
     )
     if chunk_rows is not None:
         return _read_arrow_chunks(path, header, names, size, progress, chunk_rows, text_columns)
-    with open(path, "rb") as handle, _progress_bar(path, size, progress) as bar:
-        source = _ProgressFile(handle, bar) if progress else handle
-        arrow = pacsv.read_csv(
-            source,
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=pacsv.ConvertOptions(**convert),
-        )
+    # Arrow reads its own file handle (a Python file object would make it take the GIL for
+    # every block); the progress bar follows that handle's position from a thread
+    with pa.OSFile(path, "rb") as source, _progress_bar(path, size, progress) as bar:
+        done = threading.Event()
+        watcher = threading.Thread(target=_follow, args=(source, bar, done), daemon=True)
+        if progress:
+            watcher.start()
+        try:
+            arrow = pacsv.read_csv(
+                source,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=pacsv.ConvertOptions(**convert),
+            )
+        finally:
+            done.set()
+            if progress:
+                watcher.join()
     if arrow.num_columns != len(header):
         raise _ArrowRefused
     odd = [n for n, t in zip(names, arrow.schema.types) if not _plain_type(pa, t)]
@@ -302,7 +315,27 @@ def _read_with_arrow(
     del arrow
     for name in header:
         data[name] = _column_array(pa, columns.pop(name))
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed blocks otherwise
     return Table(path, header, data, n_rows)
+
+
+def _has_quotes(path: str) -> bool:
+    """Whether the file holds a double quote anywhere (read in 16 MiB blocks)."""
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            if b'"' in block:
+                return True
+    return False
+
+
+def _follow(source: Any, bar: Any, done: threading.Event) -> None:
+    """Move `bar` to the position of `source` every 0.2 s until `done`."""
+    while not done.wait(0.2):
+        try:
+            bar.n = source.tell()
+        except (OSError, ValueError):  # closed
+            return
+        bar.refresh()
 
 
 def _plain_type(pa: Any, kind: Any) -> bool:
