@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
-from retrograd.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from retrograd.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.device import device
 from retrograd.backend.dtypes import set_default_dtype
@@ -50,7 +56,7 @@ from retrograd.errors import (
 )
 from retrograd.function import Function
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
-from retrograd.random import get_rng_state, manual_seed, set_rng_state
+from retrograd.random import Generator, get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import (
     Tensor,
     cat,
@@ -154,6 +160,7 @@ __all__ = [
     "Context",
     "DTypeError",
     "Function",
+    "Generator",
     "GradcheckError",
     "GradcheckResult",
     "check_gradients",
@@ -185,6 +192,7 @@ __all__ = [
     "full_like",
     "get_default_dtype",
     "get_rng_state",
+    "inference_mode",
     "is_grad_enabled",
     "linspace",
     "manual_seed",

@@ -28,6 +28,51 @@ def manual_seed(seed: int) -> np.random.Generator:
     return rng
 
 
+class Generator(np.random.Generator):
+    """`torch.Generator`: a random stream of its own, for `generator=` arguments.
+
+    It is a NumPy `Generator` too, so every retrograd function and DataLoader that takes one
+    takes it. `manual_seed(seed)` reseeds it (and returns it), `initial_seed()` gives the seed,
+    `get_state()` / `set_state()` save and restore it. The device must be the CPU.
+    """
+
+    _DEFAULT_SEED = 67280421310721  # PyTorch's default seed of a new generator
+
+    def __init__(self, device: Any = "cpu") -> None:
+        from retrograd.backend.device import check_device
+
+        check_device(device, "Generator")
+        self._initial_seed = self._DEFAULT_SEED
+        super().__init__(np.random.PCG64(self._initial_seed))
+
+    @property
+    def device(self) -> Any:
+        from retrograd.backend.device import CPU
+
+        return CPU
+
+    def manual_seed(self, seed: int) -> Generator:
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ArgumentTypeError(f"manual_seed expects an int, got {type(seed).__name__}")
+        self._initial_seed = int(seed) % 2**64
+        self.bit_generator.state = np.random.PCG64(self._initial_seed).state
+        return self
+
+    def seed(self) -> int:  # type: ignore[override]
+        """Reseed from the operating system's entropy; returns the new seed."""
+        return self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)._initial_seed
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def get_state(self) -> dict[str, Any]:
+        return dict(self.bit_generator.state)
+
+    def set_state(self, state: dict[str, Any]) -> Generator:
+        self.bit_generator.state = state
+        return self
+
+
 def default_generator() -> np.random.Generator:
     """The global generator (a NumPy `Generator`)."""
     return _global()

@@ -5,6 +5,7 @@ from retrograd.autograd.engine import topological_order
 from retrograd.autograd.grad_mode import (
     enable_grad,
     grad_state,
+    inference_mode,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
@@ -18,6 +19,7 @@ __all__ = [
     "Node",
     "enable_grad",
     "grad_state",
+    "inference_mode",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",

@@ -71,3 +71,17 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self) -> None:
         super().__init__(True)
+
+
+class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
+    """`torch.inference_mode`: like `no_grad` (retrograd has no separate inference tensors);
+    `inference_mode(False)` records the graph."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
+
+    def __call__(self, fn: F) -> F:
+        if not callable(fn):  # `@inference_mode` without parentheses is not PyTorch's form
+            raise TypeError("use @inference_mode() with parentheses, or `with inference_mode():`")
+        return super().__call__(fn)
+

@@ -15,7 +15,7 @@ from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from retrograd.nn import functional, init, utils
+    from retrograd.nn import functional, init, modules, utils
     from retrograd.nn.activation import (
         CELU,
         ELU,
@@ -132,7 +132,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "transformer": ("TransformerEncoder", "TransformerEncoderLayer"),
     "upsampling": ("Upsample", "UpsamplingNearest2d"),
 }
-_LAZY_SUBMODULES = ("functional", "init", "utils")
+_LAZY_SUBMODULES = ("functional", "init", "modules", "utils")  # modules: PyTorch's paths
 _LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
 
 
@@ -227,5 +227,6 @@ __all__ = [
     "UpsamplingNearest2d",
     "functional",
     "init",
+    "modules",
     "utils",
 ]

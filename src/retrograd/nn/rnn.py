@@ -60,6 +60,9 @@ class RNNBase(Module):
     bidirectional: bool
     proj_size: int
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch compacts cuDNN weights here; retrograd's are plain arrays."""
+
     def __init__(
         self,
         mode: str,

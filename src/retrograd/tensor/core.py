@@ -193,6 +193,15 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
         record_escape("tolist()")
         return self.data.tolist()
 
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch; an empty spec
+        gives the usual text."""
+        if not spec:
+            return str(self)
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        raise TypeError("unsupported format string passed to Tensor.__format__")
+
     def __float__(self) -> builtins.float:
         record_escape("float()")
         return float(self.item())
@@ -927,6 +936,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         array = data.data
     elif isinstance(data, np.ndarray):
         array = data
+    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+        array = np.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and _contains_tensor(data):
             data = _tensors_to_lists(data)

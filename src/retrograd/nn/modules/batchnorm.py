@@ -1,0 +1,11 @@
+"""`torch.nn.modules.batchnorm`: the same classes as `retrograd.nn`, at PyTorch's path."""
+
+from retrograd.nn import (
+    BatchNorm1d,
+    BatchNorm2d,
+)
+
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+]
