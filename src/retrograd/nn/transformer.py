@@ -1,5 +1,7 @@
-"""`TransformerEncoderLayer` (self-attention + feed-forward, each with a residual and LayerNorm)
-and `TransformerEncoder` (a stack of copies), with PyTorch's parameters and state-dict keys."""
+"""PyTorch's transformer layers, with its arguments, parameters and state-dict keys:
+`TransformerEncoderLayer` (self-attention + feed-forward, each with a residual and LayerNorm),
+`TransformerDecoderLayer` (self-attention, attention over the encoder's memory, feed-forward),
+the stacks `TransformerEncoder` / `TransformerDecoder`, and the whole `Transformer`."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
-from retrograd.errors import InvalidArgumentError
+from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.nn import init
 from retrograd.nn.attention import MultiheadAttention
 from retrograd.nn.containers import ModuleList
 from retrograd.nn.dropout import Dropout
-from retrograd.nn.functional._utils import check_size
+from retrograd.nn.functional._utils import check_size, require_tensor
 from retrograd.nn.functional.activation import gelu, relu
 from retrograd.nn.linear import Linear
 from retrograd.nn.module import Module
@@ -30,15 +34,14 @@ def generate_square_subsequent_mask(sz: int, dtype: Any = None) -> Tensor:
     return Tensor(np.triu(np.full((sz, sz), -np.inf), k=1).astype(dtype))
 
 
-def _activation(activation: str | Activation) -> Activation:
+def _activation(activation: str | Activation, name: str) -> Activation:
     if activation == "relu":
         return relu
     if activation == "gelu":
         return gelu
     if isinstance(activation, str) or not callable(activation):
         raise InvalidArgumentError(
-            f"TransformerEncoderLayer: activation should be 'relu', 'gelu' or a callable, "
-            f"got {activation!r}"
+            f"{name}: activation should be 'relu', 'gelu' or a callable, got {activation!r}"
         )
     return activation
 
@@ -101,7 +104,7 @@ class TransformerEncoderLayer(Module):
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
-        self.activation = _activation(activation)
+        self.activation = _activation(activation, name)
 
     def forward(
         self,
@@ -147,7 +150,9 @@ class TransformerEncoder(Module):
     """`num_layers` copies of `encoder_layer` applied in turn, then `norm` (if given).
 
     **Arguments:** `encoder_layer` (copied; the copies start with its weights), `num_layers`,
-    `norm` (e.g. a LayerNorm, or None). **Shapes:** as the layer's `src`.
+    `norm` (e.g. a LayerNorm, or None); `enable_nested_tensor` and `mask_check` are accepted
+    for PyTorch's signature and change nothing (there are no nested tensors here).
+    **Shapes:** as the layer's `src`.
     """
 
     layers: ModuleList
@@ -155,16 +160,16 @@ class TransformerEncoder(Module):
     norm: Module | None
 
     def __init__(
-        self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None
+        self,
+        encoder_layer: TransformerEncoderLayer,
+        num_layers: int,
+        norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
     ) -> None:
         super().__init__()
-        num_layers = check_size(num_layers, "num_layers", type(self).__name__)
-        if num_layers < 1:
-            raise InvalidArgumentError(
-                f"TransformerEncoder: num_layers must be >= 1, got {num_layers}"
-            )
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
-        self.num_layers = num_layers
+        self.layers = _clones(encoder_layer, num_layers, type(self).__name__)
+        self.num_layers = len(self.layers)
         self.norm = norm
 
     def forward(
@@ -191,14 +196,346 @@ class TransformerEncoder(Module):
         return output
 
 
-def _is_causal_mask(mask: Any) -> bool:
-    """True for the square causal mask: -inf above the diagonal (float) or True there (bool)."""
+def _clones(layer: Module, num_layers: int, name: str) -> ModuleList:
+    """`num_layers` deep copies of `layer` (each starts with its weights)."""
+    num_layers = check_size(num_layers, "num_layers", name)
+    if num_layers < 1:
+        raise InvalidArgumentError(f"{name}: num_layers must be >= 1, got {num_layers}")
+    return ModuleList([copy.deepcopy(layer) for _ in range(num_layers)])
+
+
+def _is_causal_mask(mask: Any, size: int | None = None) -> bool:
+    """True for the square causal mask: -inf above the diagonal (float) or True there (bool);
+    with `size`, only for the mask of that size."""
     if mask is None:
         return False
     data = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
     if data.ndim != 2 or data.shape[0] != data.shape[1]:
         return False
+    if size is not None and data.shape[0] != size:
+        return False
     above = np.triu(np.ones(data.shape, dtype=bool), k=1)
     if data.dtype == np.bool_:
         return bool(np.array_equal(data, above))
     return bool(np.array_equal(data, np.where(above, -np.inf, 0.0)))
+
+
+class TransformerDecoderLayer(Module):
+    """Self-attention over `tgt`, attention from `tgt` to the encoder's `memory`, then a
+    feed-forward block; each added back to its input and normalised (after, or before with
+    `norm_first`).
+
+    **Arguments:** as `TransformerEncoderLayer`: `d_model`, `nhead`, `dim_feedforward` (2048),
+    `dropout` (0.1), `activation` ("relu", "gelu" or a callable), `layer_norm_eps` (1e-5),
+    `batch_first`, `norm_first`, `bias`, `dtype`, `generator`.
+    **Shapes:** `tgt: (T, N, d_model)`, `memory: (S, N, d_model)` (`(N, T, d_model)` and
+    `(N, S, d_model)` with batch_first; `(T, d_model)`, `(S, d_model)` unbatched) -> as `tgt`.
+    """
+
+    self_attn: MultiheadAttention
+    multihead_attn: MultiheadAttention
+    linear1: Linear
+    dropout: Dropout
+    linear2: Linear
+    norm_first: bool
+    norm1: LayerNorm
+    norm2: LayerNorm
+    norm3: LayerNorm
+    dropout1: Dropout
+    dropout2: Dropout
+    dropout3: Dropout
+    activation: Activation
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_size(d_model, "d_model", name, minimum=1)
+        check_size(nhead, "nhead", name, minimum=1)
+        check_size(dim_feedforward, "dim_feedforward", name)
+        attention = {
+            "dropout": dropout,
+            "bias": bias,
+            "batch_first": batch_first,
+            "dtype": dtype,
+            "generator": generator,
+        }
+        self.self_attn = MultiheadAttention(d_model, nhead, **attention)
+        self.multihead_attn = MultiheadAttention(d_model, nhead, **attention)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, generator=generator)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, generator=generator)
+        self.norm_first = norm_first
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.dropout3 = Dropout(dropout)
+        self.activation = _activation(activation, name)
+
+    def forward(
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        """Decode `tgt` attending to `memory`; masks as in `MultiheadAttention` (bool True = not
+        allowed, float added).
+
+        `tgt_mask: (T, T)` or `(N * nhead, T, T)`, `memory_mask: (T, S)` or `(N * nhead, T, S)`,
+        `tgt_key_padding_mask: (N, T)`, `memory_key_padding_mask: (N, S)`; the `*_is_causal`
+        flags are hints that the matching mask is the causal mask.
+        """
+        x = tgt
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(
+                self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal
+            )
+            x = x + self._ff_block(self.norm3(x))
+        else:
+            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+            x = self.norm2(
+                x
+                + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
+            )
+            x = self.norm3(x + self._ff_block(x))
+        return x
+
+    def _sa_block(
+        self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None, is_causal: bool
+    ) -> Tensor:
+        out, _ = self.self_attn(
+            x,
+            x,
+            x,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            is_causal=is_causal,
+        )
+        return self.dropout1(out)
+
+    def _mha_block(
+        self,
+        x: Tensor,
+        memory: Tensor,
+        attn_mask: Tensor | None,
+        key_padding_mask: Tensor | None,
+        is_causal: bool,
+    ) -> Tensor:
+        out, _ = self.multihead_attn(
+            x,
+            memory,
+            memory,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            is_causal=is_causal,
+        )
+        return self.dropout2(out)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout3(x)
+
+
+class TransformerDecoder(Module):
+    """`num_layers` copies of `decoder_layer` applied in turn, then `norm` (if given).
+
+    **Arguments:** `decoder_layer` (copied; the copies start with its weights), `num_layers`,
+    `norm` (e.g. a LayerNorm, or None). **Shapes:** as the layer's `tgt` and `memory`.
+    """
+
+    layers: ModuleList
+    num_layers: int
+    norm: Module | None
+
+    def __init__(
+        self, decoder_layer: TransformerDecoderLayer, num_layers: int, norm: Module | None = None
+    ) -> None:
+        super().__init__()
+        self.layers = _clones(decoder_layer, num_layers, type(self).__name__)
+        self.num_layers = len(self.layers)
+        self.norm = norm
+
+    def forward(
+        self,
+        tgt: Tensor,
+        memory: Tensor,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        """Run every layer on `tgt` with the same `memory` and masks; `tgt_is_causal=None`
+        detects whether `tgt_mask` is the causal mask of tgt's length."""
+        if tgt_is_causal is None:
+            length = tgt.shape[1] if self._batch_first() and tgt.ndim == 3 else tgt.shape[0]
+            tgt_is_causal = _is_causal_mask(tgt_mask, length)
+        output = tgt
+        for layer in self.layers:
+            output = layer(
+                output,
+                memory,
+                tgt_mask=tgt_mask,
+                memory_mask=memory_mask,
+                tgt_key_padding_mask=tgt_key_padding_mask,
+                memory_key_padding_mask=memory_key_padding_mask,
+                tgt_is_causal=tgt_is_causal,
+                memory_is_causal=memory_is_causal,
+            )
+        if self.norm is not None:
+            output = self.norm(output)
+        return output
+
+    def _batch_first(self) -> bool:
+        first = self.layers[0]
+        attention = getattr(first, "self_attn", None)
+        return bool(getattr(attention, "batch_first", False))
+
+
+class Transformer(Module):
+    """An encoder stack over `src` and a decoder stack over `tgt` attending to its output.
+
+    **Arguments:** `d_model` (512), `nhead` (8), `num_encoder_layers` (6),
+    `num_decoder_layers` (6), `dim_feedforward` (2048), `dropout` (0.1), `activation`
+    ("relu", "gelu" or a callable), `custom_encoder` / `custom_decoder` (modules used instead
+    of the built stacks), `layer_norm_eps` (1e-5), `batch_first`, `norm_first`, `bias`,
+    `dtype`, `generator`. Every parameter of two or more dimensions starts xavier-uniform, as in
+    PyTorch. **Shapes:** `src: (S, N, d_model)`, `tgt: (T, N, d_model)` (`(N, S, d_model)`,
+    `(N, T, d_model)` with batch_first; unbatched without N) -> `(T, N, d_model)`, as `tgt`.
+    """
+
+    encoder: Module
+    decoder: Module
+    d_model: int
+    nhead: int
+    batch_first: bool
+
+    def __init__(
+        self,
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Activation = "relu",
+        custom_encoder: Module | None = None,
+        custom_decoder: Module | None = None,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        super().__init__()
+        shared = {
+            "dim_feedforward": dim_feedforward,
+            "dropout": dropout,
+            "activation": activation,
+            "layer_norm_eps": layer_norm_eps,
+            "batch_first": batch_first,
+            "norm_first": norm_first,
+            "bias": bias,
+            "dtype": dtype,
+            "generator": generator,
+        }
+        if custom_encoder is not None:
+            self.encoder = custom_encoder
+        else:
+            encoder_layer = TransformerEncoderLayer(d_model, nhead, **shared)
+            encoder_norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.encoder = TransformerEncoder(encoder_layer, num_encoder_layers, encoder_norm)
+        if custom_decoder is not None:
+            self.decoder = custom_decoder
+        else:
+            decoder_layer = TransformerDecoderLayer(d_model, nhead, **shared)
+            decoder_norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            self.decoder = TransformerDecoder(decoder_layer, num_decoder_layers, decoder_norm)
+        self._reset_parameters(generator)
+        self.d_model = d_model
+        self.nhead = nhead
+        self.batch_first = batch_first
+
+    def _reset_parameters(self, generator: Any = None) -> None:
+        for param in self.parameters():
+            if param.ndim > 1:
+                init.xavier_uniform_(param, generator=generator)
+
+    def forward(
+        self,
+        src: Tensor,
+        tgt: Tensor,
+        src_mask: Tensor | None = None,
+        tgt_mask: Tensor | None = None,
+        memory_mask: Tensor | None = None,
+        src_key_padding_mask: Tensor | None = None,
+        tgt_key_padding_mask: Tensor | None = None,
+        memory_key_padding_mask: Tensor | None = None,
+        src_is_causal: bool | None = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> Tensor:
+        """Encode `src` into memory, then decode `tgt` against it.
+
+        Masks: `src_mask: (S, S)`, `tgt_mask: (T, T)`, `memory_mask: (T, S)` (or with a leading
+        N * nhead), key padding masks `(N, S)`, `(N, T)`, `(N, S)`; bool True = not allowed,
+        float masks are added. **Returns** the decoder's output, shaped like `tgt`.
+        """
+        require_tensor(src, self, "src")
+        require_tensor(tgt, self, "tgt")
+        batched = src.ndim == 3
+        batch_dim = 0 if self.batch_first else 1
+        if batched and tgt.ndim == 3 and src.shape[batch_dim] != tgt.shape[batch_dim]:
+            raise ShapeError(
+                f"Transformer: the batch number of src and tgt must be equal, got src {src.shape} "
+                f"and tgt {tgt.shape} (batch_first={self.batch_first})"
+            )
+        if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
+            raise ShapeError(
+                f"Transformer: the feature number of src and tgt must be equal to "
+                f"d_model={self.d_model}, got src {src.shape} and tgt {tgt.shape}"
+            )
+        memory = self.encoder(
+            src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal
+        )
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask=tgt_mask,
+            memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+            tgt_is_causal=tgt_is_causal,
+            memory_is_causal=memory_is_causal,
+        )
+
+    @staticmethod
+    def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
+        """The causal float mask `(sz, sz)`: 0 on and below the diagonal, -inf above it."""
+        if device is not None:
+            check_device(device, "Transformer.generate_square_subsequent_mask")
+        return generate_square_subsequent_mask(sz, dtype=dtype)
