@@ -70,7 +70,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from retrograd.nn.rnn import GRU, LSTM, RNN, RNNBase
     from retrograd.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
     from retrograd.nn.sparse import Embedding
-    from retrograd.nn.transformer import TransformerEncoder, TransformerEncoderLayer
+    from retrograd.nn.transformer import (
+        Transformer,
+        TransformerDecoder,
+        TransformerDecoderLayer,
+        TransformerEncoder,
+        TransformerEncoderLayer,
+    )
     from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
 
 #: submodule of `retrograd.nn` -> the names it exports here (keep in step with the imports above)
@@ -129,7 +135,13 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "rnn": ("GRU", "LSTM", "RNN", "RNNBase"),
     "rnn_cells": ("GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"),
     "sparse": ("Embedding",),
-    "transformer": ("TransformerEncoder", "TransformerEncoderLayer"),
+    "transformer": (
+        "Transformer",
+        "TransformerDecoder",
+        "TransformerDecoderLayer",
+        "TransformerEncoder",
+        "TransformerEncoderLayer",
+    ),
     "upsampling": ("Upsample", "UpsamplingNearest2d"),
 }
 _LAZY_SUBMODULES = ("functional", "init", "modules", "utils")  # modules: PyTorch's paths
@@ -220,6 +232,9 @@ __all__ = [
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "Unflatten",
