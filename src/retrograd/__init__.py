@@ -6,6 +6,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 
 from typing import TYPE_CHECKING
 
+from retrograd import autograd
 from retrograd._version import __version__
 from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import (
@@ -15,8 +16,8 @@ from retrograd.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.device import device
+from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.dtypes import set_default_dtype
 from retrograd.creation import (
     arange,
@@ -55,6 +56,9 @@ from retrograd.errors import (
     UnsupportedError,
 )
 from retrograd.function import Function
+from retrograd.function import Variable as _Variable
+from retrograd.function import backward as _backward
+from retrograd.function import grad as _grad
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
 from retrograd.random import Generator, get_rng_state, manual_seed, set_rng_state
 from retrograd.tensor import (
@@ -70,6 +74,18 @@ from retrograd.tensor import (
 )
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
+
+# PyTorch's `torch.autograd.Function`, `.grad`, `.backward`, `.Variable` and `.gradcheck` are
+# built on Tensor (a layer above `retrograd.autograd`), so the package root hangs them on the
+# `autograd` package, where scripts look for them.
+for _name, _value in (
+    ("Function", Function),
+    ("grad", _grad),
+    ("backward", _backward),
+    ("Variable", _Variable),
+    ("gradcheck", gradcheck),
+):
+    setattr(autograd, _name, _value)
 
 if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editors (re-exported)
     from retrograd import datasets as datasets

@@ -136,3 +136,119 @@ class _CustomNode(Node):
                     ) from None
             results.append(g_array.astype(arg.dtype, copy=False))
         return tuple(results)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """`torch.autograd.grad`: the gradients of `outputs` with respect to `inputs`, returned as
+    a tuple, without touching any `.grad`.
+
+    `outputs` and `inputs` are Tensors or sequences of them (inputs may be leaves or results
+    of ops); `grad_outputs` the gradient of each output (needed unless it has one element).
+    The graph is freed unless `retain_graph`. An input no output depends on is an error,
+    unless `allow_unused` (then its gradient is None, or zeros with `materialize_grads`).
+    `create_graph` (gradients of gradients) is not supported: backward runs on arrays.
+    """
+    from retrograd.autograd.engine import run_backward_from
+    from retrograd.errors import UnsupportedError
+
+    if create_graph or is_grads_batched:
+        what = "create_graph=True" if create_graph else "is_grads_batched=True"
+        raise UnsupportedError(
+            f"autograd.grad({what}) is not supported: retrograd's backward runs on arrays, "
+            "so gradients are not themselves differentiable"
+        )
+    if trace_state.tracer is not None:
+        trace_state.tracer.fail("autograd.grad inside the step")
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for where, items in (("outputs", outs), ("inputs", ins)):
+        if not items or not all(isinstance(t, Tensor) for t in items):
+            raise ArgumentTypeError(f"autograd.grad: {where} must be a Tensor or Tensors")
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        seeds = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
+    else:
+        seeds = list(grad_outputs)
+    if len(seeds) != len(outs):
+        raise ArgumentTypeError(
+            f"autograd.grad: {len(seeds)} grad_outputs for {len(outs)} outputs"
+        )
+    for position, t in enumerate(ins):
+        if not t.requires_grad:
+            raise GraphError(f"autograd.grad: input {position} does not require grad")
+    totals: list[np.ndarray | None] = [None] * len(ins)
+    for position, (out, seed) in enumerate(zip(outs, seeds)):
+        if not out.requires_grad:
+            raise GraphError(
+                f"autograd.grad: output {position} does not require grad and has no grad_fn"
+            )
+        if seed is None:
+            if out.data.size != 1:
+                raise GraphError(
+                    f"autograd.grad: grad can be implicitly created only for scalar outputs; "
+                    f"output {position} has shape {out.shape}: pass grad_outputs"
+                )
+            array = np.ones(out.data.shape, dtype=out.data.dtype)
+        else:
+            array = np.asarray(seed.data if isinstance(seed, Tensor) else seed, out.data.dtype)
+            if array.shape != out.shape:
+                raise ShapeError(
+                    f"autograd.grad: grad_outputs {position} has shape {array.shape}, the output "
+                    f"has shape {out.shape}"
+                )
+        last = position == len(outs) - 1
+        keep = bool(retain_graph) or not last
+        if out._ctx is None:  # the output is itself a leaf
+            found = [array if t is out else None for t in ins]
+        else:
+            found = run_backward_from(out._ctx, array, keep, _wrap, targets=ins) or []
+        for i, g in enumerate(found):
+            if g is not None:
+                totals[i] = g.copy() if totals[i] is None else totals[i] + g
+    results: list[Tensor | None] = []
+    for position, (t, g) in enumerate(zip(ins, totals)):
+        if g is None:
+            if not allow_unused and not materialize_grads:
+                raise GraphError(
+                    f"autograd.grad: input {position} was not used in the graph of the outputs; "
+                    "pass allow_unused=True if that is intended"
+                )
+            results.append(_wrap(np.zeros_like(t.data)) if materialize_grads else None)
+        else:
+            g = np.broadcast_to(g, t.data.shape).astype(t.data.dtype, copy=True)
+            results.append(_wrap(g))
+    return tuple(results)
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """`torch.autograd.backward`: `t.backward(g)` for each tensor and its gradient."""
+    outs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        seeds = [grad_tensors] * len(outs)
+    else:
+        seeds = list(grad_tensors)
+    for position, (out, seed) in enumerate(zip(outs, seeds, strict=True)):
+        keep = bool(retain_graph) or position < len(outs) - 1
+        out.backward(seed, retain_graph=keep, create_graph=create_graph)
+
+
+def Variable(data: Any, requires_grad: bool = False) -> Tensor:  # noqa: N802 - PyTorch's name
+    """`torch.autograd.Variable` (from PyTorch before 0.4): the tensor itself, now requiring
+    grad when asked."""
+    tensor = data if isinstance(data, Tensor) else Tensor(data)
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor

@@ -9,7 +9,7 @@ never imports it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -88,7 +88,8 @@ def run_backward_from(
     grad: np.ndarray,
     retain_graph: bool,
     wrap: Wrap,
-) -> None:
+    targets: Sequence[Any] | None = None,
+) -> list[np.ndarray | None] | None:
     """The walk from `root_node`, visiting nodes by decreasing creation number (`seq`): every
     consumer of a value was created after it, so no separate topological sort is needed, and
     a node is queued only once a gradient reaches it.
@@ -99,7 +100,14 @@ def run_backward_from(
 
     The heap is only touched where the graph branches: while each node hands its gradient to
     a single new parent and nothing else waits, that parent is the next node (a chain).
+
+    With `targets` (tensors: leaves or results of ops), the walk is `autograd.grad`'s: it
+    returns the gradient reaching each target (None where none does) and changes no `.grad`.
     """
+    captured: dict[int, np.ndarray] = {}
+    at_node: dict[int, int] = {}  # id(node) -> id(target) for targets made by an op
+    if targets is not None:
+        at_node = {id(t._ctx): id(t) for t in targets if t._ctx is not None}
     grads: dict[Node, np.ndarray] = {root_node: grad}  # pending gradients of nodes
     leaf_grads: dict[int, np.ndarray] = {}  # id(leaf) -> its gradient
     leaves: dict[int, Any] = {}  # id(leaf) -> the leaf (Tensor subclasses may be unhashable)
@@ -115,8 +123,10 @@ def run_backward_from(
             output = node.output_ref
             if output._hooks:
                 g = _run_hooks(output, g, wrap)
-            if output._retains_grad:
+            if output._retains_grad and targets is None:
                 _accumulate(output, g, wrap, set())
+        if at_node and id(node) in at_node:
+            captured[at_node[id(node)]] = g
         if node.saved is FREED or node.output_modified:
             _check_usable(node)
         elif node.saves_inputs:
@@ -164,6 +174,11 @@ def run_backward_from(
             if fresh is not None:
                 heapq.heappush(queue, (-fresh.seq, fresh))
             node = heapq.heappop(queue)[1] if queue else None
+    if targets is not None:
+        for key, g in leaf_grads.items():
+            leaf = leaves[key]
+            captured[key] = _run_hooks(leaf, g, wrap) if leaf._hooks else g
+        return [captured.get(id(t)) for t in targets]
     handed_out = {id(grad)}
     for key, g in leaf_grads.items():
         leaf = leaves[key]
@@ -173,6 +188,7 @@ def run_backward_from(
     if post_backward_callbacks:
         for callback in list(post_backward_callbacks):
             callback(leaves)
+    return None
 
 
 def sum_grads(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.ndarray:
