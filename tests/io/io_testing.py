@@ -17,7 +17,7 @@ from retrograd import nn
 from retrograd.io import ModelFileError
 
 #: a refusal must come at once: nothing is read beyond the header, nothing large allocated
-FAST_SECONDS = 1.0
+FAST_SECONDS = 5.0  # a refusal that reads or allocates what a file claims takes far longer
 
 
 def mlp(seed: int = 0) -> nn.Sequential:
