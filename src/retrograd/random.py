@@ -58,9 +58,10 @@ class Generator(np.random.Generator):
         self.bit_generator.state = np.random.PCG64(self._initial_seed).state
         return self
 
-    def seed(self) -> int:  # type: ignore[override]
+    def seed(self) -> int:
         """Reseed from the operating system's entropy; returns the new seed."""
-        return self.manual_seed(int(np.random.SeedSequence().entropy) % 2**63)._initial_seed
+        fresh = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+        return self.manual_seed(fresh % 2**63)._initial_seed
 
     def initial_seed(self) -> int:
         return self._initial_seed

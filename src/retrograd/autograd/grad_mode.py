@@ -7,6 +7,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from retrograd.errors import ArgumentTypeError
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -82,6 +84,7 @@ class inference_mode(set_grad_enabled):  # noqa: N801 - PyTorch's name
 
     def __call__(self, fn: F) -> F:
         if not callable(fn):  # `@inference_mode` without parentheses is not PyTorch's form
-            raise TypeError("use @inference_mode() with parentheses, or `with inference_mode():`")
+            raise ArgumentTypeError(
+                "use @inference_mode() with parentheses, or `with inference_mode():`"
+            )
         return super().__call__(fn)
-

@@ -18,6 +18,7 @@ from retrograd.autograd.tracing import hook_ids, record_escape, trace_state
 from retrograd.backend.device import CPU, check_device, device, parse_to
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import (
+    ArgumentTypeError,
     DTypeError,
     GraphError,
     IndexRangeError,
@@ -200,7 +201,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
             return str(self)
         if self.data.ndim == 0:
             return format(self.item(), spec)
-        raise TypeError("unsupported format string passed to Tensor.__format__")
+        raise ArgumentTypeError("unsupported format string passed to Tensor.__format__")
 
     def __float__(self) -> builtins.float:
         record_escape("float()")

@@ -29,6 +29,7 @@ import numpy as np
 from retrograd.autograd.grad_mode import no_grad
 from retrograd.diagnostics.checks.subject import constant_loss, loss_kind_of
 from retrograd.diagnostics.report import Finding
+from retrograd.errors import InvalidArgumentError
 from retrograd.nn import ReLU, Sequential
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
@@ -64,7 +65,9 @@ class DoctorCallback(Callback):
 
     def __init__(self, patience: int = 3, probe_samples: int = 256, verbose: int = 1) -> None:
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"DoctorCallback: patience must be an int >= 1, got {patience!r}")
+            raise InvalidArgumentError(
+                f"DoctorCallback: patience must be an int >= 1, got {patience!r}"
+            )
         self.patience = patience
         self.probe_samples = probe_samples
         self.verbose = verbose

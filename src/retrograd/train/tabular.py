@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from retrograd.errors import InvalidArgumentError
+
 __all__ = ["TabularSettings", "tabular_settings"]
 
 
@@ -46,7 +48,7 @@ def tabular_settings(n_rows: int, n_features: int) -> TabularSettings:
     - AdamW with learning rate 1e-3 and weight decay 1e-2.
     """
     if n_rows < 1 or n_features < 1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"tabular_settings: need at least one row and one feature, got {n_rows} rows and "
             f"{n_features} features"
         )
