@@ -376,6 +376,16 @@ def markdown(outcome: dict[str, Any], env: dict[str, Any], settings: dict[str, A
             "",
             *import_lines(outcome["imports"]),
         ]
+    if outcome.get("doctor"):
+        from doctor_cost import markdown_lines as doctor_lines
+
+        lines += ["", "## What the doctor costs", ""]
+        lines += [
+            "Median seconds of `doctor(...)` on an untrained network (quick and full), and "
+            "one `fit` epoch with and without `DoctorCallback`.",
+            "",
+            *doctor_lines(outcome["doctor"]),
+        ]
     scaling = outcome.get("scaling")
     if scaling:
         lines += ["", "## Data-parallel scaling (MPI)", ""]
@@ -526,5 +536,6 @@ def json_document(
         "sweep": [_result_json(r) for r in outcome["sweep"]] if outcome["sweep"] else None,
         "imports": outcome["imports"],
         "scaling": outcome.get("scaling"),
+        "doctor": outcome.get("doctor"),
         "targets": evaluate_targets(outcome),
     }

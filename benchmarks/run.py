@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import doctor_cost
 import report
 import scaling
 from harness import (
@@ -44,7 +45,8 @@ QUICK = Settings(repeats=3, repeat_s=0.1, warmup_s=0.05)
 # the sweep has 20 points; its widest ones take a few hundred ms a step, so repeats are short
 SWEEP_FULL = Settings(repeats=5, repeat_s=0.05, warmup_s=0.05)
 SWEEP_QUICK = Settings(repeats=3, repeat_s=0.02, warmup_s=0.01)
-EXTRAS = ("peak", "sweep", "imports", "scaling")  # sections besides the training workloads
+# sections besides the training workloads
+EXTRAS = ("peak", "sweep", "imports", "scaling", "doctor")
 RSS_BY_DEFAULT = ("mlp",)  # workloads whose peak memory is measured without --rss
 IMPORTED = ("numpy", "retrograd", "torch")
 
@@ -58,7 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=sorted(WORKLOADS) + list(EXTRAS),
         help="run only this workload or section (may be repeated): a training workload, "
         "'peak' (matmul GFLOP/s), 'sweep' (batch x width grid and chart), 'imports' "
-        "(import times) or 'scaling' (1 and 2 MPI ranks); default: all",
+        "(import times), 'scaling' (1 and 2 MPI ranks) or 'doctor' (doctor and "
+        "DoctorCallback cost); default: all",
     )
     parser.add_argument("--repeats", type=int, help="override the number of timed repeats")
     parser.add_argument(
@@ -230,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "sweep": None,
         "imports": None,
         "scaling": None,
+        "doctor": None,
     }
     try:
         for name in names:
@@ -248,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome["sweep"] = run_sweep(sweep_settings)
         if "imports" in sections:
             outcome["imports"] = run_imports(3 if args.quick else 5)
+        if "doctor" in sections:
+            outcome["doctor"] = doctor_cost.measure(args.quick)
         if "scaling" in sections:
             try:
                 outcome["scaling"] = scaling.run_scaling(args.quick)
