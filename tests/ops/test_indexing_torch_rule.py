@@ -192,3 +192,13 @@ def test_setitem_without_grad_uses_the_same_rule():
 
 def test_empty_list_index_is_an_empty_selection():
     check(lambda a: a[[]], (3, 2), torch_fn=lambda a: a[torch.tensor([], dtype=torch.int64)])
+
+
+def test_a_computed_0d_integer_tensor_indexes_like_an_int():
+    # `where[i] + 1` is a 0-d result of arithmetic, as in `x[i, where[i] + 1] = v`
+    x, t = rg.zeros(2, 5), torch.zeros(2, 5)
+    w, tw = rg.tensor([1, 2]), torch.tensor([1, 2])
+    x[0, w[0] + 1] = 3.0
+    t[0, tw[0] + 1] = 3.0
+    assert_close(x, t)
+    assert x[0, w[1] * 1].item() == t[0, tw[1] * 1].item()

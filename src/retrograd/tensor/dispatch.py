@@ -233,7 +233,7 @@ def _index_item(item: Any) -> Any:
     """One part of an index, as PyTorch reads it: tensors and lists become arrays, a 0-d
     integer tensor is an integer, a 0-d bool tensor a bool, a uint8 tensor a mask."""
     if isinstance(item, _tensor_class):
-        item = item.data
+        item = np.asarray(item.data)  # a 0-d result of arithmetic can hold a NumPy scalar
     elif isinstance(item, list):
         item = np.asarray([_index_item(i) for i in item])
         if item.size == 0:
