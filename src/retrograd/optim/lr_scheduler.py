@@ -23,16 +23,22 @@ from retrograd.errors import RetrogradError, StateDictError
 from retrograd.optim.optimizer import Optimizer
 
 __all__ = [
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "LRScheduler",
     "LRSchedulerError",
     "LRSchedulerStateError",
     "LRSchedulerTypeError",
+    "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]
 
@@ -661,3 +667,16 @@ class ReduceLROnPlateau(LRScheduler):
         """Restore attributes saved by `state_dict`."""
         super().load_state_dict(state_dict)
         self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+
+
+# The schedules built on the classes above live in their own module, which imports this one;
+# importing them last lets either module be imported first.
+from retrograd.optim._lr_extra import (  # noqa: E402
+    ConstantLR,
+    CosineAnnealingWarmRestarts,
+    LambdaLR,
+    MultiplicativeLR,
+    PolynomialLR,
+    SequentialLR,
+)
+from retrograd.optim._lr_extra import _LRScheduler as _LRScheduler  # noqa: E402
