@@ -9,7 +9,7 @@ To add a workload: write a module with a `WORKLOAD = Workload(...)` and list it 
 
 from __future__ import annotations
 
-from . import cnn, digits_mlp, lstm, mlp, seed, xor
+from . import cnn, digits_mlp, lstm, mlp, seed, transformer, xor
 from .base import IMPLEMENTATIONS, OPTIONAL, Trainer, Workload
 
 __all__ = ["IMPLEMENTATIONS", "OPTIONAL", "WORKLOADS", "Trainer", "Workload"]
@@ -23,5 +23,7 @@ WORKLOADS: dict[str, Workload] = {
         mlp.WORKLOAD,
         cnn.WORKLOAD,
         lstm.WORKLOAD,
+        lstm.LM_WORKLOAD,
+        transformer.WORKLOAD,
     )
 }

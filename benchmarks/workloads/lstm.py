@@ -6,6 +6,11 @@ framework's per-step work (gate slicing, elementwise ops, graph bookkeeping) in 
 loss and the SGD update are there to complete a training step (and give the one-step check a
 parameter change); they cost little beside the recurrence. Inputs and targets cycle through a
 small fixed pool, prepared as each library's tensors before timing.
+
+`lstm-lm` (`LM_WORKLOAD`) is a word-level language model as people write it: token embedding,
+a two-layer LSTM and a linear head over the vocabulary, trained on next-token cross-entropy. The
+model class is written once and built against `retrograd.nn` and `torch.nn` alike. It has no
+NumPy floor.
 """
 
 from __future__ import annotations
@@ -227,4 +232,136 @@ WORKLOAD = Workload(
     samples_per_step=BATCH,
     # input and recurrent products, three each (forward, input gradient, weight gradient)
     flops_per_step=6.0 * BATCH * SEQ_LEN * 4 * HIDDEN * (INPUT + HIDDEN),
+)
+
+
+# ---------------------------------------------------------------------- language model
+LM_VOCAB = 512
+LM_EMBED = 64
+LM_HIDDEN = 128
+LM_LAYERS = 2
+LM_BATCH = 32
+LM_CONTEXT = 32
+LM_LR = 0.5
+
+
+@dataclass
+class LanguageProblem:
+    batches: list[tuple[np.ndarray, np.ndarray]]  # tokens (BATCH, CONTEXT), next tokens, int64
+    state: dict[str, np.ndarray]  # the model's state dict under PyTorch's key names
+
+
+def lm_shapes() -> dict[str, tuple[int, ...]]:
+    """The language model's parameters in state-dict order."""
+    shapes: dict[str, tuple[int, ...]] = {"embed.weight": (LM_VOCAB, LM_EMBED)}
+    for layer in range(LM_LAYERS):
+        inputs = LM_EMBED if layer == 0 else LM_HIDDEN
+        shapes[f"lstm.weight_ih_l{layer}"] = (4 * LM_HIDDEN, inputs)
+        shapes[f"lstm.weight_hh_l{layer}"] = (4 * LM_HIDDEN, LM_HIDDEN)
+        shapes[f"lstm.bias_ih_l{layer}"] = (4 * LM_HIDDEN,)
+        shapes[f"lstm.bias_hh_l{layer}"] = (4 * LM_HIDDEN,)
+    shapes["head.weight"] = (LM_VOCAB, LM_HIDDEN)
+    shapes["head.bias"] = (LM_VOCAB,)
+    return shapes
+
+
+def lm_setup() -> LanguageProblem:
+    rng = np.random.default_rng(1)
+    batches = []
+    for _ in range(POOL):
+        tokens = rng.integers(0, LM_VOCAB, (LM_BATCH, LM_CONTEXT + 1), dtype=np.int64)
+        batches.append((tokens[:, :-1].copy(), tokens[:, 1:].copy()))
+    bound = 1.0 / np.sqrt(LM_HIDDEN)
+    state = {
+        name: (
+            rng.standard_normal(shape)
+            if name == "embed.weight"
+            else rng.uniform(-bound, bound, shape)
+        ).astype(np.float32)
+        for name, shape in lm_shapes().items()
+    }
+    return LanguageProblem(batches=batches, state=state)
+
+
+def language_model(nn: Any) -> Any:
+    """The model class, written once against `nn` (retrograd.nn or torch.nn): the same code."""
+
+    class LanguageModel(nn.Module):  # type: ignore[name-defined,misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(LM_VOCAB, LM_EMBED)
+            self.lstm = nn.LSTM(LM_EMBED, LM_HIDDEN, num_layers=LM_LAYERS, batch_first=True)
+            self.head = nn.Linear(LM_HIDDEN, LM_VOCAB)
+
+        def forward(self, tokens: Any) -> Any:
+            out, _ = self.lstm(self.embed(tokens))
+            return self.head(out)
+
+    return LanguageModel()
+
+
+def _build_lm_retrograd(problem: LanguageProblem, compiled: bool) -> Trainer:
+    import retrograd
+    from retrograd import nn, optim
+    from retrograd.nn import functional as F
+
+    model = language_model(nn)
+    model.load_state_dict({k: retrograd.from_numpy(v.copy()) for k, v in problem.state.items()})
+    optimizer = optim.SGD(model.parameters(), lr=LM_LR)
+    pool = [(retrograd.from_numpy(x), retrograd.from_numpy(y)) for x, y in problem.batches]
+
+    def loss_fn(logits: Any, target: Any) -> Any:
+        return F.cross_entropy(logits.reshape(-1, LM_VOCAB), target.reshape(-1))
+
+    return retrograd_trainer(model, loss_fn, optimizer, itertools.cycle(pool), compiled)
+
+
+def build_lm_retrograd(problem: LanguageProblem) -> Trainer:
+    return _build_lm_retrograd(problem, compiled=False)
+
+
+def build_lm_retrograd_compiled(problem: LanguageProblem) -> Trainer:
+    return _build_lm_retrograd(problem, compiled=True)
+
+
+def build_lm_torch(problem: LanguageProblem) -> Trainer:
+    import torch
+
+    model = language_model(torch.nn)
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in problem.state.items()})
+    optimizer = torch.optim.SGD(model.parameters(), lr=LM_LR)
+    pool = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in problem.batches]
+    batches = itertools.cycle(pool)
+
+    def step() -> None:
+        x, target = next(batches)
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, LM_VOCAB), target.reshape(-1))
+        loss.backward()
+        optimizer.step()
+
+    return Trainer(step, lambda: torch_parameters(model))
+
+
+LM_WORKLOAD = Workload(
+    name="lstm-lm",
+    description=f"LSTM language model: vocabulary {LM_VOCAB}, embedding {LM_EMBED}, "
+    f"{LM_LAYERS} LSTM layers of {LM_HIDDEN}, linear head; batch {LM_BATCH}, context "
+    f"{LM_CONTEXT}, next-token cross-entropy, SGD lr {LM_LR}, float32",
+    setup=lm_setup,
+    builders={
+        "retrograd": build_lm_retrograd,
+        "retrograd-compiled": build_lm_retrograd_compiled,
+        "torch": build_lm_torch,
+    },
+    samples_per_step=LM_BATCH,
+    flops_per_step=6.0
+    * LM_BATCH
+    * LM_CONTEXT
+    * (
+        4 * LM_HIDDEN * (LM_EMBED + LM_HIDDEN)
+        + (LM_LAYERS - 1) * 4 * LM_HIDDEN * 2 * LM_HIDDEN
+        + LM_HIDDEN * LM_VOCAB
+    ),
 )

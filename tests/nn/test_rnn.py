@@ -16,6 +16,7 @@ import retrograd as rg
 from retrograd import DTypeError, ShapeError, ops
 from retrograd.gradcheck import gradcheck
 from retrograd.nn.rnn import GRU, LSTM, RNN
+from retrograd.ops.recurrent import LSTMSequence
 
 from .torch_modules import assert_close
 
@@ -151,25 +152,30 @@ def test_gradcheck_tiny(mode: str) -> None:
     assert gradcheck(model, (x, hx))
 
 
-def _linear_nodes(root: Any) -> int:
-    """How many fused matrix products (ops.Linear nodes) the graph of `root` holds."""
+def _nodes(root: Any, kind: type) -> int:
+    """How many nodes of type `kind` the graph of `root` holds."""
     seen, stack, count = set(), [root._ctx], 0
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
-        count += isinstance(node, ops.Linear)
+        count += isinstance(node, kind)
         stack.extend(node.parents)
     return count
 
 
 @pytest.mark.parametrize("mode", list(LAYERS))
 def test_one_matrix_product_per_step(mode: str) -> None:
-    """One product for the input projection of the whole sequence, then one per time step."""
+    """One product for the input projection of the whole sequence, then one per time step
+    (LSTM: one op for the whole recurrence)."""
     model = LAYERS[mode][0](3, 4)
     output, _ = model(rg.randn(7, 2, 3))
-    assert _linear_nodes(output) == 1 + 7
+    if mode == "LSTM":
+        assert _nodes(output, ops.Linear) == 1
+        assert _nodes(output, LSTMSequence) == 1
+    else:
+        assert _nodes(output, ops.Linear) == 1 + 7
 
 
 @pytest.mark.parametrize("mode", list(LAYERS))

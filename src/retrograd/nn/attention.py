@@ -203,9 +203,25 @@ class MultiheadAttention(Module):
             )
 
     # ------------------------------------------------------------------ forward
-    def _project(self, query: Tensor, key: Tensor, value: Tensor) -> list[Tensor]:
-        """q, k, v projected and split into heads: each `(N, num_heads, len, head_dim)`."""
+    def _project(
+        self, query: Tensor, key: Tensor, value: Tensor, packed: bool = False
+    ) -> list[Tensor]:
+        """q, k, v projected and split into heads: each `(N, num_heads, len, head_dim)`.
+
+        `packed` (self-attention: one input for all three) makes one product with the whole
+        in_proj_weight instead of three with its thirds, as PyTorch does."""
         e = self.embed_dim
+        if packed and self.in_proj_weight is not None:
+            if query.dtype != self.in_proj_weight.dtype:
+                raise DTypeError(
+                    f"{NAME} has {self.in_proj_weight.dtype} weights but got a {query.dtype} "
+                    "input; convert one side"
+                )
+            projected = linear(query, self.in_proj_weight, self.in_proj_bias)
+            n, length = projected.shape[:2]
+            packed_heads = projected.reshape(n, length, 3, self.num_heads, self.head_dim)
+            packed_heads = packed_heads.permute(2, 0, 3, 1, 4)  # (3, N, num_heads, len, head_dim)
+            return [packed_heads[0], packed_heads[1], packed_heads[2]]
         if self.in_proj_weight is not None:
             weights = [self.in_proj_weight[i * e : (i + 1) * e] for i in range(3)]
         else:
@@ -283,6 +299,7 @@ class MultiheadAttention(Module):
         with `need_weights`, weights `(N, L, S)` averaged over heads or `(N, num_heads, L, S)`.
         """
         batched = self._check_ranks(query, key, value, key_padding_mask, attn_mask)
+        packed = query is key and key is value
         if is_causal and attn_mask is None:
             raise InvalidArgumentError(
                 f"{NAME}: is_causal=True is a hint that attn_mask is the causal mask; "
@@ -297,7 +314,7 @@ class MultiheadAttention(Module):
         self._check_sizes(query, key, value)
         batch, target, source = query.shape[0], query.shape[1], key.shape[1]
 
-        q, k, v = self._project(query, key, value)
+        q, k, v = self._project(query, key, value, packed)
         causal_hint = is_causal and key_padding_mask is None and not need_weights
         mask = None
         if not causal_hint:

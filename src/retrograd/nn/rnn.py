@@ -3,8 +3,9 @@ arguments, parameter names (`weight_ih_l0`, `bias_hh_l1_reverse`, ...) and shape
 
 Each layer and direction first projects the input of ALL time steps with one matrix product
 (x @ W_ih.T + b_ih), then loops over time making one product h @ W_hh.T + b_hh per step for all
-gates (the gate equations live in `rnn_cells`). Everything is composed from Tensor ops, so the
-gradients come from the primitives.
+gates (the gate equations live in `rnn_cells`). RNN and GRU are composed from Tensor ops, so the
+gradients come from the primitives; an LSTM layer (float32 / float64) runs its recurrence as one
+op, `ops.recurrent.LSTMSequence`, whose forward equals the composed `lstm_step` loop.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import math
 import warnings
 from typing import Any
+
+import numpy as np
 
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, zeros
@@ -35,11 +38,13 @@ from retrograd.nn.rnn_cells import (
     lstm_step,
     rnn_step,
 )
-from retrograd.tensor import Tensor, cat, stack
+from retrograd.ops.recurrent import LSTMSequence
+from retrograd.tensor import Tensor, apply, cat, stack
 
 State = tuple[Tensor, ...]  # (h,) or, for LSTM, (h, c)
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+_FUSED_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
 
 
 class RNNBase(Module):
@@ -225,6 +230,12 @@ class RNNBase(Module):
         b_hh = getattr(self, f"bias_hh_l{layer}{suffix}") if self.bias else None
         gi = affine(x, w_ih, b_ih)  # every time step at once: (L, B, G)
         length = x.shape[0]
+        if self.mode == "LSTM" and x.dtype in _FUSED_DTYPES:
+            # the whole recurrence as one op; the same arithmetic as the lstm_step loop below
+            weights = (w_hh,) if b_hh is None else (w_hh, b_hh)
+            sequence = apply(LSTMSequence, gi, *state, *weights, reverse=bool(suffix))
+            last = sequence[0 if suffix else length - 1]
+            return sequence[:length], (last, sequence[length])
         steps = range(length - 1, -1, -1) if suffix else range(length)
         outputs: list[Tensor] = [x] * length
         for t in steps:
