@@ -178,9 +178,7 @@ def grad(
     else:
         seeds = list(grad_outputs)
     if len(seeds) != len(outs):
-        raise ArgumentTypeError(
-            f"autograd.grad: {len(seeds)} grad_outputs for {len(outs)} outputs"
-        )
+        raise ArgumentTypeError(f"autograd.grad: {len(seeds)} grad_outputs for {len(outs)} outputs")
     for position, t in enumerate(ins):
         if not t.requires_grad:
             raise GraphError(f"autograd.grad: input {position} does not require grad")
