@@ -79,8 +79,24 @@ def default_generator() -> np.random.Generator:
     return _global()
 
 
+class _DrawWatch:
+    """`on_draw` is called by every draw (through `resolve_generator`) while it is set:
+    `retrograd.compile` sets it while recording, so a step that draws from a generator of its
+    own is seen as random, as one drawing from the global generator is."""
+
+    __slots__ = ("on_draw",)
+
+    def __init__(self) -> None:
+        self.on_draw: Any = None
+
+
+draw_watch = _DrawWatch()
+
+
 def resolve_generator(generator: np.random.Generator | None) -> np.random.Generator:
-    """`generator` when given, else the global one."""
+    """`generator` when given, else the global one (every random draw asks for it here)."""
+    if draw_watch.on_draw is not None:
+        draw_watch.on_draw()
     return _global() if generator is None else generator
 
 

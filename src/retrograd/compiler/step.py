@@ -39,7 +39,7 @@ from retrograd.backend.dtypes import default_float_dtype
 from retrograd.compiler.guards import GuardCheck, Guards
 from retrograd.compiler.tape import Tape, Tracer
 from retrograd.compiler.watch import Recording
-from retrograd.random import get_rng_state
+from retrograd.random import draw_watch, get_rng_state
 from retrograd.tensor import Tensor
 
 __all__ = ["CompiledStep", "compile"]
@@ -166,14 +166,17 @@ class CompiledStep:
         numpy_rng_before = np.random.get_state(legacy=False)
         python_rng_before = py_random.getstate()
         self.n_recordings += 1
+        draws: list[bool] = []
         trace_state.tracer = tracer
+        draw_watch.on_draw = lambda: draws.append(True)
         try:
             with Recording(tracer, guards):
                 result = self.step(*args)
         finally:
             trace_state.tracer = None
-        if get_rng_state() != rng_before:  # the likeliest root cause of any other finding
-            tracer.problem = "it draws random numbers (dropout, random init)"
+            draw_watch.on_draw = None
+        if draws or get_rng_state() != rng_before:  # the likeliest root cause of any other
+            tracer.problem = "it draws random numbers (dropout, random init, a generator=)"
         elif not _same_numpy_state(numpy_rng_before, np.random.get_state(legacy=False)):
             tracer.problem = "it draws random numbers from numpy.random"
         elif py_random.getstate() != python_rng_before:
