@@ -267,37 +267,44 @@ def fit(
 ) -> History:
     """Train `model` and return its History (Keras's ``fit``, on a PyTorch-style model).
 
-    **Arguments**
-    - `model`: an `nn.Module`; `loss_fn(output, target) -> scalar Tensor` (e.g.
-      ``nn.CrossEntropyLoss()``); `optimizer` over the model's parameters.
-    - `data`: a DataLoader (used as it is: `batch_size` and `shuffle` do not apply), a Dataset,
-      or a tuple ``(x, y)``; or give `x` and `y` (Tensors or arrays ``(N, ...)``).
-    - `epochs`: passes over the training data.
-    - `batch_size`, `shuffle`, `generator`: how batches are drawn when `fit` builds the
-      DataLoader (a fresh order each epoch from `generator`, default retrograd's global one).
-    - `validation_data`: evaluated after every epoch: a DataLoader, a Dataset or ``(x, y)``.
-    - `validation_split`: instead, hold out this fraction of the training samples: the LAST
-      ones, before any shuffling (Keras's rule; shuffle the arrays first if they are ordered).
-    - `metrics`: names (``"accuracy"``, ``"mae"``, ``"f1"`` ...), `Metric` objects or functions
-      ``fn(y_true, y_pred)``, computed on the whole epoch's outputs.
-    - `callbacks`: `Callback` objects (`EarlyStopping`, `ModelCheckpoint` ...).
-    - `verbose`: 0 silent, 1 a progress bar on a terminal (plain lines otherwise), 2 one line
-      per epoch.
-    - `compile`: replay the batch step with `retrograd.compile`. The rule: only when the model
-      and the loss are retrograd's own layers, and only while the compile guards hold (the
-      modules' attributes and `training` flags, parameters' `requires_grad`, no hooks, the
-      same modules and optimizer); whatever a callback changes re-records the step or makes it
-      run eagerly, so the history equals ``compile=False`` exactly.
-    - `distributed`: data-parallel over the ranks of an MPI job (`mpiexec -n N python
-      train.py`, see `retrograd.distributed`): each rank trains on its share of the data
-      (`batch_size` rows per rank and step), gradients are averaged after each backward, the
-      logs and metrics cover every rank's samples, validation runs whole on each rank, and
-      progress and file-writing callbacks (`ModelCheckpoint`, `CSVLogger`) run on rank 0 only.
-      The data must be arrays or a Dataset (each rank takes its share), not a DataLoader.
+    Args:
+        model: the `nn.Module` to train.
+        loss_fn: ``loss_fn(output, target) -> scalar Tensor`` (e.g. ``nn.CrossEntropyLoss()``).
+        optimizer: an optimizer over the model's parameters.
+        data: a DataLoader (used as it is: `batch_size` and `shuffle` do not apply), a Dataset,
+            or a tuple ``(x, y)``; or give `x` and `y` instead.
+        x: the inputs, a Tensor or array ``(N, ...)``, when `data` is not given.
+        y: the targets, a Tensor or array ``(N, ...)``, when `data` is not given.
+        epochs: passes over the training data.
+        batch_size: samples per batch when `fit` builds the DataLoader.
+        shuffle: draw a fresh order each epoch when `fit` builds the DataLoader.
+        validation_data: evaluated after every epoch: a DataLoader, a Dataset or ``(x, y)``.
+        validation_split: instead, hold out this fraction of the training samples: the LAST
+            ones, before any shuffling (Keras's rule; shuffle the arrays first if they are
+            ordered).
+        metrics: names (``"accuracy"``, ``"mae"``, ``"f1"`` ...), `Metric` objects or functions
+            ``fn(y_true, y_pred)``, computed on the whole epoch's outputs.
+        callbacks: `Callback` objects (`EarlyStopping`, `ModelCheckpoint` ...).
+        verbose: 0 silent, 1 a progress bar on a terminal (plain lines otherwise), 2 one line
+            per epoch.
+        generator: the NumPy generator that orders the batches (default retrograd's global one).
+        compile: replay the batch step with `retrograd.compile`. The rule: only when the model
+            and the loss are retrograd's own layers, and only while the compile guards hold (the
+            modules' attributes and `training` flags, parameters' `requires_grad`, no hooks, the
+            same modules and optimizer); whatever a callback changes re-records the step or
+            makes it run eagerly, so the history equals ``compile=False`` exactly.
+        distributed: data-parallel over the ranks of an MPI job (`mpiexec -n N python
+            train.py`, see `retrograd.distributed`): each rank trains on its share of the data
+            (`batch_size` rows per rank and step), gradients are averaged after each backward,
+            the logs and metrics cover every rank's samples, validation runs whole on each rank,
+            and progress and file-writing callbacks (`ModelCheckpoint`, `CSVLogger`) run on
+            rank 0 only. The data must be arrays or a Dataset (each rank takes its share), not
+            a DataLoader.
 
-    **Returns** a `History`: ``history.history["loss"]``, ``["val_loss"]``, ``[<metric>]``,
-    ``["val_<metric>"]``, one value per epoch. Validation runs under `no_grad` in eval mode;
-    the model ends in the mode it started in.
+    Returns:
+        A `History`: ``history.history["loss"]``, ``["val_loss"]``, ``[<metric>]``,
+        ``["val_<metric>"]``, one value per epoch. Validation runs under `no_grad` in eval
+        mode; the model ends in the mode it started in.
     """
     epochs = check_positive_int("fit", "epochs", epochs, minimum=0)
     batch_size = check_positive_int("fit", "batch_size", batch_size)
