@@ -66,3 +66,93 @@ def test_generator_objects_seed_their_own_stream() -> None:
 def test_flatten_parameters_is_accepted() -> None:
     for layer in (rg.nn.LSTM(2, 3), rg.nn.GRU(2, 3), rg.nn.RNN(2, 3)):
         layer.flatten_parameters()
+
+
+IN_PLACE = [
+    "abs_",
+    "neg_",
+    "sqrt_",
+    "exp_",
+    "log_",
+    "sigmoid_",
+    "tanh_",
+    "relu_",
+    "floor_",
+    "ceil_",
+    "sign_",
+    "square_",
+    "reciprocal_",
+]
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_in_place_elementwise_methods_match_torch(name: str) -> None:
+    values = np.array([0.25, 1.5, 3.0, 0.75])
+    ours, theirs = rg.tensor(values), torch.tensor(values)
+    assert getattr(ours, name)() is ours
+    getattr(theirs, name)()
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+
+
+def test_in_place_methods_in_the_graph_give_torchs_gradient() -> None:
+    values = np.array([0.25, 1.5, 3.0])
+    x, tx = rg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    h, th = x * 2, tx * 2
+    h.abs_().pow_(2).addcmul_(x, x, value=0.5)
+    th.abs_().pow_(2).addcmul_(tx, tx, value=0.5)
+    h.sum().backward()
+    th.sum().backward()
+    np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+
+
+def test_addmm_matches_torch_forward_and_backward() -> None:
+    rng = np.random.default_rng(0)
+    a, b, c = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(2, 4))
+    ours = [rg.tensor(v, requires_grad=True) for v in (a, b, c)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (a, b, c)]
+    ours[2].addmm(ours[0], ours[1], beta=0.5, alpha=2.0).sum().backward()
+    theirs[2].addmm(theirs[0], theirs[1], beta=0.5, alpha=2.0).sum().backward()
+    for o, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+def test_random_fills_and_draws() -> None:
+    g = rg.Generator().manual_seed(1)
+    coins = rg.zeros(1000).bernoulli_(0.3, generator=g)
+    assert set(np.unique(coins.data)) <= {0.0, 1.0} and 0.2 < coins.data.mean() < 0.4
+    ints = rg.zeros(500, dtype=rg.int64).random_(3, 7, generator=g)
+    assert ints.data.min() >= 3 and ints.data.max() <= 6
+    assert (rg.zeros(100).exponential_(generator=g).data > 0).all()
+    draws = rg.bernoulli(rg.full((200,), 0.5), generator=g)
+    assert set(np.unique(draws.data)) <= {0.0, 1.0}
+    assert rg.normal(rg.zeros(3), rg.ones(3), generator=g).shape == (3,)
+    assert rg.normal(2.0, 0.5, (4, 2), generator=g).shape == (4, 2)
+
+
+def test_top_level_spellings() -> None:
+    assert rg.is_tensor(rg.ones(1)) and not rg.is_tensor(np.ones(1))
+    assert rg.LongTensor([1, 2]).dtype == "int64"
+    assert rg.FloatTensor(2, 3).shape == (2, 3) and rg.FloatTensor(2, 3).dtype == "float32"
+    assert rg.Size([2, 3]) == (2, 3) and rg.Size([2, 3]).numel() == 6
+    assert rg.tensor([1, 2], dtype=rg.uint8).dtype == "uint8"
+    assert rg.empty_like(rg.ones(2, 3)).shape == (2, 3)
+    assert rg.numel(rg.ones(2, 3)) == 6 and rg.is_floating_point(rg.ones(1))
+    rg.manual_seed(11)
+    assert rg.initial_seed() == 11
+    assert rg.seed() == rg.initial_seed()
+    rg.use_deterministic_algorithms(True)
+    assert rg.are_deterministic_algorithms_enabled()
+    rg.use_deterministic_algorithms(False)
+    t = rg.ones(2)
+    assert t.is_contiguous() and t.ndimension() == 1 and t.element_size() == 4
+    assert rg.nn.Linear(2, 2).type(rg.float64).weight.dtype == "float64"
+
+
+def test_a_0d_result_of_arithmetic_can_be_changed_in_place() -> None:
+    t = rg.tensor([1.0, 2.0])
+    total = t[0] + 1
+    total += 2
+    assert total.item() == 4.0
+    total.clamp_(0, 1)
+    assert total.item() == 1.0

@@ -60,7 +60,14 @@ from retrograd.function import Variable as _Variable
 from retrograd.function import backward as _backward
 from retrograd.function import grad as _grad
 from retrograd.gradcheck import GradcheckResult, check_gradients, gradcheck
-from retrograd.random import Generator, get_rng_state, manual_seed, set_rng_state
+from retrograd.random import (
+    Generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from retrograd.tensor import (
     Tensor,
     cat,
@@ -74,6 +81,28 @@ from retrograd.tensor import (
 )
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
+from retrograd.tensor.torch_names import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    Size,
+    are_deterministic_algorithms_enabled,
+    bernoulli,
+    empty_like,
+    get_num_threads,
+    is_floating_point,
+    is_tensor,
+    normal,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 
 # PyTorch's `torch.autograd.Function`, `.grad`, `.backward`, `.Variable` and `.gradcheck` are
 # built on Tensor (a layer above `retrograd.autograd`), so the package root hangs them on the
@@ -171,8 +200,38 @@ bool_ = "bool"
 float = "float32"  # noqa: A001 - torch.float
 double = "float64"
 long = "int64"
+float16 = "float16"
+half = "float16"
+int16 = "int16"
+short = "int16"
+int8 = "int8"
+uint8 = "uint8"
+int = "int32"  # noqa: A001 - torch.int
+bool = "bool"  # noqa: A001 - torch.bool
 
 __all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "CharTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "HalfTensor",
+    "IntTensor",
+    "LongTensor",
+    "ShortTensor",
+    "Size",
+    "are_deterministic_algorithms_enabled",
+    "bernoulli",
+    "empty_like",
+    "get_num_threads",
+    "is_floating_point",
+    "is_tensor",
+    "normal",
+    "set_num_threads",
+    "set_printoptions",
+    "use_deterministic_algorithms",
+    "seed",
+    "initial_seed",
     "Context",
     "DTypeError",
     "Function",

@@ -25,7 +25,23 @@ def manual_seed(seed: int) -> np.random.Generator:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise ArgumentTypeError(f"manual_seed expects an int, got {type(seed).__name__}")
     rng = _state["rng"] = np.random.default_rng(int(seed) % 2**64)  # negative seeds wrap
+    _seed[0] = int(seed)
     return rng
+
+
+_seed = [0]  # the last seed of the global generator
+
+
+def seed() -> int:
+    """Seed the global generator from the operating system's entropy; returns the seed."""
+    fresh = int(np.random.SeedSequence().generate_state(1, np.uint64)[0]) % 2**63
+    manual_seed(fresh)
+    return fresh
+
+
+def initial_seed() -> int:
+    """The last seed of the global generator (`manual_seed` or `seed`; 0 before either)."""
+    return _seed[0]
 
 
 class Generator(np.random.Generator):

@@ -58,7 +58,6 @@ BARS: dict[str, list[Bar]] = {
 
 # Scripts that do not yet run with retrograd, each with the missing piece named.
 GAPS: dict[str, str] = {
-    "custom_dataset": "torch.is_tensor is missing",
     "data_attribute": "Tensor.data is a NumPy array, not a Tensor sharing the storage "
     "(weight.data.uniform_(), p.data.add_(), torch.max(outputs.data, 1))",
 }

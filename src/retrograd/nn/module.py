@@ -716,6 +716,10 @@ class Module:
     def cpu(self: M) -> M:
         return self
 
+    def type(self: M, dst_type: Any) -> M:
+        """Cast the floating parameters and buffers to `dst_type` (PyTorch's `Module.type`)."""
+        return self._cast_floats(dst_type)
+
     def cuda(self: M, device: Any = None) -> M:
         """An error naming the available devices: retrograd computes on the CPU."""
         check_device("cuda" if device is None else device, "Module.cuda")

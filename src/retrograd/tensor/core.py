@@ -29,6 +29,7 @@ from retrograd.errors import (
 from retrograd.ops.movement import put
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor import numpy_protocol
+from retrograd.tensor.compat_methods import CompatMethods
 from retrograd.tensor.dispatch import (
     _index_of,
     _normalize_axes,
@@ -65,7 +66,7 @@ class RemovableHandle:
         self.remove()
 
 
-class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
+class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMethods):
     """An n-d array (NumPy underneath) that records the ops applied to it for `backward()`.
 
     **Arguments:** `data` (nested lists, a scalar or an ndarray), `dtype`, `requires_grad`.
@@ -694,7 +695,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
                 )
             )
             return
-        put(self.data, value_t.data, basic, advanced)
+        put(self._writable(), value_t.data, basic, advanced)
         self._mark_modified()
 
     # ------------------------------------------------------------------ in-place
@@ -714,10 +715,17 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
             raise ShapeError(
                 f"in-place result of shape {result.shape} does not fit shape {self.shape}"
             )
-        np.copyto(self.data, result.data, casting="same_kind")
+        np.copyto(self._writable(), result.data, casting="same_kind")
         self._ctx = result._ctx
         self._requires_grad = result._requires_grad
         return self
+
+    def _writable(self) -> np.ndarray:
+        """`data` as an array an in-place op can write into: a 0-d result of arithmetic may
+        hold a NumPy scalar, which has no storage to write to."""
+        if type(self.data) is not np.ndarray:
+            self.data = np.array(self.data)
+        return self.data
 
     def _mark_modified(self) -> None:
         """Bump the version counter; a node that saved this value as its output must know."""
@@ -732,7 +740,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
         if grad_state.enabled and (self.requires_grad or other_t.requires_grad):
             return self._record_inplace(lambda old: apply(op_type, old, other_t.type(self.dtype)))
         try:
-            ufunc(self.data, other_t.data, out=self.data, casting="same_kind")
+            ufunc(self.data, other_t.data, out=self._writable(), casting="same_kind")
         except ValueError:
             raise ShapeError(
                 f"in-place op cannot broadcast shape {other_t.shape} into shape {self.shape}"
@@ -774,7 +782,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         if grad_state.enabled and self.requires_grad:
             return self._record_inplace(lambda old: old.clamp(min, max))
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self.data, min, max, out=self._writable())
         self._mark_modified()
         return self
 
@@ -784,7 +792,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods):
             return self._record_inplace(
                 lambda old: old * 0 + source_t.type(self.dtype).broadcast_to(self.shape)
             )
-        np.copyto(self.data, np.broadcast_to(source_t.data, self.shape), casting="unsafe")
+        np.copyto(self._writable(), np.broadcast_to(source_t.data, self.shape), casting="unsafe")
         self._mark_modified()
         return self
 

@@ -367,7 +367,7 @@ class IndexMethods:
         if grad_state.enabled and tracked:
             return self._record_inplace(compute)
         result = compute(self)
-        np.copyto(self.data, result.data, casting="unsafe")
+        np.copyto(self._writable(), result.data, casting="unsafe")
         self._mark_modified()
         return self
 
