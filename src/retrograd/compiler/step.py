@@ -68,7 +68,7 @@ def _signature(args: tuple[Any, ...]) -> Any:
         kind = type(arg)
         if kind is Tensor or isinstance(arg, Tensor):
             data = arg.data
-            parts.append((kind, data.shape, data.dtype, arg.requires_grad))
+            parts.append((kind, data.shape, data.dtype, arg._requires_grad))  # the slot
         elif kind in _SCALAR_TYPES:
             parts.append((kind, arg))
         else:
