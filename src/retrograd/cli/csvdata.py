@@ -15,7 +15,9 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +66,7 @@ class _Rows(Sequence[list[str]]):
 
 @dataclass
 class Table:
-    """A CSV file's header and columns. A column is a float array (every cell a number) or an
+    """A CSV file's header and columns. A column is a number array (every cell a number) or an
     array of stripped cell texts. `line(i)` is the file line of row `i`, for messages (found
     by reading the file again when the fast reader did not keep it)."""
 
@@ -74,6 +76,10 @@ class Table:
     n_rows: int
     lines: np.ndarray | None = None
     texts: dict[int, list[str]] = field(default_factory=dict)  # rows read again, for messages
+    # the number columns `block_names`, in one (n_rows, len(block_names)) matrix whose columns
+    # `data` holds as views: `numeric_matrix` of exactly those names returns it without a copy
+    block: np.ndarray | None = None
+    block_names: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> Sequence[list[str]]:
@@ -158,11 +164,13 @@ def read_csv(
 ) -> Table:
     """Read the CSV file at `path`: a header naming the columns, then one row per sample.
 
-    With PyArrow installed (the `csv` extra) the file is parsed by its multithreaded CSV
-    reader into typed columns; otherwise (or when PyArrow refuses the file) by the stdlib
-    `csv` module, which gives the same table and the same errors, more slowly. `chunk_rows`:
-    read that many rows at a time and keep only float32 numbers for the feature columns
-    (every column but `text_columns`), so the text of the file is never held whole.
+    With PyArrow installed (the `csv` extra) the file is parsed by its streaming CSV reader,
+    block by block (a big file in pieces on parallel threads), the number columns but
+    `text_columns` going straight into one float64 matrix (`Table.block`) that
+    `numeric_matrix` hands out without a copy; the text of the file is never held whole.
+    Otherwise (or when PyArrow refuses the file) the stdlib `csv` module gives the same table
+    and the same errors, more slowly. `chunk_rows`: read about that many rows at a time and
+    keep float32 numbers for every column but `text_columns`, missing cells as NaN.
     `progress`: show a progress bar (default: for files of 20 MiB or more, on a terminal).
 
     **Raises** CommandError for a missing, unreadable or empty file, a file without a header
@@ -219,23 +227,6 @@ def _read_header(path: str) -> tuple[list[str] | None, int]:
     return None, 0
 
 
-class _ProgressFile(io.RawIOBase):
-    """A binary file that advances a tqdm bar by the bytes read from it."""
-
-    def __init__(self, handle: Any, bar: Any) -> None:
-        self._handle = handle
-        self._bar = bar
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        count = self._handle.readinto(buffer)
-        if count:
-            self._bar.update(count)
-        return count or 0
-
-
 def _progress_bar(path: str, size: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
@@ -251,6 +242,11 @@ def _progress_bar(path: str, size: int, enabled: bool) -> Any:
     )
 
 
+# Arrow's blocks for the streaming read: big enough to keep both threads of a small machine
+# busy, small enough that the blocks in flight stay a few percent of a big file
+STREAM_BLOCK_BYTES = 1 << 20
+
+
 def _read_with_arrow(
     path: str,
     header: list[str],
@@ -261,49 +257,374 @@ def _read_with_arrow(
 ) -> Table:
     pa = _pyarrow()
     pacsv = pa.csv
-
     names = [f"c{i}" for i in range(len(header))]
-    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True)
-    # a quoted cell may hold a line break: allowing that makes the reader split the file
-    # more carefully (slower), so only where some cell is quoted
-    parse_options = pacsv.ParseOptions(newlines_in_values=_has_quotes(path))
-    # no cell is null and nothing but numbers and text is inferred: every cell stays exact
-    convert = dict(
-        null_values=[],
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-        true_values=["\0"],
-        false_values=["\0"],
-        timestamp_parsers=[],
-    )
+    text = {n for n, name in zip(names, header) if name in text_columns}
     if chunk_rows is not None:
-        return _read_arrow_chunks(path, header, names, size, progress, chunk_rows, text_columns)
+        # every column but `text_columns` is a number, read as float32; missing cells are NaN
+        types = {n: (pa.string() if n in text else pa.float64()) for n in names}
+        nulls = sorted({case for word in MISSING for case in _case_variants(word)})
+        options = pacsv.ConvertOptions(
+            column_types=types, null_values=nulls, strings_can_be_null=False
+        )
+        block_bytes = int(min(max(_mean_line_bytes(path) * chunk_rows, 1 << 16), 1 << 30))
+        return _stream_arrow(
+            path, header, size, progress, options, text, block_bytes, True, np.float32
+        )
+    newlines = _has_quotes(path)
+    try:
+        types = _stream_types(path, names, text, newlines)
+        options = pacsv.ConvertOptions(**_EXACT, column_types=types)
+        return _stream_arrow(
+            path, header, size, progress, options, text, STREAM_BLOCK_BYTES, newlines, np.float64
+        )
+    except (pa.ArrowInvalid, _Irregular):
+        # a column that changes type after the first block (whole numbers, then a fraction or
+        # a word), or lines much shorter than the first ones: the whole-file reader infers
+        # each column's type from all of its cells
+        return _read_arrow_whole(path, header, names, size, progress, newlines)
+
+
+class _Irregular(_ArrowRefused):
+    """The streaming reader cannot give this file's columns exactly: read it whole."""
+
+
+# no cell is null and nothing but numbers and text is inferred: every cell stays exact
+_EXACT: dict[str, Any] = dict(
+    null_values=[],
+    strings_can_be_null=False,
+    quoted_strings_can_be_null=False,
+    true_values=["\0"],
+    false_values=["\0"],
+    timestamp_parsers=[],
+)
+
+
+def _mean_line_bytes(path: str) -> float:
+    """The mean length of the first 1 MiB of lines after the header."""
+    with open(path, "rb") as handle:
+        handle.readline()
+        sample = handle.read(1 << 20)
+    return max(len(sample), 1) / max(sample.count(b"\n"), 1)
+
+
+def _stream_types(path: str, names: list[str], text: set[str], newlines: bool) -> dict[str, Any]:
+    """Each column's type for `_stream_arrow`, from Arrow's inference on the first block:
+    float64 for the number columns (but `text`), the type inferred for the others (a date or
+    the like as text)."""
+    pa = _pyarrow()
+    probe = pa.csv.open_csv(
+        path,
+        read_options=pa.csv.ReadOptions(
+            column_names=names, skip_rows=1, use_threads=False, block_size=STREAM_BLOCK_BYTES
+        ),
+        parse_options=pa.csv.ParseOptions(newlines_in_values=newlines),
+        convert_options=pa.csv.ConvertOptions(**_EXACT),
+    )
+    types: dict[str, Any] = {}
+    for name, kind in zip(names, probe.schema.types):
+        if not _plain_type(pa, kind):
+            types[name] = pa.string()
+        elif name not in text and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            types[name] = pa.float64()
+        else:
+            types[name] = kind
+    probe.close()
+    return types
+
+
+def _stream_arrow(
+    path: str,
+    header: list[str],
+    size: int,
+    progress: bool,
+    options: Any,
+    text: set[str],
+    block_bytes: int,
+    newlines: bool,
+    dtype: Any,
+) -> Table:
+    """Read the file with Arrow's streaming reader, block by block: the float64 columns (but
+    `text`) straight into one matrix of `dtype`, the others (text, or a `text` column of
+    numbers) as arrays. A big file without quotes is cut at line ends into pieces read on
+    parallel threads (Arrow's streaming reader parses on one)."""
+    pa = _pyarrow()
+    names = [f"c{i}" for i in range(len(header))]
+    types = options.column_types
+    numbers = [i for i, n in enumerate(names) if n not in text and types[n] == pa.float64()]
+    pieces = _pieces(path, size, newlines, pa.cpu_count())
+    with (
+        _progress_bar(path, size, progress) as bar,
+        _BytesRead(bar, progress) as read,
+    ):
+        try:
+            block, parts = _stream_pieces(
+                path, names, pieces, read, options, numbers, block_bytes, newlines, dtype
+            )
+        except _Irregular:
+            if len(pieces) == 1:
+                raise
+            # lines much shorter than the first ones: one piece, whose matrix can grow
+            block, parts = _stream_pieces(
+                path, names, [(0, size)], read, options, numbers, block_bytes, newlines, dtype
+            )
+    n_rows = sum(part.n_rows for part in parts)
+    if n_rows == 0:
+        raise CommandError(f"{path} has a header but no data rows")
+    data = {header[i]: block[:, j] for j, i in enumerate(numbers)}
+    for i in range(len(header)):
+        if i not in numbers:
+            data[header[i]] = np.concatenate([chunk for part in parts for chunk in part.others[i]])
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed blocks otherwise
+    return Table(path, header, data, n_rows, block=block, block_names=[header[i] for i in numbers])
+
+
+# a file at least this big, without quotes, is read in pieces on parallel threads
+PARALLEL_BYTES = 32 * 2**20
+
+
+def _pieces(path: str, size: int, newlines: bool, threads: int) -> list[tuple[int, int]]:
+    """(start, end) byte ranges that cut the file at line ends: twice as many as `threads`
+    (so the last ones to finish are short), or the whole file when a quoted cell could hold a
+    line break, the file is small or there is one thread."""
+    if newlines or size < PARALLEL_BYTES or threads < 2:
+        return [(0, size)]
+    cuts = [0]
+    with open(path, "rb") as handle:
+        handle.readline()
+        first_row = handle.tell()
+        count = 2 * threads
+        for k in range(1, count):
+            handle.seek(max(first_row, size * k // count))
+            handle.readline()
+            if cuts[-1] < handle.tell() < size:
+                cuts.append(handle.tell())
+    cuts.append(size)
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+@dataclass
+class _Part:
+    """What `_stream_piece` read from one piece of the file."""
+
+    n_rows: int  # in all
+    in_place: int  # rows written where the piece's rows of the matrix start
+    spilled: list[np.ndarray]  # the rest, block by block: the last piece's matrix rows overflow
+    others: dict[int, list[np.ndarray]]  # the columns not in the matrix, block by block
+
+
+def _stream_pieces(
+    path: str,
+    names: list[str],
+    pieces: list[tuple[int, int]],
+    read: _BytesRead,
+    options: Any,
+    numbers: list[int],
+    block_bytes: int,
+    newlines: bool,
+    dtype: Any,
+) -> tuple[np.ndarray, list[_Part]]:
+    """Stream `pieces` on parallel threads; the matrix of the `numbers` columns and each
+    piece's rows."""
+    pa = _pyarrow()
+    # each piece fills its own rows of one matrix, sized from the mean line length: rows of a
+    # generous guess that are never written take no memory
+    line_bytes = _mean_line_bytes(path)
+    slack = 1.25 if len(pieces) == 1 else 1.5
+    starts = [0]
+    for start, end in pieces:
+        starts.append(starts[-1] + int((end - start) / line_bytes * slack) + 16)
+    block = np.empty((starts[-1], len(numbers)), dtype=dtype)
+    read.counts = [0] * len(pieces)
+
+    def stream(index: int) -> _Part:
+        rows = block[starts[index] : starts[index + 1]]
+        reader = _piece_reader(path, names, pieces, index, read, options, block_bytes, newlines)
+        return _stream_piece(pa, reader, numbers, rows, index == len(pieces) - 1)
+
+    with ThreadPoolExecutor(min(pa.cpu_count(), len(pieces))) as pool:
+        parts = list(pool.map(stream, range(len(pieces))))
+    # move each piece's rows down behind the previous piece's, then free the rest (a piece
+    # never fills more than its own rows, so no move overwrites rows still to be moved)
+    n_rows = 0
+    for start, part in zip(starts, parts):
+        if start != n_rows:
+            block[n_rows : n_rows + part.in_place] = block[start : start + part.in_place]
+        n_rows += part.in_place
+    block.resize((sum(part.n_rows for part in parts), len(numbers)), refcheck=False)
+    for spill in parts[-1].spilled:
+        block[n_rows : n_rows + len(spill)] = spill
+        n_rows += len(spill)
+    return block, parts
+
+
+def _piece_reader(
+    path: str,
+    names: list[str],
+    pieces: list[tuple[int, int]],
+    index: int,
+    read: _BytesRead,
+    options: Any,
+    block_bytes: int,
+    newlines: bool,
+) -> Any:
+    """Arrow's streaming reader of piece `index` of the file (the first holds the header)."""
+    pa = _pyarrow()
+    start, end = pieces[index]
+    return pa.csv.open_csv(
+        _FileRange(path, start, end, read, index),
+        read_options=pa.csv.ReadOptions(
+            column_names=names,
+            skip_rows=1 if index == 0 else 0,
+            use_threads=len(pieces) == 1,
+            block_size=block_bytes,
+        ),
+        parse_options=pa.csv.ParseOptions(newlines_in_values=newlines),
+        convert_options=options,
+    )
+
+
+def _stream_piece(pa: Any, reader: Any, numbers: list[int], rows: np.ndarray, last: bool) -> _Part:
+    """Read every block of `reader`: the `numbers` columns into `rows` (beyond its end, into
+    spilled arrays when `last`), every other column as arrays.
+
+    **Raises** `_Irregular` when `rows` is too short and not `last`: the guess was wrong."""
+    part = _Part(0, 0, [], {i: [] for i in range(len(reader.schema)) if i not in numbers})
+    for batch in reader:
+        stop = part.n_rows + batch.num_rows
+        if stop <= len(rows):
+            for j, i in enumerate(numbers):
+                rows[part.n_rows : stop, j] = _float_values(batch.column(i))
+            part.in_place = stop
+        elif last:
+            columns = [_float_values(batch.column(i)) for i in numbers]
+            part.spilled.append(np.stack(columns, axis=1).astype(rows.dtype))
+        else:
+            raise _Irregular
+        for i, chunks in part.others.items():
+            chunks.append(_stream_column(pa, batch.column(i)))
+        part.n_rows = stop
+    reader.close()
+    return part
+
+
+class _BytesRead:
+    """While inside, a thread moves `bar` to the sum of `counts` every 0.2 s: the bytes read
+    from each piece of the file."""
+
+    def __init__(self, bar: Any, enabled: bool) -> None:
+        self.counts: list[int] = []
+        self._bar = bar
+        self._enabled = enabled
+        self._done = threading.Event()
+        self._watcher = threading.Thread(target=self._follow, daemon=True)
+
+    def __enter__(self) -> _BytesRead:
+        if self._enabled:
+            self._watcher.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._enabled:
+            self._watcher.join()
+
+    def _follow(self) -> None:
+        while not self._done.wait(0.2):
+            self._bar.n = sum(self.counts)
+            self._bar.refresh()
+
+
+class _FileRange(io.RawIOBase):
+    """Bytes `start` to `end` of the file at `path`, adding those read to `read.counts[index]`."""
+
+    def __init__(self, path: str, start: int, end: int, read: _BytesRead, index: int) -> None:
+        super().__init__()
+        self._handle = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by close)
+        self._handle.seek(start)
+        self._left = end - start
+        self._read = read
+        self._index = index
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        count = self._handle.readinto(memoryview(buffer)[: self._left]) or 0
+        self._left -= count
+        self._read.counts[self._index] += count
+        return count
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _float_values(array: Any) -> np.ndarray:
+    """A float64 Arrow array's values, NaN where null."""
+    if array.null_count:
+        return np.asarray(array.to_numpy(zero_copy_only=False))
+    # a view of the values (pyarrow's to_numpy takes longer than copying a block's column)
+    return np.frombuffer(
+        array.buffers()[1], dtype=np.float64, count=len(array), offset=array.offset * 8
+    )
+
+
+def _stream_column(pa: Any, column: Any) -> np.ndarray:
+    """One block of a column that is not in the matrix, as `_column_array` makes it."""
+    if pa.types.is_int64(column.type) and not column.null_count:
+        values = np.frombuffer(
+            column.buffers()[1], dtype=np.int64, count=len(column), offset=column.offset * 8
+        )
+        # whole numbers of 2**53 or more keep their text, which needs the whole column
+        if len(values) and max(-int(values.min()), int(values.max())) >= 2**53:
+            raise _Irregular
+        return values
+    return _column_array(pa, column)
+
+
+@contextmanager
+def _following(position: Callable[[], int], bar: Any, enabled: bool) -> Iterator[None]:
+    """While inside, move `bar` to `position()` every 0.2 s (from a thread)."""
+    done = threading.Event()
+    watcher = threading.Thread(target=_follow, args=(position, bar, done), daemon=True)
+    if enabled:
+        watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if enabled:
+            watcher.join()
+
+
+def _read_arrow_whole(
+    path: str, header: list[str], names: list[str], size: int, progress: bool, newlines: bool
+) -> Table:
+    """Read the whole file at once, Arrow inferring each column's type from all its cells."""
+    pa = _pyarrow()
+    pacsv = pa.csv
+    read_options = pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True)
+    parse_options = pacsv.ParseOptions(newlines_in_values=newlines)
     # Arrow reads its own file handle (a Python file object would make it take the GIL for
     # every block); the progress bar follows that handle's position from a thread
-    with pa.OSFile(path, "rb") as source, _progress_bar(path, size, progress) as bar:
-        done = threading.Event()
-        watcher = threading.Thread(target=_follow, args=(source, bar, done), daemon=True)
-        if progress:
-            watcher.start()
-        try:
-            arrow = pacsv.read_csv(
-                source,
-                read_options=read_options,
-                parse_options=parse_options,
-                convert_options=pacsv.ConvertOptions(**convert),
-            )
-        finally:
-            done.set()
-            if progress:
-                watcher.join()
+    with (
+        pa.OSFile(path, "rb") as source,
+        _progress_bar(path, size, progress) as bar,
+        _following(source.tell, bar, progress),
+    ):
+        arrow = pacsv.read_csv(
+            source,
+            read_options=read_options,
+            parse_options=parse_options,
+            convert_options=pacsv.ConvertOptions(**_EXACT),
+        )
     if arrow.num_columns != len(header):
         raise _ArrowRefused
     odd = [n for n, t in zip(names, arrow.schema.types) if not _plain_type(pa, t)]
     if odd:  # a date or the like: read those columns again as text
-        retyped = pacsv.ConvertOptions(
-            **convert,
-            column_types={n: pa.string() for n in odd},
-        )
+        retyped = pacsv.ConvertOptions(**_EXACT, column_types={n: pa.string() for n in odd})
         arrow = pacsv.read_csv(
             path, read_options=read_options, parse_options=parse_options, convert_options=retyped
         )
@@ -320,19 +641,20 @@ def _read_with_arrow(
 
 
 def _has_quotes(path: str) -> bool:
-    """Whether the file holds a double quote anywhere (read in 16 MiB blocks)."""
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 24):
-            if b'"' in block:
+    """Whether the file holds a double quote anywhere (read in 4 MiB blocks into one buffer)."""
+    buffer = bytearray(1 << 22)
+    with open(path, "rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            if buffer.find(b'"', 0, count) >= 0:
                 return True
     return False
 
 
-def _follow(source: Any, bar: Any, done: threading.Event) -> None:
-    """Move `bar` to the position of `source` every 0.2 s until `done`."""
+def _follow(position: Callable[[], int], bar: Any, done: threading.Event) -> None:
+    """Move `bar` to `position()` every 0.2 s until `done`."""
     while not done.wait(0.2):
         try:
-            bar.n = source.tell()
+            bar.n = position()
         except (OSError, ValueError):  # closed
             return
         bar.refresh()
@@ -356,55 +678,8 @@ def _column_array(pa: Any, column: Any, dtype: Any = np.float64) -> np.ndarray:
             and (pa.compute.max(pa.compute.abs(column)).as_py() >= limit)
         ):
             return np.array([str(v) for v in column.to_pylist()], dtype=str)
+        return column.to_numpy()
     return np.asarray(column.to_numpy(), dtype=dtype)
-
-
-def _read_arrow_chunks(
-    path: str,
-    header: list[str],
-    names: list[str],
-    size: int,
-    progress: bool,
-    chunk_rows: int,
-    text_columns: Collection[str],
-) -> Table:
-    """Read `chunk_rows` rows at a time: feature columns as float32, missing cells NaN."""
-    pa = _pyarrow()
-    pacsv = pa.csv
-
-    with open(path, "rb") as handle:
-        handle.readline()
-        sample = handle.read(1 << 20)
-    lines = max(sample.count(b"\n"), 1)
-    block = int(min(max(len(sample) / lines * chunk_rows, 1 << 16), 1 << 30))
-    text = {f"c{i}" for i, name in enumerate(header) if name in text_columns}
-    types = {n: (pa.string() if n in text else pa.float64()) for n in names}
-    nulls = sorted({case for word in MISSING for case in _case_variants(word)})
-    options = pacsv.ConvertOptions(column_types=types, null_values=nulls, strings_can_be_null=False)
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in header}
-    with open(path, "rb") as handle, _progress_bar(path, size, progress) as bar:
-        source = _ProgressFile(handle, bar) if progress else handle
-        reader = pacsv.open_csv(
-            source,
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, block_size=block, use_threads=True
-            ),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=options,
-        )
-        for batch in reader:
-            for name, n in zip(header, names):
-                column = batch.column(n)
-                if n in text:
-                    parts[name].append(_column_array(pa, column))
-                else:
-                    values = column.to_numpy(zero_copy_only=False)
-                    parts[name].append(np.asarray(values, dtype=np.float32))
-    data = {name: np.concatenate(chunks) for name, chunks in parts.items()}
-    n_rows = len(next(iter(data.values())))
-    if n_rows == 0:
-        raise CommandError(f"{path} has a header but no data rows")
-    return Table(path, header, data, n_rows)
 
 
 def _case_variants(word: str) -> set[str]:
@@ -511,7 +786,8 @@ def numeric_matrix(
     dtype: Any = None,
 ) -> np.ndarray:
     """The columns `names` as a matrix `(n_rows, len(names))` (float64, or float32 for a
-    table read in chunks; `dtype` to choose).
+    table read in chunks; `dtype` to choose). When `names` are the table's number columns in
+    order (the fast reader keeps them in one matrix), that matrix is returned, not a copy.
 
     Missing cells (empty, NaN, NA ..., and `na_values`, compared lower-case) are an error
     naming the line and column, or NaN when `allow_missing`. Text and infinities are errors
@@ -521,6 +797,15 @@ def numeric_matrix(
         chunked = any(table.data[name].dtype == np.float32 for name in names)
         dtype = np.float32 if chunked else np.float64
     extra = frozenset(text.lower() for text in na_values)
+    block = table.block
+    if block is not None and list(names) == table.block_names and block.dtype == dtype:
+        if not np.isfinite(block).all():
+            for name in names:
+                values = table.data[name]
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    _check_not_finite(table, name, values, bad, allow_missing, missing_hint, extra)
+        return block
     matrix = np.empty((table.n_rows, len(names)), dtype=dtype)
     for c, name in enumerate(names):
         values = table.data[name]
@@ -548,6 +833,9 @@ def _parse_column(
     extra: frozenset[str],
 ) -> np.ndarray:
     """A text column's cells as float64, with the errors of `numeric_matrix`."""
+    parsed = _parse_clean_column(texts, allow_missing, extra)
+    if parsed is not None:
+        return parsed
     column = np.empty(len(texts), dtype=np.float64)
     for r, text in enumerate(texts.tolist()):
         value = _parse_number(text)
@@ -569,6 +857,30 @@ def _parse_column(
             )
         column[r] = value
     return column
+
+
+def _parse_clean_column(
+    texts: np.ndarray, allow_missing: bool, extra: frozenset[str]
+) -> np.ndarray | None:
+    """`_parse_column`'s numbers at NumPy's speed (its text-to-float cast follows `float`),
+    or None when a cell needs `_parse_column`'s error or its check cell by cell."""
+    if not extra:
+        try:
+            values = texts.astype(np.float64)
+        except ValueError:
+            values = None
+        if values is not None and np.isfinite(values).all():
+            return values
+    missing = np.isin(np.char.lower(texts), sorted(MISSING | extra))
+    if missing.any() and not allow_missing:
+        return None
+    try:
+        values = np.where(missing, "nan", texts).astype(np.float64)
+    except ValueError:
+        return None
+    if not np.isfinite(values[~missing]).all():
+        return None
+    return values
 
 
 def _check_not_finite(
@@ -632,6 +944,8 @@ def label_array(
     """
     column = table.data[target]
     missing = frozenset(na_values)
+    if column.dtype.kind == "i" and numeric is not False and not missing - {""}:
+        return column.astype(np.int64)  # the readers keep whole numbers below 2**53 only
     if column.dtype.kind not in "US":
         values = column.astype(np.float64)
         if numeric is False or not np.all(np.isfinite(values)) or missing - {""}:
@@ -650,6 +964,12 @@ def label_array(
             )
     if numeric is False:
         return column
+    try:
+        numbers = column.astype(np.float64)  # NumPy's text-to-float cast follows `float`
+    except ValueError:
+        numbers = None
+    if numbers is not None and np.isfinite(numbers).all():
+        return _numbers_as_labels(numbers)
     numbers = np.empty(len(column), dtype=np.float64)
     for r, text in enumerate(column.tolist()):
         value = _parse_number(text)
