@@ -406,9 +406,11 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self._binary(other, ops.Add, reverse=True)
 
     def __sub__(self, other: Operand) -> Tensor:
+        _refuse_bool_subtraction(self, other)
         return self._binary(other, ops.Sub)
 
     def __rsub__(self, other: Operand) -> Tensor:
+        _refuse_bool_subtraction(self, other)
         return self._binary(other, ops.Sub, reverse=True)
 
     def __mul__(self, other: Operand) -> Tensor:
@@ -428,6 +430,10 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self._binary(other, ops.Div, reverse=True)
 
     def __pow__(self, exponent: Operand) -> Tensor:
+        if self.data.dtype == np.bool_ and isinstance(exponent, (bool, int, np.bool_)):
+            # PyTorch: bool ** int is int64, bool ** bool stays bool
+            powered = self.long() ** builtins.int(exponent)
+            return powered.bool() if isinstance(exponent, (bool, np.bool_)) else powered
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
             base = (
                 self if self.data.dtype.kind == "f" or isinstance(exponent, int) else self.float()
@@ -910,6 +916,18 @@ def run_backward_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     if leaf._hooks:
         grad = _run_hooks(leaf, grad, _wrap)
     _accumulate(leaf, grad, _wrap, {id(grad)})
+
+
+def _refuse_bool_subtraction(tensor: Tensor, other: Any) -> None:
+    """PyTorch refuses `-` with a bool tensor or a bool scalar on either side."""
+    other_bool = isinstance(other, (bool, np.bool_)) or (
+        isinstance(other, (Tensor, np.ndarray)) and getattr(other, "dtype", None) == np.bool_
+    )
+    if tensor.data.dtype == np.bool_ or other_bool:
+        raise DTypeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 def _is_float_operand(value: Any) -> bool:
