@@ -8,7 +8,9 @@ trained on the 75 % and scored on the held-out 25 %:
 - ``sklearn-mlp``: scikit-learn's ``MLPClassifier()`` / ``MLPRegressor()`` defaults after a
   ``StandardScaler`` (without it the MLP does worse on most of these sets);
 - ``hist-gb``: ``HistGradientBoostingClassifier()`` / ``HistGradientBoostingRegressor()``
-  defaults.
+  defaults;
+- ``neuralnet`` (on request): ``retrograd.sklearn.NeuralNetClassifier()`` /
+  ``NeuralNetRegressor()`` defaults after a ``StandardScaler``, as ``sklearn-mlp``.
 
 The score is accuracy for balanced classification, macro F1 for imbalanced classification and R²
 for regression. The table gives the mean ± standard deviation over the seeds.
@@ -16,6 +18,7 @@ for regression. The table gives the mean ± standard deviation over the seeds.
     .venv/bin/python benchmarks/defaults_suite.py                 # 5 seeds, every data set
     .venv/bin/python benchmarks/defaults_suite.py --seeds 2 --datasets diabetes,wine
     .venv/bin/python benchmarks/defaults_suite.py --models retrograd --options "--hidden 64"
+    .venv/bin/python benchmarks/defaults_suite.py --models neuralnet,sklearn-mlp
 
 `--options` passes extra `retrograd train` options (to compare a candidate with the default).
 """
@@ -186,6 +189,11 @@ def fit_retrograd(
 
 
 def fit_sklearn(kind: str, data: Dataset, X: np.ndarray, y: np.ndarray, seed: int) -> object:
+    if kind == "neuralnet":
+        from retrograd.sklearn import NeuralNetClassifier, NeuralNetRegressor
+
+        net = NeuralNetClassifier if data.task == "classification" else NeuralNetRegressor
+        return make_pipeline(StandardScaler(), net(random_state=seed)).fit(X, y)
     if kind == "sklearn-mlp":
         mlp = MLPClassifier if data.task == "classification" else MLPRegressor
         return make_pipeline(StandardScaler(), mlp(random_state=seed)).fit(X, y)
@@ -197,7 +205,8 @@ def fit_sklearn(kind: str, data: Dataset, X: np.ndarray, y: np.ndarray, seed: in
     return hgb(random_state=seed).fit(X, y)
 
 
-MODELS = ("retrograd", "sklearn-mlp", "hist-gb")
+MODELS = ("retrograd", "sklearn-mlp", "hist-gb", "neuralnet")
+DEFAULT_MODELS = ("retrograd", "sklearn-mlp", "hist-gb")
 
 
 def run(
@@ -246,7 +255,8 @@ def _report(
 ) -> None:
     shown = f" with `{' '.join(options)}`" if options else ""
     print(f"\nHeld-out score, mean ± std over {seeds} seeds (retrograd{shown}):\n")
-    header = ["data set", "rows x features", "metric", *models, "retrograd - mlp"]
+    ours = "retrograd" if "retrograd" in models else "neuralnet"
+    header = ["data set", "rows x features", "metric", *models, f"{ours} - mlp"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for data in selected:
@@ -254,10 +264,8 @@ def _report(
         for model in models:
             values = np.array(scores[(data.name, model)])
             cells.append(f"{values.mean():.3f} ± {values.std():.3f}")
-        if "retrograd" in models and "sklearn-mlp" in models:
-            gap = np.array(scores[(data.name, "retrograd")]) - np.array(
-                scores[(data.name, "sklearn-mlp")]
-            )
+        if ours in models and "sklearn-mlp" in models:
+            gap = np.array(scores[(data.name, ours)]) - np.array(scores[(data.name, "sklearn-mlp")])
             cells.append(f"{gap.mean():+.3f} ± {gap.std():.3f}")
         else:
             cells.append("")
@@ -279,7 +287,9 @@ def main() -> None:
         help=f"comma-separated, from: {', '.join(d.name for d in DATASETS)} (default: all)",
     )
     parser.add_argument(
-        "--models", default=",".join(MODELS), help=f"comma-separated, from: {', '.join(MODELS)}"
+        "--models",
+        default=",".join(DEFAULT_MODELS),
+        help=f"comma-separated, from: {', '.join(MODELS)} (default: the first three)",
     )
     parser.add_argument(
         "--options", default="", help="extra `retrograd train` options, quoted as one argument"

@@ -1,4 +1,5 @@
-"""scikit-learn's own estimator checks, run on the four retrograd estimators.
+"""scikit-learn's own estimator checks, run on the four retrograd estimators (the NeuralNet
+ones with a given network and with their defaults).
 
 Every check passes; none is marked as an expected failure. scikit-learn itself skips one check
 per estimator, ``check_array_api_input``, which needs the ``SCIPY_ARRAY_API`` environment
@@ -28,6 +29,10 @@ ESTIMATORS = [
     MLPRegressor(max_iter=100),
     NeuralNetClassifier(small_network, optimizer=Adam, lr=0.01, max_epochs=20, batch_size=32),
     NeuralNetRegressor(small_network, optimizer=Adam, lr=0.01, max_epochs=20, batch_size=32),
+    # the defaults (network, AdamW, held-out split, early stopping, standardized target) with
+    # fewer epochs
+    NeuralNetClassifier(max_epochs=30),
+    NeuralNetRegressor(max_epochs=30),
 ]
 
 

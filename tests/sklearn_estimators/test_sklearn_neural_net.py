@@ -9,8 +9,9 @@ from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
 
 from retrograd import get_rng_state, nn
-from retrograd.optim import SGD, Adam
+from retrograd.optim import SGD, Adam, AdamW
 from retrograd.sklearn import NeuralNetClassifier, NeuralNetRegressor
+from retrograd.train.tabular import tabular_settings
 
 
 def network(in_features: int, out_features: int, hidden: int = 8) -> nn.Module:
@@ -73,6 +74,7 @@ def test_prefixed_arguments_reach_module_criterion_and_optimizer() -> None:
     X, y = iris()
     model = NeuralNetClassifier(
         network,
+        optimizer=SGD,
         module__hidden=5,
         optimizer__momentum=0.9,
         criterion__label_smoothing=0.1,
@@ -154,3 +156,68 @@ def test_bad_modules_and_arguments_are_reported_at_fit() -> None:
         NeuralNetClassifier(lambda in_features, out_features: None).fit(X, y)
     with pytest.raises(ValueError, match="at least 2 classes"):
         NeuralNetClassifier(network).fit(X, np.zeros(150))
+
+
+# ------------------------------------------------------------------- the measured defaults
+def test_defaults_are_the_tabular_settings_of_retrograd_train() -> None:
+    X, y = iris()
+    model = NeuralNetClassifier(random_state=0).fit(X, y)
+    settings = tabular_settings(120, 4)  # 150 rows, 20 % held out
+    assert isinstance(model.optimizer_, AdamW)
+    group = model.optimizer_.param_groups[0]
+    assert (group["lr"], group["weight_decay"]) == (1e-3, 1e-2) == (settings.lr, 0.01)
+    widths = [layer.out_features for layer in model.module_ if isinstance(layer, nn.Linear)]
+    assert widths == [*settings.hidden, 3] and isinstance(model.module_[1], nn.ReLU)
+    assert len(model.history_["val_loss"]) <= settings.max_epochs
+    assert model.score(X, y) > 0.9
+
+
+def test_early_stopping_restores_the_best_epoch() -> None:
+    X, y = iris()
+    model = NeuralNetClassifier(network, lr=0.05, patience=3, random_state=0).fit(X, y)
+    losses = model.history_["val_loss"]
+    best = int(np.argmin(losses))
+    assert len(losses) == best + 4  # stopped three epochs after the best one
+    # the held-out rows (same seed, same split) score the restored weights at the best loss
+    again = NeuralNetClassifier(network, lr=0.05, patience=3, random_state=0)
+    X_train, target, (X_val, target_val) = again._split(X, y, model._seed())
+    probabilities = model.predict_proba(X_val)
+    loss = -np.mean(np.log(probabilities[np.arange(len(target_val)), target_val]))
+    assert loss == pytest.approx(losses[best], rel=1e-4)
+
+
+def test_no_split_trains_every_row_for_max_epochs() -> None:
+    X, y = iris()
+    model = NeuralNetClassifier(network, train_split=None, max_epochs=7, random_state=0)
+    assert len(model.fit(X, y).history_["loss"]) == 7 and "val_loss" not in model.history_.history
+    model = NeuralNetClassifier(network, patience=0, max_epochs=7, random_state=0).fit(X, y)
+    assert len(model.history_["val_loss"]) == 7
+
+
+def test_too_few_rows_to_hold_out_train_on_all_of_them() -> None:
+    X, y = iris()
+    rows = [0, 1, 50, 100]  # 4 rows of 3 classes: no stratified split, one held-out row
+    model = NeuralNetClassifier(network, max_epochs=2, random_state=0).fit(X[rows], y[rows])
+    assert len(model.history_["val_loss"]) == 2
+    one = NeuralNetRegressor(network, max_epochs=2).fit(X[:1], y[:1])
+    assert "val_loss" not in one.history_.history
+
+
+def test_regressor_learns_a_standardized_target_and_predicts_in_its_units() -> None:
+    X, _ = iris()
+    y = 1000.0 + 250.0 * (X[:, 0] - 0.5 * X[:, 1])
+    model = NeuralNetRegressor(network, max_epochs=5, random_state=0).fit(X, y)
+    scaler = model.target_scaler_
+    train_rows = len(X) - 30
+    assert scaler.n_samples_seen_ == train_rows and abs(scaler.mean_[0] - 1000) < 100
+    raw = model._output(X)[:, 0]
+    np.testing.assert_allclose(model.predict(X), raw * scaler.scale_[0] + scaler.mean_[0])
+    plain = NeuralNetRegressor(network, standardize_target=False, max_epochs=5, random_state=0)
+    assert plain.fit(X, y).target_scaler_ is None
+    np.testing.assert_allclose(plain.predict(X), plain._output(X)[:, 0])
+
+
+def test_regressor_defaults_fit_a_target_far_from_zero() -> None:
+    X, _ = iris()
+    y = 1000.0 + 250.0 * (X[:, 0] - 0.5 * X[:, 1])
+    assert NeuralNetRegressor(random_state=0).fit(X, y).score(X, y) > 0.95

@@ -5,7 +5,10 @@
   parameter names, fitted attributes and stopping rule, trained by retrograd's autograd and
   optimizers.
 - `NeuralNetClassifier`, `NeuralNetRegressor`: wrap any `nn.Module` factory (skorch's idea) so a
-  custom network goes into a `Pipeline`, `GridSearchCV` or `cross_val_score`.
+  custom network goes into a `Pipeline`, `GridSearchCV` or `cross_val_score`; with no
+  arguments, the network and training defaults `retrograd train` measured on tabular data
+  (AdamW, early stopping on a held-out 20 % with the best weights restored, sizes from the
+  data, a standardized regression target).
 
 This subpackage is imported on its own (``from retrograd.sklearn import MLPClassifier``);
 ``import retrograd`` never imports scikit-learn.
