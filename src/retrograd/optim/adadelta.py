@@ -10,7 +10,6 @@ from retrograd.optim._inplace import Workspace, add_scaled, addcmul
 from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -59,15 +58,10 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
+    checked = ("lr", "rho", "eps", "weight_decay")
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["rho"] <= 1.0:
-            raise OptimizerError(f"Invalid rho value: {options['rho']}")
-        if not 0.0 <= options["eps"]:
-            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        super()._validate_options(options)
         check_switches(options)
 
     def _update_group(

@@ -9,7 +9,6 @@ import numpy as np
 from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -58,19 +57,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self._init_state(p, group)
 
-    def _validate_options(self, options: dict[str, Any]) -> None:
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["lr_decay"]:
-            raise OptimizerError(f"Invalid lr_decay value: {options['lr_decay']}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
-        if not 0.0 <= options["initial_accumulator_value"]:
-            raise OptimizerError(
-                f"Invalid initial_accumulator_value value: {options['initial_accumulator_value']}"
-            )
-        if not 0.0 <= options["eps"]:
-            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
+    checked = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def _init_state(self, p: Any, group: dict[str, Any]) -> None:
         state = self.state[p]

@@ -9,7 +9,6 @@ import numpy as np
 from retrograd.optim._inplace import CHUNK_BYTES, Workspace, add_scaled, addcdiv_, addcmul, lerp_
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -59,20 +58,7 @@ class Adam(Optimizer):
         self._packed: dict[int, _Packed | None] = {}  # by id(group): its small parameters
         super().__init__(params, defaults)
 
-    def _validate_options(self, options: dict[str, Any]) -> None:
-        betas = options["betas"]
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["eps"]:
-            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
-        if len(betas) != 2:
-            raise OptimizerError(f"betas must be a pair of floats, got {betas!r}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+    checked = ("lr", "eps", "betas", "weight_decay")
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

@@ -12,7 +12,6 @@ from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
 from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -64,11 +63,10 @@ class ASGD(Optimizer):
         }
         super().__init__(params, defaults)
 
+    checked = ("lr", "weight_decay")
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        super()._validate_options(options)
         check_switches(options)
 
     def _update_group(

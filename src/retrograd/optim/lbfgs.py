@@ -72,9 +72,10 @@ class LBFGS(Optimizer):
         if len(self.param_groups) != 1:
             raise OptimizerError("LBFGS doesn't support per-parameter options (parameter groups)")
 
+    checked = ("lr",)
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
+        super()._validate_options(options)
         if options["line_search_fn"] not in (None, "strong_wolfe"):
             raise OptimizerError(
                 f"line_search_fn must be None or 'strong_wolfe', got {options['line_search_fn']!r}"

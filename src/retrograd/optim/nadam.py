@@ -11,7 +11,6 @@ from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
 from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -68,22 +67,10 @@ class NAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
+    checked = ("lr", "eps", "betas", "weight_decay", "momentum_decay")
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        betas = options["betas"]
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["eps"]:
-            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
-        if len(betas) != 2:
-            raise OptimizerError(f"betas must be a pair of floats, got {betas!r}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
-        if not 0.0 <= options["momentum_decay"]:
-            raise OptimizerError(f"Invalid momentum_decay value: {options['momentum_decay']}")
+        super()._validate_options(options)
         check_switches(options)
 
     def _update_group(

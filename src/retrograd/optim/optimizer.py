@@ -86,8 +86,13 @@ class Optimizer:
         for param_group in param_groups:
             self.add_param_group(param_group)
 
+    #: the options `_validate_options` checks with PyTorch's rules and messages, in order
+    checked: tuple[str, ...] = ()
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        """Raise OptimizerError for an invalid hyperparameter in `options` (a group or defaults)."""
+        """Raise OptimizerError for an invalid hyperparameter in `options` (a group or defaults):
+        each of `checked` by `check_options`; an optimizer with more rules adds them after."""
+        check_options(options, self.checked)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
@@ -401,3 +406,34 @@ def _checked_option(value: Any, default: Any, where: str) -> Any:
             raise OptimizerStateDictError(f"{where} has a value of type {type(value).__name__}")
         return value
     return copy.deepcopy(value)
+
+
+#: option -> (its largest valid value, or None; the words of PyTorch's message)
+_LIMITS: dict[str, tuple[float | None, str]] = {
+    "lr": (None, "learning rate"),
+    "eps": (None, "epsilon value"),
+    "weight_decay": (None, "weight_decay value"),
+    "momentum": (None, "momentum value"),
+    "alpha": (None, "alpha value"),
+    "rho": (1.0, "rho value"),
+    "lr_decay": (None, "lr_decay value"),
+    "initial_accumulator_value": (None, "initial_accumulator_value value"),
+    "momentum_decay": (None, "momentum_decay value"),
+}
+
+
+def check_options(options: dict[str, Any], names: tuple[str, ...]) -> None:
+    """PyTorch's checks of common hyperparameters: each of `names` at least 0 (`rho` at most
+    1), `betas` a pair in [0, 1). NaN fails every check."""
+    for name in names:
+        value = options[name]
+        if name == "betas":
+            if len(value) != 2:
+                raise OptimizerError(f"betas must be a pair of floats, got {value!r}")
+            for index, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise OptimizerError(f"Invalid beta parameter at index {index}: {beta}")
+            continue
+        upper, words = _LIMITS[name]
+        if not (0.0 <= value and (upper is None or value <= upper)):
+            raise OptimizerError(f"Invalid {words}: {value}")

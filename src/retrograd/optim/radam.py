@@ -10,7 +10,6 @@ from retrograd.optim._inplace import Workspace, add_scaled, addcmul, lerp_
 from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -63,20 +62,10 @@ class RAdam(Optimizer):
         }
         super().__init__(params, defaults)
 
+    checked = ("lr", "eps", "betas", "weight_decay")
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        betas = options["betas"]
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["eps"]:
-            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
-        if len(betas) != 2:
-            raise OptimizerError(f"betas must be a pair of floats, got {betas!r}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        super()._validate_options(options)
         check_switches(options)
 
     def _update_group(

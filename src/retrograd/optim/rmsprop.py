@@ -9,7 +9,6 @@ import numpy as np
 from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, lerp_
 from retrograd.optim.optimizer import (
     Optimizer,
-    OptimizerError,
     ParamsT,
     increment_step,
     new_step_counter,
@@ -57,17 +56,7 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _validate_options(self, options: dict[str, Any]) -> None:
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if not 0.0 <= options["eps"]:
-            raise OptimizerError(f"Invalid epsilon value: {options['eps']}")
-        if not 0.0 <= options["momentum"]:
-            raise OptimizerError(f"Invalid momentum value: {options['momentum']}")
-        if not 0.0 <= options["weight_decay"]:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
-        if not 0.0 <= options["alpha"]:
-            raise OptimizerError(f"Invalid alpha value: {options['alpha']}")
+    checked = ("lr", "eps", "momentum", "weight_decay", "alpha")
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

@@ -57,10 +57,11 @@ class Rprop(Optimizer):
         }
         super().__init__(params, defaults)
 
+    checked = ("lr",)
+
     def _validate_options(self, options: dict[str, Any]) -> None:
+        super()._validate_options(options)
         etas = options["etas"]
-        if not 0.0 <= options["lr"]:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
         if len(etas) != 2 or len(options["step_sizes"]) != 2:
             raise OptimizerError(
                 f"etas and step_sizes must be pairs of floats, got {etas!r} and "

@@ -48,13 +48,10 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
         self._scalars: dict[np.dtype, tuple[float, np.ndarray]] = {}
 
+    checked = ("lr", "momentum", "weight_decay")
+
     def _validate_options(self, options: dict[str, Any]) -> None:
-        if options["lr"] < 0.0:
-            raise OptimizerError(f"Invalid learning rate: {options['lr']}")
-        if options["momentum"] < 0.0:
-            raise OptimizerError(f"Invalid momentum value: {options['momentum']}")
-        if options["weight_decay"] < 0.0:
-            raise OptimizerError(f"Invalid weight_decay value: {options['weight_decay']}")
+        super()._validate_options(options)
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise OptimizerError("Nesterov momentum requires a momentum and zero dampening")
 
