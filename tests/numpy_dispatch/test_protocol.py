@@ -98,7 +98,7 @@ def test_dtype_keyword_casts_inside_the_graph() -> None:
     "call, name",
     [
         (lambda t: np.sort(t), "np.sort"),
-        (lambda t: np.arctan(t), "np.arctan"),
+        (lambda t: np.cbrt(t), "np.cbrt"),
         (lambda t: np.median(t), "np.median"),
         (lambda t: np.cumprod(t), "np.cumprod"),
         (lambda t: np.multiply.outer(t, t), "np.multiply.outer"),
@@ -120,8 +120,8 @@ def test_without_a_gradient_undispatched_functions_compute_on_arrays() -> None:
     np.testing.assert_array_equal(np.sort(t.detach()), [1.0, 2.0, 3.0])
     with rg.no_grad():
         assert isinstance(np.sort(t), np.ndarray)  # what NumPy returns for a function
-        arctan = np.arctan(t)
-    assert isinstance(arctan, rg.Tensor) and not arctan.requires_grad  # ufuncs come back wrapped
+        cbrt = np.cbrt(t)
+    assert isinstance(cbrt, rg.Tensor) and not cbrt.requires_grad  # ufuncs come back wrapped
     assert np.median(rg.tensor([1.0, 5.0, 2.0])) == 2.0
 
 

@@ -32,6 +32,8 @@ SMOOTH: dict[str, tuple[Fn, Fn, Fn]] = {
     "sinh": (np.sinh, lambda a: (a.exp() - (-a).exp()) / 2, torch.sinh),
     "cosh": (np.cosh, lambda a: (a.exp() + (-a).exp()) / 2, torch.cosh),
     "square": (np.square, lambda a: a.square(), torch.square),
+    "arctan": (np.arctan, lambda a: a.atan(), torch.atan),
+    "arcsinh": (np.arcsinh, lambda a: a.asinh(), torch.asinh),
 }
 POSITIVE: dict[str, tuple[Fn, Fn, Fn]] = {
     "log": (np.log, lambda a: a.log(), torch.log),
@@ -62,6 +64,7 @@ BINARY: dict[str, tuple[Fn, Fn, Fn, tuple[float, float]]] = {
     "power": (np.power, lambda a, b: a**b, torch.pow, (0.5, 2.0)),
     "maximum": (np.maximum, lambda a, b: a.maximum(b), torch.maximum, (-2.0, 2.0)),
     "minimum": (np.minimum, lambda a, b: a.minimum(b), torch.minimum, (-2.0, 2.0)),
+    "logaddexp": (np.logaddexp, lambda a, b: a.logaddexp(b), torch.logaddexp, (-2.0, 2.0)),
 }
 COMPARISONS: dict[str, tuple[Fn, Fn, Fn]] = {
     "less": (np.less, lambda a, b: a < b, torch.lt),
