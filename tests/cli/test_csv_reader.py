@@ -138,6 +138,7 @@ def test_chunked_reading_in_pieces_keeps_missing_cells(
     lines = [f"{k},{k % 2}" for k in range(3000)]
     lines[2500] = "NA,1"
     path = write(tmp_path / "d.csv", "x,y", lines)
+    in_pieces(monkeypatch)
     table = csvdata.read_csv(path, chunk_rows=100, text_columns=["y"])
     X = csvdata.numeric_matrix(table, ["x"], allow_missing=True)
     assert X.dtype == np.float32 and np.isnan(X[2500, 0]) and X[2999, 0] == 2999

@@ -169,8 +169,9 @@ def read_csv(
     `text_columns` going straight into one float64 matrix (`Table.block`) that
     `numeric_matrix` hands out without a copy; the text of the file is never held whole.
     Otherwise (or when PyArrow refuses the file) the stdlib `csv` module gives the same table
-    and the same errors, more slowly. `chunk_rows`: read about that many rows at a time and
-    keep float32 numbers for every column but `text_columns`, missing cells as NaN.
+    and the same errors, more slowly. `chunk_rows`: read at most that many rows at a time
+    (and no more than 1 MiB) and keep float32 numbers for every column but `text_columns`,
+    missing cells as NaN.
     `progress`: show a progress bar (default: for files of 20 MiB or more, on a terminal).
 
     **Raises** CommandError for a missing, unreadable or empty file, a file without a header
@@ -259,6 +260,7 @@ def _read_with_arrow(
     pacsv = pa.csv
     names = [f"c{i}" for i in range(len(header))]
     text = {n for n, name in zip(names, header) if name in text_columns}
+    newlines = _has_quotes(path)
     if chunk_rows is not None:
         # every column but `text_columns` is a number, read as float32; missing cells are NaN
         types = {n: (pa.string() if n in text else pa.float64()) for n in names}
@@ -266,11 +268,13 @@ def _read_with_arrow(
         options = pacsv.ConvertOptions(
             column_types=types, null_values=nulls, strings_can_be_null=False
         )
-        block_bytes = int(min(max(_mean_line_bytes(path) * chunk_rows, 1 << 16), 1 << 30))
-        return _stream_arrow(
-            path, header, size, progress, options, text, block_bytes, True, np.float32
+        # rows go straight into the matrix: blocks above 1 MiB would only hold more text
+        block_bytes = int(
+            min(max(_mean_line_bytes(path) * chunk_rows, 1 << 12), STREAM_BLOCK_BYTES)
         )
-    newlines = _has_quotes(path)
+        return _stream_arrow(
+            path, header, size, progress, options, text, block_bytes, newlines, np.float32
+        )
     try:
         types = _stream_types(path, names, text, newlines)
         options = pacsv.ConvertOptions(**_EXACT, column_types=types)
