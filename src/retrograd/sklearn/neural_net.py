@@ -280,8 +280,8 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
     - `module`: a callable returning the network; called with the ``module__<name>``
       arguments, and with ``in_features`` / ``out_features`` (number of classes) when it takes
       them. The network maps ``(batch, n_features)`` to logits ``(batch, n_classes)``. None:
-      `tabular_network` with the hidden widths of `tabular_settings` for the training rows
-      (``module__hidden`` to choose them).
+      linear layers with ReLU between them, as `retrograd train` builds, of the hidden widths
+      of `tabular_settings` for the training rows (``module__hidden`` to choose them).
     - `criterion`: the loss class (``criterion__<name>`` for its arguments); with
       `nn.NLLLoss` the network should end in `nn.LogSoftmax`.
     - `optimizer`: the optimizer class, built with `lr` and the ``optimizer__<name>`` arguments
