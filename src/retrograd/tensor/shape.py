@@ -272,10 +272,42 @@ def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(tensor, max(-(-length // chunks), 1), dim)
 
 
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Input positions read by the padded axis: reflect mirrors about the edge elements,
+    replicate repeats them, circular wraps around; negative widths crop."""
+    index = np.arange(-before, n + after)
+    if mode == "reflect":
+        if before >= n or after >= n:
+            raise ShapeError(
+                f"Padding size should be less than the corresponding input dimension, but got: "
+                f"padding ({before}, {after}) at dimension of size {n}"
+            )
+        index = np.abs(index)
+        return np.where(index > n - 1, 2 * (n - 1) - index, index)
+    if mode == "replicate":
+        return np.clip(index, 0, n - 1)
+    # PyTorch crops the negative widths first and wraps around what is left
+    start, kept = max(-before, 0), n - max(-before, 0) - max(-after, 0)
+    if before > kept or after > kept:
+        raise ShapeError("Padding value causes wrapping around more than once.")
+    return start + np.arange(-max(before, 0), kept + max(after, 0)) % kept
+
+
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:  # noqa: A002
-    """PyTorch's F.pad: `pad` lists (before, after) pairs starting from the LAST dimension."""
+    """PyTorch's F.pad: `pad` lists (before, after) pairs starting from the LAST dimension.
+
+    `mode` 'constant' fills with `value`; 'reflect', 'replicate' and 'circular' pad the last 1-3
+    axes of a `(C, *spatial)` or `(N, C, *spatial)` input by reading input elements (an index
+    per axis, so the gradient adds up every copy of an element)."""
+    if mode not in _PAD_MODES:
+        raise UnsupportedError(
+            f"pad mode {mode!r} is not supported; use one of {', '.join(map(repr, _PAD_MODES))}"
+        )
     if mode != "constant":
-        raise UnsupportedError(f"pad mode {mode!r} is not supported; use 'constant'")
+        return _pad_by_index(input, pad, mode)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ShapeError(
             f"pad {tuple(pad)} must hold (before, after) pairs for at most {input.ndim} dims"
@@ -291,4 +323,27 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             for (b, a), n in zip(widths, out.shape)
         )
         out = out[crop]
+    return out
+
+
+def _pad_by_index(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:  # noqa: A002
+    axes = len(pad) // 2
+    if len(pad) % 2 or axes not in (1, 2, 3):
+        raise UnsupportedError(
+            f"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now; "
+            f"got pad {tuple(pad)}"
+        )
+    if input.ndim not in (axes + 1, axes + 2):
+        raise ShapeError(
+            f"{mode} padding of {axes} axes expects a {axes + 1}-d or {axes + 2}-d input, "
+            f"got shape {input.shape}"
+        )
+    out = input
+    for i in range(axes):
+        axis = input.ndim - 1 - i
+        before, after = int(pad[2 * i]), int(pad[2 * i + 1])
+        if before == 0 and after == 0:
+            continue
+        index = _pad_index(input.shape[axis], before, after, mode)
+        out = out[(slice(None),) * axis + (index,)]
     return out
