@@ -94,7 +94,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         TransformerEncoder,
         TransformerEncoderLayer,
     )
-    from retrograd.nn.upsampling import Upsample, UpsamplingNearest2d
+    from retrograd.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 #: submodule of `retrograd.nn` -> the names it exports here (keep in step with the imports above)
 _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
@@ -176,7 +176,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
         "TransformerEncoder",
         "TransformerEncoderLayer",
     ),
-    "upsampling": ("Upsample", "UpsamplingNearest2d"),
+    "upsampling": ("Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"),
 }
 _LAZY_SUBMODULES = ("functional", "init", "modules", "utils")  # modules: PyTorch's paths
 _LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
@@ -285,6 +285,7 @@ __all__ = [
     "TransformerEncoderLayer",
     "Unflatten",
     "Upsample",
+    "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad2d",

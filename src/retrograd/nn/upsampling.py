@@ -1,4 +1,4 @@
-"""`Upsample` and `UpsamplingNearest2d`: layers around `interpolate` (nearest modes only)."""
+"""`Upsample`, `UpsamplingNearest2d` and `UpsamplingBilinear2d`: layers around `interpolate`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from retrograd.tensor import Tensor
 
 
 class Upsample(Module):
-    """Resize the spatial axes to `size`, or by `scale_factor`, copying nearest elements.
+    """Resize the spatial axes to `size`, or by `scale_factor` (see `F.interpolate`).
 
     **Arguments:** exactly one of `size` (int or tuple) and `scale_factor` (float or tuple);
-    `mode` 'nearest' or 'nearest-exact'. **Shapes:** `(N, C, *spatial)` with 1-3 spatial axes ->
+    `mode` 'nearest', 'nearest-exact', 'linear', 'bilinear' or 'trilinear'; `align_corners`
+    for the last three. **Shapes:** `(N, C, *spatial)` with 1-3 spatial axes ->
     `(N, C, *out)`, out = size or floor(spatial * scale_factor).
     """
 
@@ -70,3 +71,15 @@ class UpsamplingNearest2d(Upsample):
         scale_factor: float | Sequence[float] | None = None,
     ) -> None:
         super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """`Upsample(size, scale_factor, mode='bilinear', align_corners=True)` for `(N, C, H, W)`
+    inputs."""
+
+    def __init__(
+        self,
+        size: int | Sequence[int] | None = None,
+        scale_factor: float | Sequence[float] | None = None,
+    ) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

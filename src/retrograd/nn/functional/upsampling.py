@@ -1,8 +1,10 @@
-"""`interpolate` with PyTorch's 'nearest' and 'nearest-exact' modes, on `(N, C, *spatial)` inputs
-with 1 to 3 spatial axes.
+"""`interpolate` with PyTorch's 'nearest', 'nearest-exact', 'linear', 'bilinear' and 'trilinear'
+modes, on `(N, C, *spatial)` inputs with 1 to 3 spatial axes.
 
-Resizing is integer-array indexing (`x[..., rows, cols]`), so the gradient comes from `GetItem`,
-which adds up the gradients of every output that copied the same input element.
+Nearest resizing is integer-array indexing (`x[..., rows, cols]`), so the gradient comes from
+`GetItem`, which adds up the gradients of every output that copied the same input element.
+Linear resizing is separable: along each axis, two such reads weighted by the distances to the
+source position, so it is composed from indexing, products and a sum (gradients included).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional._utils import require_tensor
 from retrograd.tensor import Tensor
 
-SUPPORTED_MODES = ("nearest", "nearest-exact")
+SUPPORTED_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
+#: the interpolating modes and the number of spatial axes each one takes
+LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
 _LAYOUTS = "(N, C, L), (N, C, H, W) or (N, C, D, H, W)"
 
 
@@ -28,7 +32,7 @@ def check_mode(mode: str, align_corners: bool | None, who: object) -> None:
             f"{who}: mode {mode!r} is not supported; retrograd implements "
             f"{' and '.join(repr(m) for m in SUPPORTED_MODES)}"
         )
-    if align_corners is not None:
+    if align_corners is not None and mode not in LINEAR_MODES:
         raise InvalidArgumentError(
             f"{who}: align_corners option can only be set with the interpolating modes "
             f"(linear, bilinear, bicubic, trilinear), not with mode {mode!r}"
@@ -74,6 +78,45 @@ def source_index(
     return np.minimum(source.astype(np.int64), size - 1)
 
 
+def linear_source(
+    out: int, size: int, scale: float | None, align_corners: bool, dtype: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two input positions each of `out` outputs reads along one axis, and the weight of the
+    second (PyTorch's rule, in the input's floating dtype as PyTorch's kernel computes it)."""
+    dtype = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float32)
+    if align_corners:
+        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
+        source = np.arange(out, dtype=dtype) * ratio
+    else:
+        if scale is not None and scale > 0:
+            ratio = dtype.type(1.0 / scale)
+        else:
+            ratio = dtype.type(size) / dtype.type(out)
+        half = dtype.type(0.5)
+        source = np.maximum((np.arange(out, dtype=dtype) + half) * ratio - half, dtype.type(0))
+    first = np.minimum(source.astype(np.int64), size - 1)
+    second = np.minimum(first + 1, size - 1)
+    return first, second, (source - first.astype(dtype)).astype(dtype)
+
+
+def _resize_linear(
+    input: Tensor,  # noqa: A002
+    out: tuple[int, ...],
+    scales: tuple[float | None, ...],
+    align_corners: bool,
+) -> Tensor:
+    result = input
+    for i, (o, s) in enumerate(zip(out, scales)):
+        axis = 2 + i
+        first, second, weight = linear_source(o, input.shape[axis], s, align_corners, input.dtype)
+        lead = (slice(None),) * axis
+        shape = (o,) + (1,) * (input.ndim - 1 - axis)
+        far = Tensor(weight.reshape(shape))
+        near = Tensor((1 - weight).reshape(shape))
+        result = result[lead + (first,)] * near + result[lead + (second,)] * far
+    return result
+
+
 def _interpolate(
     input: Any,  # noqa: A002
     who: object,
@@ -105,6 +148,13 @@ def _interpolate(
             f"{who}: input and output sizes should be greater than 0, but got input of "
             f"spatial size {sizes} and output size {out}"
         )
+    if mode in LINEAR_MODES:
+        if len(sizes) != LINEAR_MODES[mode]:
+            raise ShapeError(
+                f"{who}: got {input.ndim}D input, but {mode} mode needs "
+                f"{LINEAR_MODES[mode] + 2}D input"
+            )
+        return _resize_linear(input, out, scales, bool(align_corners))
     exact = mode == "nearest-exact"
     shortcuts = len(sizes) == 2
     rows = [source_index(o, n, s, exact, shortcuts) for o, n, s in zip(out, sizes, scales)]
@@ -120,10 +170,15 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> Tensor:
-    """Resize the spatial axes to `size`, or to floor(size * `scale_factor`), copying the
-    nearest input element: 'nearest' reads floor(i * in / out), 'nearest-exact'
-    floor((i + 0.5) * in / out) (with 1 / scale_factor for in / out when a factor is given).
+    """Resize the spatial axes to `size`, or to floor(size * `scale_factor`).
+
+    'nearest' copies input floor(i * in / out), 'nearest-exact' floor((i + 0.5) * in / out)
+    (with 1 / scale_factor for in / out when a factor is given). 'linear' (1 spatial axis),
+    'bilinear' (2) and 'trilinear' (3) mix the two neighbours of the source position
+    (i + 0.5) * in / out - 0.5, or i * (in - 1) / (out - 1) with `align_corners=True`.
     **Shapes:** `(N, C, *spatial)` with 1-3 spatial axes -> `(N, C, *out)`."""
+    if antialias and mode == "bilinear":
+        raise UnsupportedError("interpolate: antialias=True is not supported")
     if antialias:
         raise InvalidArgumentError(
             "interpolate: antialias is only available with bilinear and bicubic modes"

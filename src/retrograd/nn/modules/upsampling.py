@@ -2,10 +2,12 @@
 
 from retrograd.nn import (
     Upsample,
+    UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
 
 __all__ = [
+    "UpsamplingBilinear2d",
     "Upsample",
     "UpsamplingNearest2d",
 ]
