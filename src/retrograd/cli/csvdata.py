@@ -180,8 +180,8 @@ def read_csv(
     """
     _check_path(path)
     size = os.path.getsize(path)
-    if progress is None:
-        progress = size >= PROGRESS_BYTES
+    if progress is None:  # a bar only where someone watches: not in pipes, logs or CI
+        progress = size >= PROGRESS_BYTES and sys.stderr.isatty()
     header, header_line = _read_header(path)
     pyarrow = _pyarrow()
     if pyarrow is not None and header is not None:

@@ -324,7 +324,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="train data-parallel on N processes started with mpiexec (needs the mpi extra); "
         "--batch-size is per process",
     )
-    parser.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars (reading, training)")
     parser.add_argument(
         "--doctor",
         action="store_true",
@@ -588,7 +588,12 @@ def _feature_na_values(args: argparse.Namespace) -> frozenset[str]:
 
 
 def _read_training_data(args: argparse.Namespace) -> tuple[_Data, str]:
-    table = read_csv(args.data, chunk_rows=args.chunk_rows, text_columns=[args.target])
+    table = read_csv(
+        args.data,
+        chunk_rows=args.chunk_rows,
+        text_columns=[args.target],
+        progress=False if args.quiet else None,
+    )
     require_columns(table, [args.target], "target")
     features = [name for name in table.columns if name != args.target]
     if not features:
