@@ -108,7 +108,7 @@ def test_wheel_holds_the_package_typed_with_its_metadata(dist: dict[str, Path]) 
     requires = metadata.get_all("Requires-Dist")
     assert any(r.startswith("numpy") for r in requires)
     assert any(r.startswith("onnxruntime") and 'extra == "onnx"' in r for r in requires)
-    assert "retrograd = retrograd.__main__:main" in entry_points
+    assert "retrograd = _retrograd_entry:main" in entry_points
 
 
 def test_sdist_holds_the_sources(dist: dict[str, Path]) -> None:

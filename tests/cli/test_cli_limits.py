@@ -147,8 +147,34 @@ def test_ctrl_c_while_the_command_loads_is_status_130_without_traceback() -> Non
     assert done.returncode == 130
 
 
+_INTERRUPT_DURING_PACKAGE_IMPORT = """
+import importlib.abc, sys
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":  # the first thing `import retrograd` loads
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["retrograd", "--version"]
+from _retrograd_entry import main  # what the console script runs
+raise SystemExit(main())
+"""
+
+
+def test_ctrl_c_while_the_package_itself_loads_is_status_130_without_traceback() -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", _INTERRUPT_DURING_PACKAGE_IMPORT],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert done.stderr == "interrupted\n"
+    assert done.returncode == 130
+
+
 def test_the_console_script_loads_the_command_inside_its_guard() -> None:
     import tomllib
 
     pyproject = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["scripts"]["retrograd"] == "retrograd.__main__:main"
+    assert pyproject["project"]["scripts"]["retrograd"] == "_retrograd_entry:main"
+    assert "_retrograd_entry" in pyproject["tool"]["setuptools"]["py-modules"]
