@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         LogSigmoid,
         LogSoftmax,
         Mish,
+        PReLU,
         ReLU,
         ReLU6,
         Sigmoid,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from retrograd.nn.attention import MultiheadAttention
     from retrograd.nn.containers import ModuleDict, ModuleList, Sequential
     from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+    from retrograd.nn.distance import CosineSimilarity, PairwiseDistance
     from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
     from retrograd.nn.linear import Flatten, Identity, Linear, Unflatten
     from retrograd.nn.loss import (
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         BCEWithLogitsLoss,
         CrossEntropyLoss,
         HuberLoss,
+        KLDivLoss,
         L1Loss,
         MSELoss,
         NLLLoss,
@@ -111,6 +114,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
         "LogSigmoid",
         "LogSoftmax",
         "Mish",
+        "PReLU",
         "ReLU",
         "ReLU6",
         "SELU",
@@ -128,6 +132,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "attention": ("MultiheadAttention",),
     "containers": ("ModuleDict", "ModuleList", "Sequential"),
     "conv": ("Conv1d", "Conv2d", "ConvTranspose2d"),
+    "distance": ("CosineSimilarity", "PairwiseDistance"),
     "dropout": ("Dropout", "Dropout1d", "Dropout2d"),
     "linear": ("Flatten", "Identity", "Linear", "Unflatten"),
     "loss": (
@@ -135,6 +140,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
         "BCEWithLogitsLoss",
         "CrossEntropyLoss",
         "HuberLoss",
+        "KLDivLoss",
         "L1Loss",
         "MSELoss",
         "NLLLoss",
@@ -216,6 +222,7 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout1d",
@@ -234,6 +241,7 @@ __all__ = [
     "Hardtanh",
     "HuberLoss",
     "Identity",
+    "KLDivLoss",
     "L1Loss",
     "LSTM",
     "LSTMCell",
@@ -251,6 +259,8 @@ __all__ = [
     "ModuleList",
     "MultiheadAttention",
     "NLLLoss",
+    "PReLU",
+    "PairwiseDistance",
     "Parameter",
     "RMSNorm",
     "RNN",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from retrograd import ops
+from retrograd.autograd.grad_mode import no_grad
+from retrograd.creation import empty
 from retrograd.errors import InvalidArgumentError
 from retrograd.nn import functional as F
 from retrograd.nn.module import Module
+from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor, apply
 
 
@@ -311,3 +314,38 @@ class GLU(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x for x > 0, else a * x with a learnt slope `weight`: one shared (`num_parameters=1`) or
+    one per channel (`num_parameters=C`, channels on axis 1), each initialised to `init`.
+    **Shapes:** `(*)` -> `(*)`."""
+
+    num_parameters: int
+    init: float
+    weight: Parameter
+
+    def __init__(
+        self,
+        num_parameters: int = 1,
+        init: float = 0.25,
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Fill `weight` with `init`."""
+        with no_grad():
+            self.weight.fill_(self.init)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """`input` where positive, else `weight * input`."""
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -16,6 +16,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "HuberLoss",
+    "KLDivLoss",
     "L1Loss",
     "MSELoss",
     "NLLLoss",
@@ -220,3 +221,29 @@ class CrossEntropyLoss(_WeightedLoss):
             reduction=self.reduction,
             label_smoothing=self.label_smoothing,
         )
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence; `input` holds log-probabilities, `target` probabilities (or
+    log-probabilities with `log_target=True`). `reduction` may also be 'batchmean' (the sum over
+    the batch size: the KL divergence of each sample, averaged). See `F.kl_div`."""
+
+    log_target: bool
+
+    def __init__(
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        log_target: bool = False,
+    ) -> None:
+        if reduction == "batchmean" and size_average is None and reduce is None:
+            super().__init__()
+            self.reduction = "batchmean"
+        else:
+            super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        """The reduced divergence of `target` from the log-probabilities `input`."""
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

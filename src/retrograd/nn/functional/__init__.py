@@ -25,6 +25,7 @@ from retrograd.nn.functional.activation import (
     mish,
     normalize,
     one_hot,
+    prelu,
     relu,
     relu6,
     selu,
@@ -46,6 +47,7 @@ from retrograd.nn.functional.loss import (
     binary_cross_entropy_with_logits,
     cross_entropy,
     huber_loss,
+    kl_div,
     l1_loss,
     mse_loss,
     nll_loss,
@@ -56,6 +58,7 @@ from retrograd.tensor import pad
 if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editors
     from retrograd.nn.functional.attention import scaled_dot_product_attention
     from retrograd.nn.functional.conv import conv1d, conv2d, conv_transpose2d
+    from retrograd.nn.functional.distance import cosine_similarity, pairwise_distance
     from retrograd.nn.functional.normalization import (
         batch_norm,
         group_norm,
@@ -77,6 +80,7 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
 _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "attention": ("scaled_dot_product_attention",),
     "conv": ("conv1d", "conv2d", "conv_transpose2d"),
+    "distance": ("cosine_similarity", "pairwise_distance"),
     "normalization": ("batch_norm", "group_norm", "layer_norm", "rms_norm"),
     "pooling": (
         "adaptive_avg_pool1d",
@@ -119,6 +123,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "dropout1d",
@@ -134,6 +139,7 @@ __all__ = [
     "hardtanh",
     "huber_loss",
     "interpolate",
+    "kl_div",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -148,6 +154,8 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
+    "prelu",
     "relu",
     "relu6",
     "rms_norm",

@@ -237,3 +237,21 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def _one_hot_rows(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype=np.int64)[labels.astype(np.int64)]
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:  # noqa: A002
+    """x for x > 0, else weight * x, with one slope (`weight` of one element) or one per channel
+    (`weight` of shape `(C,)`, channels on axis 1 of an input of 2 or more axes)."""
+    if weight.ndim > 1:
+        raise InvalidArgumentError(f"prelu: weight must be 0-d or 1-d, got shape {weight.shape}")
+    if weight.numel() == 1:
+        slope = weight.reshape(())
+    else:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if channels != weight.numel():
+            raise InvalidArgumentError(
+                f"Mismatch of parameter numbers and input channel size. Found parameter "
+                f"numbers = {weight.numel()} and channel size = {channels}."
+            )
+        slope = weight.reshape((-1,) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, slope * input)

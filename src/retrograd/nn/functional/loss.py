@@ -510,3 +510,43 @@ def _cross_entropy_soft(
     if reduction == "mean":
         return _mean_over(loss.sum(), log_probs.numel() / n_classes if n_classes else 0.0)
     return _reduce(loss, reduction)
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback-Leibler divergence with `input` the log-probabilities of the model:
+    target * (log(target) - input) elementwise (0 where target is 0), or
+    exp(target) * (target - input) with `log_target=True` (target given as log-probabilities).
+
+    `reduction='batchmean'` divides the sum by the batch size (input.shape[0]), the true KL
+    divergence of each sample averaged; 'mean' divides by the element count, as in PyTorch."""
+    if reduction == "batchmean" and size_average is None and reduce is None:
+        batchmean = True
+    else:
+        reduction = resolve_reduction(reduction, size_average, reduce, "kl_div")
+        batchmean = False
+        if reduction == "mean":
+            warnings.warn(
+                "reduction: 'mean' divides the total loss by both the batch size and the support "
+                "size. 'batchmean' divides only by the batch size, and aligns with the KL div "
+                "math definition.",
+                UserWarning,
+                stacklevel=2,
+            )
+    input, target = _as_tensor(input), _as_tensor(target)  # noqa: A001
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        # log is taken of 1 where target is 0, so no NaN or inf reaches the gradient
+        safe = where(positive, target, 1.0)
+        loss = where(positive, target * safe.log(), 0.0) - target * input
+    if batchmean:
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)

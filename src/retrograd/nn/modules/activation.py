@@ -15,6 +15,7 @@ from retrograd.nn import (
     LogSoftmax,
     Mish,
     MultiheadAttention,
+    PReLU,
     ReLU,
     ReLU6,
     Sigmoid,
@@ -30,6 +31,7 @@ from retrograd.nn import (
 )
 
 __all__ = [
+    "PReLU",
     "CELU",
     "ELU",
     "GELU",

@@ -5,6 +5,7 @@ from retrograd.nn import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     HuberLoss,
+    KLDivLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
@@ -12,6 +13,7 @@ from retrograd.nn import (
 )
 
 __all__ = [
+    "KLDivLoss",
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
