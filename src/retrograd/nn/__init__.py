@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     )
     from retrograd.nn.attention import MultiheadAttention
     from retrograd.nn.containers import ModuleDict, ModuleList, Sequential
-    from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+    from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
     from retrograd.nn.distance import CosineSimilarity, PairwiseDistance
     from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
     from retrograd.nn.linear import Flatten, Identity, Linear, Unflatten
@@ -82,6 +82,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from retrograd.nn.pooling import (
         AdaptiveAvgPool1d,
         AdaptiveAvgPool2d,
+        AdaptiveMaxPool1d,
+        AdaptiveMaxPool2d,
         AvgPool1d,
         AvgPool2d,
         MaxPool1d,
@@ -131,7 +133,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "attention": ("MultiheadAttention",),
     "containers": ("ModuleDict", "ModuleList", "Sequential"),
-    "conv": ("Conv1d", "Conv2d", "ConvTranspose2d"),
+    "conv": ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"),
     "distance": ("CosineSimilarity", "PairwiseDistance"),
     "dropout": ("Dropout", "Dropout1d", "Dropout2d"),
     "linear": ("Flatten", "Identity", "Linear", "Unflatten"),
@@ -167,6 +169,8 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "pooling": (
         "AdaptiveAvgPool1d",
         "AdaptiveAvgPool2d",
+        "AdaptiveMaxPool1d",
+        "AdaptiveMaxPool2d",
         "AvgPool1d",
         "AvgPool2d",
         "MaxPool1d",
@@ -206,6 +210,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",
@@ -221,6 +227,7 @@ __all__ = [
     "ConstantPad3d",
     "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
     "ConvTranspose2d",
     "CosineSimilarity",
     "CrossEntropyLoss",

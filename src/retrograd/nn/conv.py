@@ -17,6 +17,7 @@ from retrograd.nn.functional.conv import (
     PaddingArg,
     check_padding_string,
     conv_nd_kwargs,
+    conv_transpose1d,
     conv_transpose_nd,
 )
 from retrograd.nn.module import Module
@@ -238,17 +239,10 @@ class Conv2d(_Conv):
     _dims = 2
 
 
-class ConvTranspose2d(_ConvNd):
-    """2-d transposed convolution (the gradient of a `Conv2d` with respect to its input), as used
-    to upsample.
+class _ConvTransposeNd(_ConvNd):
+    """A transposed convolution over `n_spatial` axes."""
 
-    **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0),
-    `output_padding` (0; extra rows/columns on one side), `groups` (1), `bias` (True),
-    `dilation` (1), `padding_mode` ('zeros' only), `dtype`, `generator`.
-    **Shapes:** `x: (N, in_channels, H, W)` -> `(N, out_channels, H_out, W_out)` with
-    `H_out = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1`;
-    `weight: (in_channels, out_channels/groups, kH, kW)`, `bias: (out_channels,)`.
-    """
+    n_spatial: ClassVar[int] = 2
 
     def __init__(
         self,
@@ -268,10 +262,10 @@ class ConvTranspose2d(_ConvNd):
     ) -> None:
         if isinstance(padding, str):
             raise InvalidArgumentError(
-                f"ConvTranspose2d: padding={padding!r} is not supported, give ints"
+                f"{type(self).__name__}: padding={padding!r} is not supported, give ints"
             )
         super().__init__(
-            2,
+            self.n_spatial,
             in_channels,
             out_channels,
             kernel_size,
@@ -288,13 +282,24 @@ class ConvTranspose2d(_ConvNd):
         )
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:  # noqa: A002
-        """`output_size` (optional, the last two entries count) picks the output padding that
-        gives that size, as PyTorch does when a stride makes several sizes possible."""
+        """`output_size` (optional, the last one or two entries count) picks the output padding
+        that gives that size, as PyTorch does when a stride makes several sizes possible."""
         padding = self.padding
         assert not isinstance(padding, str)  # refused in __init__
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = self._output_padding(input, output_size)
+        if self.n_spatial == 1:
+            return conv_transpose1d(
+                input,
+                self.weight,
+                self.bias,
+                self.stride,
+                padding,
+                output_padding,
+                self.groups,
+                self.dilation,
+            )
         return conv_transpose_nd(
             input,
             self.weight,
@@ -308,20 +313,48 @@ class ConvTranspose2d(_ConvNd):
         )
 
     def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:  # noqa: A002
-        wanted = tuple(int(s) for s in output_size)[-2:]
+        n = self.n_spatial
+        wanted = tuple(int(s) for s in output_size)[-n:]
         assert not isinstance(self.padding, str)  # refused in __init__
         smallest = tuple(
             (size - 1) * s - 2 * p + d * (k - 1) + 1
             for size, s, p, d, k in zip(
-                input.shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size
+                input.shape[-n:], self.stride, self.padding, self.dilation, self.kernel_size
             )
         )
         largest = tuple(low + s - 1 for low, s in zip(smallest, self.stride))
-        if len(wanted) != 2 or any(
+        if len(wanted) != n or any(
             not lo <= w <= hi for w, lo, hi in zip(wanted, smallest, largest)
         ):
             raise ShapeError(
                 f"{self}: requested an output size of {tuple(output_size)}, but valid sizes range "
-                f"from {smallest} to {largest} (for an input of {input.shape[-2:]})"
+                f"from {smallest} to {largest} (for an input of {input.shape[-n:]})"
             )
         return tuple(w - low for w, low in zip(wanted, smallest))
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-d transposed convolution (the gradient of a `Conv1d` with respect to its input).
+
+    **Arguments:** as `ConvTranspose2d`, with ints for the sizes.
+    **Shapes:** `x: (N, in_channels, L)` or `(in_channels, L)` -> `(N, out_channels, L_out)` with
+    `L_out = (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1`;
+    `weight: (in_channels, out_channels/groups, k)`, `bias: (out_channels,)`.
+    """
+
+    n_spatial = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-d transposed convolution (the gradient of a `Conv2d` with respect to its input), as used
+    to upsample.
+
+    **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0),
+    `output_padding` (0; extra rows/columns on one side), `groups` (1), `bias` (True),
+    `dilation` (1), `padding_mode` ('zeros' only), `dtype`, `generator`.
+    **Shapes:** `x: (N, in_channels, H, W)` -> `(N, out_channels, H_out, W_out)` with
+    `H_out = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1`;
+    `weight: (in_channels, out_channels/groups, kH, kW)`, `bias: (out_channels,)`.
+    """
+
+    n_spatial = 2

@@ -11,6 +11,7 @@ from retrograd.nn.functional._utils import CheckedCall, as_tuple, frozen
 from retrograd.nn.functional.pooling import (
     IntOrTuple,
     _adaptive_avg_pool,
+    _adaptive_max_pool,
     _avg_pool,
     adaptive_output_size,
     max_pool_kwargs,
@@ -214,6 +215,42 @@ class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Mean over windows tiling (H, W) into `output_size` (an int, or a pair whose None entries
     keep that input size), each axis as in AdaptiveAvgPool1d. **Shapes:** `(N, C, H, W)` or
+    `(C, H, W)` -> `(N, C, H_out, W_out)` or `(C, H_out, W_out)`."""
+
+    n_spatial = 2
+
+
+class _AdaptiveMaxPoolNd(Module):
+    n_spatial: int
+    output_size: Any
+    return_indices: bool
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+        adaptive_output_size(output_size, (1,) * self.n_spatial, self)  # checks the form early
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """The max over each window of `input`."""
+        return _adaptive_max_pool(
+            input, self.n_spatial, self, self.output_size, self.return_indices
+        )
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max over `output_size` windows tiling L: window i spans floor(i*L/out) ..
+    ceil((i+1)*L/out). **Shapes:** `(N, C, L)` or `(C, L)` -> `(N, C, out)` or `(C, out)`."""
+
+    n_spatial = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over windows tiling (H, W) into `output_size` (an int, or a pair whose None entries
+    keep that input size), each axis as in AdaptiveMaxPool1d. **Shapes:** `(N, C, H, W)` or
     `(C, H, W)` -> `(N, C, H_out, W_out)` or `(C, H_out, W_out)`."""
 
     n_spatial = 2

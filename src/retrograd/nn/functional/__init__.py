@@ -57,7 +57,7 @@ from retrograd.tensor import pad
 
 if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editors
     from retrograd.nn.functional.attention import scaled_dot_product_attention
-    from retrograd.nn.functional.conv import conv1d, conv2d, conv_transpose2d
+    from retrograd.nn.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
     from retrograd.nn.functional.distance import cosine_similarity, pairwise_distance
     from retrograd.nn.functional.normalization import (
         batch_norm,
@@ -68,6 +68,8 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
     from retrograd.nn.functional.pooling import (
         adaptive_avg_pool1d,
         adaptive_avg_pool2d,
+        adaptive_max_pool1d,
+        adaptive_max_pool2d,
         avg_pool1d,
         avg_pool2d,
         max_pool1d,
@@ -79,12 +81,14 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
 #: submodule -> the names it exports here, loaded on first use (keep in step with the above)
 _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "attention": ("scaled_dot_product_attention",),
-    "conv": ("conv1d", "conv2d", "conv_transpose2d"),
+    "conv": ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"),
     "distance": ("cosine_similarity", "pairwise_distance"),
     "normalization": ("batch_norm", "group_norm", "layer_norm", "rms_norm"),
     "pooling": (
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
+        "adaptive_max_pool1d",
+        "adaptive_max_pool2d",
         "avg_pool1d",
         "avg_pool2d",
         "max_pool1d",
@@ -114,6 +118,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -122,6 +128,7 @@ __all__ = [
     "celu",
     "conv1d",
     "conv2d",
+    "conv_transpose1d",
     "conv_transpose2d",
     "cosine_similarity",
     "cross_entropy",

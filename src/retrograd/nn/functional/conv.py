@@ -276,3 +276,40 @@ def _require_rank(weight: Any, rank: int, who: str) -> None:
     if not isinstance(weight, Tensor) or weight.ndim != rank:
         shape = getattr(weight, "shape", type(weight).__name__)
         raise ShapeError(f"{who} expects a {rank}-d weight Tensor, got {shape}")
+
+
+def conv_transpose1d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> Tensor:
+    """1-d transposed convolution (the gradient of `conv1d` with respect to its input), run as a
+    2-d one over a height of 1. **Arguments:** `input: (N, C, L)` or `(C, L)`,
+    `weight: (C, O/groups, k)`, `bias: (O,)` or None. **Returns** `(N, O, L_out)` with
+    `L_out = (L - 1) * stride - 2p + d(k - 1) + output_padding + 1`."""
+    who = "conv_transpose1d"
+    _require_rank(weight, 3, who)
+    require_tensor(input, who)
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"{who} expects input of shape (N, C, L) or (C, L), got {input.shape}")
+
+    def pair(value: IntOrTuple, name: str, first: int) -> tuple[int, int]:
+        return (first, as_tuple(value, 1, name, who)[0])
+
+    out = conv_transpose_nd(
+        input.unsqueeze(-2),
+        weight.unsqueeze(-2),
+        bias,
+        pair(stride, "stride", 1),
+        pair(padding, "padding", 0),
+        pair(output_padding, "output_padding", 0),
+        groups,
+        pair(dilation, "dilation", 1),
+        who,
+    )
+    return out.squeeze(-2)

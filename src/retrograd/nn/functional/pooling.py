@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional._utils import _COUNT_WORDS, as_tuple, require_tensor
 from retrograd.ops.pool import (
     AvgPool,
@@ -305,3 +305,55 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
     entries keep that input size). **Shapes:** `(N, C, H, W)` or `(C, H, W)` ->
     `(N, C, *output_size)` or `(C, *output_size)`."""
     return _adaptive_avg_pool(input, 2, "adaptive_avg_pool2d", output_size)
+
+
+def _adaptive_windows(size: int, out: int) -> np.ndarray:
+    """(out, K) input positions of each window floor(i*size/out) .. ceil((i+1)*size/out);
+    shorter windows repeat their last position (a repeat changes neither the max nor, once the
+    copies' gradients are added back, the gradient)."""
+    starts = (np.arange(out) * size) // out
+    ends = -((-(np.arange(out) + 1) * size) // out)
+    width = int((ends - starts).max())
+    return np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)
+
+
+def _adaptive_max_pool(
+    input: Any,  # noqa: A002
+    n: int,
+    who: object,
+    output_size: Any,
+    return_indices: bool,
+) -> Tensor:
+    if return_indices:
+        raise UnsupportedError(f"{who}: return_indices=True is not supported")
+    input = check_pool_input(input, n, who, float_only=True)
+    out = adaptive_output_size(output_size, input.shape[-n:], who)
+    # separable: the max over a rectangle is the max over rows of the max over columns
+    result = input
+    for axis in range(input.ndim - n, input.ndim):
+        windows = _adaptive_windows(input.shape[axis], out[axis - input.ndim])
+        lead = (slice(None),) * axis
+        result = result[lead + (windows,)].amax(axis + 1)
+    return result
+
+
+def adaptive_max_pool1d(
+    input: Tensor,  # noqa: A002
+    output_size: Any,
+    return_indices: bool = False,
+) -> Tensor:
+    """Max over `output_size` windows that tile L as evenly as possible (window i spans
+    floor(i*L/out) .. ceil((i+1)*L/out)). **Shapes:** `(N, C, L)` or `(C, L)` ->
+    `(N, C, output_size)` or `(C, output_size)`."""
+    return _adaptive_max_pool(input, 1, "adaptive_max_pool1d", output_size, return_indices)
+
+
+def adaptive_max_pool2d(
+    input: Tensor,  # noqa: A002
+    output_size: Any,
+    return_indices: bool = False,
+) -> Tensor:
+    """Max over windows that tile (H, W) into `output_size` (an int, or a pair whose None
+    entries keep that input size). **Shapes:** `(N, C, H, W)` or `(C, H, W)` ->
+    `(N, C, *output_size)` or `(C, *output_size)`."""
+    return _adaptive_max_pool(input, 2, "adaptive_max_pool2d", output_size, return_indices)

@@ -3,10 +3,12 @@
 from retrograd.nn import (
     Conv1d,
     Conv2d,
+    ConvTranspose1d,
     ConvTranspose2d,
 )
 
 __all__ = [
+    "ConvTranspose1d",
     "Conv1d",
     "Conv2d",
     "ConvTranspose2d",
