@@ -279,6 +279,15 @@ def test_linear_worked_example() -> None:
     )
 
 
+def test_linear_modes_copy_an_axis_that_keeps_its_size() -> None:
+    x = np.arange(12.0).reshape(1, 1, 3, 4)
+    for factor in [(1.2, 1.3), (1.006, 1.7)]:
+        ours = interpolate(rg.tensor(x), scale_factor=factor, mode="bilinear")
+        theirs = TF.interpolate(torch.tensor(x), scale_factor=factor, mode="bilinear")
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+        np.testing.assert_array_equal(ours.data[..., 0], x[..., 0])
+
+
 def test_linear_mode_needs_its_rank() -> None:
     with pytest.raises(ShapeError, match="bilinear mode needs 4D input"):
         interpolate(rg.zeros(1, 1, 4), size=2, mode="bilinear")

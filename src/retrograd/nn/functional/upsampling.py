@@ -108,6 +108,8 @@ def _resize_linear(
     result = input
     for i, (o, s) in enumerate(zip(out, scales)):
         axis = 2 + i
+        if o == input.shape[axis]:  # PyTorch copies an axis that keeps its size, whatever the scale
+            continue
         first, second, weight = linear_source(o, input.shape[axis], s, align_corners, input.dtype)
         lead = (slice(None),) * axis
         shape = (o,) + (1,) * (input.ndim - 1 - axis)
