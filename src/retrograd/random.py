@@ -63,11 +63,13 @@ class Generator(np.random.Generator):
 
     @property
     def device(self) -> Any:
+        """Where it draws: the CPU."""
         from retrograd.backend.device import CPU
 
         return CPU
 
     def manual_seed(self, seed: int) -> Generator:
+        """Reseed it with `seed`; returns the generator."""
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ArgumentTypeError(f"manual_seed expects an int, got {type(seed).__name__}")
         self._initial_seed = int(seed) % 2**64
@@ -80,12 +82,15 @@ class Generator(np.random.Generator):
         return self.manual_seed(fresh % 2**63)._initial_seed
 
     def initial_seed(self) -> int:
+        """The seed it was last seeded with."""
         return self._initial_seed
 
     def get_state(self) -> dict[str, Any]:
+        """The generator's state (a dict), for `set_state`."""
         return dict(self.bit_generator.state)
 
     def set_state(self, state: dict[str, Any]) -> Generator:
+        """Restore a state from `get_state`; returns the generator."""
         self.bit_generator.state = state
         return self
 

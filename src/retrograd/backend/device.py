@@ -79,10 +79,12 @@ class device:  # noqa: N801 - PyTorch's name
 
     @property
     def type(self) -> str:
+        """The device type: 'cpu', 'cuda', ..."""
         return self._type
 
     @property
     def index(self) -> int | None:
+        """The device number (`cuda:1` -> 1), or None."""
         return self._index
 
     def __str__(self) -> str:

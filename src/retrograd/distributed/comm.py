@@ -110,6 +110,7 @@ def init_process_group(backend: str = "mpi", timeout: Any = None, **kwargs: Any)
 
 
 def is_initialized() -> bool:
+    """Whether `init()` has joined an MPI job."""
     return _group.ready
 
 

@@ -112,6 +112,7 @@ class DistributedDataParallel(Module):
         self._remove_callback = remove
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The wrapped module's forward (rank 0's buffers broadcast first in training)."""
         if self.broadcast_buffers and self.training and get_world_size() > 1 and self._has_buffers:
             record_call(self._broadcast_buffers, ())  # a compiled step repeats it too
             self._broadcast_buffers()

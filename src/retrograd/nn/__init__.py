@@ -45,7 +45,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         Threshold,
     )
     from retrograd.nn.attention import MultiheadAttention
-    from retrograd.nn.containers import ModuleDict, ModuleList, Sequential
+    from retrograd.nn.containers import (
+        ModuleDict,
+        ModuleList,
+        ParameterDict,
+        ParameterList,
+        Sequential,
+    )
     from retrograd.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
     from retrograd.nn.distance import CosineSimilarity, PairwiseDistance
     from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
@@ -132,7 +138,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
         "Threshold",
     ),
     "attention": ("MultiheadAttention",),
-    "containers": ("ModuleDict", "ModuleList", "Sequential"),
+    "containers": ("ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"),
     "conv": ("Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"),
     "distance": ("CosineSimilarity", "PairwiseDistance"),
     "dropout": ("Dropout", "Dropout1d", "Dropout2d"),
@@ -266,6 +272,8 @@ __all__ = [
     "ModuleList",
     "MultiheadAttention",
     "NLLLoss",
+    "ParameterDict",
+    "ParameterList",
     "PReLU",
     "PairwiseDistance",
     "Parameter",

@@ -97,6 +97,7 @@ class Sequential(Module):
         return self
 
     def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Append each of `values`."""
         for module in modules:
             self.append(module)
         return self
@@ -112,6 +113,7 @@ class Sequential(Module):
         return self
 
     def pop(self, index: int = -1) -> Module:
+        """Remove the entry under `key` and return it."""
         module = self[index]
         del self[index]
         return module
@@ -160,10 +162,12 @@ class ModuleList(Module):
         return type(self)([*self, *other])
 
     def append(self, module: Module) -> ModuleList:
+        """Add a parameter (a Tensor is made a Parameter) at the end."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each of `values`."""
         if isinstance(modules, (Module, str)) or not isinstance(modules, Iterable):
             raise ArgumentTypeError(
                 f"ModuleList.extend needs an iterable of modules, got {type(modules).__name__}"
@@ -180,6 +184,7 @@ class ModuleList(Module):
             self.add_module(str(i), m)
 
     def pop(self, index: int = -1) -> Module:
+        """Remove the entry under `key` and return it."""
         module = self[index]
         del self[index]
         return module
@@ -236,24 +241,153 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self) -> Iterable[str]:
+        """The names, in insertion order."""
         return self._modules.keys()
 
     def values(self) -> Iterable[Module]:
+        """The parameters, in insertion order."""
         return self._modules.values()  # type: ignore[return-value]
 
     def items(self) -> Iterable[tuple[str, Module]]:
+        """The (name, parameter) pairs, in insertion order."""
         return self._modules.items()  # type: ignore[return-value]
 
     def clear(self) -> None:
         self._set_modules({})
 
     def pop(self, key: str) -> Module:
+        """Remove the entry under `key` and return it."""
         module = self[key]
         del self[key]
         return module
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace entries from a mapping or (key, value) pairs."""
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for pair in pairs:
             key, module = pair
             self[key] = module
+
+
+def _as_parameter(value: Any, container: str) -> Any:
+    """A Parameter for `value`: a Parameter as it is, a Tensor wrapped (as PyTorch does)."""
+    from retrograd.nn.parameter import Parameter
+    from retrograd.tensor import Tensor
+
+    if value is None or isinstance(value, Parameter):
+        return value
+    if isinstance(value, Tensor):
+        return Parameter(value.data)  # requires grad, as PyTorch makes it
+    raise ArgumentTypeError(f"{container} holds Parameters or Tensors, got {type(value).__name__}")
+
+
+class ParameterList(Module):
+    """A list of parameters the parent sees, under the keys "0", "1", ... (a plain list would
+    hide them from `parameters()` and the state dict). Tensors become Parameters."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        params = list(self._parameters.values())
+        if isinstance(index, slice):
+            return type(self)(params[index])
+        return params[_index(index, len(params), "ParameterList")]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        position = _index(index, len(self), "ParameterList")
+        self.register_parameter(str(position), _as_parameter(value, "ParameterList"))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._parameters.values())
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        """Add a parameter (a Tensor is made a Parameter) at the end."""
+        self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList"))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append each of `values`."""
+        if not isinstance(values, Iterable) or isinstance(values, str):
+            raise ArgumentTypeError(
+                f"ParameterList.extend needs an iterable of parameters, got {type(values).__name__}"
+            )
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+            for i, p in enumerate(self)
+        )
+
+
+class ParameterDict(Module):
+    """A dict of parameters the parent sees, under their own keys. Tensors become Parameters."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._parameters:
+            raise InvalidKeyError(f"ParameterDict has no key {key!r}")
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(value, "ParameterDict"))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._parameters:
+            raise InvalidKeyError(f"ParameterDict has no key {key!r}")
+        del self._parameters[key]
+        del self.__dict__[key]
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def keys(self) -> Iterable[str]:
+        """The names, in insertion order."""
+        return self._parameters.keys()
+
+    def values(self) -> Iterable[Any]:
+        """The parameters, in insertion order."""
+        return self._parameters.values()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        """The (name, parameter) pairs, in insertion order."""
+        return self._parameters.items()
+
+    def pop(self, key: str) -> Any:
+        """Remove the entry under `key` and return it."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries from a mapping or (key, value) pairs."""
+        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        return "\n".join(
+            f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+            for k, p in self.items()
+        )

@@ -63,9 +63,11 @@ class CompatMethods:
         return self + value * tensor1 / tensor2
 
     def addcmul_(self: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """In-place `addcmul`."""
         return self._inplace(lambda t: t.addcmul(tensor1, tensor2, value=value), tensor1, tensor2)
 
     def addcdiv_(self: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        """In-place `addcdiv`."""
         return self._inplace(lambda t: t.addcdiv(tensor1, tensor2, value=value), tensor1, tensor2)
 
     def addmm(self: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
@@ -104,14 +106,17 @@ class CompatMethods:
         return self._fill_drawn(lambda rng, shape: rng.integers(low, high, shape), generator)
 
     def exponential_(self: Any, lambd: builtins.float = 1.0, *, generator: Any = None) -> Any:
+        """Fill with exponential draws of rate `lambd`."""
         return self._fill_drawn(lambda rng, shape: rng.exponential(1.0 / lambd, shape), generator)
 
     def log_normal_(
         self: Any, mean: builtins.float = 1.0, std: builtins.float = 2.0, *, generator: Any = None
     ) -> Any:
+        """Fill with log-normal draws."""
         return self._fill_drawn(lambda rng, shape: rng.lognormal(mean, std, shape), generator)
 
     def geometric_(self: Any, p: builtins.float, *, generator: Any = None) -> Any:
+        """Fill with geometric draws of success probability `p`."""
         return self._fill_drawn(lambda rng, shape: rng.geometric(p, shape), generator)
 
     def index_fill_(self: Any, dim: builtins.int, index: Any, value: Any) -> Any:
@@ -131,18 +136,23 @@ class CompatMethods:
 
     # storage queries: retrograd's views need no layout, every tensor behaves as contiguous
     def is_contiguous(self: Any, memory_format: Any = None) -> builtins.bool:
+        """True: retrograd's views need no memory layout."""
         return True
 
     def ndimension(self: Any) -> builtins.int:
+        """The number of dimensions (`dim()`)."""
         return int(self.ndim)
 
     def element_size(self: Any) -> builtins.int:
+        """Bytes per value."""
         return int(self.data.dtype.itemsize)
 
     def is_floating_point(self: Any) -> builtins.bool:
+        """Whether the dtype is a float."""
         return bool(self.data.dtype.kind == "f")
 
     def data_ptr(self: Any) -> builtins.int:
+        """The address of the first value (an int)."""
         return int(np.asarray(self.data).ctypes.data)
 
     def share_memory_(self: Any) -> Any:

@@ -135,6 +135,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     @property
     def is_cuda(self) -> builtins.bool:
+        """False: retrograd computes on the CPU."""
         return False
 
     def size(self, dim: builtins.int | None = None) -> Any:
@@ -192,6 +193,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self.data.item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python numbers."""
         record_escape("tolist()")
         return self.data.tolist()
 
@@ -280,6 +282,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self
 
     def is_pinned(self) -> builtins.bool:
+        """False: there is no pinned memory on the CPU."""
         return False
 
     def contiguous(self) -> Tensor:

@@ -28,6 +28,7 @@ class Size(tuple[int, ...]):
     """`torch.Size`: a tuple of dimensions (tensor shapes compare equal to it)."""
 
     def numel(self) -> int:
+        """How many values: the product of the sizes."""
         return int(np.prod(self, dtype=np.int64))
 
     def __repr__(self) -> str:
@@ -133,6 +134,7 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 
 def are_deterministic_algorithms_enabled() -> bool:
+    """Whether `use_deterministic_algorithms(True)` was called last."""
     return _deterministic["on"]
 
 

@@ -3,11 +3,15 @@
 from retrograd.nn import (
     ModuleDict,
     ModuleList,
+    ParameterDict,
+    ParameterList,
     Sequential,
 )
 
 __all__ = [
     "ModuleDict",
     "ModuleList",
+    "ParameterDict",
+    "ParameterList",
     "Sequential",
 ]
