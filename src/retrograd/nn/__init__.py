@@ -67,7 +67,15 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         NLLLoss,
         SmoothL1Loss,
     )
-    from retrograd.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
+    from retrograd.nn.normalization import (
+        BatchNorm1d,
+        BatchNorm2d,
+        GroupNorm,
+        InstanceNorm1d,
+        InstanceNorm2d,
+        LayerNorm,
+        RMSNorm,
+    )
     from retrograd.nn.padding import (
         CircularPad1d,
         CircularPad2d,
@@ -154,7 +162,15 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
         "NLLLoss",
         "SmoothL1Loss",
     ),
-    "normalization": ("BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "RMSNorm"),
+    "normalization": (
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "GroupNorm",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "LayerNorm",
+        "RMSNorm",
+    ),
     "padding": (
         "CircularPad1d",
         "CircularPad2d",
@@ -254,6 +270,8 @@ __all__ = [
     "Hardtanh",
     "HuberLoss",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
     "KLDivLoss",
     "L1Loss",
     "LSTM",

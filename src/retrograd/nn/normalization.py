@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, ones, zeros
-from retrograd.errors import InvalidArgumentError, ShapeError
+from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn import init
 from retrograd.nn.functional._utils import check_size
 from retrograd.nn.functional.normalization import (
@@ -22,6 +23,7 @@ from retrograd.nn.functional.normalization import (
     check_params,
     check_trailing_shape,
     group_norm,
+    instance_norm,
     layer_norm,
     rms_norm,
     to_shape_tuple,
@@ -295,6 +297,91 @@ class GroupNorm(Module):
             f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class _InstanceNorm(Module):
+    """Normalise each channel of each sample over its other dims, then (with `affine`) scale
+    and shift per channel, as PyTorch's InstanceNorm.
+
+    **Arguments:** `num_features` (C), `eps` (1e-5), `momentum` (kept for PyTorch's signature),
+    `affine` (False: no learnable weight and bias), `track_running_stats` (only False: running
+    statistics are not supported), `device` (the CPU), `dtype`, `bias` (with `affine`).
+    **Shapes:** `(N, C, *)` or unbatched `(C, *)` -> the same shape.
+    """
+
+    _spatial_dims: int = 1
+    num_features: int
+    eps: float
+    momentum: float | None
+    affine: bool
+    track_running_stats: bool
+    weight: Parameter | None
+    bias: Parameter | None
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_device(device, name)
+        self.num_features = check_size(num_features, "num_features", name)
+        if track_running_stats:
+            raise UnsupportedError(
+                f"{name}(track_running_stats=True) is not supported: running statistics of "
+                "instance norm are not implemented; use the default track_running_stats=False"
+            )
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = False
+        _add_affine_parameters(self, (self.num_features,), affine, bias, _float_dtype(dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0 (when `affine`)."""
+        _reset_affine_parameters(self.weight, self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Normalise each channel of each sample of `input` over its other dims."""
+        batched = input.ndim == self._spatial_dims + 2
+        if not batched and input.ndim != self._spatial_dims + 1:
+            dims = "L" if self._spatial_dims == 1 else "H, W"
+            raise ShapeError(
+                f"{type(self).__name__} expects (N, C, {dims}) or unbatched (C, {dims}) input, "
+                f"got shape {input.shape}"
+            )
+        x = input if batched else input.unsqueeze(0)
+        _check_channels(x, self.num_features, self)
+        out = instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+        return out if batched else out.squeeze(0)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over `(N, C, L)`: each channel of each sample normalised over L."""
+
+    _spatial_dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over `(N, C, H, W)`: each channel of each sample normalised over H, W."""
+
+    _spatial_dims = 2
 
 
 class RMSNorm(Module):

@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
     from retrograd.nn.functional.normalization import (
         batch_norm,
         group_norm,
+        instance_norm,
         layer_norm,
         rms_norm,
     )
@@ -83,7 +84,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "attention": ("scaled_dot_product_attention",),
     "conv": ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"),
     "distance": ("cosine_similarity", "pairwise_distance"),
-    "normalization": ("batch_norm", "group_norm", "layer_norm", "rms_norm"),
+    "normalization": ("batch_norm", "group_norm", "instance_norm", "layer_norm", "rms_norm"),
     "pooling": (
         "adaptive_avg_pool1d",
         "adaptive_avg_pool2d",
@@ -140,6 +141,7 @@ __all__ = [
     "gelu",
     "glu",
     "group_norm",
+    "instance_norm",
     "hardshrink",
     "hardsigmoid",
     "hardswish",

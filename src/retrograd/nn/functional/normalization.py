@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
+from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional._utils import require_tensor
 from retrograd.ops.normalization import Normalize
 from retrograd.tensor import Tensor, _wrap, apply
@@ -199,6 +199,29 @@ def group_norm(
     grouped = input.reshape(n, num_groups, -1)
     out = apply(Normalize, grouped, axes=(2,), eps=float(eps)).reshape(input.shape)
     return _affine(out, weight, bias, (channels,) + (1,) * (input.ndim - 2))
+
+
+def instance_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample over its other dims: `group_norm` with one group
+    per channel. **Arguments:** `input: (N, C, *)`; `weight, bias: (C,)` or None. Running
+    statistics (`running_mean`, `running_var`, `use_input_stats=False`) are not supported.
+    """
+    if running_mean is not None or running_var is not None or not use_input_stats:
+        raise UnsupportedError(
+            "instance_norm with running statistics is not supported; normalise with the "
+            "input's own statistics (the default of InstanceNorm, track_running_stats=False)"
+        )
+    check_norm_input(input, "instance_norm", min_dims=2)
+    return group_norm(input, input.shape[1], weight, bias, eps)
 
 
 def check_groups(input: Tensor, num_groups: int, who: object) -> None:  # noqa: A002

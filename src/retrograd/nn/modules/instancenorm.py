@@ -1,0 +1,11 @@
+"""`torch.nn.modules.instancenorm`: the same classes as `retrograd.nn`, at PyTorch's path."""
+
+from retrograd.nn import (
+    InstanceNorm1d,
+    InstanceNorm2d,
+)
+
+__all__ = [
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+]
