@@ -18,6 +18,7 @@ from retrograd.optim.lr_scheduler import (
     LRSchedulerTypeError,
     ReduceLROnPlateau,
     _group_values,
+    _per_group,
     _positive_int,
 )
 from retrograd.optim.optimizer import Optimizer
@@ -354,6 +355,167 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Attributes, with each scheduler's own state dict in ``_schedulers`` (PyTorch's)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore attributes and each scheduler's state."""
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, scheduler_state in zip(self._schedulers, saved, strict=True):
+            scheduler.load_state_dict(scheduler_state)
+
+
+class CyclicLR(LRScheduler):
+    """Cycle the learning rate between `base_lr` and `max_lr` (and the momentum the other way),
+    stepped after every batch (Smith, "Cyclical Learning Rates").
+
+    **Arguments**
+    - `optimizer`; `base_lr`, `max_lr`: the cycle's bounds, one value or one per group.
+    - `step_size_up`, `step_size_down` (default: `step_size_up`): batches going up and down.
+    - `mode`: ``"triangular"``, ``"triangular2"`` (amplitude halved each cycle) or
+      ``"exp_range"`` (scaled by ``gamma ** step``); or your own `scale_fn(x)` with
+      `scale_mode` ``"cycle"`` or ``"iterations"``.
+    - `cycle_momentum`, `base_momentum`, `max_momentum`: cycle SGD's ``momentum`` or Adam's
+      ``betas[0]`` inversely to the learning rate.
+    - `last_epoch`: index of the last batch (-1 starts a new schedule).
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.8,
+        max_momentum: float | Sequence[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise LRSchedulerError(f"CyclicLR: mode {mode!r} is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        if scale_fn is None:
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise LRSchedulerError(
+                    "CyclicLR: optimizer must support momentum or beta1 with `cycle_momentum` "
+                    "option enabled"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for top, bottom, group in zip(
+                    self.max_momentums, self.base_momentums, optimizer.param_groups, strict=True
+                ):
+                    self._set_momentum(group, top)
+                    group["max_momentum"] = top
+                    group["base_momentum"] = bottom
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _set_momentum(self, group: dict[str, Any], momentum: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = momentum
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's factor at cycle (or step) `x`."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        """The rates at `last_epoch`; the momenta are set as a side effect, as in PyTorch."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        lrs = [
+            base + (top - base) * scale_factor * self.scale_fn(at)
+            for base, top in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
+        if self.cycle_momentum:
+            for bottom, top, group in zip(
+                self.base_momentums, self.max_momentums, self.optimizer.param_groups, strict=True
+            ):
+                self._set_momentum(group, top - (top - bottom) * scale_factor * self.scale_fn(at))
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """Attributes without the optimizer and a custom `scale_fn` (which cannot be stored)."""
+        state = super().state_dict()
+        state.pop("_scale_fn_custom", None)
+        return state
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler of `schedulers` at each `step`, one after another, so their
+    multiplicative effects combine (e.g. a constant warm-up factor and an exponential decay).
+
+    **Arguments:** `schedulers` (all on one optimizer; not `ReduceLROnPlateau`) and, optionally,
+    that `optimizer`.
+    """
+
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None
+    ) -> None:
+        if len(schedulers) < 1:
+            raise LRSchedulerError("ChainedScheduler expects at least one scheduler, got none")
+        owner: Optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
+        for index, scheduler in enumerate(schedulers):
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise LRSchedulerError(
+                    f"ChainedScheduler cannot run ReduceLROnPlateau (schedulers[{index}]): its "
+                    "step needs the metric"
+                )
+            if getattr(scheduler, "optimizer", None) is not owner:
+                raise LRSchedulerError(
+                    "ChainedScheduler expects all schedulers to belong to the same optimizer, "
+                    f"but schedulers[{index}] ({type(scheduler).__name__}) has another one"
+                )
+        self._schedulers = list(schedulers)
+        self.optimizer = owner
+        self._last_lr = _group_values(owner, "lr")
+
+    def step(self) -> None:  # type: ignore[override]
+        """Step each scheduler in turn."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = _group_values(self.optimizer, "lr")
 
     def state_dict(self) -> dict[str, Any]:
         """Attributes, with each scheduler's own state dict in ``_schedulers`` (PyTorch's)."""

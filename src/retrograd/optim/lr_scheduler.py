@@ -23,9 +23,11 @@ from retrograd.errors import RetrogradError, StateDictError
 from retrograd.optim.optimizer import Optimizer
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LRSchedulerError",
@@ -672,8 +674,10 @@ class ReduceLROnPlateau(LRScheduler):
 # The schedules built on the classes above live in their own module, which imports this one;
 # importing them last lets either module be imported first.
 from retrograd.optim._lr_extra import (  # noqa: E402
+    ChainedScheduler,
     ConstantLR,
     CosineAnnealingWarmRestarts,
+    CyclicLR,
     LambdaLR,
     MultiplicativeLR,
     PolynomialLR,
