@@ -106,6 +106,7 @@ def zeros(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """A tensor of zeros of `size`."""
     check_device(device, "zeros")
     dtype_ = _dtype(dtype)
     return _make(np.zeros(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
@@ -118,6 +119,7 @@ def ones(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """A tensor of ones of `size`."""
     check_device(device, "ones")
     dtype_ = _dtype(dtype)
     return _make(np.ones(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
@@ -130,6 +132,7 @@ def empty(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """A tensor of `size` (uninitialised values, as `torch.empty`)."""
     check_device(device, "empty")
     dtype_ = _dtype(dtype)
     return _make(np.empty(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
@@ -144,6 +147,7 @@ def full(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """A tensor of `size` filled with `fill_value`."""
     check_device(device, "full")
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(size)
     if dtype is None:
@@ -163,6 +167,7 @@ def zeros_like(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """Zeros with `t`'s shape."""
     check_device(device, "zeros_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.zeros(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
@@ -176,6 +181,7 @@ def ones_like(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """Ones with `t`'s shape."""
     check_device(device, "ones_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.ones(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
@@ -190,6 +196,7 @@ def full_like(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """`full` with `t`'s shape (and dtype unless given)."""
     check_device(device, "full_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.full(_reserve(t.shape, dtype_), fill_value, dtype=dtype_), requires_grad)
@@ -224,6 +231,7 @@ def linspace(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """`steps` evenly spaced values from `start` to `end`."""
     check_device(device, "linspace")
     dtype_ = _dtype(dtype)
     _reserve((int(steps),), np.dtype(np.float64))
@@ -239,6 +247,7 @@ def eye(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """The identity matrix (n x m)."""
     check_device(device, "eye")
     dtype_ = _dtype(dtype)
     _reserve((int(n), int(n if m is None else m)), dtype_)
@@ -302,6 +311,7 @@ def rand_like(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """Uniform draws in [0, 1) with `t`'s shape."""
     check_device(device, "rand_like")
     return rand(t.shape, generator=generator, dtype=t.dtype)
 
@@ -313,6 +323,7 @@ def randn_like(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """Normal draws with `t`'s shape."""
     check_device(device, "randn_like")
     return randn(t.shape, generator=generator, dtype=t.dtype)
 
@@ -324,5 +335,6 @@ def randperm(
     device: Any = None,
     pin_memory: bool = False,
 ) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
     check_device(device, "randperm")
     return Tensor(resolve_generator(generator).permutation(int(n)).astype(np.int64))

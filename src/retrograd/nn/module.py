@@ -564,10 +564,12 @@ class Module:
                 yield from module.named_modules(memo, _join(prefix, name), remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every submodule, depth first."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) pairs of the direct submodules."""
         seen: set[int] = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
@@ -575,6 +577,7 @@ class Module:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
+        """The direct submodules."""
         for _, module in self.named_children():
             yield module
 
@@ -600,15 +603,18 @@ class Module:
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module and its submodules."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
+        """(name, buffer) pairs, names with their module path."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers of this module and its submodules."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
@@ -714,6 +720,7 @@ class Module:
         return self if dtype is None else self._cast_floats(dtype)
 
     def cpu(self: M) -> M:
+        """The module itself: it lives on the CPU."""
         return self
 
     def type(self: M, dst_type: Any) -> M:

@@ -110,22 +110,27 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     # ------------------------------------------------------------------ basic attributes
     @property
     def shape(self) -> tuple[builtins.int, ...]:
+        """The sizes of the dimensions (a tuple)."""
         return self.data.shape
 
     @property
     def ndim(self) -> builtins.int:
+        """The number of dimensions."""
         return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values."""
         return self.data.dtype
 
     @property
     def is_leaf(self) -> builtins.bool:
+        """True when no op made this tensor (its `.grad` is kept)."""
         return self._ctx is None
 
     @property
     def grad_fn(self) -> Node | None:
+        """The node that made this tensor (None for a leaf)."""
         return self._ctx
 
     @property
@@ -139,14 +144,17 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return False
 
     def size(self, dim: builtins.int | None = None) -> Any:
+        """The shape, or the size of dimension `dim`."""
         if dim is None:
             return self.data.shape
         return self.data.shape[_normalize_dim(dim, self.ndim)]
 
     def dim(self) -> builtins.int:
+        """The number of dimensions."""
         return self.data.ndim
 
     def numel(self) -> builtins.int:
+        """The number of values."""
         return int(self.data.size)
 
     def __len__(self) -> builtins.int:
@@ -185,6 +193,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self.data.copy() if copy else self.data
 
     def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
         record_escape("item()")
         if self.data.size != 1:
             raise ShapeError(
@@ -241,6 +250,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return result.clone() if copy and result is self else result
 
     def type(self, dtype: Any) -> Tensor:
+        """A copy of `dtype` (the same tensor when it already has it)."""
         target = to_numpy_dtype(dtype)
         if target == self.data.dtype:
             return self
@@ -249,27 +259,35 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return apply(NoGrad, self, fn=np.asarray, dtype=target)
 
     def type_as(self, other: Tensor) -> Tensor:
+        """A copy with `other`'s dtype."""
         return self.type(other.dtype)
 
     def float(self) -> Tensor:
+        """A float32 copy (in the graph)."""
         return self.type(np.float32)
 
     def double(self) -> Tensor:
+        """A float64 copy (in the graph)."""
         return self.type(np.float64)
 
     def half(self) -> Tensor:
+        """A float16 copy."""
         return self.type(np.float16)
 
     def long(self) -> Tensor:
+        """An int64 copy."""
         return self.type(np.int64)
 
     def int(self) -> Tensor:
+        """An int32 copy."""
         return self.type(np.int32)
 
     def bool(self) -> Tensor:
+        """A bool copy."""
         return self.type(np.bool_)
 
     def cpu(self) -> Tensor:
+        """The tensor itself: it lives on the CPU."""
         return self
 
     def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Tensor:
@@ -286,6 +304,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return False
 
     def contiguous(self) -> Tensor:
+        """The tensor itself: retrograd's views need no memory layout."""
         return self
 
     def clone(self) -> Tensor:
@@ -297,6 +316,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return _wrap(self.data)
 
     def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place."""
         self._ctx = None
         self._requires_grad = False
         return self
@@ -312,6 +332,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         self.requires_grad_(requires_grad)
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
+        """Turn gradient tracking on or off for this leaf; returns it."""
         if requires_grad and not is_floating(self.data.dtype):
             raise DTypeError(
                 "only Tensors of floating point dtype can require gradients, "
@@ -333,6 +354,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     @property
     def retains_grad(self) -> builtins.bool:
+        """Whether `retain_grad()` was called on this non-leaf."""
         return self._retains_grad
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
@@ -469,30 +491,39 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self.abs()
 
     def add(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        """`self + alpha * other`."""
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        """`self - alpha * other`."""
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other: Operand) -> Tensor:
+        """Elementwise product."""
         return self * other
 
     def pow(self, exponent: Operand) -> Tensor:
+        """Elementwise power."""
         return self**exponent
 
     def matmul(self, other: Operand) -> Tensor:
+        """Matrix product (`@`)."""
         return self @ other
 
     def neg(self) -> Tensor:
+        """Elementwise negation."""
         return -self
 
     def square(self) -> Tensor:
+        """Elementwise square."""
         return self**2
 
     def reciprocal(self) -> Tensor:
+        """Elementwise `1 / x`."""
         return 1 / self
 
     def rsqrt(self) -> Tensor:
+        """Elementwise `1 / sqrt(x)`."""
         return self.sqrt().reciprocal()
 
     # comparisons: no gradient; results are bool tensors
@@ -520,21 +551,27 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self._compare(other, np.greater_equal)
 
     def eq(self, other: Operand) -> Tensor:
+        """Elementwise `==` (a bool tensor)."""
         return self == other
 
     def ne(self, other: Operand) -> Tensor:
+        """Elementwise `!=`."""
         return self != other
 
     def lt(self, other: Operand) -> Tensor:
+        """Elementwise `<`."""
         return self < other
 
     def le(self, other: Operand) -> Tensor:
+        """Elementwise `<=`."""
         return self <= other
 
     def gt(self, other: Operand) -> Tensor:
+        """Elementwise `>`."""
         return self > other
 
     def ge(self, other: Operand) -> Tensor:
+        """Elementwise `>=`."""
         return self >= other
 
     def __invert__(self) -> Tensor:
@@ -559,23 +596,29 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     __rxor__ = __xor__
 
     def logical_not(self) -> Tensor:
+        """Elementwise logical not."""
         return apply(NoGrad, self, fn=np.logical_not)
 
     def isnan(self) -> Tensor:
+        """Elementwise: NaN."""
         return apply(NoGrad, self, fn=np.isnan)
 
     def isinf(self) -> Tensor:
+        """Elementwise: infinite."""
         return apply(NoGrad, self, fn=np.isinf)
 
     def isfinite(self) -> Tensor:
+        """Elementwise: not NaN and not infinite."""
         return apply(NoGrad, self, fn=np.isfinite)
 
     def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        """Whether every value is true (over `dim`, or all)."""
         return apply(
             NoGrad, self, fn=np.all, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim
         )
 
     def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        """Whether any value is true (over `dim`, or all)."""
         return apply(
             NoGrad, self, fn=np.any, axis=_normalize_axes(dim, self.ndim), keepdims=keepdim
         )
@@ -583,53 +626,69 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def allclose(
         self, other: Operand, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8
     ) -> builtins.bool:
+        """Whether all values are close to `other`'s (`rtol`, `atol`)."""
         other_data = other.data if isinstance(other, Tensor) else other
         return bool(np.allclose(self.data, other_data, rtol=rtol, atol=atol))
 
     def equal(self, other: Tensor) -> builtins.bool:
+        """Whether shapes and all values are equal."""
         return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
 
     # ------------------------------------------------------------------ elementwise math
     def exp(self) -> Tensor:
+        """Elementwise exponential."""
         return apply(ops.Exp, self._floating())
 
     def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
         return apply(ops.Log, self._floating())
 
     def log1p(self) -> Tensor:
+        """Elementwise `log(1 + x)`, accurate for small x."""
         return apply(ops.Log1p, self._floating())
 
     def sqrt(self) -> Tensor:
+        """Elementwise square root."""
         return apply(ops.Sqrt, self._floating())
 
     def abs(self) -> Tensor:
+        """Elementwise absolute value."""
         return apply(ops.Abs, self)
 
     def sign(self) -> Tensor:
+        """Elementwise sign (-1, 0, 1)."""
         return apply(ops.Sign, self)
 
     def sin(self) -> Tensor:
+        """Elementwise sine."""
         return apply(ops.Sin, self._floating())
 
     def cos(self) -> Tensor:
+        """Elementwise cosine."""
         return apply(ops.Cos, self._floating())
 
     def erf(self) -> Tensor:
+        """Elementwise error function."""
         return apply(ops.Erf, self._floating())
 
     def floor(self) -> Tensor:
+        """Elementwise floor (no gradient)."""
         return apply(NoGrad, self, fn=np.floor)
 
     def ceil(self) -> Tensor:
+        """Elementwise ceiling (no gradient)."""
         return apply(NoGrad, self, fn=np.ceil)
 
     def round(self) -> Tensor:
+        """Elementwise rounding to `decimals` (no gradient)."""
         return apply(NoGrad, self, fn=np.round)
 
     def trunc(self) -> Tensor:
+        """Elementwise truncation toward zero (no gradient)."""
         return apply(NoGrad, self, fn=np.trunc)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """Values limited to [`min`, `max`] (gradient 0 outside)."""
         if min is None and max is None:
             raise InvalidArgumentError("clamp needs at least one of min and max")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -644,30 +703,39 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     clip = clamp
 
     def maximum(self, other: Operand) -> Tensor:
+        """Elementwise maximum of two tensors."""
         return self._binary(other, ops.Maximum)
 
     def minimum(self, other: Operand) -> Tensor:
+        """Elementwise minimum of two tensors."""
         return self._binary(other, ops.Minimum)
 
     def where(self, condition: Operand, other: Operand) -> Tensor:
+        """`self` where `condition` holds, else `other`."""
         return where(condition, self, other)
 
     def masked_fill(self, mask: Operand, value: Operand) -> Tensor:
+        """Values where `mask` is true replaced by `value`."""
         return where(mask, as_tensor_like(value, self), self)
 
     def relu(self) -> Tensor:
+        """Elementwise `max(x, 0)`."""
         return apply(ops.Relu, self)
 
     def sigmoid(self) -> Tensor:
+        """Elementwise logistic `1 / (1 + exp(-x))`."""
         return apply(ops.Sigmoid, self if self.data.dtype.kind == "f" else self.float())
 
     def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
         return apply(ops.Tanh, self if self.data.dtype.kind == "f" else self.float())
 
     def softmax(self, dim: builtins.int = -1) -> Tensor:
+        """Softmax along `dim`."""
         return apply(ops.Softmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
 
     def log_softmax(self, dim: builtins.int = -1) -> Tensor:
+        """`log(softmax(x))` along `dim`, computed stably."""
         return apply(ops.LogSoftmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
 
     def _floating(self) -> Tensor:
@@ -763,15 +831,19 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self
 
     def add_(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        """In-place `add`."""
         return self._inplace_binary(other * alpha if alpha != 1 else other, ops.Add, np.add)
 
     def sub_(self, other: Operand, alpha: Scalar = 1) -> Tensor:
+        """In-place subtraction."""
         return self._inplace_binary(other * alpha if alpha != 1 else other, ops.Sub, np.subtract)
 
     def mul_(self, other: Operand) -> Tensor:
+        """In-place product."""
         return self._inplace_binary(other, ops.Mul, np.multiply)
 
     def div_(self, other: Operand) -> Tensor:
+        """In-place division."""
         return self._inplace_binary(other, ops.Div, np.true_divide)
 
     # `p -= lr * p.grad` changes `p` itself, as in PyTorch (without these Python would rebind
@@ -789,6 +861,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self.div_(other)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """In-place `clamp`."""
         if grad_state.enabled and self.requires_grad:
             return self._record_inplace(lambda old: old.clamp(min, max))
         np.clip(self.data, min, max, out=self._writable())
@@ -796,6 +869,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self
 
     def copy_(self, source: Operand) -> Tensor:
+        """Copy `source`'s values in place (broadcast)."""
         source_t = as_tensor_like(source, self)
         if grad_state.enabled and (self.requires_grad or source_t.requires_grad):
             return self._record_inplace(
@@ -806,14 +880,17 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self
 
     def fill_(self, value: Scalar) -> Tensor:
+        """Set every value to `value`, in place."""
         return self.copy_(value)
 
     def zero_(self) -> Tensor:
+        """Set every value to 0, in place."""
         return self.copy_(0)
 
     def uniform_(
         self, a: builtins.float = 0.0, b: builtins.float = 1.0, generator: Any = None
     ) -> Tensor:
+        """Fill with uniform draws in [`a`, `b`), in place."""
         from retrograd.random import resolve_generator
 
         with _no_grad_for(self):
@@ -824,6 +901,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def normal_(
         self, mean: builtins.float = 0.0, std: builtins.float = 1.0, generator: Any = None
     ) -> Tensor:
+        """Fill with normal draws (`mean`, `std`), in place."""
         from retrograd.random import resolve_generator
 
         with _no_grad_for(self):
@@ -833,15 +911,19 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     # ------------------------------------------------------------------ factories on an instance
     def new_tensor(self, data: Any) -> Tensor:
+        """A new tensor from `data`, of this tensor's dtype."""
         return Tensor(data, dtype=self.dtype)
 
     def new_zeros(self, *size: Any) -> Tensor:
+        """Zeros of `size`, of this tensor's dtype."""
         return _wrap(np.zeros(_shape_arg(size), dtype=self.dtype))
 
     def new_ones(self, *size: Any) -> Tensor:
+        """Ones of `size`, of this tensor's dtype."""
         return _wrap(np.ones(_shape_arg(size), dtype=self.dtype))
 
     def new_full(self, size: Sequence[builtins.int], fill_value: Scalar) -> Tensor:
+        """A tensor of `size` filled with `fill_value`, of this tensor's dtype."""
         return _wrap(np.full(tuple(size), fill_value, dtype=self.dtype))
 
     # ------------------------------------------------------------------ array interop

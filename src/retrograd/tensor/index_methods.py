@@ -89,6 +89,7 @@ class IndexMethods:
         return self.sort(dim, descending, stable=stable).indices
 
     def msort(self: Any) -> Tensor:
+        """Sorted along dim 0."""
         return self.sort(0).values
 
     def topk(
@@ -129,9 +130,11 @@ class IndexMethods:
         return where(_wrap(_triangle_mask(self.shape, diagonal, lower)), self, 0)
 
     def tril_(self: Any, diagonal: builtins.int = 0) -> Tensor:
+        """In-place `tril`."""
         return self._inplace(lambda old: old.tril(diagonal))
 
     def triu_(self: Any, diagonal: builtins.int = 0) -> Tensor:
+        """In-place `triu`."""
         return self._inplace(lambda old: old.triu(diagonal))
 
     def diagonal(
@@ -257,9 +260,11 @@ class IndexMethods:
         return tuple(found[:, d] for d in range(self.ndim))
 
     def argwhere(self: Any) -> Tensor:
+        """The indices of the nonzero values, one row each."""
         return self.nonzero()
 
     def masked_fill_(self: Any, mask: Any, value: Any) -> Tensor:
+        """In-place `masked_fill`."""
         return self._inplace(lambda old: old.masked_fill(mask, value), value)
 
     # ------------------------------------------------------------------ scatter
@@ -321,15 +326,18 @@ class IndexMethods:
     def scatter_(
         self: Any, dim: builtins.int, index: Any, src: Any = None, **kwargs: Any
     ) -> Tensor:
+        """In-place `scatter`."""
         value = kwargs.get("value")
         return self._inplace(lambda old: old.scatter(dim, index, src, **kwargs), src, value)
 
     def scatter_add_(self: Any, dim: builtins.int, index: Any, src: Any) -> Tensor:
+        """In-place `scatter_add`."""
         return self._inplace(lambda old: old.scatter_add(dim, index, src), src)
 
     def scatter_reduce_(
         self: Any, dim: builtins.int, index: Any, src: Any, reduce: str, **kwargs: Any
     ) -> Tensor:
+        """In-place `scatter_reduce`."""
         return self._inplace(lambda old: old.scatter_reduce(dim, index, src, reduce, **kwargs), src)
 
     def _scatter_args(

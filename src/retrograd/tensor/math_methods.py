@@ -114,30 +114,39 @@ class MathMethods:
 
     # ------------------------------------------------------------------ float functions
     def tan(self: Any) -> Tensor:
+        """Elementwise tangent."""
         return apply(Tan, self._floating())
 
     def asin(self: Any) -> Tensor:
+        """Elementwise arcsine."""
         return apply(Asin, self._floating())
 
     def acos(self: Any) -> Tensor:
+        """Elementwise arccosine."""
         return apply(Acos, self._floating())
 
     def atan(self: Any) -> Tensor:
+        """Elementwise arctangent."""
         return apply(Atan, self._floating())
 
     def sinh(self: Any) -> Tensor:
+        """Elementwise hyperbolic sine."""
         return apply(Sinh, self._floating())
 
     def cosh(self: Any) -> Tensor:
+        """Elementwise hyperbolic cosine."""
         return apply(Cosh, self._floating())
 
     def asinh(self: Any) -> Tensor:
+        """Elementwise inverse hyperbolic sine."""
         return apply(Asinh, self._floating())
 
     def acosh(self: Any) -> Tensor:
+        """Elementwise inverse hyperbolic cosine."""
         return apply(Acosh, self._floating())
 
     def atanh(self: Any) -> Tensor:
+        """Elementwise inverse hyperbolic tangent."""
         return apply(Atanh, self._floating())
 
     arcsin = asin
@@ -148,12 +157,15 @@ class MathMethods:
     arctanh = atanh
 
     def exp2(self: Any) -> Tensor:
+        """Elementwise `2 ** x`."""
         return apply(Exp2, self._floating())
 
     def log2(self: Any) -> Tensor:
+        """Elementwise base-2 logarithm."""
         return apply(LogBase, self._floating(), base=2)
 
     def log10(self: Any) -> Tensor:
+        """Elementwise base-10 logarithm."""
         return apply(LogBase, self._floating(), base=10)
 
     def logaddexp(self: Any, other: Any) -> Tensor:
@@ -192,6 +204,7 @@ class MathMethods:
     divide = div
 
     def floor_divide(self: Any, other: Any) -> Tensor:
+        """Elementwise `//` (floor of the quotient)."""
         return _divide_rounded(*_pair(self, other), "floor")
 
     def __floordiv__(self: Any, other: Any) -> Tensor:
@@ -233,30 +246,39 @@ class MathMethods:
         return self._shift(other, np.right_shift, reverse=True)
 
     def bitwise_left_shift(self: Any, other: Any) -> Tensor:
+        """Elementwise `<<`."""
         return self._shift(other, np.left_shift)
 
     def bitwise_right_shift(self: Any, other: Any) -> Tensor:
+        """Elementwise `>>`."""
         return self._shift(other, np.right_shift)
 
     def bitwise_and(self: Any, other: Any) -> Tensor:
+        """Elementwise `&` of integer or bool tensors."""
         return self & other
 
     def bitwise_or(self: Any, other: Any) -> Tensor:
+        """Elementwise `|`."""
         return self | other
 
     def bitwise_xor(self: Any, other: Any) -> Tensor:
+        """Elementwise `^`."""
         return self ^ other
 
     def bitwise_not(self: Any) -> Tensor:
+        """Elementwise `~`."""
         return ~self
 
     def logical_and(self: Any, other: Any) -> Tensor:
+        """Elementwise logical and."""
         return apply(NoGrad, self, to_tensor(other), fn=np.logical_and)
 
     def logical_or(self: Any, other: Any) -> Tensor:
+        """Elementwise logical or."""
         return apply(NoGrad, self, to_tensor(other), fn=np.logical_or)
 
     def logical_xor(self: Any, other: Any) -> Tensor:
+        """Elementwise logical xor."""
         return apply(NoGrad, self, to_tensor(other), fn=np.logical_xor)
 
     def isclose(
@@ -366,6 +388,7 @@ class MathMethods:
         return self.reshape(-1, 1) * to_tensor(vec2).reshape(1, -1)
 
     def nelement(self: Any) -> builtins.int:
+        """Alias of `numel`."""
         return self.numel()
 
     def new_empty(self: Any, *size: Any, dtype: Any = None) -> Tensor:

@@ -43,6 +43,7 @@ class ReductionMethods:
         keepdims: builtins.bool | None = None,
         dtype: Any = None,
     ) -> Tensor:
+        """The sum over `dim` (or all values)."""
         source = self if dtype is None else self.type(dtype)
         if source.data.dtype.kind == "b":
             source = source.long()
@@ -58,6 +59,7 @@ class ReductionMethods:
         keepdims: builtins.bool | None = None,
         dtype: Any = None,
     ) -> Tensor:
+        """The mean over `dim` (or all values)."""
         source = self if dtype is None else self.type(dtype)
         if source.data.dtype.kind != "f":
             raise DTypeError(
@@ -75,6 +77,7 @@ class ReductionMethods:
         axis: Any = None,
         keepdims: builtins.bool | None = None,
     ) -> Tensor:
+        """The product over `dim` (or all values)."""
         picked = _pick_dim(dim, axis)
         axes = None if picked is None else _normalize_axes(int(picked), self.ndim)
         return apply(ops.Prod, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
@@ -136,6 +139,7 @@ class ReductionMethods:
         axis: Any = None,
         keepdims: builtins.bool | None = None,
     ) -> Tensor:
+        """The maximum over `dim` (ties share the gradient)."""
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         self._check_nonempty("amax")
         return apply(
@@ -150,6 +154,7 @@ class ReductionMethods:
         axis: Any = None,
         keepdims: builtins.bool | None = None,
     ) -> Tensor:
+        """The minimum over `dim` (ties share the gradient)."""
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         self._check_nonempty("amin")
         return apply(
@@ -211,11 +216,13 @@ class ReductionMethods:
     def argmax(
         self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
     ) -> Tensor:
+        """The index of the maximum (over `dim`, or flattened)."""
         return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmax)
 
     def argmin(
         self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
     ) -> Tensor:
+        """The index of the minimum (over `dim`, or flattened)."""
         return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmin)
 
     def _arg_extreme(

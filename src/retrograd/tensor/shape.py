@@ -30,6 +30,7 @@ class ShapeMethods:
     __slots__ = ()
 
     def reshape(self: Any, *shape: Any) -> Tensor:
+        """The same values in `shape` (-1 inferred)."""
         target = _shape_arg(shape)
         try:
             resolved = (
@@ -49,15 +50,19 @@ class ShapeMethods:
         return apply(ops.Reshape, self, shape=resolved)
 
     def view(self: Any, *shape: Any) -> Tensor:
+        """`reshape` (retrograd's views need no layout)."""
         return self.reshape(*shape)
 
     def view_as(self: Any, other: Tensor) -> Tensor:
+        """`view` as `other`'s shape."""
         return self.reshape(other.shape)
 
     def reshape_as(self: Any, other: Tensor) -> Tensor:
+        """`reshape` to `other`'s shape."""
         return self.reshape(other.shape)
 
     def flatten(self: Any, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
+        """Dimensions `start_dim..end_dim` merged into one."""
         if self.ndim == 0:
             return self.reshape(1)
         start = _normalize_dim(start_dim, self.ndim)
@@ -71,10 +76,12 @@ class ShapeMethods:
         return self.reshape(tuple(merged if s == -1 else s for s in shape))
 
     def unflatten(self: Any, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
+        """Dimension `dim` split into `sizes`."""
         axis_ = _normalize_dim(dim, self.ndim)
         return self.reshape(self.shape[:axis_] + tuple(sizes) + self.shape[axis_ + 1 :])
 
     def permute(self: Any, *dims: Any) -> Tensor:
+        """The dimensions reordered as `dims`."""
         axes = _shape_arg(dims)
         if len(axes) != self.ndim:
             raise ShapeError(
@@ -88,6 +95,7 @@ class ShapeMethods:
         return apply(ops.Permute, self, axes=axes)
 
     def transpose(self: Any, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+        """Dimensions `dim0` and `dim1` swapped."""
         if self.ndim < 2:
             return self
         axes = list(range(self.ndim))
@@ -96,9 +104,11 @@ class ShapeMethods:
         return self.permute(*axes)
 
     def swapaxes(self: Any, axis0: builtins.int, axis1: builtins.int) -> Tensor:
+        """Two dimensions swapped."""
         return self.transpose(axis0, axis1)
 
     def t(self: Any) -> Tensor:
+        """A 2-d tensor transposed."""
         if self.ndim > 2:
             raise ShapeError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
         return self.transpose(0, 1)
@@ -112,6 +122,7 @@ class ShapeMethods:
         return self.transpose(-2, -1)
 
     def squeeze(self: Any, dim: Any = None) -> Tensor:
+        """The dimensions reversed (`permute` of all)."""
         if dim is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
         axes = {
@@ -123,10 +134,12 @@ class ShapeMethods:
         )
 
     def unsqueeze(self: Any, dim: builtins.int) -> Tensor:
+        """A size-1 dimension inserted at `dim`."""
         axis_ = _normalize_dim(dim, self.ndim + 1)
         return self.reshape(self.shape[:axis_] + (1,) + self.shape[axis_:])
 
     def expand(self: Any, *sizes: Any) -> Tensor:
+        """A view with size-1 dimensions repeated to `sizes` (-1 keeps one)."""
         target = _shape_arg(sizes)
         if len(target) < self.ndim:
             raise ShapeError(
@@ -140,9 +153,11 @@ class ShapeMethods:
         return self.broadcast_to(shape)
 
     def expand_as(self: Any, other: Tensor) -> Tensor:
+        """`expand` to `other`'s shape."""
         return self.broadcast_to(other.shape)
 
     def broadcast_to(self: Any, *shape: Any) -> Tensor:
+        """A view broadcast to `shape`."""
         target = _shape_arg(shape)
         if target == self.shape:
             return self
@@ -166,6 +181,7 @@ class ShapeMethods:
         return tiled.reshape(tuple(r * s for r, s in zip(reps, source.shape)))
 
     def flip(self: Any, dims: Any) -> Tensor:
+        """Values reversed along `dims`."""
         axes = tuple(
             _normalize_dim(d, self.ndim)
             for d in (dims if isinstance(dims, (tuple, list)) else (dims,))
@@ -173,12 +189,15 @@ class ShapeMethods:
         return apply(ops.Flip, self, axes=axes)
 
     def split(self: Any, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `split_size` (or the given sizes) along `dim`."""
         return split(self, split_size_or_sections, dim)
 
     def chunk(self: Any, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        """`chunks` nearly equal pieces along `dim`."""
         return chunk(self, chunks, dim)
 
     def gather(self: Any, dim: builtins.int, index: Tensor) -> Tensor:
+        """Values picked along `dim` at `index`."""
         axis_ = _normalize_dim(dim, self.ndim)
         indices = np.asarray(index.data if is_tensor(index) else index)
         if indices.dtype.kind not in "iu":
