@@ -38,6 +38,11 @@ from retrograd.nn.rnn_cells import (
     lstm_step,
     rnn_step,
 )
+from retrograd.nn.utils.rnn import (
+    PackedSequence,
+    pack_sequence,
+    pad_packed_sequence,
+)
 from retrograd.ops.recurrent import LSTMSequence
 from retrograd.tensor import Tensor, apply, cat, stack
 
@@ -243,12 +248,41 @@ class RNNBase(Module):
             outputs[t] = state[0]
         return stack(outputs), state
 
-    def _run(self, input: Any, hx: tuple[Any, ...]) -> tuple[Tensor, State]:  # noqa: A002
+    def _run(self, input: Any, hx: tuple[Any, ...]) -> Any:  # noqa: A002
         """The whole stack: output `(L, B, D*H)` (in the caller's layout) and the final states,
-        each `(num_layers * D, B, H)`; `hx` holds the initial states (or Nones)."""
+        each `(num_layers * D, B, H)`; `hx` holds the initial states (or Nones). A
+        `PackedSequence` input gives a `PackedSequence` output."""
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         x, batched = self._check_input(input)
         names = ("h_0", "c_0")
         initial = [self._check_state(h, x, batched, name) for h, name in zip(hx, names)]
+        x, states = self._stack(x, initial)
+        if not batched:
+            return x.squeeze(1), tuple(s.squeeze(1) for s in states)
+        return (x.transpose(0, 1) if self.batch_first else x), states
+
+    def _run_packed(self, packed: PackedSequence, hx: tuple[Any, ...]) -> Any:
+        """Each sequence through the stack on its own length (PyTorch's packed semantics: the
+        final states are those at each sequence's last step), the outputs packed again."""
+        padded, lengths = pad_packed_sequence(packed)  # (T, B, in), the caller's order
+        names = ("h_0", "c_0")
+        initial = [self._check_state(h, padded, True, name) for h, name in zip(hx, names)]
+        outputs, finals = [], []
+        for b, length in enumerate(np.asarray(lengths.data).tolist()):
+            x = padded[: int(length), b : b + 1]
+            out, states = self._stack(x, [s[:, b : b + 1] for s in initial])
+            outputs.append(out[:, 0])
+            finals.append(states)
+        output = pack_sequence(outputs, enforce_sorted=False)
+        if packed.sorted_indices is None:  # keep the caller's (already sorted) layout
+            output = output._replace(sorted_indices=None, unsorted_indices=None)
+        states = tuple(cat([f[i] for f in finals], 1) for i in range(len(initial)))
+        return output, states
+
+    def _stack(self, x: Tensor, initial: list[Tensor]) -> tuple[Tensor, State]:
+        """Every layer and direction over time-major `x: (L, B, in)` from the `initial` states;
+        the top layer's outputs `(L, B, D*H)` and the final states."""
         finals: list[list[Tensor]] = [[] for _ in initial]
         for layer in range(self.num_layers):
             if layer > 0:
@@ -262,10 +296,7 @@ class RNNBase(Module):
                 for kept, s in zip(finals, state):
                     kept.append(s)
             x = outputs[0] if len(outputs) == 1 else cat(outputs, 2)
-        states = tuple(stack(kept) for kept in finals)
-        if not batched:
-            return x.squeeze(1), tuple(s.squeeze(1) for s in states)
-        return (x.transpose(0, 1) if self.batch_first else x), states
+        return x, tuple(stack(kept) for kept in finals)
 
 
 class RNN(RNNBase):
