@@ -139,6 +139,7 @@ _LAZY_MODULES = (
     "diagnostics",
     "distributed",
     "io",
+    "linalg",
     "metrics",
     "nn",
     "optim",
