@@ -34,8 +34,8 @@ LAYERS: dict[str, int] = {
     # L2: the user-facing array
     "tensor": 2,
     "function": 2,  # public custom Function, which wraps results in Tensor
-    "creation": 2,
-    "linalg": 2,  # torch.linalg: matrix primitives wrapped in Tensor  # factories: tensor, zeros, ones, rand, ...
+    "creation": 2,  # factories: tensor, zeros, ones, rand, ...
+    "linalg": 2,  # torch.linalg: matrix primitives wrapped in Tensor
     # L3: built on Tensor
     "gradcheck": 3,
     "nn": 3,
