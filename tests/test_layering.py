@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "data": 3,
     "io": 3,
     "datasets": 3,
+    "distributions": 3,  # torch.distributions, built on Tensor and the seeded generator
     "metrics": 3,  # scores on arrays (NumPy only), used by training and diagnostics
     # L4
     "optim": 4,

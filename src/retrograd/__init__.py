@@ -138,6 +138,7 @@ _LAZY_MODULES = (
     "datasets",
     "diagnostics",
     "distributed",
+    "distributions",
     "io",
     "linalg",
     "metrics",
