@@ -160,3 +160,35 @@ def params_of_arrays(out: Path) -> tuple[list[np.ndarray], None]:
     with np.load(out) as saved:
         names = sorted(saved.files, key=lambda k: int(k[4:]))
         return [saved[k] for k in names], None
+
+
+_GATHER = """
+import numpy as np
+import retrograd as rg
+from retrograd import distributed as dist
+
+dist.init(timeout=60)
+rank = dist.get_rank()
+values = [None] * dist.get_world_size()
+dist.all_gather_object(values, {"rank": rank, "arr": np.arange(3) * rank, "t": (1, "x", None)})
+if rank == 0:
+    assert [v["rank"] for v in values] == [0, 1]
+    assert values[1]["t"] == (1, "x", None)
+    np.testing.assert_array_equal(values[1]["arr"], [0, 1, 2])
+try:
+    dist.all_gather_object(values, {"fn": print})
+except dist.DistributedError as error:
+    if rank == 0:
+        print("refused:", error)
+"""
+
+
+def test_all_gather_object_sends_json_never_a_pickle(tmp_path: Path) -> None:
+    script = tmp_path / "gather.py"
+    script.write_text(_GATHER, encoding="utf-8")
+    command = [mpiexec(), "-n", "2", sys.executable, str(script)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "refused: all_gather_object: cannot store obj.fn: a builtin_function_or_method" in (
+        result.stdout
+    )

@@ -9,7 +9,7 @@ so the other ranks never wait forever for a collective it will not join.
 from __future__ import annotations
 
 import enum
-import pickle
+import json
 import signal
 import sys
 import threading
@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from retrograd.errors import RetrogradError
+from retrograd.io.errors import ModelFileError
+from retrograd.io.tree import decode, encode
 from retrograd.tensor import Tensor
 
 
@@ -204,7 +206,11 @@ def broadcast(tensor: Tensor, src: int = 0) -> None:
 
 
 def all_gather_object(values: list[Any], obj: Any) -> None:
-    """`torch.distributed.all_gather_object`: `values[r]` becomes rank r's `obj`."""
+    """`torch.distributed.all_gather_object`: `values[r]` becomes rank r's `obj`.
+
+    `obj` travels as JSON (numbers, strings, booleans, None, lists, tuples, dicts and NumPy
+    arrays or Tensors, which arrive as arrays), never as a pickle: a rank cannot make another
+    run code. Anything else is a `DistributedError` naming where it sits in `obj`."""
     gathered = _gather_objects(obj)
     if len(values) != len(gathered):
         raise DistributedError(
@@ -214,11 +220,16 @@ def all_gather_object(values: list[Any], obj: Any) -> None:
 
 
 def _gather_objects(obj: Any) -> list[Any]:
-    """Every rank's `obj`, in rank order (pickled between ranks of one job, never from files)."""
+    """Every rank's `obj`, in rank order, encoded as JSON by `io.tree` (the same rules on one
+    rank as on many: what cannot be sent is refused everywhere)."""
+    try:
+        text = json.dumps(encode(obj, "obj", None), allow_nan=True)
+    except ModelFileError as error:
+        raise DistributedError(f"all_gather_object: {error}") from None
+    payload = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     comm = _comm()
     if comm.Get_size() == 1:
-        return [obj]
-    payload = np.frombuffer(pickle.dumps(obj), dtype=np.uint8)
+        return [decode(json.loads(text), {}, "rank 0")]
     sizes = np.zeros(comm.Get_size(), dtype=np.int64)
     _wait(comm.Iallgather(np.array([payload.size], dtype=np.int64), sizes), "all_gather_object")
     buffer = np.empty(int(sizes.sum()), dtype=np.uint8)
@@ -226,7 +237,7 @@ def _gather_objects(obj: Any) -> list[Any]:
     _wait(request, "all_gather_object")
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     return [
-        pickle.loads(buffer[offsets[r] : offsets[r + 1]].tobytes())  # noqa: S301 - our own ranks
+        decode(json.loads(buffer[offsets[r] : offsets[r + 1]].tobytes()), {}, f"rank {r}")
         for r in range(comm.Get_size())
     ]
 
