@@ -289,7 +289,28 @@ def _jump(scheduler: LRScheduler, epoch: int) -> None:
     scheduler._last_lr = _group_values(scheduler.optimizer, "lr")
 
 
-class SequentialLR(LRScheduler):
+class _OfSchedulers(LRScheduler):
+    """A scheduler made of others (`SequentialLR`, `ChainedScheduler`): their state dicts are
+    kept in its own, under ``_schedulers``, as PyTorch does."""
+
+    _schedulers: list[LRScheduler]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Attributes, with each scheduler's own state dict in ``_schedulers`` (PyTorch's)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore attributes and each scheduler's state."""
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, scheduler_state in zip(self._schedulers, saved, strict=True):
+            scheduler.load_state_dict(scheduler_state)
+
+
+class SequentialLR(_OfSchedulers):
     """Run `schedulers` one after another, switching at each epoch in `milestones`.
 
     A scheduler that takes over restarts from its epoch 0 (a warm-up `LinearLR` followed by a
@@ -355,20 +376,6 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
-
-    def state_dict(self) -> dict[str, Any]:
-        """Attributes, with each scheduler's own state dict in ``_schedulers`` (PyTorch's)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes and each scheduler's state."""
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, scheduler_state in zip(self._schedulers, saved, strict=True):
-            scheduler.load_state_dict(scheduler_state)
 
 
 class CyclicLR(LRScheduler):
@@ -482,7 +489,7 @@ class CyclicLR(LRScheduler):
         return state
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_OfSchedulers):
     """Step every scheduler of `schedulers` at each `step`, one after another, so their
     multiplicative effects combine (e.g. a constant warm-up factor and an exponential decay).
 
@@ -516,17 +523,3 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _group_values(self.optimizer, "lr")
-
-    def state_dict(self) -> dict[str, Any]:
-        """Attributes, with each scheduler's own state dict in ``_schedulers`` (PyTorch's)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore attributes and each scheduler's state."""
-        state = dict(state_dict)
-        saved = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, scheduler_state in zip(self._schedulers, saved, strict=True):
-            scheduler.load_state_dict(scheduler_state)
