@@ -1003,12 +1003,21 @@ def run_backward_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     _accumulate(leaf, grad, _wrap, {id(grad)})
 
 
+_BOOL = np.dtype(np.bool_)
+
+
 def _refuse_bool_subtraction(tensor: Tensor, other: Any) -> None:
-    """PyTorch refuses `-` with a bool tensor or a bool scalar on either side."""
-    other_bool = isinstance(other, (bool, np.bool_)) or (
-        isinstance(other, (Tensor, np.ndarray)) and getattr(other, "dtype", None) == np.bool_
-    )
-    if tensor.data.dtype == np.bool_ or other_bool:
+    """PyTorch refuses `-` with a bool tensor or a bool scalar on either side (checked by
+    dtype identity first: this runs on every subtraction)."""
+    if tensor.data.dtype is _BOOL:
+        bad = True
+    elif isinstance(other, Tensor):
+        bad = other.data.dtype is _BOOL
+    else:
+        bad = isinstance(other, (bool, np.bool_)) or (
+            isinstance(other, np.ndarray) and other.dtype == _BOOL
+        )
+    if bad:
         raise DTypeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
