@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.autograd.grad_mode import no_grad
 from retrograd.errors import InvalidArgumentError
 from retrograd.tensor.dispatch import _wrap
 
@@ -80,7 +81,7 @@ class CompatMethods:
         from retrograd.random import resolve_generator
 
         values = np.asarray(draw(resolve_generator(generator), self.shape))
-        with _detached(self):
+        with no_grad():  # random fills are not differentiable, as in PyTorch
             return self.copy_(_wrap(values.astype(self.dtype)))
 
     def bernoulli_(self: Any, p: Any = 0.5, *, generator: Any = None) -> Any:
@@ -158,21 +159,3 @@ class CompatMethods:
     def share_memory_(self: Any) -> Any:
         """Nothing to do: there are no worker processes to share with."""
         return self
-
-
-class _detached:  # noqa: N801 - a small context manager
-    """Run a fill without recording it, as PyTorch's random fills are not differentiable."""
-
-    def __init__(self, tensor: Any) -> None:
-        self.tensor = tensor
-
-    def __enter__(self) -> None:
-        from retrograd.autograd.grad_mode import grad_state
-
-        self.previous = grad_state.enabled
-        grad_state.enabled = False
-
-    def __exit__(self, *exc: object) -> None:
-        from retrograd.autograd.grad_mode import grad_state
-
-        grad_state.enabled = self.previous
