@@ -60,7 +60,7 @@ def _outputs(out: Any) -> list[Any]:
 def _np(t: Any) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().numpy()
-    return np.asarray(t.data if isinstance(t, rg.Tensor) else t)
+    return np.asarray(t.array if isinstance(t, rg.Tensor) else t)
 
 
 def assert_close(
@@ -147,13 +147,13 @@ def check(
         def loss(values: list[np.ndarray]) -> float:
             with rg.no_grad():
                 outs = _outputs(fn(*[rg.tensor(v) for v in values]))
-            return float(sum(np.sum(outs[k].data * upstream[k]) for k in differentiable))
+            return float(sum(np.sum(outs[k].array * upstream[k]) for k in differentiable))
 
         numeric = numeric_grad(loss, [a.copy() for a in arrays])
         for i, (o, n) in enumerate(zip(ours, numeric)):
             if floats[i]:
                 np.testing.assert_allclose(
-                    o.grad.data,
+                    o.grad.array,
                     n,
                     rtol=FD_RTOL,
                     atol=FD_ATOL,

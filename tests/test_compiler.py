@@ -34,8 +34,8 @@ def _train(make, loss_fn, batches, compiled: bool, epochs: int = 1):
         warnings.simplefilter("ignore")  # the recording of a new batch shape warns
         for _ in range(epochs):
             for x, t in batches:
-                losses.append(run(x, t).data.copy())
-    return [p.data.copy() for p in model.parameters()], losses, run
+                losses.append(run(x, t).array.copy())
+    return [p.array.copy() for p in model.parameters()], losses, run
 
 
 def test_seed_network_replay_equals_eager_bit_for_bit() -> None:
@@ -131,7 +131,7 @@ def test_numpy_constants_inside_the_step_keep_it_eager() -> None:
 
     _assert_runs_eagerly(rg.compile(step), X, y, reason=r"numpy\(\) .* at .*test_compiler")
 
-    global_mean = X.data.mean(axis=0)
+    global_mean = X.array.mean(axis=0)
 
     def step_with_global(x, t):  # NumPy data made outside the step, not read from a tensor
         return nn.functional.mse_loss(model(x - rg.tensor(global_mean)), t)
@@ -149,7 +149,7 @@ def test_replay_recomputes_data_dependent_masks() -> None:
     replayed = step(second)
     assert step.captured
     np.testing.assert_allclose(
-        replayed.data, (nn.functional.leaky_relu(second @ w, 0.1) ** 2).sum().data, rtol=1e-6
+        replayed.array, (nn.functional.leaky_relu(second @ w, 0.1) ** 2).sum().array, rtol=1e-6
     )
 
 
@@ -181,7 +181,7 @@ def test_lstm_with_zero_initial_state_is_captured_and_equals_eager() -> None:
             run(x, t)
         if compiled:
             assert run.captured
-        results.append([p.data.copy() for p in list(lstm.parameters()) + list(head.parameters())])
+        results.append([p.array.copy() for p in list(lstm.parameters()) + list(head.parameters())])
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
@@ -231,8 +231,8 @@ def test_joins_scatters_and_accumulated_grads_equal_eager_bit_for_bit(retain: bo
             assert run.captured and "def replay" in run.source
         results.append(
             (
-                [p.grad.data.copy() for p in model.parameters()],
-                [(a.data, b.data) for a, b in outputs],
+                [p.grad.array.copy() for p in model.parameters()],
+                [(a.array, b.array) for a, b in outputs],
             )
         )
     (eager_grads, eager_out), (replay_grads, replay_out) = results
@@ -256,7 +256,7 @@ def test_returned_tensors_are_not_overwritten_by_the_next_replay() -> None:
         return loss
 
     losses = [step(X, y) for _ in range(4)]
-    values = [float(loss.data) for loss in losses]
+    values = [float(loss.array) for loss in losses]
     assert len(set(values)) == 4 and values == sorted(values, reverse=True)
     grads = [p.grad for p in model.parameters()]
     step(X, y)

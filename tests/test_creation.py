@@ -50,41 +50,41 @@ def test_shape_factories(name, size):
 def test_deterministic_factories(make):
     ours, theirs = make(rg), make(torch)
     assert ours.dtype == theirs.numpy().dtype
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6)
 
 
 def test_manual_seed_reproduces_rand_and_randn():
     rg.manual_seed(123)
     first = [
-        rg.rand(3).data,
-        rg.randn(2, 2).data,
-        rg.randint(0, 10, (4,)).data,
-        rg.randperm(5).data,
+        rg.rand(3).array,
+        rg.randn(2, 2).array,
+        rg.randint(0, 10, (4,)).array,
+        rg.randperm(5).array,
     ]
     rg.manual_seed(123)
     second = [
-        rg.rand(3).data,
-        rg.randn(2, 2).data,
-        rg.randint(0, 10, (4,)).data,
-        rg.randperm(5).data,
+        rg.rand(3).array,
+        rg.randn(2, 2).array,
+        rg.randint(0, 10, (4,)).array,
+        rg.randperm(5).array,
     ]
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
     rg.manual_seed(124)
-    assert not np.array_equal(rg.rand(3).data, first[0])
+    assert not np.array_equal(rg.rand(3).array, first[0])
 
 
 def test_rng_state_round_trip():
     rg.manual_seed(0)
     state = rg.get_rng_state()
-    a = rg.randn(4).data
+    a = rg.randn(4).array
     rg.set_rng_state(state)
-    np.testing.assert_array_equal(rg.randn(4).data, a)
+    np.testing.assert_array_equal(rg.randn(4).array, a)
 
 
 def test_explicit_generator():
-    a = rg.rand(3, generator=np.random.default_rng(5)).data
-    b = rg.rand(3, generator=np.random.default_rng(5)).data
+    a = rg.rand(3, generator=np.random.default_rng(5)).array
+    b = rg.rand(3, generator=np.random.default_rng(5)).array
     np.testing.assert_array_equal(a, b)
 
 
@@ -92,11 +92,11 @@ def test_random_values_and_dtypes():
     rg.manual_seed(0)
     u = rg.rand(10_000)
     n = rg.randn(10_000, dtype=rg.float64)
-    assert 0 <= u.data.min() and u.data.max() < 1 and abs(u.data.mean() - 0.5) < 0.02
-    assert n.dtype == np.float64 and abs(n.data.std() - 1) < 0.05
+    assert 0 <= u.array.min() and u.array.max() < 1 and abs(u.array.mean() - 0.5) < 0.02
+    assert n.dtype == np.float64 and abs(n.array.std() - 1) < 0.05
     r = rg.randint(3, 7, (1000,))
-    assert r.dtype == np.int64 and r.data.min() == 3 and r.data.max() == 6
-    assert rg.randint(5, (2,)).data.max() < 5
+    assert r.dtype == np.int64 and r.array.min() == 3 and r.array.max() == 6
+    assert rg.randint(5, (2,)).array.max() < 5
     assert sorted(rg.randperm(6).tolist()) == list(range(6)) and rg.randperm(6).dtype == np.int64
     assert rg.rand_like(rg.ones(2, dtype=rg.float64)).dtype == np.float64
     assert rg.randn_like(rg.ones(2, 3)).shape == (2, 3)
@@ -107,7 +107,7 @@ def test_tensor_copies_and_from_numpy_shares():
     copied = rg.tensor(array)
     shared = rg.from_numpy(array)
     array[0] = 1.0
-    assert copied.data[0] == 0.0 and shared.data[0] == 1.0
-    assert rg.as_tensor(array).data[0] == 1.0
+    assert copied.array[0] == 0.0 and shared.array[0] == 1.0
+    assert rg.as_tensor(array).array[0] == 1.0
     t = rg.ones(2)
     assert rg.as_tensor(t) is t

@@ -18,7 +18,7 @@ X = RNG.normal(size=(5, 3))
 
 def grads(tensors: list, torch_tensors: list) -> None:
     for ours, theirs in zip(tensors, torch_tensors, strict=True):
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_normal_matches_torch() -> None:
@@ -26,9 +26,9 @@ def test_normal_matches_torch() -> None:
     tloc, tscale = torch.tensor(LOC, requires_grad=True), torch.tensor(SCALE, requires_grad=True)
     ours, theirs = D.Normal(loc, scale), torch.distributions.Normal(tloc, tscale)
     lp, tlp = ours.log_prob(rg.tensor(X)), theirs.log_prob(torch.tensor(X))
-    np.testing.assert_allclose(lp.data, tlp.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.entropy().data, theirs.entropy().detach().numpy())
-    np.testing.assert_allclose(ours.stddev.data, theirs.stddev.detach().numpy())
+    np.testing.assert_allclose(lp.array, tlp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.entropy().array, theirs.entropy().detach().numpy())
+    np.testing.assert_allclose(ours.stddev.array, theirs.stddev.detach().numpy())
     (lp.sum() + ours.entropy().sum()).backward()
     (tlp.sum() + theirs.entropy().sum()).backward()
     grads([loc, scale], [tloc, tscale])
@@ -44,13 +44,13 @@ def test_normal_kl_and_rsample_gradient() -> None:
         torch.distributions.Normal(torch.tensor(LOC[::-1].copy()), torch.tensor(SCALE * 2)),
     )
     np.testing.assert_allclose(
-        D.kl_divergence(p, q).data, torch.distributions.kl_divergence(tp, tq).numpy(), rtol=1e-12
+        D.kl_divergence(p, q).array, torch.distributions.kl_divergence(tp, tq).numpy(), rtol=1e-12
     )
     loc = rg.tensor(LOC, requires_grad=True)
     draw = D.Normal(loc, rg.tensor(SCALE)).rsample((7,))
     assert draw.shape == (7, 3)
     draw.sum().backward()
-    np.testing.assert_allclose(loc.grad.data, np.full(3, 7.0))  # d(loc + eps * scale)/d loc
+    np.testing.assert_allclose(loc.grad.array, np.full(3, 7.0))  # d(loc + eps * scale)/d loc
     assert not D.Normal(loc, rg.tensor(SCALE)).sample((2,)).requires_grad
 
 
@@ -62,18 +62,18 @@ def test_categorical_matches_torch() -> None:
     ours, theirs = D.Categorical(logits=logits), torch.distributions.Categorical(logits=tlogits)
     value = np.array([[3, 0], [1, 2], [0, 0]])
     lp, tlp = ours.log_prob(rg.tensor(value)), theirs.log_prob(torch.tensor(value))
-    np.testing.assert_allclose(lp.data, tlp.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(ours.probs.data, theirs.probs.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(lp.array, tlp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.probs.array, theirs.probs.detach().numpy(), rtol=1e-12)
     (lp.sum() + ours.entropy().sum()).backward()
     (tlp.sum() + theirs.entropy().sum()).backward()
     grads([logits], [tlogits])
     probs = rg.tensor([0.2, 0.5, 0.3])
     from_probs = D.Categorical(probs=probs)
-    np.testing.assert_allclose(from_probs.probs.data, [0.2, 0.5, 0.3], rtol=1e-6)
+    np.testing.assert_allclose(from_probs.probs.array, [0.2, 0.5, 0.3], rtol=1e-6)
     draws = from_probs.sample((20000,))
     assert draws.shape == (20000,) and draws.dtype == "int64"
     np.testing.assert_allclose(
-        np.bincount(draws.data, minlength=3) / 20000, [0.2, 0.5, 0.3], atol=0.02
+        np.bincount(draws.array, minlength=3) / 20000, [0.2, 0.5, 0.3], atol=0.02
     )
 
 
@@ -82,12 +82,12 @@ def test_bernoulli_matches_torch() -> None:
     ours, theirs = D.Bernoulli(logits=logits), torch.distributions.Bernoulli(logits=tlogits)
     value = np.array([1.0, 0.0, 1.0])
     lp, tlp = ours.log_prob(rg.tensor(value)), theirs.log_prob(torch.tensor(value))
-    np.testing.assert_allclose(lp.data, tlp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(lp.array, tlp.detach().numpy(), rtol=1e-12)
     (lp.sum() + ours.entropy().sum()).backward()
     (tlp.sum() + theirs.entropy().sum()).backward()
     grads([logits], [tlogits])
     draws = D.Bernoulli(probs=rg.full((10000,), 0.3)).sample()
-    assert set(np.unique(draws.data)) <= {0.0, 1.0} and abs(draws.data.mean() - 0.3) < 0.02
+    assert set(np.unique(draws.array)) <= {0.0, 1.0} and abs(draws.array.mean() - 0.3) < 0.02
 
 
 def test_bad_arguments_are_clear_errors() -> None:

@@ -13,14 +13,14 @@ from retrograd.interop import from_dlpack
 
 def test_numpy_functions_take_tensors() -> None:
     t = rg.tensor([[1.0, 2.0], [3.0, 4.0]])
-    assert np.asarray(t) is t.data  # no copy
+    assert np.asarray(t) is t.array  # no copy
     assert np.asarray(t, dtype=np.float64).dtype == np.float64
     assert float(np.mean(t)) == pytest.approx(2.5)  # a 0-d Tensor: np.mean dispatches
-    np.testing.assert_array_equal(np.concatenate([t, t]), np.concatenate([t.data, t.data]))
+    np.testing.assert_array_equal(np.concatenate([t, t]), np.concatenate([t.array, t.array]))
     np.testing.assert_array_equal(np.stack([t, t], axis=-1).shape, (2, 2, 2))
     np.testing.assert_allclose(np.linalg.norm(t, axis=1), [np.sqrt(5), 5.0])
     np.testing.assert_array_equal(np.where(np.asarray(t) > 2, t, 0), [[0, 0], [3, 4]])
-    assert np.array(t, copy=True) is not t.data
+    assert np.array(t, copy=True) is not t.array
 
 
 def test_numpy_views_a_tensor_through_dlpack() -> None:
@@ -38,7 +38,7 @@ def test_from_dlpack_views_a_numpy_array() -> None:
     assert isinstance(t, rg.Tensor) and t.dtype == np.float64 and not t.requires_grad
     array[1] = -1.0
     assert t[1].item() == -1.0
-    t.data[2] = 7.0
+    t.array[2] = 7.0
     assert array[2] == 7.0
 
 
@@ -46,7 +46,7 @@ def test_torch_views_a_tensor_and_sees_its_writes() -> None:
     t = rg.tensor([[1.0, 2.0], [3.0, 4.0]])
     shared = torch.from_dlpack(t)
     assert shared.dtype == torch.float32 and tuple(shared.shape) == (2, 2)
-    t.data[0, 1] = 20.0  # a write in retrograd ...
+    t.array[0, 1] = 20.0  # a write in retrograd ...
     assert shared[0, 1].item() == 20.0
     shared[1, 0] = 30.0  # ... and one in torch
     assert t[1, 0].item() == 30.0
@@ -61,12 +61,12 @@ def test_retrograd_views_a_torch_tensor_and_sees_its_writes() -> None:
     assert t.shape == (2, 3) and t.dtype == np.float32
     source[1, 2] = 100.0
     assert t[1, 2].item() == 100.0
-    t.data[0, 0] = -5.0
+    t.array[0, 0] = -5.0
     assert source[0, 0].item() == -5.0
     # and the shared tensor computes like any other, with gradients
     w = rg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (t * w).sum().backward()
-    np.testing.assert_allclose(w.grad.data, source.sum(dim=0).numpy())
+    np.testing.assert_allclose(w.grad.array, source.sum(dim=0).numpy())
 
 
 def test_integer_and_strided_tensors_round_trip() -> None:

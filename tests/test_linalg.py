@@ -36,12 +36,12 @@ def test_matches_torch_forward_and_backward(name: str, n: int, batch: int, seed:
     ours = [rg.tensor(a, requires_grad=True) for a in args]
     theirs = [torch.tensor(a, requires_grad=True) for a in args]
     out, tout = ours_fn(*ours), torch_fn(*theirs)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.array, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     upstream = rng.normal(size=tout.shape)
     (out * rg.tensor(upstream)).sum().backward()
     (tout * torch.tensor(upstream)).sum().backward()
     for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("name", ["inv", "det", "solve"])
@@ -57,7 +57,7 @@ def test_finite_differences(name: str) -> None:
 
 def test_vector_norm_and_errors() -> None:
     x = rg.tensor([[3.0, -4.0], [1.0, 0.0]])
-    np.testing.assert_allclose(rg.linalg.vector_norm(x, 1, dim=-1).data, [7.0, 1.0])
+    np.testing.assert_allclose(rg.linalg.vector_norm(x, 1, dim=-1).array, [7.0, 1.0])
     with pytest.raises(rg.ShapeError, match="square"):
         rg.linalg.inv(rg.ones(2, 3))
     with pytest.raises(rg.InvalidArgumentError, match="fro"):

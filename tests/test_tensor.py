@@ -20,7 +20,7 @@ def test_attributes_match_torch():
 def test_conversions():
     t = rg.tensor([[1.5, 2.0]])
     assert t.tolist() == [[1.5, 2.0]]
-    assert isinstance(t.numpy(), np.ndarray) and np.asarray(t) is t.data
+    assert isinstance(t.numpy(), np.ndarray) and np.asarray(t) is t.array
     assert (
         rg.tensor([3.0]).item() == 3.0 and float(rg.tensor(2.5)) == 2.5 and int(rg.tensor(7)) == 7
     )
@@ -50,21 +50,21 @@ def test_repr():
 def test_clone_stays_in_the_graph_and_copies():
     x = rg.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.data is not x.data and c.grad_fn is not None
+    assert c.array is not x.array and c.grad_fn is not None
     (c * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 3.0])
 
 
 def test_logical_helpers_match_torch():
     a = np.array([1.0, np.nan, np.inf, -2.0])
     for name in ("isnan", "isinf", "isfinite"):
         np.testing.assert_array_equal(
-            getattr(rg.tensor(a), name)().data, getattr(torch.tensor(a), name)().numpy()
+            getattr(rg.tensor(a), name)().array, getattr(torch.tensor(a), name)().numpy()
         )
     m = np.array([[True, False], [True, True]])
     for name in ("all", "any"):
         np.testing.assert_array_equal(
-            getattr(rg.tensor(m), name)(1).data, getattr(torch.tensor(m), name)(1).numpy()
+            getattr(rg.tensor(m), name)(1).array, getattr(torch.tensor(m), name)(1).numpy()
         )
     assert rg.tensor([1.0, 2.0]).equal(rg.tensor([1.0, 2.0]))
     assert rg.tensor([1.0]).allclose(rg.tensor([1.0 + 1e-9]))

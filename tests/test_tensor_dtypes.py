@@ -101,7 +101,7 @@ def test_casts_keep_the_gradient():
     assert y.dtype == np.float64
     y.sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 4.0])
     assert not x.long().requires_grad
 
 

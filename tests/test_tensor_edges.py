@@ -48,7 +48,7 @@ def test_requires_grad_attribute_still_works_on_floats():
     t = rg.tensor([1.0, 2.0])
     t.requires_grad = True
     (t * t).sum().backward()
-    np.testing.assert_array_equal(t.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(t.grad.array, [2.0, 4.0])
     t.requires_grad = False
     assert not t.requires_grad
 

@@ -50,11 +50,11 @@ def test_generator_objects_seed_their_own_stream() -> None:
     first = rg.rand(4, generator=g)
     assert g.initial_seed() == 7 and g.device == "cpu"
     g.manual_seed(7)
-    np.testing.assert_array_equal(rg.rand(4, generator=g).data, first.data)
+    np.testing.assert_array_equal(rg.rand(4, generator=g).array, first.array)
     state = g.get_state()
     a = rg.randn(3, generator=g)
     g.set_state(state)
-    np.testing.assert_array_equal(rg.randn(3, generator=g).data, a.data)
+    np.testing.assert_array_equal(rg.randn(3, generator=g).array, a.array)
     loader = rg.utils.data.DataLoader(
         rg.utils.data.TensorDataset(rg.arange(10)), batch_size=5, shuffle=True, generator=g
     )
@@ -91,7 +91,7 @@ def test_in_place_elementwise_methods_match_torch(name: str) -> None:
     ours, theirs = rg.tensor(values), torch.tensor(values)
     assert getattr(ours, name)() is ours
     getattr(theirs, name)()
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-12)
 
 
 def test_in_place_methods_in_the_graph_give_torchs_gradient() -> None:
@@ -102,8 +102,8 @@ def test_in_place_methods_in_the_graph_give_torchs_gradient() -> None:
     th.abs_().pow_(2).addcmul_(tx, tx, value=0.5)
     h.sum().backward()
     th.sum().backward()
-    np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.array, th.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, tx.grad.numpy(), rtol=1e-12)
 
 
 def test_addmm_matches_torch_forward_and_backward() -> None:
@@ -114,18 +114,18 @@ def test_addmm_matches_torch_forward_and_backward() -> None:
     ours[2].addmm(ours[0], ours[1], beta=0.5, alpha=2.0).sum().backward()
     theirs[2].addmm(theirs[0], theirs[1], beta=0.5, alpha=2.0).sum().backward()
     for o, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(o.grad.array, t.grad.numpy(), rtol=1e-12)
 
 
 def test_random_fills_and_draws() -> None:
     g = rg.Generator().manual_seed(1)
     coins = rg.zeros(1000).bernoulli_(0.3, generator=g)
-    assert set(np.unique(coins.data)) <= {0.0, 1.0} and 0.2 < coins.data.mean() < 0.4
+    assert set(np.unique(coins.array)) <= {0.0, 1.0} and 0.2 < coins.array.mean() < 0.4
     ints = rg.zeros(500, dtype=rg.int64).random_(3, 7, generator=g)
-    assert ints.data.min() >= 3 and ints.data.max() <= 6
-    assert (rg.zeros(100).exponential_(generator=g).data > 0).all()
+    assert ints.array.min() >= 3 and ints.array.max() <= 6
+    assert (rg.zeros(100).exponential_(generator=g).array > 0).all()
     draws = rg.bernoulli(rg.full((200,), 0.5), generator=g)
-    assert set(np.unique(draws.data)) <= {0.0, 1.0}
+    assert set(np.unique(draws.array)) <= {0.0, 1.0}
     assert rg.normal(rg.zeros(3), rg.ones(3), generator=g).shape == (3,)
     assert rg.normal(2.0, 0.5, (4, 2), generator=g).shape == (4, 2)
 

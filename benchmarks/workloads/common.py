@@ -31,9 +31,9 @@ def load_retrograd(parameters: Iterable[Any], weights: list[np.ndarray]) -> None
     if len(parameters) != len(weights):
         raise ValueError(f"model has {len(parameters)} parameters, expected {len(weights)}")
     for param, value in zip(parameters, weights):
-        if param.data.shape != value.shape:
-            raise ValueError(f"parameter shape {param.data.shape} != weight shape {value.shape}")
-        np.copyto(param.data, value)
+        if param.array.shape != value.shape:
+            raise ValueError(f"parameter shape {param.array.shape} != weight shape {value.shape}")
+        np.copyto(param.array, value)
 
 
 def load_torch(parameters: Iterable[Any], weights: list[np.ndarray]) -> None:
@@ -49,7 +49,7 @@ def load_torch(parameters: Iterable[Any], weights: list[np.ndarray]) -> None:
 
 
 def retrograd_parameters(model: Any) -> list[np.ndarray]:
-    return [np.array(p.data, copy=True) for p in model.parameters()]
+    return [np.array(p.array, copy=True) for p in model.parameters()]
 
 
 def torch_parameters(model: Any) -> list[np.ndarray]:

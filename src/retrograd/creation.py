@@ -76,7 +76,7 @@ def tensor(
 ) -> Tensor:
     """A new tensor holding a copy of `data` (lists of floats -> float32; arrays keep dtype)."""
     check_device(device, "tensor")
-    source = data.data if isinstance(data, Tensor) else data
+    source = data.array if isinstance(data, Tensor) else data
     return Tensor(
         np.array(source, copy=True) if isinstance(source, np.ndarray) else source,
         dtype=dtype,

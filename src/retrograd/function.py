@@ -73,7 +73,7 @@ class Function:
             node.seq = next_seq()
             node.needs_input_grad = tuple(t.requires_grad for t in tensor_inputs)
             node.versions = tuple(t._version for t in tensor_inputs)
-            result = _wrap(out.data, out.data.dtype.kind == "f")
+            result = _wrap(out.array, out.array.dtype.kind == "f")
             if result.requires_grad:
                 result._ctx = node
             wrapped.append(result)
@@ -125,7 +125,7 @@ class _CustomNode(Node):
             if g is None:
                 results.append(None)
                 continue
-            g_array = np.asarray(g.data if isinstance(g, Tensor) else g)
+            g_array = np.asarray(g.array if isinstance(g, Tensor) else g)
             if g_array.shape != arg.shape:
                 try:
                     g_array = np.broadcast_to(g_array, arg.shape)
@@ -189,14 +189,14 @@ def grad(
                 f"autograd.grad: output {position} does not require grad and has no grad_fn"
             )
         if seed is None:
-            if out.data.size != 1:
+            if out.array.size != 1:
                 raise GraphError(
                     f"autograd.grad: grad can be implicitly created only for scalar outputs; "
                     f"output {position} has shape {out.shape}: pass grad_outputs"
                 )
-            array = np.ones(out.data.shape, dtype=out.data.dtype)
+            array = np.ones(out.array.shape, dtype=out.array.dtype)
         else:
-            array = np.asarray(seed.data if isinstance(seed, Tensor) else seed, out.data.dtype)
+            array = np.asarray(seed.array if isinstance(seed, Tensor) else seed, out.array.dtype)
             if array.shape != out.shape:
                 raise ShapeError(
                     f"autograd.grad: grad_outputs {position} has shape {array.shape}, the output "
@@ -219,9 +219,9 @@ def grad(
                     f"autograd.grad: input {position} was not used in the graph of the outputs; "
                     "pass allow_unused=True if that is intended"
                 )
-            results.append(_wrap(np.zeros_like(t.data)) if materialize_grads else None)
+            results.append(_wrap(np.zeros_like(t.array)) if materialize_grads else None)
         else:
-            g = np.broadcast_to(g, t.data.shape).astype(t.data.dtype, copy=True)
+            g = np.broadcast_to(g, t.array.shape).astype(t.array.dtype, copy=True)
             results.append(_wrap(g))
     return tuple(results)
 

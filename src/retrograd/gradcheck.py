@@ -243,7 +243,7 @@ def _copy_inputs(inputs: Any) -> tuple[Any, ...]:
         floating = item.dtype.kind == "f"
         # C order: the numeric pass perturbs a flat view, which a strided copy would not give
         data = np.array(
-            item.data, dtype=np.float64 if floating else item.dtype, copy=True, order="C"
+            item.array, dtype=np.float64 if floating else item.dtype, copy=True, order="C"
         )
         copies.append(Tensor(data, requires_grad=item.requires_grad and floating))
     return tuple(copies)
@@ -263,7 +263,7 @@ def _prepare_callable(fn: Callable[..., Any]) -> tuple[Callable[..., Any], list[
     named = list(module.named_parameters())
     for _, param in named:
         # own, writeable float64 storage: the numeric pass perturbs it element by element
-        param.data = np.array(param.data, dtype=np.float64, copy=True, order="C")
+        param.array = np.array(param.array, dtype=np.float64, copy=True, order="C")
         param.grad = None
     return module, named
 
@@ -323,7 +323,7 @@ def _analytic(
     grads: list[np.ndarray | None] = []
     for _, tensor in checked:
         g = tensor.grad
-        grads.append(None if g is None else np.array(g.data, dtype=np.float64))
+        grads.append(None if g is None else np.array(g.array, dtype=np.float64))
         tensor.grad = None
     return grads
 
@@ -338,17 +338,17 @@ def _numeric(
     numeric: dict[str, list[np.ndarray]] = {kind: [] for kind in upstreams}
     for _, tensor in checked:
         grads = {kind: np.zeros(tensor.shape) for kind in upstreams}
-        if not tensor.data.flags.c_contiguous:  # own C-ordered storage, so `flat` is a view
-            tensor.data = np.ascontiguousarray(tensor.data)
-        flat = tensor.data.reshape(-1)  # a view: writing it perturbs the tensor
+        if not tensor.array.flags.c_contiguous:  # own C-ordered storage, so `flat` is a view
+            tensor.array = np.ascontiguousarray(tensor.array)
+        flat = tensor.array.reshape(-1)  # a view: writing it perturbs the tensor
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + eps
             # copies: an output may be a view of the input (a reshape), which the next
             # perturbation would change under it
-            plus = [np.array(o.data, copy=True) for o in run(False)]
+            plus = [np.array(o.array, copy=True) for o in run(False)]
             flat[i] = original - eps
-            minus = [np.array(o.data, copy=True) for o in run(False)]
+            minus = [np.array(o.array, copy=True) for o in run(False)]
             flat[i] = original
             for kind, vs in upstreams.items():
                 total = sum(float(np.sum(v * (p - m))) for v, p, m in zip(vs, plus, minus))

@@ -27,7 +27,7 @@ def from_dlpack(obj: Any) -> Tensor:
     not on the CPU (retrograd computes with NumPy) or a dtype NumPy does not have.
     """
     if isinstance(obj, Tensor):
-        return Tensor(obj.data)
+        return Tensor(obj.array)
     if not hasattr(obj, "__dlpack__"):
         raise TypeError(
             f"from_dlpack expects an object with __dlpack__ (a NumPy array, a torch tensor...), "

@@ -28,7 +28,7 @@ def test_gradients_of_leaves_and_intermediates_match_torch(rows: int, cols: int,
     ours = rg.autograd.grad(y, [x, h, w])
     theirs = torch.autograd.grad(ty, [tx, th, tw])
     for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a.array, b.numpy(), rtol=1e-12, atol=1e-14)
     assert x.grad is None and w.grad is None  # nothing accumulated
 
 
@@ -39,7 +39,7 @@ def test_several_outputs_with_grad_outputs_sum_like_torch() -> None:
     seed = np.array([1.0, -2.0, 0.5])
     (ours,) = rg.autograd.grad(outs, x, grad_outputs=[rg.tensor(seed), None])
     (theirs,) = torch.autograd.grad(touts, tx, grad_outputs=[torch.tensor(seed), None])
-    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.array, theirs.numpy())
 
 
 def test_unused_inputs_and_freed_graphs_behave_like_torch() -> None:
@@ -49,9 +49,9 @@ def test_unused_inputs_and_freed_graphs_behave_like_torch() -> None:
     with pytest.raises(GraphError, match="not used in the graph"):
         rg.autograd.grad(y, [x, z], retain_graph=True)
     gx, gz = rg.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True)
-    assert gz is None and np.allclose(gx.data, [2.0, 4.0])
+    assert gz is None and np.allclose(gx.array, [2.0, 4.0])
     _, gz = rg.autograd.grad(y, [x, z], materialize_grads=True)
-    np.testing.assert_array_equal(gz.data, [0.0])
+    np.testing.assert_array_equal(gz.array, [0.0])
     with pytest.raises(GraphError, match="second time"):  # freed without retain_graph
         rg.autograd.grad(y, x)
 
@@ -62,7 +62,7 @@ def test_indexing_gradients_scatter_into_the_input() -> None:
     y, ty = x[0].sum() + (x[:, 1] * 3).sum(), tx[0].sum() + (tx[:, 1] * 3).sum()
     (ours,) = rg.autograd.grad(y, x)
     (theirs,) = torch.autograd.grad(ty, tx)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 def test_create_graph_is_refused_clearly() -> None:
@@ -85,7 +85,7 @@ def test_autograd_backward_function_and_variable() -> None:
 
     x = rg.autograd.Variable(rg.tensor([1.0, 2.0]), requires_grad=True)
     rg.autograd.backward([Cube.apply(x).sum()])
-    np.testing.assert_array_equal(x.grad.data, [3.0, 12.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 12.0])
     from retrograd.autograd import Function, grad
 
     assert Function is rg.Function and callable(grad)

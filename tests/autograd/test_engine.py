@@ -26,14 +26,14 @@ def test_deep_graph_with_many_branches():
     for t in terms[1:]:
         total = total + t
     total.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [sum(range(2_000))] * 2)
+    np.testing.assert_allclose(x.grad.array, [sum(range(2_000))] * 2)
 
 
 def test_gradient_accumulates_across_uses():
     check(lambda x: x * x + x.exp() * x, (3, 2))
     x = rg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (x + x + x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 3.0, 3.0])
 
 
 def test_diamond_graph():
@@ -44,19 +44,19 @@ def test_grad_adds_up_across_backward_calls():
     x = rg.tensor([1.0, -2.0], requires_grad=True)
     (x * x).sum().backward()
     (x * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0 + 3.0, -4.0 + 3.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0 + 3.0, -4.0 + 3.0])
 
 
 def test_grad_is_not_shared_with_the_upstream_gradient():
     x = rg.tensor([1.0, 2.0], requires_grad=True)
     upstream = rg.tensor([1.0, 1.0])
     (x + 0).backward(upstream)
-    x.grad.data += 1
-    np.testing.assert_array_equal(upstream.data, [1.0, 1.0])
+    x.grad.array += 1
+    np.testing.assert_array_equal(upstream.array, [1.0, 1.0])
     y = rg.tensor([3.0, 4.0], requires_grad=True)
     y.backward(upstream)
-    y.grad.data += 1
-    np.testing.assert_array_equal(upstream.data, [1.0, 1.0])
+    y.grad.array += 1
+    np.testing.assert_array_equal(upstream.array, [1.0, 1.0])
 
 
 @pytest.mark.parametrize(
@@ -73,9 +73,9 @@ def test_retain_graph_allows_a_second_backward():
     x = rg.tensor([1.0, 2.0], requires_grad=True)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.data.copy()
+    first = x.grad.array.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * first)
+    np.testing.assert_allclose(x.grad.array, 2 * first)
 
 
 def test_second_backward_without_retain_graph_raises():
@@ -96,10 +96,10 @@ def test_backward_with_gradient_argument():
     check(lambda x: x * x, (2, 3))  # `check` passes a random gradient= to backward
     x = rg.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).backward(gradient=rg.tensor([1.0, -1.0]))
-    np.testing.assert_array_equal(x.grad.data, [3.0, -3.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, -3.0])
     x.grad = None
     (x * 3).backward(np.array([2.0, 0.0]))
-    np.testing.assert_array_equal(x.grad.data, [6.0, 0.0])
+    np.testing.assert_array_equal(x.grad.array, [6.0, 0.0])
 
 
 def test_backward_with_wrong_gradient_shape_raises():
@@ -110,7 +110,7 @@ def test_backward_with_wrong_gradient_shape_raises():
 def test_backward_on_a_leaf():
     x = rg.tensor([1.0, 2.0], requires_grad=True)
     x.backward(rg.tensor([0.5, 0.5]))
-    np.testing.assert_array_equal(x.grad.data, [0.5, 0.5])
+    np.testing.assert_array_equal(x.grad.array, [0.5, 0.5])
 
 
 def test_backward_without_requires_grad_raises():
@@ -141,7 +141,7 @@ def test_non_leaf_grad_is_none_unless_retained():
     kept.retain_grad()
     (h * kept).sum().backward()
     assert h.grad is None
-    np.testing.assert_array_equal(kept.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(kept.grad.array, [2.0, 2.0])
     assert kept.retains_grad and not h.retains_grad
 
 
@@ -158,7 +158,7 @@ def test_an_unhashable_tensor_subclass_still_gets_its_gradient():
 
     x = Compared([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 3.0])
 
 
 def test_a_chain_walk_gives_the_hand_worked_seed_gradient():
@@ -167,4 +167,4 @@ def test_a_chain_walk_gives_the_hand_worked_seed_gradient():
     x, y = rg.tensor([[2.0]]), rg.tensor([[0.0]])
     ((w @ x).sigmoid() - y).pow(2).sum().backward()
     s = 1 / (1 + np.exp(-1.0))
-    np.testing.assert_allclose(w.grad.data, [[2 * s * s * (1 - s) * 2.0]], rtol=1e-6)
+    np.testing.assert_allclose(w.grad.array, [[2 * s * s * (1 - s) * 2.0]], rtol=1e-6)

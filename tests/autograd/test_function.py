@@ -83,7 +83,7 @@ def test_needs_input_grad_and_none_gradients():
     y = rg.ones(2)
     Probe.apply(x, y).sum().backward()
     assert seen["needs"] == (True, False)
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0])
     assert y.grad is None
 
 
@@ -138,7 +138,7 @@ def test_second_backward_through_a_function_needs_retain_graph():
     y = OURS[0].apply(x, 1.0).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * np.e * np.ones(2), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, 2 * np.e * np.ones(2), rtol=1e-6)
     y2 = OURS[0].apply(x, 1.0).sum()
     y2.backward()
     with pytest.raises(rg.GraphError, match="retain_graph"):
@@ -168,4 +168,4 @@ def test_backward_releases_what_the_function_saved():
     y.backward()
     gc.collect()
     assert seen[0]() is None  # y still exists, but its graph no longer holds the context
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 4.0])

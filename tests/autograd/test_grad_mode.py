@@ -64,10 +64,10 @@ def test_detach():
     x = rg.ones(2, requires_grad=True)
     d = (x * 2).detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    np.testing.assert_array_equal(d.data, [2.0, 2.0])
+    np.testing.assert_array_equal(d.array, [2.0, 2.0])
     y = (x * d).sum()
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 2.0])
 
 
 def test_requires_grad_propagation():

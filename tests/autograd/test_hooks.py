@@ -21,16 +21,16 @@ def _run(lib, hook_on_leaf, hook_on_inner):
 def test_hooks_modify_gradients_like_torch():
     ours, _ = _run(rg, lambda g: g * 10, lambda g: g + 1)
     theirs, _ = _run(torch, lambda g: g * 10, lambda g: g + 1)
-    np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(ours.array, theirs.numpy())
 
 
 def test_hook_returning_none_only_observes():
     seen = []
     x = rg.tensor([1.0, 2.0], requires_grad=True)
-    x.register_hook(lambda g: seen.append(g.data.copy()))
+    x.register_hook(lambda g: seen.append(g.array.copy()))
     (x * 3).sum().backward()
     np.testing.assert_array_equal(seen[0], [3.0, 3.0])
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 3.0])
 
 
 def test_hook_runs_once_on_the_summed_gradient():
@@ -47,7 +47,7 @@ def test_removed_hook_does_not_run():
     handle = x.register_hook(lambda g: g * 100)
     handle.remove()
     (x * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 2.0])
 
 
 def test_several_hooks_run_in_order():
@@ -72,6 +72,6 @@ def test_retain_grad():
     h = x * 3
     h.retain_grad()
     (h * h).sum().backward()
-    np.testing.assert_array_equal(h.grad.data, [6.0, 12.0])
+    np.testing.assert_array_equal(h.grad.array, [6.0, 12.0])
     x.retain_grad()  # a no-op on a leaf
     assert x.grad is not None

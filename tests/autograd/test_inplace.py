@@ -36,7 +36,7 @@ def test_inplace_on_a_value_not_saved_is_fine(op):
         (c * b).sum().backward()
         return a.grad
 
-    np.testing.assert_allclose(run(rg).data, run(torch).numpy())
+    np.testing.assert_allclose(run(rg).array, run(torch).numpy())
 
 
 def test_inplace_chain_matches_torch():
@@ -53,7 +53,7 @@ def test_inplace_chain_matches_torch():
         return a.grad, w.grad
 
     for ours, theirs in zip(run(rg), run(torch)):
-        np.testing.assert_allclose(ours.data, theirs.numpy())
+        np.testing.assert_allclose(ours.array, theirs.numpy())
 
 
 def test_inplace_on_a_leaf_requiring_grad_raises():
@@ -68,18 +68,18 @@ def test_inplace_on_a_leaf_is_fine_under_no_grad():
     with rg.no_grad():
         x.add_(1)
         x.mul_(3)
-    np.testing.assert_array_equal(x.data, [6.0, 6.0, 6.0])
+    np.testing.assert_array_equal(x.array, [6.0, 6.0, 6.0])
     assert x.requires_grad and x.is_leaf
 
 
 def test_inplace_without_grad_changes_data():
     x = rg.tensor([1.0, 2.0])
     x.add_(1).mul_(2).sub_(rg.tensor([1.0, 1.0]), alpha=2).div_(2)
-    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.array, [1.0, 2.0])
     x.fill_(3.0)
-    np.testing.assert_array_equal(x.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.array, [3.0, 3.0])
     x.zero_()
-    np.testing.assert_array_equal(x.data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.array, [0.0, 0.0])
 
 
 def test_inplace_after_use_leaves_the_earlier_use_alone():
@@ -92,7 +92,7 @@ def test_inplace_after_use_leaves_the_earlier_use_alone():
         c.backward()
         return a.grad
 
-    np.testing.assert_allclose(run(rg).data, run(torch).numpy())
+    np.testing.assert_allclose(run(rg).array, run(torch).numpy())
 
 
 def test_constant_that_later_joins_the_graph_gets_no_earlier_gradient():
@@ -104,7 +104,7 @@ def test_constant_that_later_joins_the_graph_gets_no_earlier_gradient():
         y.backward()
         return w.grad
 
-    np.testing.assert_allclose(run(rg).data, run(torch).numpy())
+    np.testing.assert_allclose(run(rg).array, run(torch).numpy())
 
 
 def test_inplace_on_an_operand_whose_value_backward_does_not_need():
@@ -118,4 +118,4 @@ def test_inplace_on_an_operand_whose_value_backward_does_not_need():
         y.backward()
         return w.grad
 
-    np.testing.assert_allclose(run(rg).data, run(torch).numpy())
+    np.testing.assert_allclose(run(rg).array, run(torch).numpy())

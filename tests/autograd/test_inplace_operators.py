@@ -26,7 +26,7 @@ def test_in_place_operator_keeps_the_object_and_matches_torch(op: str) -> None:
     ours = OPS[op](ours, rg.tensor([2.0, 4.0, -1.0]))
     theirs = OPS[op](theirs, torch.tensor([2.0, 4.0, -1.0], dtype=torch.float64))
     assert ours is same_ours and theirs is same_theirs
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -38,19 +38,19 @@ def test_in_place_operator_inside_the_graph_gives_torchs_gradient(op: str) -> No
     th = OPS[op](th, tx)
     (h * h).sum().backward()
     (th * th).sum().backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, tx.grad.numpy(), rtol=1e-12)
 
 
 def test_hand_written_sgd_updates_the_model() -> None:
     rg.manual_seed(0)
     model = rg.nn.Linear(3, 1)
-    before = model.weight.data.copy()
+    before = model.weight.array.copy()
     loss = model(rg.ones(4, 3)).pow(2).mean()
     loss.backward()
     with rg.no_grad():
         for p in model.parameters():
             p -= 0.1 * p.grad
-    np.testing.assert_allclose(model.weight.data, before - 0.1 * model.weight.grad.data)
+    np.testing.assert_allclose(model.weight.array, before - 0.1 * model.weight.grad.array)
     assert isinstance(model.weight, rg.nn.Parameter)  # still the parameter, not a new tensor
 
 
@@ -64,4 +64,4 @@ def test_an_integer_tensor_divided_in_place_is_a_dtype_error() -> None:
     a = rg.ones(3, dtype=rg.int64)
     with pytest.raises(DTypeError, match="float64 can't be cast to the desired output type int64"):
         a /= 2
-    np.testing.assert_array_equal(a.data, [1, 1, 1])  # untouched
+    np.testing.assert_array_equal(a.array, [1, 1, 1])  # untouched

@@ -57,10 +57,7 @@ BARS: dict[str, list[Bar]] = {
 }
 
 # Scripts that do not yet run with retrograd, each with the missing piece named.
-GAPS: dict[str, str] = {
-    "data_attribute": "Tensor.data is a NumPy array, not a Tensor sharing the storage "
-    "(weight.data.uniform_(), p.data.add_(), torch.max(outputs.data, 1))",
-}
+GAPS: dict[str, str] = {}
 
 
 def run_script(name: str, library: str) -> dict[str, float]:

@@ -37,7 +37,7 @@ class Outcome:
 def snapshot(value: Any) -> Any:
     """A comparable copy: arrays for tensors (with dtype), recursively through tuples/lists."""
     if isinstance(value, rg.Tensor):
-        return ("tensor", value.data.dtype.str, value.data.copy())
+        return ("tensor", value.array.dtype.str, value.array.copy())
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.copy())
     if isinstance(value, (list, tuple)):

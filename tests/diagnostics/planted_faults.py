@@ -56,7 +56,7 @@ def _initialised(value: float) -> dict[str, Any]:
     X, y = digits()
     model = mlp(64, 10, 32)
     for p in model.parameters():
-        p.data[...] = value
+        p.array[...] = value
     opt = optim.Adam(model.parameters(), lr=1e-3)
     return dict(model=model, loss_fn=nn.CrossEntropyLoss(), X=X, y=y, optimizer=opt)
 

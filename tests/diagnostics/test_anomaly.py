@@ -119,8 +119,8 @@ def test_an_inf_carried_from_an_input_passes_but_new_nan_does_not() -> None:
         masked = scores.masked_fill(mask, -math.inf)  # an explicit -inf mask is allowed
         weights = masked.softmax(dim=-1)
         weights.sum().backward()
-    np.testing.assert_allclose(weights.data[0, 2], 0.0)
-    assert np.isfinite(scores.grad.data).all()
+    np.testing.assert_allclose(weights.array[0, 2], 0.0)
+    assert np.isfinite(scores.grad.array).all()
     with detect_anomaly(), pytest.raises(AnomalyError, match="Sub gave a non-finite result"):
         inf = rg.tensor([math.inf])
         inf - inf  # inf - inf is a new NaN
@@ -165,12 +165,12 @@ def test_healthy_training_step_runs_unchanged_in_anomaly_mode() -> None:
     model = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 1))
     x, y = rg.randn(5, 3), rg.randn(5, 1)
     nn.functional.mse_loss(model(x), y).backward()
-    expected = [p.grad.data.copy() for p in model.parameters()]
+    expected = [p.grad.array.copy() for p in model.parameters()]
     model.zero_grad()
     with detect_anomaly():
         nn.functional.mse_loss(model(x), y).backward()
     for param, grad in zip(model.parameters(), expected):
-        np.testing.assert_array_equal(param.grad.data, grad)
+        np.testing.assert_array_equal(param.grad.array, grad)
 
 
 def test_ops_inside_a_custom_function_are_checked() -> None:

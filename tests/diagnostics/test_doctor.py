@@ -59,8 +59,8 @@ def test_doctor_leaves_model_optimizer_and_rng_unchanged() -> None:
     rg.rand(2)
     rng_before = rg.get_rng_state()
     generator = rg.random.default_generator() if hasattr(rg, "random") else None
-    params = {k: np.array(v.data, copy=True) for k, v in model.named_parameters()}
-    grads = {k: np.array(v.grad.data, copy=True) for k, v in model.named_parameters()}
+    params = {k: np.array(v.array, copy=True) for k, v in model.named_parameters()}
+    grads = {k: np.array(v.grad.array, copy=True) for k, v in model.named_parameters()}
     opt_state = opt.state_dict()
 
     def step(
@@ -77,8 +77,8 @@ def test_doctor_leaves_model_optimizer_and_rng_unchanged() -> None:
     if generator is not None:
         assert rg.random.default_generator() is generator
     for name, p in model.named_parameters():
-        np.testing.assert_array_equal(p.data, params[name])
-        np.testing.assert_array_equal(p.grad.data, grads[name])
+        np.testing.assert_array_equal(p.array, params[name])
+        np.testing.assert_array_equal(p.grad.array, grads[name])
     after = opt.state_dict()
     assert after["param_groups"] == opt_state["param_groups"]
     assert after["state"].keys() == opt_state["state"].keys()

@@ -98,7 +98,7 @@ def test_correct_custom_function_passes() -> None:
 # ---------------------------------------------------------------------------- init and output
 def test_overconfident_classifier_loss_at_init() -> None:
     model, loss_fn, X, y, opt = digits_case()
-    model[2].weight.data *= 60
+    model[2].weight.array *= 60
     finding = one(doctor(model, loss_fn, X, y, opt, quick=True), "loss-at-init", "warning")
     assert finding.evidence["expected_from"] == "log K for K=10 classes"
     assert finding.evidence["ratio"] > 2
@@ -158,7 +158,7 @@ def test_relu_output_warns() -> None:
 # ---------------------------------------------------------------------------- activations and flow
 def test_dead_relu() -> None:
     model, loss_fn, X, y, opt = seed_case("relu")
-    model[0].bias.data[:] = -20.0
+    model[0].bias.array[:] = -20.0
     finding = one(doctor(model, loss_fn, X, y, opt, quick=True), "dead-relu", "warning")
     assert finding.evidence["layers"]["1"]["fraction"] == 1.0
     assert "8 of 8 units" in finding.message
@@ -166,7 +166,7 @@ def test_dead_relu() -> None:
 
 def test_saturated_sigmoid() -> None:
     model, loss_fn, X, y, opt = seed_case("sigmoid")
-    model[0].weight.data *= 100
+    model[0].weight.array *= 100
     finding = one(doctor(model, loss_fn, X, y, opt, quick=True), "saturated-activation", "warning")
     assert "layer '1' (Sigmoid)" in finding.message
 
@@ -177,7 +177,7 @@ def _stack(depth: int, activation: type[nn.Module], gain: float = 1.0) -> nn.Seq
     width = 3
     for _ in range(depth):
         linear = nn.Linear(width, 16)
-        linear.weight.data *= gain
+        linear.weight.array *= gain
         layers += [linear, activation()]
         width = 16
     return nn.Sequential(*layers, nn.Linear(16, 1))

@@ -87,7 +87,7 @@ def test_unusual_learning_rate_is_named_as_itself() -> None:
 
 def test_relu_kinks_are_not_a_wrong_backward() -> None:
     model = mlp(5, 1, hidden=4)
-    model[0].bias.data[...] = 0.0
+    model[0].bias.array[...] = 0.0
     X = np.zeros((8, 5), np.float32)  # every hidden ReLU sits at exactly 0
     y = regression_data()[1][:8]
     report = doctor(model, nn.MSELoss(), X, y, quick=True)
@@ -110,9 +110,9 @@ def test_causes_table_has_no_cycles() -> None:
 
 def _state(model: nn.Module, opt: optim.Optimizer) -> dict[str, Any]:
     state: dict[str, Any] = {
-        "params": {k: v.data.tobytes() for k, v in model.named_parameters()},
-        "grads": {k: v.grad.data.tobytes() for k, v in model.named_parameters()},
-        "dtypes": {k: v.data.dtype.str for k, v in model.named_parameters()},
+        "params": {k: v.array.tobytes() for k, v in model.named_parameters()},
+        "grads": {k: v.grad.array.tobytes() for k, v in model.named_parameters()},
+        "dtypes": {k: v.array.dtype.str for k, v in model.named_parameters()},
         "training": [m.training for m in model.modules()],
         "groups": opt.state_dict()["param_groups"],
         "optimizer": {

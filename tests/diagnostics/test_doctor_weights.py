@@ -30,7 +30,7 @@ def network() -> nn.Sequential:
 
 def test_nan_weights_are_the_root_cause() -> None:
     model = network()
-    model[2].weight.data[0, :3] = np.nan
+    model[2].weight.array[0, :3] = np.nan
     X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
     y = (X.sum(axis=1, keepdims=True) > 0).astype(np.float32)
     report = doctor(model, nn.BCEWithLogitsLoss(), X, y, quick=True)

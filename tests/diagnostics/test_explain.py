@@ -38,7 +38,7 @@ def _torch_reference(model: nn.Sequential, X: np.ndarray, y: np.ndarray) -> dict
             layers.append(TORCH_ACTIVATIONS[name]())
     twin = torch.nn.Sequential(*layers)
     twin.load_state_dict(
-        {k: torch.tensor(v.data, dtype=torch.float64) for k, v in model.state_dict().items()}
+        {k: torch.tensor(v.array, dtype=torch.float64) for k, v in model.state_dict().items()}
     )
     zs: list[torch.Tensor] = []
 
@@ -122,10 +122,10 @@ def test_text_shows_each_stage_in_the_questions_terms() -> None:
     )
     assert text.splitlines()[-1].startswith("check: ")
     model = _network(1, "sigmoid")
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.array.copy() for p in model.parameters()]
     explain(model, X, y)
     for param, value in zip(model.parameters(), before):  # the model itself is not changed
-        np.testing.assert_array_equal(param.data, value)
+        np.testing.assert_array_equal(param.array, value)
 
 
 def test_leaky_relu_identity_and_a_lone_linear_layer() -> None:

@@ -20,7 +20,11 @@ def _numpy(grads: tuple[Any, ...]) -> list[np.ndarray | None]:
         if g is None:
             out.append(None)
         else:
-            out.append(np.asarray(g.detach().numpy() if isinstance(g, torch.Tensor) else g.data))
+            out.append(
+                np.asarray(
+                    g.detach().numpy() if isinstance(g, torch.Tensor) else getattr(g, "array", g)
+                )
+            )
     return out
 
 
@@ -37,7 +41,7 @@ def _twin_networks() -> tuple[nn.Sequential, torch.nn.Sequential]:
     rg.manual_seed(0)
     ours = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 2))
     theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 2))
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     return ours, theirs
 
 
@@ -57,7 +61,7 @@ def test_tensor_hooks_on_leaf_and_non_leaf_replace_and_remove() -> None:
         (h * lib.tensor([1.0, -2.0, 0.5])).sum().backward()
         leaf_handle.remove()
         (x * 2).sum().backward()  # the removed hook no longer scales
-        return np.asarray(x.grad.detach().numpy() if lib is torch else x.grad.data), seen
+        return np.asarray(x.grad.detach().numpy() if lib is torch else x.grad.array), seen
 
     ours, seen = run(rg)
     theirs, seen_torch = run(torch)
@@ -99,13 +103,13 @@ def test_returned_grad_input_replaces_the_input_gradient_like_torch() -> None:
     x_ours, x_theirs = rg.tensor(X, requires_grad=True), torch.tensor(X, requires_grad=True)
     ours(x_ours).backward(rg.tensor(UPSTREAM))
     theirs(x_theirs).backward(torch.tensor(UPSTREAM))
-    np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x_ours.grad.array, x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(
-        ours[0].weight.grad.data, theirs[0].weight.grad.numpy(), rtol=1e-5, atol=1e-6
+        ours[0].weight.grad.array, theirs[0].weight.grad.numpy(), rtol=1e-5, atol=1e-6
     )
     # the layer's own parameter gradients are not affected, only what flows below it
     np.testing.assert_allclose(
-        ours[2].weight.grad.data, theirs[2].weight.grad.numpy(), rtol=1e-5, atol=1e-6
+        ours[2].weight.grad.array, theirs[2].weight.grad.numpy(), rtol=1e-5, atol=1e-6
     )
 
 
@@ -143,7 +147,7 @@ def test_an_output_without_gradient_gives_none_in_grad_output() -> None:
     product, _ = module(a, 1.0, rg.tensor([3.0, 4.0]))
     product.sum().backward()
     assert seen[0][1] is None
-    np.testing.assert_array_equal(seen[0][0].data, [1.0, 1.0])
+    np.testing.assert_array_equal(seen[0][0].array, [1.0, 1.0])
 
 
 def test_removed_hook_and_no_grad_do_not_fire() -> None:
@@ -167,17 +171,17 @@ def test_hooks_leave_values_and_gradients_unchanged() -> None:
     x = rg.tensor(X, requires_grad=True)
     plain = ours(x)
     plain.backward(rg.tensor(UPSTREAM))
-    expected = x.grad.data.copy(), [p.grad.data.copy() for p in ours.parameters()]
+    expected = x.grad.array.copy(), [p.grad.array.copy() for p in ours.parameters()]
     x.grad = None
     ours.zero_grad()
     for module in ours.modules():
         module.register_full_backward_hook(lambda m, gi, go: None)
     hooked = ours(x)
-    np.testing.assert_array_equal(hooked.data, plain.data)
+    np.testing.assert_array_equal(hooked.array, plain.array)
     hooked.backward(rg.tensor(UPSTREAM))
-    np.testing.assert_array_equal(x.grad.data, expected[0])
+    np.testing.assert_array_equal(x.grad.array, expected[0])
     for param, grad in zip(ours.parameters(), expected[1]):
-        np.testing.assert_array_equal(param.grad.data, grad)
+        np.testing.assert_array_equal(param.grad.array, grad)
 
 
 def test_wrong_number_or_shape_of_returned_gradients_is_an_error() -> None:
@@ -195,7 +199,7 @@ def test_wrong_number_or_shape_of_returned_gradients_is_an_error() -> None:
 def test_hook_runs_again_on_a_retained_graph() -> None:
     seen: list[float] = []
     layer = nn.Linear(2, 1)
-    layer.register_full_backward_hook(lambda m, gi, go: seen.append(float(go[0].data.sum())))
+    layer.register_full_backward_hook(lambda m, gi, go: seen.append(float(go[0].array.sum())))
     out = layer(rg.ones(3, 2, requires_grad=True)).sum()
     out.backward(retain_graph=True)
     out.backward()

@@ -69,7 +69,7 @@ def test_table_is_aligned_with_totals() -> None:
 def test_summary_leaves_the_model_and_random_state_untouched() -> None:
     model = _model()
     model[2][1].train()
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.array.copy() for k, v in model.state_dict().items()}
     state = rg.get_rng_state()
     summary(model, (4, 3))  # in eval mode inside, so dropout draws nothing
     assert all(m.training for m in model.modules())
@@ -77,7 +77,7 @@ def test_summary_leaves_the_model_and_random_state_untouched() -> None:
     rg.set_rng_state(state)
     assert rg.randn(3).tolist() == drawn
     for key, value in model.state_dict().items():
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value.array, before[key])
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
 
 

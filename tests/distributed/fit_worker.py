@@ -45,7 +45,7 @@ def run(
         callbacks=callbacks,
         generator=np.random.default_rng(5),
     )
-    return [p.data.copy() for p in model.parameters()], history.history
+    return [p.array.copy() for p in model.parameters()], history.history
 
 
 def main() -> None:

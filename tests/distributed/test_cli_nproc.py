@@ -35,7 +35,7 @@ def test_train_on_two_processes_writes_one_good_model(tmp_path: Path) -> None:
     accuracy = float(validation[0].split("accuracy ")[1].split()[0])
     assert accuracy > 0.9
     model, _ = rg.load_with_info(out)
-    assert sum(p.data.size for p in model.parameters()) > 0
+    assert sum(p.array.size for p in model.parameters()) > 0
 
 
 def test_nproc_refuses_an_existing_out_before_launching(tmp_path: Path) -> None:

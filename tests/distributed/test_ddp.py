@@ -78,7 +78,7 @@ def _initial() -> list[np.ndarray]:
     import retrograd as rg
 
     rg.set_default_dtype(rg.float64)
-    return [p.data.copy() for p in worker.build().parameters()]
+    return [p.array.copy() for p in worker.build().parameters()]
 
 
 def test_a_rank_that_dies_stops_the_others_with_a_clear_error(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def reference(optimizer: str, steps: int, world: int) -> list[np.ndarray]:
     model = build()
     opt = make_optimizer(optimizer, model.parameters())
     train(model, opt, x, y, range(steps), world * BATCH, compiled=False)
-    return [p.data.copy() for p in model.parameters()]
+    return [p.array.copy() for p in model.parameters()]
 
 
 def main() -> None:
@@ -120,7 +120,7 @@ def main() -> None:
         return
     if rank == 0:
         captured = np.array(getattr(run, "captured", False))
-        np.savez(out, *[p.data for p in model.module.parameters()], captured=captured)
+        np.savez(out, *[p.array for p in model.module.parameters()], captured=captured)
 
 
 if __name__ == "__main__":

@@ -64,5 +64,5 @@ def params_equal(a: nn.Module, b: nn.Module) -> bool:
     """Bit-identical state dicts (same keys, dtypes and values)."""
     sa, sb = a.state_dict(), b.state_dict()
     return list(sa) == list(sb) and all(
-        sa[k].dtype == sb[k].dtype and np.array_equal(sa[k].data, sb[k].data) for k in sa
+        sa[k].dtype == sb[k].dtype and np.array_equal(sa[k].array, sb[k].array) for k in sa
     )

@@ -25,7 +25,7 @@ def _run() -> tuple[nn.Sequential, optim.Adam, np.ndarray, np.ndarray]:
 
 
 def _weights(model: nn.Module) -> dict[str, np.ndarray]:
-    return {key: value.data.copy() for key, value in model.state_dict().items()}
+    return {key: value.array.copy() for key, value in model.state_dict().items()}
 
 
 def _train(model: nn.Module, opt: optim.Adam, x: np.ndarray, y: np.ndarray,
@@ -61,12 +61,12 @@ def test_resuming_a_dataloader_with_its_own_generator_draws_the_same_orders(
     next(iter(loader))
     save_checkpoint(tmp_path / "c", model=nn.Linear(1, 1), epoch=1,
                     generators={"loader": loader.generator})  # fmt: skip
-    expected = [next(iter(loader))[0].data.ravel().tolist() for _ in range(3)]
+    expected = [next(iter(loader))[0].array.ravel().tolist() for _ in range(3)]
 
     fresh = DataLoader(dataset, batch_size=10, shuffle=True, generator=np.random.default_rng(1))
     assert fresh.generator is not None
     load_checkpoint(tmp_path / "c", model=nn.Linear(1, 1), generators={"loader": fresh.generator})
-    assert [next(iter(fresh))[0].data.ravel().tolist() for _ in range(3)] == expected
+    assert [next(iter(fresh))[0].array.ravel().tolist() for _ in range(3)] == expected
 
 
 def test_a_generator_missing_from_the_checkpoint_is_named(tmp_path: Path) -> None:

@@ -167,7 +167,7 @@ def test_matching_files_still_load(tmp_path: Path) -> None:
     floating dtype."""
     tensors = {"weight": np.ones((3, 2), np.float64), "bias": np.ones(3, np.float64)}
     model = load(model_file(tmp_path / "m.safetensors", linear(2, 3), tensors))
-    assert model.weight.dtype == np.float64 and float(model.weight.data.sum()) == 6.0
+    assert model.weight.dtype == np.float64 and float(model.weight.array.sum()) == 6.0
     save(mlp(), tmp_path / "mlp.safetensors")
     assert params_equal(load(tmp_path / "mlp.safetensors"), mlp())
 

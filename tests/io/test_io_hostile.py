@@ -234,4 +234,4 @@ def test_a_sound_file_still_loads(tmp_path: Path) -> None:
     }
     save_state_dict(state, tmp_path / "ok")
     loaded = load_state_dict_file(tmp_path / "ok")
-    assert loaded["empty"].shape == (0, 3) and float(loaded["scalar"].data) == 2.5
+    assert loaded["empty"].shape == (0, 3) and float(loaded["scalar"].array) == 2.5

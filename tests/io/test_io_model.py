@@ -30,7 +30,7 @@ def test_load_rebuilds_the_model_bit_for_bit(tmp_path: Path) -> None:
     loaded = load(tmp_path / "model.safetensors")
     assert params_equal(loaded, model)
     x = rg.randn(5, 4)
-    assert np.array_equal(loaded(x).data, model(x).data)
+    assert np.array_equal(loaded(x).array, model(x).array)
 
 
 def test_file_layout(tmp_path: Path) -> None:
@@ -123,8 +123,8 @@ def test_state_dict_files(tmp_path: Path) -> None:
     save_state_dict(state, tmp_path / "s.safetensors", metadata={"note": "hi"})
     loaded = load_state_dict_file(tmp_path / "s.safetensors")
     assert sorted(loaded) == ["flag", "n", "w"]
-    assert loaded["n"].dtype == np.int32 and np.array_equal(loaded["n"].data, np.arange(4))
-    assert loaded["flag"].shape == () and bool(loaded["flag"].data)
+    assert loaded["n"].dtype == np.int32 and np.array_equal(loaded["n"].array, np.arange(4))
+    assert loaded["flag"].shape == () and bool(loaded["flag"].array)
     # a model file is a state-dict file too
     save(model, tmp_path / "m.safetensors")
     fresh = mlp(seed=9)
@@ -135,9 +135,9 @@ def test_state_dict_files(tmp_path: Path) -> None:
 def test_loaded_arrays_are_writable_copies(tmp_path: Path) -> None:
     save_state_dict({"w": np.zeros(3, np.float32)}, tmp_path / "s.safetensors")
     loaded = load_state_dict_file(tmp_path / "s.safetensors")["w"]
-    loaded.data[0] = 1.0  # not a read-only view of a memory-mapped file
+    loaded.array[0] = 1.0  # not a read-only view of a memory-mapped file
     os.remove(tmp_path / "s.safetensors")
-    assert loaded.data[0] == 1.0
+    assert loaded.array[0] == 1.0
 
 
 def test_unstorable_dtype_and_values(tmp_path: Path) -> None:
@@ -152,7 +152,7 @@ def test_unstorable_dtype_and_values(tmp_path: Path) -> None:
 def test_big_endian_and_strided_arrays_are_written_as_values(tmp_path: Path) -> None:
     array = np.arange(12, dtype=">f4").reshape(3, 4)[:, ::2]
     save_state_dict({"a": array}, tmp_path / "s.safetensors")
-    assert np.array_equal(load_state_dict_file(tmp_path / "s.safetensors")["a"].data, array)
+    assert np.array_equal(load_state_dict_file(tmp_path / "s.safetensors")["a"].array, array)
 
 
 def test_load_of_a_weights_only_file_gives_its_state_dict(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_load_of_a_weights_only_file_gives_its_state_dict(tmp_path: Path) -> Non
     other = mlp()
     other.load_state_dict(state)
     for a, b in zip(model.parameters(), other.parameters(), strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_weights_that_do_not_fit_the_architecture(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def torch_conv_net() -> torch.nn.Sequential:
 def assert_same_outputs(ours: nn.Module, theirs: torch.nn.Module, x: np.ndarray) -> None:
     with torch.no_grad():
         expected = theirs(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(ours(rg.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(rg.tensor(x)).array, expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("writer", [save_state_dict, save])
@@ -108,4 +108,4 @@ def test_conv_batchnorm_model_file_round_trip(
     loaded = load(tmp_path / "m.safetensors").eval()
     assert repr(loaded) == repr(model)
     x = rg.randn(2, 2, 4, 4)
-    assert np.array_equal(loaded(x).data, model(x).data)
+    assert np.array_equal(loaded(x).array, model(x).array)

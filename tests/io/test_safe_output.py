@@ -203,7 +203,7 @@ def test_non_finite_weights_never_replace_a_file(tmp_path: Path) -> None:
     save(good, target)
     before = target.read_bytes()
     ruined = mlp(seed=1)
-    ruined[0].weight.data[0, 0] = np.nan
+    ruined[0].weight.array[0, 0] = np.nan
     for write in (
         lambda: save(ruined, target),
         lambda: save_state_dict(ruined, target),
@@ -213,7 +213,7 @@ def test_non_finite_weights_never_replace_a_file(tmp_path: Path) -> None:
             write()
         assert target.read_bytes() == before
     save(ruined, tmp_path / "debug.safetensors", allow_non_finite=True)  # on request only
-    assert np.isnan(load(tmp_path / "debug.safetensors")[0].weight.data[0, 0])
+    assert np.isnan(load(tmp_path / "debug.safetensors")[0].weight.array[0, 0])
 
 
 # ------------------------------------------------------------- debris of killed writers

@@ -43,7 +43,7 @@ DEAD_PID = _dead_pid() if os.name == "posix" else 0
 
 def _same(a: Sequential, b: Sequential) -> bool:
     sa, sb = a.state_dict(), b.state_dict()
-    return sa.keys() == sb.keys() and all(np.array_equal(sa[k].data, sb[k].data) for k in sa)
+    return sa.keys() == sb.keys() and all(np.array_equal(sa[k].array, sb[k].array) for k in sa)
 
 
 def _make(folder: Path, kind: str) -> tuple[Path, Path, int | None]:

@@ -26,7 +26,7 @@ def test_the_state_dict_idiom_round_trips(tmp_path: Path) -> None:
     result = other.load_state_dict(rg.load(tmp_path / "model.pt"))
     assert result.missing_keys == [] and result.unexpected_keys == []
     for a, b in zip(model.parameters(), other.parameters(), strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_a_hand_made_checkpoint_round_trips(tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_a_hand_made_checkpoint_round_trips(tmp_path: Path) -> None:
         m(rg.ones(2, 3)).sum().backward()
         o.step()
     for a, b in zip(model.parameters(), resumed_model.parameters(), strict=True):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_a_tensor_round_trips_with_its_dtype(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_a_tensor_round_trips_with_its_dtype(tmp_path: Path) -> None:
         rg.save(value, tmp_path / "t.pt")
         back = rg.load(tmp_path / "t.pt")
         assert isinstance(back, rg.Tensor) and back.dtype == value.dtype
-        np.testing.assert_array_equal(back.data, value.data)
+        np.testing.assert_array_equal(back.array, value.array)
 
 
 def test_weights_written_by_pytorch_with_safetensors_load(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_weights_written_by_pytorch_with_safetensors_load(tmp_path: Path) -> Non
     save_file(theirs.state_dict(), str(tmp_path / "w.safetensors"))
     ours = nn.Linear(2, 3)
     ours.load_state_dict(rg.load(tmp_path / "w.safetensors"))
-    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+    np.testing.assert_array_equal(ours.weight.array, theirs.weight.detach().numpy())
 
 
 def test_a_whole_model_still_round_trips(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def test_in_place_flag_gives_the_same_values(name: str) -> None:
     out = IN_PLACE[name](rg)(rg.tensor(x))
     with torch.no_grad():
         expected = IN_PLACE[name](torch)(torch.tensor(x))
-    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out.array, expected.numpy(), rtol=1e-6)
 
 
 def test_default_softmax_repr() -> None:

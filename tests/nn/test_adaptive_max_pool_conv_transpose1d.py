@@ -94,5 +94,5 @@ def test_conv_transpose1d_layer():
     x = rand((2, 4, 5), 2)
     ours_out = ours(rg.tensor(x), output_size=[9])
     theirs_out = theirs(torch.tensor(x), output_size=[9])
-    np.testing.assert_allclose(ours_out.data, theirs_out.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours_out.array, theirs_out.detach().numpy(), rtol=1e-6)
     assert not isinstance(ours, rg.nn.ConvTranspose2d)

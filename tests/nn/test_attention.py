@@ -113,7 +113,7 @@ def test_sdpa_hand_computed() -> None:
     k = rg.tensor([[0.0], [math.log(3)]], dtype="float64")
     v = rg.tensor([[4.0, 0.0], [0.0, 8.0]], dtype="float64")
     out = scaled_dot_product_attention(q, k, v, scale=1.0)
-    np.testing.assert_allclose(out.data, [[1.0, 6.0]])
+    np.testing.assert_allclose(out.array, [[1.0, 6.0]])
 
 
 def test_sdpa_fully_masked_row_gives_zeros_like_torch() -> None:
@@ -122,9 +122,9 @@ def test_sdpa_fully_masked_row_gives_zeros_like_torch() -> None:
     for m in (mask, float_mask):
         ours = check(_sdpa(), (2, 2, 3), (2, 3, 3), (2, 3, 2), m)
         for t in ours[:3]:
-            assert np.isfinite(t.grad.data).all()
-        out = scaled_dot_product_attention(*[rg.tensor(t.data) for t in ours[:3]], attn_mask=m)
-        np.testing.assert_array_equal(out.data[:, 1], 0.0)
+            assert np.isfinite(t.grad.array).all()
+        out = scaled_dot_product_attention(*[rg.tensor(t.array) for t in ours[:3]], attn_mask=m)
+        np.testing.assert_array_equal(out.array[:, 1], 0.0)
 
 
 def test_sdpa_large_scores_stay_finite() -> None:
@@ -136,9 +136,9 @@ def test_sdpa_dropout_statistics() -> None:
     q, k = rg.zeros(1, 4, dtype="float64"), rg.zeros(n, 4, dtype="float64")  # uniform weights
     v = rg.ones(n, 1, dtype="float64")
     _, weights = attention_with_weights(q, k, v, dropout_p=p, generator=np.random.default_rng(0))
-    dropped = weights.data == 0
+    dropped = weights.array == 0
     assert abs(dropped.mean() - p) < 0.005
-    np.testing.assert_allclose(weights.data[~dropped], 1 / n / (1 - p))
+    np.testing.assert_allclose(weights.array[~dropped], 1 / n / (1 - p))
     out = scaled_dot_product_attention(q, k, v, dropout_p=p, generator=np.random.default_rng(1))
     assert abs(out.item() - 1.0) < 0.01  # the expectation is kept
     same = [
@@ -176,7 +176,7 @@ def _pair(**kwargs: Any) -> tuple[MultiheadAttention, torch.nn.MultiheadAttentio
     seed = kwargs.pop("seed", 0)
     ours = MultiheadAttention(**kwargs, dtype="float64", generator=np.random.default_rng(seed))
     theirs = torch.nn.MultiheadAttention(**kwargs).double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     return ours, theirs
 
 
@@ -351,10 +351,10 @@ def test_mha_fully_masked_row_matches_torch() -> None:
         )
         assert_close(our_out, their_out, what="output")
         if need_weights:
-            assert np.isnan(our_out.data[:, 0]).all() and np.isfinite(our_out.data[:, 1]).all()
+            assert np.isnan(our_out.array[:, 0]).all() and np.isfinite(our_out.array[:, 1]).all()
             assert_close(our_w, their_w, what="weights")
         else:
-            np.testing.assert_array_equal(our_out.data[:, 0], 0.0)
+            np.testing.assert_array_equal(our_out.array[:, 0], 0.0)
 
 
 def test_mha_state_dict_round_trip_with_torch() -> None:
@@ -371,7 +371,7 @@ def test_mha_state_dict_round_trip_with_torch() -> None:
     ]
     ours.load_state_dict(theirs.state_dict())
     back = torch.nn.MultiheadAttention(6, 3).double()
-    back.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    back.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     for key, value in theirs.state_dict().items():
         torch.testing.assert_close(back.state_dict()[key], value)
     x = np.random.default_rng(0).standard_normal((2, 3, 6))
@@ -391,12 +391,12 @@ def test_mha_state_dict_keys_other_configs(kwargs: dict[str, Any]) -> None:
 def test_mha_init_and_repr() -> None:
     layer = MultiheadAttention(64, 4, generator=np.random.default_rng(0))
     bound = math.sqrt(6 / (64 + 3 * 64))  # xavier_uniform_ on the (3E, E) in_proj_weight
-    w = layer.in_proj_weight.data
+    w = layer.in_proj_weight.array
     assert w.dtype == np.float32 and np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound
-    np.testing.assert_array_equal(layer.in_proj_bias.data, 0.0)
-    np.testing.assert_array_equal(layer.out_proj.bias.data, 0.0)
-    assert np.abs(layer.out_proj.weight.data).max() <= 1 / math.sqrt(64)  # Linear's default
+    np.testing.assert_array_equal(layer.in_proj_bias.array, 0.0)
+    np.testing.assert_array_equal(layer.out_proj.bias.array, 0.0)
+    assert np.abs(layer.out_proj.weight.array).max() <= 1 / math.sqrt(64)  # Linear's default
     assert repr(layer) == repr(torch.nn.MultiheadAttention(64, 4))
     assert layer.head_dim == 16 and not layer.batch_first
 
@@ -406,15 +406,15 @@ def test_mha_dropout_only_in_training() -> None:
     x = rg.tensor(np.random.default_rng(0).standard_normal((3, 1, 4)))
     layer.eval()
     _, w_eval = layer(x, x, x)
-    np.testing.assert_allclose(w_eval.data.sum(-1), 1.0)
+    np.testing.assert_allclose(w_eval.array.sum(-1), 1.0)
     layer.train()
     rg.manual_seed(0)
     big = rg.tensor(np.random.default_rng(0).standard_normal((1, 1, 4)))
     memory = rg.tensor(np.random.default_rng(1).standard_normal((20_000, 1, 4)))
     _, w_train = layer(big, memory, memory)
-    dropped = w_train.data == 0
+    dropped = w_train.array == 0
     assert abs(dropped.mean() - 0.5) < 0.02
-    assert abs(w_train.data.sum() - 1.0) < 0.05
+    assert abs(w_train.array.sum() - 1.0) < 0.05
 
 
 def test_mha_errors() -> None:

@@ -148,9 +148,9 @@ def test_sequential_children_keep_their_hooks_and_own_call() -> None:
     assert calls == ["call"]
     first.register_forward_pre_hook(lambda module, args: (args[0] * 0,))  # first(x) = bias
     handle = second.register_forward_hook(lambda module, args, out: out + 1)
-    np.testing.assert_allclose(model(x).data, [np.maximum(first.bias.data + 1, 0)])
+    np.testing.assert_allclose(model(x).array, [np.maximum(first.bias.array + 1, 0)])
     handle.remove()
-    np.testing.assert_allclose(model(x).data, [np.maximum(first.bias.data, 0)])
+    np.testing.assert_allclose(model(x).array, [np.maximum(first.bias.array, 0)])
     assert calls == ["call"] * 3
 
 

@@ -138,12 +138,12 @@ def test_worked_example() -> None:
     x = rg.tensor(np.arange(9.0).reshape(1, 1, 3, 3), requires_grad=True)
     out = layer(x)
     # window at (0, 0) is [[0, 1], [3, 4]]: 0 + 2 + 0 - 4 + 0.5; at (1, 1) [[4, 5], [7, 8]]
-    np.testing.assert_array_equal(out.data, [[[[-1.5, 0.5], [4.5, 6.5]]]])
+    np.testing.assert_array_equal(out.array, [[[[-1.5, 0.5], [4.5, 6.5]]]])
     out.sum().backward()
     # each input pixel collects the weights of the windows that cover it
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 3, 2], [1, 2, 1], [0, -1, -1]]]])
-    np.testing.assert_array_equal(layer.weight.grad.data, [[[[8, 12], [20, 24]]]])
-    np.testing.assert_array_equal(layer.bias.grad.data, [4.0])
+    np.testing.assert_array_equal(x.grad.array, [[[[1, 3, 2], [1, 2, 1], [0, -1, -1]]]])
+    np.testing.assert_array_equal(layer.weight.grad.array, [[[[8, 12], [20, 24]]]])
+    np.testing.assert_array_equal(layer.bias.grad.array, [4.0])
 
 
 def test_float32_stays_float32() -> None:
@@ -161,7 +161,7 @@ def test_unbatched_input_matches_batch_of_one() -> None:
     x = np.random.default_rng(0).standard_normal((2, 4, 5))
     single = layer(rg.tensor(x))
     assert single.shape == (3, 4, 5)
-    np.testing.assert_allclose(single.data, layer(rg.tensor(x[None])).data[0])
+    np.testing.assert_allclose(single.array, layer(rg.tensor(x[None])).array[0])
 
 
 @pytest.mark.parametrize(
@@ -181,20 +181,20 @@ def test_state_dict_round_trip_with_torch(ours: Any, theirs: torch.nn.Module) ->
     for key, value in ours.state_dict().items():
         assert value.shape == tuple(torch_state[key].shape)
     ours.double().load_state_dict(torch_state)  # torch -> ours
-    back = {k: torch.tensor(np.asarray(v.data)) for k, v in ours.state_dict().items()}
+    back = {k: torch.tensor(np.asarray(v.array)) for k, v in ours.state_dict().items()}
     theirs.load_state_dict(back)  # ours -> torch
     for key in torch_state:
-        np.testing.assert_array_equal(ours.state_dict()[key].data, theirs.state_dict()[key])
+        np.testing.assert_array_equal(ours.state_dict()[key].array, theirs.state_dict()[key])
 
 
 def test_default_init_bounds() -> None:
     layer = Conv2d(8, 16, 3, generator=np.random.default_rng(0))
     bound = 1 / math.sqrt(8 * 9)  # fan_in = in_channels/groups * kH * kW
-    weight = layer.weight.data
+    weight = layer.weight.array
     assert layer.weight.shape == (16, 8, 3, 3) and layer.bias.shape == (16,)
     assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.98 * bound
     assert weight.std() == pytest.approx(bound / math.sqrt(3), rel=0.05)
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.bias.array).max() <= bound
     assert Conv2d(4, 4, 3, groups=4).weight.shape == (4, 1, 3, 3)
 
 
@@ -285,7 +285,7 @@ def test_repeated_calls_recheck_whatever_changed() -> None:
     layer = Conv2d(2, 3, 3, padding=1)
     x = rg.randn(2, 2, 5, 5)
     first = layer(x)
-    np.testing.assert_array_equal(layer(x).data, first.data)
+    np.testing.assert_array_equal(layer(x).array, first.array)
     with pytest.raises(ShapeError, match="spans"):
         layer(rg.zeros(1, 2, 1, 0))
     with pytest.raises(ShapeError, match="3 channels"):
@@ -305,7 +305,7 @@ def test_repeated_calls_recheck_whatever_changed() -> None:
     layer.weight = rg.nn.Parameter(rg.zeros(3, 2, 8, 8))
     with pytest.raises(ShapeError, match="spans"):
         layer(x)
-    layer.weight.data = np.zeros((3, 2, 3, 3), dtype=np.float64)
+    layer.weight.array = np.zeros((3, 2, 3, 3), dtype=np.float64)
     with pytest.raises(DTypeError):
         layer(x)
 

@@ -110,7 +110,7 @@ def test_output_size_picks_the_output_padding() -> None:
     for size in [(7, 9), (8, 10), (1, 3, 8, 9)]:
         out = ours(rg.tensor(x), output_size=size)
         expected = theirs(torch.tensor(x), output_size=size)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(out.array, expected.detach().numpy(), rtol=1e-6, atol=1e-9)
     with pytest.raises(ValueError, match=r"valid sizes range from \(7, 9\) to \(8, 10\)"):
         ours(rg.tensor(x), output_size=(9, 9))
 
@@ -131,16 +131,16 @@ def test_state_dict_round_trip_and_shapes() -> None:
     state = theirs.state_dict()
     assert list(ours.state_dict()) == list(state)
     ours.load_state_dict(state)
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     compare_modules(ours, theirs, np.random.default_rng(0).standard_normal((1, 4, 3, 3)))
 
 
 def test_default_init_uses_weight_fan_in() -> None:
     layer = ConvTranspose2d(8, 16, 3, groups=2, generator=np.random.default_rng(0))
     bound = 1 / math.sqrt(8 * 9)  # fan_in = weight.shape[1] * kH * kW = out/groups * 9
-    assert np.abs(layer.weight.data).max() <= bound
-    assert np.abs(layer.weight.data).max() > 0.98 * bound
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.weight.array).max() <= bound
+    assert np.abs(layer.weight.array).max() > 0.98 * bound
+    assert np.abs(layer.bias.array).max() <= bound
 
 
 def test_repr_matches_torch() -> None:

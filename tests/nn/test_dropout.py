@@ -35,24 +35,24 @@ def test_output_and_gradient_are_the_scaled_mask(
     x = _positive(shape, seed)
     rg.manual_seed(seed)
     out = Dropout(p)(x)
-    kept = out.data != 0
-    np.testing.assert_allclose(out.data, np.where(kept, x.data / (1 - p), 0.0), rtol=1e-12)
+    kept = out.array != 0
+    np.testing.assert_allclose(out.array, np.where(kept, x.array / (1 - p), 0.0), rtol=1e-12)
     upstream = np.random.default_rng(seed + 1).standard_normal(shape)
     out.backward(upstream)
-    np.testing.assert_allclose(x.grad.data, upstream * kept / (1 - p), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, upstream * kept / (1 - p), rtol=1e-12)
 
 
 def test_same_seed_same_mask_sequence() -> None:
     x = rg.ones(50, 20)
     layer = Dropout(0.3)
     rg.manual_seed(0)
-    first = [layer(x).data.copy() for _ in range(3)]
+    first = [layer(x).array.copy() for _ in range(3)]
     rg.manual_seed(0)
-    second = [layer(x).data.copy() for _ in range(3)]
+    second = [layer(x).array.copy() for _ in range(3)]
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], first[1])  # each call draws a new mask
-    own = [Dropout(0.3, generator=np.random.default_rng(5))(x).data for _ in range(2)]
+    own = [Dropout(0.3, generator=np.random.default_rng(5))(x).array for _ in range(2)]
     np.testing.assert_array_equal(own[0], own[1])  # a layer's own generator, seeded alike
 
 
@@ -60,7 +60,7 @@ def test_same_seed_same_mask_sequence() -> None:
 def test_mask_statistics(p: float) -> None:
     rg.manual_seed(1)
     x = rg.ones(200, 500)
-    out = dropout(x, p).data
+    out = dropout(x, p).array
     n = out.size
     kept = (out != 0).mean()
     assert abs(kept - (1 - p)) < 4 * np.sqrt(p * (1 - p) / n)  # four standard errors
@@ -79,15 +79,15 @@ def test_eval_mode_and_p_zero_are_the_identity() -> None:
     assert Dropout(0.0)(x) is x
     model = rg.nn.Sequential(rg.nn.Linear(4, 4), Dropout(0.9))
     model.eval()
-    np.testing.assert_array_equal(model(x.float()).data, model[0](x.float()).data)
+    np.testing.assert_array_equal(model(x.float()).array, model[0](x.float()).array)
 
 
 def test_p_one_gives_zeros_and_zero_gradient() -> None:
     x = _positive((3, 4))
     out = Dropout(1.0)(x)
-    np.testing.assert_array_equal(out.data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(out.array, np.zeros((3, 4)))
     out.backward(np.ones((3, 4)))
-    np.testing.assert_array_equal(x.grad.data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(x.grad.array, np.zeros((3, 4)))
 
 
 def test_inplace_writes_into_the_input() -> None:
@@ -95,7 +95,7 @@ def test_inplace_writes_into_the_input() -> None:
     rg.manual_seed(2)
     out = dropout(x, 0.5, inplace=True)
     assert out is x
-    assert set(np.unique(x.data)) == {0.0, 2.0}
+    assert set(np.unique(x.array)) == {0.0, 2.0}
 
 
 def test_float32_stays_float32() -> None:
@@ -116,12 +116,12 @@ def test_channel_dropout_zeroes_whole_channels(
     rg.manual_seed(3)
     x = _positive(shape)
     out = layer(0.5)(x)
-    kept = out.data != 0
+    kept = out.array != 0
     assert np.all(kept.all(axis=mask_axes) | ~kept.any(axis=mask_axes))  # all or nothing
     assert 0 < kept.mean() < 1
-    np.testing.assert_allclose(out.data, np.where(kept, 2 * x.data, 0.0), rtol=1e-12)
+    np.testing.assert_allclose(out.array, np.where(kept, 2 * x.array, 0.0), rtol=1e-12)
     out.backward(np.ones(shape))
-    np.testing.assert_allclose(x.grad.data, 2.0 * kept)
+    np.testing.assert_allclose(x.grad.array, 2.0 * kept)
 
 
 def test_dropout2d_on_3d_input_is_channel_wise_1d_with_a_warning() -> None:
@@ -129,7 +129,7 @@ def test_dropout2d_on_3d_input_is_channel_wise_1d_with_a_warning() -> None:
     x = _positive((6, 8, 5))
     with pytest.warns(UserWarning, match="3D input to dropout2d"):
         out = dropout2d(x, 0.5)
-    kept = out.data != 0
+    kept = out.array != 0
     assert np.all(kept.all(axis=2) | ~kept.any(axis=2))
     assert not np.all(kept.all(axis=(1, 2)) | ~kept.any(axis=(1, 2)))  # not whole samples
     with warnings.catch_warnings():

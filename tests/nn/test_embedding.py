@@ -54,16 +54,16 @@ def test_repeated_indices_accumulate_by_hand() -> None:
     layer = Embedding(3, 2, dtype="float64")
     out = layer(rg.tensor([2, 0, 2, 2]))
     out.backward(np.arange(8.0).reshape(4, 2))
-    np.testing.assert_array_equal(layer.weight.grad.data, [[2, 3], [0, 0], [0 + 4 + 6, 1 + 5 + 7]])
+    np.testing.assert_array_equal(layer.weight.grad.array, [[2, 3], [0, 0], [0 + 4 + 6, 1 + 5 + 7]])
 
 
 def test_padding_row_starts_at_zero_and_gets_no_gradient() -> None:
     layer = Embedding(4, 3, padding_idx=-1)
     assert layer.padding_idx == 3
-    np.testing.assert_array_equal(layer.weight.data[3], np.zeros(3))
+    np.testing.assert_array_equal(layer.weight.array[3], np.zeros(3))
     layer(rg.tensor([[3, 1], [3, 3]])).sum().backward()
-    np.testing.assert_array_equal(layer.weight.grad.data[3], np.zeros(3))
-    np.testing.assert_array_equal(layer.weight.grad.data[1], np.ones(3))
+    np.testing.assert_array_equal(layer.weight.grad.array[3], np.zeros(3))
+    np.testing.assert_array_equal(layer.weight.grad.array[1], np.ones(3))
 
 
 def test_functional_matches_torch_and_gradcheck() -> None:
@@ -96,20 +96,20 @@ def test_from_pretrained_like_torch() -> None:
     ours = Embedding.from_pretrained(rg.tensor(table), freeze=False, padding_idx=1)
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table), freeze=False, padding_idx=1)
     assert ours.weight.requires_grad
-    np.testing.assert_array_equal(ours.weight.data[1], table[1])
+    np.testing.assert_array_equal(ours.weight.array[1], table[1])
     _compare(ours, theirs, np.array([[1, 2], [1, 0]]), seed=3)
-    np.testing.assert_array_equal(ours.weight.grad.data[1], np.zeros(3))
+    np.testing.assert_array_equal(ours.weight.grad.array[1], np.zeros(3))
 
 
 def test_init_is_standard_normal_and_seeded() -> None:
     rg.manual_seed(0)
     weight = Embedding(400, 50).weight
     assert weight.dtype == np.float32 and weight.requires_grad
-    assert abs(weight.data.mean()) < 0.02 and abs(weight.data.std() - 1) < 0.02
+    assert abs(weight.array.mean()) < 0.02 and abs(weight.array.std() - 1) < 0.02
     rg.manual_seed(0)
-    np.testing.assert_array_equal(Embedding(400, 50).weight.data, weight.data)
-    a = Embedding(5, 2, generator=np.random.default_rng(1)).weight.data
-    b = Embedding(5, 2, generator=np.random.default_rng(1)).weight.data
+    np.testing.assert_array_equal(Embedding(400, 50).weight.array, weight.array)
+    a = Embedding(5, 2, generator=np.random.default_rng(1)).weight.array
+    b = Embedding(5, 2, generator=np.random.default_rng(1)).weight.array
     np.testing.assert_array_equal(a, b)
 
 
@@ -120,9 +120,9 @@ def test_state_dict_and_repr_match_torch() -> None:
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
     assert ours.state_dict()["weight"].shape == tuple(theirs.weight.shape)
     ours.load_state_dict(theirs.state_dict())
-    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
-    theirs.load_state_dict({"weight": torch.tensor(ours.weight.data * 2)})
-    np.testing.assert_array_equal(theirs.weight.detach().numpy(), ours.weight.data * 2)
+    np.testing.assert_array_equal(ours.weight.array, theirs.weight.detach().numpy())
+    theirs.load_state_dict({"weight": torch.tensor(ours.weight.array * 2)})
+    np.testing.assert_array_equal(theirs.weight.detach().numpy(), ours.weight.array * 2)
 
 
 def test_errors_name_the_index_and_the_table_size() -> None:

@@ -63,29 +63,29 @@ def big(shape: tuple[int, ...] = (500, 400)) -> nn.Parameter:
 
 def test_uniform_bounds_and_moments() -> None:
     t = init.uniform_(big(), -3.0, 5.0, generator=np.random.default_rng(0))
-    assert t.data.min() >= -3.0 and t.data.max() < 5.0
-    assert t.data.mean() == pytest.approx(1.0, abs=0.02)
-    assert t.data.std() == pytest.approx(8 / math.sqrt(12), rel=0.01)
+    assert t.array.min() >= -3.0 and t.array.max() < 5.0
+    assert t.array.mean() == pytest.approx(1.0, abs=0.02)
+    assert t.array.std() == pytest.approx(8 / math.sqrt(12), rel=0.01)
 
 
 def test_normal_moments() -> None:
     t = init.normal_(big(), 2.0, 0.5, generator=np.random.default_rng(0))
-    assert t.data.mean() == pytest.approx(2.0, abs=0.005)
-    assert t.data.std() == pytest.approx(0.5, rel=0.01)
+    assert t.array.mean() == pytest.approx(2.0, abs=0.005)
+    assert t.array.std() == pytest.approx(0.5, rel=0.01)
 
 
 def test_trunc_normal_bounds_and_std() -> None:
     t = init.trunc_normal_(big(), std=1.0, a=-2.0, b=2.0, generator=np.random.default_rng(0))
-    assert t.data.min() >= -2.0 and t.data.max() <= 2.0
+    assert t.array.min() >= -2.0 and t.array.max() <= 2.0
     # variance of N(0, 1) truncated to [-2, 2]: 1 - 2 * 2 * phi(2) / (Phi(2) - Phi(-2))
     phi = math.exp(-2.0) / math.sqrt(2 * math.pi)
     mass = math.erf(2 / math.sqrt(2))
-    assert t.data.std() == pytest.approx(math.sqrt(1 - 4 * phi / mass), rel=0.01)
+    assert t.array.std() == pytest.approx(math.sqrt(1 - 4 * phi / mass), rel=0.01)
 
 
 def test_trunc_normal_absolute_bounds() -> None:
     t = init.trunc_normal_(big((1000,)), mean=10.0, std=2.0, a=9.0, b=12.0)
-    assert t.data.min() >= 9.0 and t.data.max() <= 12.0
+    assert t.array.min() >= 9.0 and t.array.max() <= 12.0
 
 
 def test_trunc_normal_rejects_empty_interval() -> None:
@@ -98,13 +98,13 @@ def test_trunc_normal_rejects_empty_interval() -> None:
 def test_xavier_uniform_bound_and_std() -> None:
     t = init.xavier_uniform_(big(), gain=2.0, generator=np.random.default_rng(0))
     std = 2.0 * math.sqrt(2 / (400 + 500))
-    assert np.abs(t.data).max() <= math.sqrt(3) * std
-    assert t.data.std() == pytest.approx(std, rel=0.01)
+    assert np.abs(t.array).max() <= math.sqrt(3) * std
+    assert t.array.std() == pytest.approx(std, rel=0.01)
 
 
 def test_xavier_normal_std() -> None:
     t = init.xavier_normal_(big(), generator=np.random.default_rng(0))
-    assert t.data.std() == pytest.approx(math.sqrt(2 / 900), rel=0.01)
+    assert t.array.std() == pytest.approx(math.sqrt(2 / 900), rel=0.01)
 
 
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
@@ -116,10 +116,10 @@ def test_kaiming_std(mode: str, nonlinearity: str, a: float) -> None:
     std = init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
     rng = np.random.default_rng(0)
     uniform = init.kaiming_uniform_(big(), a=a, mode=mode, nonlinearity=nonlinearity, generator=rng)
-    assert np.abs(uniform.data).max() <= math.sqrt(3) * std
-    assert uniform.data.std() == pytest.approx(std, rel=0.01)
+    assert np.abs(uniform.array).max() <= math.sqrt(3) * std
+    assert uniform.array.std() == pytest.approx(std, rel=0.01)
     normal = init.kaiming_normal_(big(), a=a, mode=mode, nonlinearity=nonlinearity, generator=rng)
-    assert normal.data.std() == pytest.approx(std, rel=0.01)
+    assert normal.array.std() == pytest.approx(std, rel=0.01)
 
 
 def test_kaiming_rejects_unknown_mode() -> None:
@@ -135,28 +135,28 @@ def test_kaiming_on_empty_tensor_warns() -> None:
 def test_constants_and_eye() -> None:
     t = rg.zeros(2, 3)
     assert init.constant_(t, 1.5) is t
-    np.testing.assert_array_equal(t.data, np.full((2, 3), 1.5))
-    np.testing.assert_array_equal(init.ones_(t).data, np.ones((2, 3)))
-    np.testing.assert_array_equal(init.zeros_(t).data, np.zeros((2, 3)))
-    np.testing.assert_array_equal(init.eye_(t).data, np.eye(2, 3))
+    np.testing.assert_array_equal(t.array, np.full((2, 3), 1.5))
+    np.testing.assert_array_equal(init.ones_(t).array, np.ones((2, 3)))
+    np.testing.assert_array_equal(init.zeros_(t).array, np.zeros((2, 3)))
+    np.testing.assert_array_equal(init.eye_(t).array, np.eye(2, 3))
     with pytest.raises(ValueError, match="2 dimensions"):
         init.eye_(rg.zeros(2, 2, 2))
 
 
 def test_writes_in_place_outside_the_graph_keeping_dtype() -> None:
     param = nn.Parameter(rg.zeros(3, 4))
-    array = param.data
+    array = param.array
     init.normal_(param)
-    assert param.data is array and param.dtype == np.float32
+    assert param.array is array and param.dtype == np.float32
     assert param.grad_fn is None and param.requires_grad and param.is_leaf
     assert rg.is_grad_enabled()
 
 
 def test_global_seed_and_generator_reproduce() -> None:
     rg.manual_seed(11)
-    first = init.normal_(rg.zeros(5)).data.copy()
+    first = init.normal_(rg.zeros(5)).array.copy()
     rg.manual_seed(11)
-    np.testing.assert_array_equal(init.normal_(rg.zeros(5)).data, first)
-    a = init.uniform_(rg.zeros(5), generator=np.random.default_rng(1)).data
-    b = init.uniform_(rg.zeros(5), generator=np.random.default_rng(1)).data
+    np.testing.assert_array_equal(init.normal_(rg.zeros(5)).array, first)
+    a = init.uniform_(rg.zeros(5), generator=np.random.default_rng(1)).array
+    b = init.uniform_(rg.zeros(5), generator=np.random.default_rng(1)).array
     np.testing.assert_array_equal(a, b)

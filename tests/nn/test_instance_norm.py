@@ -35,20 +35,20 @@ def test_instance_norm_matches_torch(
     ).double()
     if affine:
         w, b = rng.normal(size=c), rng.normal(size=c)
-        ours.weight.data[...] = w
-        ours.bias.data[...] = b
+        ours.weight.array[...] = w
+        ours.bias.array[...] = b
         with torch.no_grad():
             theirs.weight.copy_(torch.tensor(w))
             theirs.bias.copy_(torch.tensor(b))
     upstream = rng.normal(size=shape)
     a, t = rg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, tout = ours(a), theirs(t)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.array, tout.detach().numpy(), rtol=1e-10, atol=1e-10)
     (out * rg.tensor(upstream)).sum().backward()
     (tout * torch.tensor(upstream)).sum().backward()
-    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(a.grad.array, t.grad.numpy(), rtol=1e-8, atol=1e-10)
     if affine:
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(ours.weight.grad.array, theirs.weight.grad.numpy(), atol=1e-10)
 
 
 def test_functional_form_and_finite_differences() -> None:

@@ -58,7 +58,7 @@ def test_shapes_and_dtype_of_parameters() -> None:
 def test_default_init_bounds_and_spread() -> None:
     layer = nn.Linear(400, 300, generator=np.random.default_rng(0))
     bound = 1 / math.sqrt(400)
-    weight, bias = layer.weight.data, layer.bias.data
+    weight, bias = layer.weight.array, layer.bias.array
     assert np.abs(weight).max() <= bound and np.abs(bias).max() <= bound
     # uniform on [-b, b]: std b / sqrt(3), and the draws fill the interval
     assert weight.std() == pytest.approx(bound / math.sqrt(3), rel=0.02)
@@ -68,21 +68,21 @@ def test_default_init_bounds_and_spread() -> None:
 
 def test_init_is_seeded() -> None:
     rg.manual_seed(3)
-    first = nn.Linear(4, 2).weight.data.copy()
+    first = nn.Linear(4, 2).weight.array.copy()
     rg.manual_seed(3)
-    np.testing.assert_array_equal(nn.Linear(4, 2).weight.data, first)
+    np.testing.assert_array_equal(nn.Linear(4, 2).weight.array, first)
     a = nn.Linear(4, 2, generator=np.random.default_rng(7)).state_dict()
     b = nn.Linear(4, 2, generator=np.random.default_rng(7)).state_dict()
     for key in a:
-        np.testing.assert_array_equal(a[key].data, b[key].data)
+        np.testing.assert_array_equal(a[key].array, b[key].array)
 
 
 def test_reset_parameters_draws_new_values_in_place() -> None:
     layer = nn.Linear(5, 5)
     weight = layer.weight
-    before = weight.data.copy()
+    before = weight.array.copy()
     layer.reset_parameters()
-    assert layer.weight is weight and not np.array_equal(weight.data, before)
+    assert layer.weight is weight and not np.array_equal(weight.array, before)
 
 
 def test_wrong_input_width_names_layer_and_widths() -> None:
@@ -111,7 +111,7 @@ def test_integer_input_is_cast_to_layer_dtype() -> None:
     layer = nn.Linear(2, 1)
     out = layer(rg.tensor([[1, 0]]))
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, layer.weight.data[:, :1].T + layer.bias.data, rtol=1e-6)
+    np.testing.assert_allclose(out.array, layer.weight.array[:, :1].T + layer.bias.array, rtol=1e-6)
 
 
 def test_worked_example() -> None:
@@ -120,10 +120,10 @@ def test_worked_example() -> None:
     x = rg.tensor([[1.0, 3.0]], dtype="float64", requires_grad=True)
     out = layer(x)
     out.backward(rg.tensor([[2.0]], dtype="float64"))
-    np.testing.assert_allclose(out.data, [[2 - 3 + 0.5]])
-    np.testing.assert_allclose(layer.weight.grad.data, [[2.0, 6.0]])
-    np.testing.assert_allclose(layer.bias.grad.data, [2.0])
-    np.testing.assert_allclose(x.grad.data, [[4.0, -2.0]])
+    np.testing.assert_allclose(out.array, [[2 - 3 + 0.5]])
+    np.testing.assert_allclose(layer.weight.grad.array, [[2.0, 6.0]])
+    np.testing.assert_allclose(layer.bias.grad.array, [2.0])
+    np.testing.assert_allclose(x.grad.array, [[4.0, -2.0]])
 
 
 def test_repr_matches_torch() -> None:
@@ -158,7 +158,7 @@ def test_float32_forward_close_to_torch() -> None:
     theirs = torch.nn.Linear(4, 3)
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
-    assert_close(ours(rg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy())
+    assert_close(ours(rg.tensor(x)).array, theirs(torch.tensor(x)).detach().numpy())
 
 
 def _layout(array: np.ndarray, how: str) -> np.ndarray:
@@ -212,7 +212,7 @@ def test_transposed_and_strided_inputs_match_torch(how: str) -> None:
     values = np.random.default_rng(1).standard_normal((5, 3))
     x = rg.from_numpy(_layout(values, how))
     x.requires_grad_(True)
-    assert x.data.flags.c_contiguous is False  # the layout reaches the op
+    assert x.array.flags.c_contiguous is False  # the layout reaches the op
     their_x = torch.tensor(values, requires_grad=True)
     out, their_out = ours(x), theirs(their_x)
     assert_close(out, their_out)

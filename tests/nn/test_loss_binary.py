@@ -114,9 +114,9 @@ def test_logits_stable_at_1000(dtype, reduction):
     expected = TF.binary_cross_entropy_with_logits(xt, torch.tensor(target), reduction=reduction)
     expected.backward(None if upstream is None else torch.tensor(upstream))
     assert loss.dtype == dtype
-    assert np.isfinite(loss.data).all() and np.isfinite(x.grad.data).all()
-    np.testing.assert_allclose(loss.data, expected.detach().numpy(), rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+    assert np.isfinite(loss.array).all() and np.isfinite(x.grad.array).all()
+    np.testing.assert_allclose(loss.array, expected.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, xt.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -132,10 +132,10 @@ def test_bce_at_exact_zero_and_one(dtype):
         loss = F.binary_cross_entropy(x, rg.tensor(target), reduction="none")
         loss.sum().backward()
     expected = TF.binary_cross_entropy(torch.tensor(p), torch.tensor(target), reduction="none")
-    np.testing.assert_allclose(loss.data, expected.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(loss.data[:4], [100.0, 100.0, 0.0, 0.0])
-    assert np.isfinite(x.grad.data).all()
-    assert x.grad.data[4] == pytest.approx(-2.0)
+    np.testing.assert_allclose(loss.array, expected.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(loss.array[:4], [100.0, 100.0, 0.0, 0.0])
+    assert np.isfinite(x.grad.array).all()
+    assert x.grad.array[4] == pytest.approx(-2.0)
 
 
 # ---------------------------------------------------------------------- modules

@@ -138,7 +138,7 @@ def test_all_ignored_mean_is_nan_with_zero_gradient(weighted, smoothing):
     expected = TF.cross_entropy(xt, torch.tensor([-100] * 3), weight_t, label_smoothing=smoothing)
     expected.backward()
     assert np.isnan(loss.item()) and np.isnan(expected.item())
-    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+    np.testing.assert_array_equal(x.grad.array, xt.grad.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -157,9 +157,9 @@ def test_cross_entropy_stable_at_1000(dtype, smoothing):
     expected = TF.cross_entropy(xt, torch.tensor(target), label_smoothing=smoothing)
     expected.backward()
     assert loss.dtype == dtype
-    assert np.isfinite(loss.item()) and np.isfinite(x.grad.data).all()
+    assert np.isfinite(loss.item()) and np.isfinite(x.grad.array).all()
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(x.grad.array, xt.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_cross_entropy_by_hand():
@@ -169,7 +169,7 @@ def test_cross_entropy_by_hand():
     loss = F.cross_entropy(x, rg.tensor([0]))
     loss.backward()
     assert loss.item() == pytest.approx(np.log(2))
-    np.testing.assert_allclose(x.grad.data, [[-0.5, 0.5]])
+    np.testing.assert_allclose(x.grad.array, [[-0.5, 0.5]])
 
 
 # ---------------------------------------------------------------------- modules
@@ -303,4 +303,4 @@ def test_fused_cross_entropy_in_float32_matches_torch(n, n_classes, ignore, redu
     (expected * 1.5).backward()
     assert loss.dtype == np.float32 and x.grad.dtype == np.float32
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad.array, xt.grad.numpy(), rtol=1e-5, atol=1e-6)

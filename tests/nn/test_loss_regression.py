@@ -87,17 +87,17 @@ def test_mse_gradient_by_hand():
     loss = F.mse_loss(pred, target)
     loss.backward()
     assert loss.item() == pytest.approx((1 + 1 + 9) / 3)
-    np.testing.assert_allclose(pred.grad.data, [2 / 3, -2 / 3, 2.0])
+    np.testing.assert_allclose(pred.grad.array, [2 / 3, -2 / 3, 2.0])
     # the target gets the opposite gradient
     target = rg.tensor(np.array([0.0, 3.0, 1.0]), requires_grad=True)
     F.mse_loss(rg.tensor(np.array([1.0, 2.0, 4.0])), target).backward()
-    np.testing.assert_allclose(target.grad.data, [-2 / 3, 2 / 3, -2.0])
+    np.testing.assert_allclose(target.grad.array, [-2 / 3, 2 / 3, -2.0])
 
 
 def test_huber_by_hand():
     """delta = 1: errors 0.5 and 3 give 0.5 * 0.25 and 1 * (3 - 0.5)."""
     loss = F.huber_loss(rg.tensor(np.array([0.5, 3.0])), rg.tensor(np.zeros(2)), reduction="none")
-    np.testing.assert_allclose(loss.data, [0.125, 2.5])
+    np.testing.assert_allclose(loss.array, [0.125, 2.5])
 
 
 def test_empty_mean_is_nan_like_torch():
@@ -137,7 +137,7 @@ def test_deprecated_size_average_and_reduce(size_average, reduce):
         ours = nn.MSELoss(size_average, reduce)(rg.tensor(x), rg.tensor(t))
     with pytest.warns(UserWarning):
         theirs = torch.nn.MSELoss(size_average, reduce)(torch.tensor(x), torch.tensor(t))
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6)
 
 
 # ---------------------------------------------------------------------- errors

@@ -75,7 +75,7 @@ def test_forward_matches_torch() -> None:
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((5, 3))
     np.testing.assert_allclose(
-        ours(rg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6
+        ours(rg.tensor(x)).array, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6
     )
 
 
@@ -97,7 +97,7 @@ def test_getattr_setattr_delattr() -> None:
     model.stem = nn.Identity()  # a module replaces a module
     assert isinstance(model._modules["stem"], nn.Identity) and isinstance(model.stem, nn.Identity)
     model.scale = nn.Parameter(rg.zeros(4))
-    assert model.scale.data.sum() == 0 and model.scale is model._parameters["scale"]
+    assert model.scale.array.sum() == 0 and model.scale is model._parameters["scale"]
     model.scale = None
     assert model.scale is None and "scale" not in names(model.named_parameters())
     del model.head
@@ -114,7 +114,7 @@ def test_getattr_setattr_delattr() -> None:
     model.register_buffer("extra", rg.ones(2))
     model.extra = rg.zeros(2)  # a Tensor replaces the buffer, attribute and state dict alike
     assert model.extra is model.get_buffer("extra")
-    assert model.state_dict()["extra"].data.sum() == 0
+    assert model.state_dict()["extra"].array.sum() == 0
 
 
 def test_registered_names_stay_in_step_through_containers_and_copies() -> None:
@@ -151,7 +151,7 @@ def test_assigning_wrong_types_to_registered_names() -> None:
     with pytest.raises(TypeError, match="as buffer 'running'"):
         block.running = np.zeros(4)
     block.running = rg.ones(4)  # a Tensor replaces the buffer
-    assert block.get_buffer("running").data.sum() == 4
+    assert block.get_buffer("running").array.sum() == 4
 
 
 def test_assigning_before_init_is_explained() -> None:
@@ -195,9 +195,9 @@ def test_zero_grad() -> None:
     model = nn.Linear(2, 1)
     model(rg.ones(3, 2)).sum().backward()
     held = model.weight.grad
-    held_values = held.data.copy()
+    held_values = held.array.copy()
     model.zero_grad(set_to_none=False)
-    assert model.weight.grad is held and not model.weight.grad.data.any()
+    assert model.weight.grad is held and not model.weight.grad.array.any()
     np.testing.assert_array_equal(held_values, [[3.0, 3.0]])
     model.zero_grad()
     assert model.weight.grad is None and model.bias.grad is None
@@ -223,9 +223,9 @@ def test_double_keeps_parameter_objects_and_converts_grads_and_buffers() -> None
     assert [id(p) for p in model.parameters()] == [id(p) for p in params]
     assert all(p.dtype == np.float64 and p.grad.dtype == np.float64 for p in params)
     assert all(b.dtype == np.float64 for b in model.buffers())
-    before = params[0].data.copy()
+    before = params[0].array.copy()
     optimizer.step()  # the optimizer still holds the same (now float64) parameters
-    assert not np.array_equal(params[0].data, before)
+    assert not np.array_equal(params[0].array, before)
     model.to("float32")
     assert all(p.dtype == np.float32 for p in params)
     model.to("cpu", dtype="float64")
@@ -249,15 +249,15 @@ def test_forward_hooks() -> None:
     pre = layer.register_forward_pre_hook(lambda m, args: (args[0] * 0,))
     post = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape))
     out = layer(rg.ones(3, 2))
-    np.testing.assert_allclose(out.data, np.broadcast_to(layer.bias.data, (3, 2)))
+    np.testing.assert_allclose(out.array, np.broadcast_to(layer.bias.array, (3, 2)))
     assert seen == [(3, 2)]
     pre.remove()
     post.remove()
     layer(rg.ones(1, 2))
     assert seen == [(3, 2)]
     with layer.register_forward_hook(lambda m, args, out: out * 0):
-        assert not layer(rg.ones(1, 2)).data.any()
-    assert layer(rg.ones(1, 2)).data.any()
+        assert not layer(rg.ones(1, 2)).array.any()
+    assert layer(rg.ones(1, 2)).array.any()
 
 
 def test_get_submodule_parameter_buffer() -> None:
@@ -288,8 +288,8 @@ def test_deepcopy_gives_independent_parameters() -> None:
     clone = copy.deepcopy(model)
     assert clone[0] is clone[1] and clone[0] is not shared
     assert isinstance(clone[0].weight, nn.Parameter)
-    clone[0].weight.data[...] = 0
-    assert shared.weight.data.any()
+    clone[0].weight.array[...] = 0
+    assert shared.weight.array.any()
 
 
 def test_dir_lists_registered_names() -> None:

@@ -30,7 +30,7 @@ def _random_affine(module: Any, seed: int) -> None:
     """Give weight and bias random values, so the affine part is tested beyond ones and zeros."""
     rng = np.random.default_rng(seed)
     for param in module.parameters():
-        param.data[...] = rng.uniform(0.5, 1.5, param.shape)
+        param.array[...] = rng.uniform(0.5, 1.5, param.shape)
 
 
 def _compare_buffers(ours: Any, theirs: torch.nn.Module) -> None:
@@ -120,13 +120,13 @@ def test_batch_norm_running_stats_by_hand() -> None:
     x = rg.tensor(np.array([[1.0], [2.0], [3.0], [6.0]]))
     out = layer(x)
     # batch mean 3, biased variance 3.5, unbiased 14 / 3
-    np.testing.assert_allclose(out.data[:, 0], (x.data[:, 0] - 3) / np.sqrt(3.5 + 1e-5))
-    np.testing.assert_allclose(layer.running_mean.data, [0.3])
-    np.testing.assert_allclose(layer.running_var.data, [0.9 + 0.1 * 14 / 3])
+    np.testing.assert_allclose(out.array[:, 0], (x.array[:, 0] - 3) / np.sqrt(3.5 + 1e-5))
+    np.testing.assert_allclose(layer.running_mean.array, [0.3])
+    np.testing.assert_allclose(layer.running_var.array, [0.9 + 0.1 * 14 / 3])
     assert layer.num_batches_tracked.item() == 1 and layer.num_batches_tracked.dtype == np.int64
     layer.eval()
-    expected = (x.data - 0.3) / np.sqrt(0.9 + 0.1 * 14 / 3 + 1e-5)
-    np.testing.assert_allclose(layer(x).data, expected)
+    expected = (x.array - 0.3) / np.sqrt(0.9 + 0.1 * 14 / 3 + 1e-5)
+    np.testing.assert_allclose(layer(x).array, expected)
     assert layer.num_batches_tracked.item() == 1  # eval leaves the stats alone
 
 
@@ -135,9 +135,9 @@ def test_batch_norm_cumulative_average_with_momentum_none() -> None:
     batches = [np.random.default_rng(i).normal(i, 1 + i, (5, 2)) for i in range(3)]
     for batch in batches:
         layer(rg.tensor(batch))
-    np.testing.assert_allclose(layer.running_mean.data, np.mean([b.mean(0) for b in batches], 0))
+    np.testing.assert_allclose(layer.running_mean.array, np.mean([b.mean(0) for b in batches], 0))
     np.testing.assert_allclose(
-        layer.running_var.data, np.mean([b.var(0, ddof=1) for b in batches], 0)
+        layer.running_var.array, np.mean([b.var(0, ddof=1) for b in batches], 0)
     )
     assert layer.num_batches_tracked.item() == 3
 
@@ -154,8 +154,8 @@ def test_batch_norm_reset_running_stats() -> None:
     layer = BatchNorm1d(2)
     layer(rg.tensor(np.random.default_rng(0).normal(5, 2, (4, 2)).astype(np.float32)))
     layer.reset_running_stats()
-    np.testing.assert_array_equal(layer.running_mean.data, [0, 0])
-    np.testing.assert_array_equal(layer.running_var.data, [1, 1])
+    np.testing.assert_array_equal(layer.running_mean.array, [0, 0])
+    np.testing.assert_array_equal(layer.running_var.array, [1, 1])
     assert layer.num_batches_tracked.item() == 0
 
 
@@ -345,11 +345,11 @@ def test_state_dict_and_repr_match_torch(ours: Any, theirs: Any) -> None:
     changed = {k: v + 1 if v.is_floating_point() else v + 7 for k, v in theirs_state.items()}
     our_module.load_state_dict(changed)
     for key, value in changed.items():
-        np.testing.assert_array_equal(our_module.state_dict()[key].data, value.numpy())
+        np.testing.assert_array_equal(our_module.state_dict()[key].array, value.numpy())
     # ours -> torch
-    their_module.load_state_dict({k: torch.tensor(v.data) for k, v in ours_state.items()})
+    their_module.load_state_dict({k: torch.tensor(v.array) for k, v in ours_state.items()})
     for key, value in their_module.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), our_module.state_dict()[key].data)
+        np.testing.assert_array_equal(value.numpy(), our_module.state_dict()[key].array)
 
 
 def test_trained_torch_batch_norm_loads_into_ours_for_eval() -> None:

@@ -52,20 +52,20 @@ def test_rnn_on_packed_input_matches_torch(
     tpacked = torch.nn.utils.rnn.pack_padded_sequence(
         xt, lengths, batch_first=batch_first, enforce_sorted=sort
     )
-    np.testing.assert_array_equal(packed.batch_sizes.data, tpacked.batch_sizes.numpy())
+    np.testing.assert_array_equal(packed.batch_sizes.array, tpacked.batch_sizes.numpy())
     out, states = ours(packed)
     tout, tstates = theirs(tpacked)
     padded, lens = pad_packed_sequence(out, batch_first=batch_first)
     tpadded, tlens = torch.nn.utils.rnn.pad_packed_sequence(tout, batch_first=batch_first)
-    np.testing.assert_array_equal(lens.data, tlens.numpy())
-    np.testing.assert_allclose(padded.data, tpadded.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(lens.array, tlens.numpy())
+    np.testing.assert_allclose(padded.array, tpadded.detach().numpy(), rtol=1e-10, atol=1e-12)
     h, th = (states[0], tstates[0]) if kind == "LSTM" else (states, tstates)
-    np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(h.array, th.detach().numpy(), rtol=1e-10, atol=1e-12)
     ((padded * padded).sum() + (h * h).sum()).backward()
     ((tpadded * tpadded).sum() + (th * th).sum()).backward()
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(xa.grad.array, xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(
-        ours.weight_hh_l0.grad.data, theirs.weight_hh_l0.grad.numpy(), rtol=1e-9, atol=1e-12
+        ours.weight_hh_l0.grad.array, theirs.weight_hh_l0.grad.numpy(), rtol=1e-9, atol=1e-12
     )
 
 
@@ -73,10 +73,10 @@ def test_pack_sequence_and_padding_value_match_torch() -> None:
     seqs = [np.arange(3.0), np.arange(1.0), np.arange(2.0)]
     ours = pack_sequence([rg.tensor(s) for s in seqs], enforce_sorted=False)
     theirs = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
-    np.testing.assert_array_equal(ours.data.data, theirs.data.numpy())
+    np.testing.assert_array_equal(ours.data.array, theirs.data.numpy())
     padded, _ = pad_packed_sequence(ours, padding_value=-1.0, total_length=4)
     tpadded, _ = torch.nn.utils.rnn.pad_packed_sequence(theirs, padding_value=-1.0, total_length=4)
-    np.testing.assert_array_equal(padded.data, tpadded.numpy())
+    np.testing.assert_array_equal(padded.array, tpadded.numpy())
 
 
 def test_unsorted_lengths_need_enforce_sorted_false() -> None:

@@ -21,8 +21,8 @@ def test_requires_grad_by_default_and_is_a_leaf_tensor() -> None:
 def test_shares_the_array_of_a_tensor() -> None:
     t = rg.zeros(3)
     p = nn.Parameter(t)
-    p.data[0] = 5.0
-    assert t.data[0] == 5.0
+    p.array[0] = 5.0
+    assert t.array[0] == 5.0
 
 
 def test_accepts_arrays_and_none() -> None:
@@ -46,7 +46,7 @@ def test_ops_give_plain_tensors_and_gradients_reach_the_parameter() -> None:
     out = (p * 3).sum()
     assert type(out) is rg.Tensor
     out.backward()
-    np.testing.assert_array_equal(p.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(p.grad.array, [3.0, 3.0])
 
 
 def test_deepcopy_and_pickle_keep_the_type() -> None:
@@ -54,6 +54,6 @@ def test_deepcopy_and_pickle_keep_the_type() -> None:
     p.grad = rg.tensor([0.5, 0.5])
     for clone in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
         assert type(clone) is nn.Parameter and clone.requires_grad
-        assert clone.data is not p.data
-        np.testing.assert_array_equal(clone.data, p.data)
-        np.testing.assert_array_equal(clone.grad.data, p.grad.data)
+        assert clone.array is not p.array
+        np.testing.assert_array_equal(clone.array, p.array)
+        np.testing.assert_array_equal(clone.grad.array, p.grad.array)

@@ -61,14 +61,14 @@ def test_training_through_the_containers_matches_torch() -> None:
     for (name, a), (_, b) in zip(
         ours.state_dict().items(), theirs.state_dict().items(), strict=True
     ):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-6, err_msg=name)
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-6, err_msg=name)
 
 
 def test_list_operations_and_errors() -> None:
     params = nn.ParameterList()
     params.append(rg.ones(2)).extend([rg.zeros(1)])
     params[0] = rg.full((2,), 3.0)
-    assert [tuple(p.shape) for p in params] == [(2,), (1,)] and params[0].data[0] == 3.0
+    assert [tuple(p.shape) for p in params] == [(2,), (1,)] and params[0].array[0] == 3.0
     assert len(params[0:1]) == 1
     with pytest.raises(rg.IndexRangeError):
         params[5]

@@ -134,22 +134,22 @@ def test_max_pool2d_worked_example() -> None:
         requires_grad=True,
     )
     out, indices = max_pool2d(x, 2, return_indices=True)
-    np.testing.assert_array_equal(out.data, [[[[5.0, 2.0], [7.0, 9.0]]]])
+    np.testing.assert_array_equal(out.array, [[[[5.0, 2.0], [7.0, 9.0]]]])
     # the tie between the two 2.0s in the top-right window goes to the first (position 2)
-    np.testing.assert_array_equal(indices.data, [[[[1, 2], [12, 10]]]])
+    np.testing.assert_array_equal(indices.array, [[[[1, 2], [12, 10]]]])
     assert indices.dtype == np.int64
     out.backward(rg.tensor([[[[10.0, 20.0], [30.0, 40.0]]]]))
     expected = np.zeros((4, 4))
     expected[0, 1], expected[0, 2], expected[3, 0], expected[2, 2] = 10.0, 20.0, 30.0, 40.0
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad.array[0, 0], expected)
 
 
 def test_overlapping_windows_add_up_the_gradient_of_a_shared_maximum() -> None:
     x = rg.tensor([[[0.0, 9.0, 0.0, 0.0]]], requires_grad=True)
     out = max_pool1d(x, 2, stride=1)  # 9 is the maximum of the first two windows
-    np.testing.assert_array_equal(out.data, [[[9.0, 9.0, 0.0]]])
+    np.testing.assert_array_equal(out.array, [[[9.0, 9.0, 0.0]]])
     out.backward(rg.tensor([[[1.0, 2.0, 4.0]]]))
-    np.testing.assert_array_equal(x.grad.data, [[[0.0, 3.0, 4.0, 0.0]]])
+    np.testing.assert_array_equal(x.grad.array, [[[0.0, 3.0, 4.0, 0.0]]])
 
 
 def test_all_minus_inf_windows_report_positions_inside_the_input() -> None:
@@ -157,8 +157,8 @@ def test_all_minus_inf_windows_report_positions_inside_the_input() -> None:
     kwargs = {"kernel_size": 2, "padding": 1, "return_indices": True}
     ours, our_indices = max_pool2d(rg.tensor(x), **kwargs)
     theirs, their_indices = TF.max_pool2d(torch.tensor(x), **kwargs)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
-    np.testing.assert_array_equal(our_indices.data, their_indices.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
+    np.testing.assert_array_equal(our_indices.array, their_indices.numpy())
 
 
 def test_padding_only_windows_give_the_padding_and_no_gradient() -> None:
@@ -167,22 +167,22 @@ def test_padding_only_windows_give_the_padding_and_no_gradient() -> None:
     kwargs = {"kernel_size": 2, "padding": (0, 1), "dilation": (1, 2), "return_indices": True}
     ours, our_indices = max_pool2d(rg.tensor(x, requires_grad=True), **kwargs)
     theirs, their_indices = TF.max_pool2d(torch.tensor(x), **kwargs)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
-    assert ours.data.item() == -np.inf
-    np.testing.assert_array_equal(our_indices.data, their_indices.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
+    assert ours.array.item() == -np.inf
+    np.testing.assert_array_equal(our_indices.array, their_indices.numpy())
     # the output is the constant -inf; torch scatters its gradient to its reported flat index,
     # which here is element (1, 0), an input the window never read
     source = rg.tensor(x, requires_grad=True)
     max_pool2d(source, **kwargs)[0].sum().backward()
-    np.testing.assert_array_equal(source.grad.data, np.zeros_like(x))
+    np.testing.assert_array_equal(source.grad.array, np.zeros_like(x))
 
 
 def test_nan_wins_like_torch() -> None:
     x = np.array([[[1.0, np.nan, 3.0, np.nan, 2.0, 0.0]]])
     ours, our_indices = max_pool1d(rg.tensor(x), 3, stride=1, return_indices=True)
     theirs, their_indices = TF.max_pool1d(torch.tensor(x), 3, stride=1, return_indices=True)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())  # NaN equals NaN here
-    np.testing.assert_array_equal(our_indices.data, their_indices.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())  # NaN equals NaN here
+    np.testing.assert_array_equal(our_indices.array, their_indices.numpy())
 
 
 @settings(max_examples=25)
@@ -231,7 +231,7 @@ def test_infinite_and_nan_gradients_reach_only_the_maxima(kwargs: dict[str, Any]
     out.backward(rg.tensor(upstream))
     TF.max_pool2d(theirs, **kwargs).backward(torch.tensor(upstream))
     # inf and NaN where torch has them (overlapping windows add in another order)
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("stride", [1, 2])
@@ -305,15 +305,15 @@ def test_avg_pool2d_worked_example_with_padding() -> None:
     x = rg.tensor([[[[1.0, 2.0], [3.0, 4.0]]]], requires_grad=True)
     counted = avg_pool2d(x, 2, stride=1, padding=1)  # 9 windows, each divided by 4
     np.testing.assert_allclose(
-        counted.data[0, 0], [[0.25, 0.75, 0.5], [1.0, 2.5, 1.5], [0.75, 1.75, 1.0]]
+        counted.array[0, 0], [[0.25, 0.75, 0.5], [1.0, 2.5, 1.5], [0.75, 1.75, 1.0]]
     )
     uncounted = avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)
     np.testing.assert_allclose(
-        uncounted.data[0, 0], [[1.0, 1.5, 2.0], [2.0, 2.5, 3.0], [3.0, 3.5, 4.0]]
+        uncounted.array[0, 0], [[1.0, 1.5, 2.0], [2.0, 2.5, 3.0], [3.0, 3.5, 4.0]]
     )
     uncounted.sum().backward()
     # each input element is in four windows: one of size 4, two of size 2, one of size 1
-    np.testing.assert_allclose(x.grad.data, np.full((1, 1, 2, 2), 0.25 + 0.5 + 0.5 + 1.0))
+    np.testing.assert_allclose(x.grad.array, np.full((1, 1, 2, 2), 0.25 + 0.5 + 0.5 + 1.0))
 
 
 # ---------------------------------------------------------------------- adaptive pooling
@@ -359,7 +359,7 @@ def test_adaptive_avg_pool1d_matches_torch(shape: tuple[int, ...], out: int, see
 def test_adaptive_avg_pool_windows_overlap_like_torch() -> None:
     # 5 -> 3: windows [0, 2), [1, 4), [3, 5)
     x = rg.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
-    np.testing.assert_allclose(adaptive_avg_pool1d(x, 3).data, [[[1.5, 3.0, 4.5]]])
+    np.testing.assert_allclose(adaptive_avg_pool1d(x, 3).array, [[[1.5, 3.0, 4.5]]])
     assert adaptive_avg_pool2d(rg.zeros(2, 3, 4, 4), 0).shape == (2, 3, 0, 0)
 
 
@@ -423,8 +423,8 @@ def test_max_pool_layer_returns_indices_like_torch() -> None:
     x = distinct((2, 3, 6, 5))
     ours, our_indices = MaxPool2d(2, stride=1, return_indices=True)(rg.tensor(x))
     theirs, their_indices = torch.nn.MaxPool2d(2, stride=1, return_indices=True)(torch.tensor(x))
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
-    np.testing.assert_array_equal(our_indices.data, their_indices.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
+    np.testing.assert_array_equal(our_indices.array, their_indices.numpy())
 
 
 def test_gradcheck_small_instances() -> None:
@@ -439,7 +439,7 @@ def test_unbatched_input_equals_a_batch_of_one() -> None:
     x = distinct((3, 6, 6))
     for layer in (MaxPool2d(3, stride=2, padding=1), AvgPool2d(2), AdaptiveAvgPool2d(4)):
         batched = layer(rg.tensor(x[None]))
-        np.testing.assert_array_equal(layer(rg.tensor(x)).data, batched.data[0])
+        np.testing.assert_array_equal(layer(rg.tensor(x)).array, batched.array[0])
 
 
 # ---------------------------------------------------------------------- errors
@@ -526,7 +526,7 @@ def test_max_pool_works_on_integers_like_torch() -> None:
     ours = max_pool2d(rg.tensor(x), 2, padding=1)
     theirs = TF.max_pool2d(torch.tensor(x), 2, padding=1)
     assert ours.dtype == np.int64
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 def test_max_pool_layer_rechecks_whatever_changed() -> None:
@@ -534,7 +534,7 @@ def test_max_pool_layer_rechecks_whatever_changed() -> None:
     same input shape and dtype)."""
     pool = MaxPool2d(2)
     x = rg.randn(1, 2, 4, 4)
-    np.testing.assert_array_equal(pool(x).data, pool(x).data)
+    np.testing.assert_array_equal(pool(x).array, pool(x).array)
     with pytest.raises(ShapeError, match="too small"):
         pool(rg.zeros(1, 2, 1, 4))
     with pytest.raises(DTypeError):

@@ -41,7 +41,7 @@ def test_prelu_layer():
 
 def test_prelu_worked_example():
     out = F.prelu(rg.tensor([[-2.0, 3.0], [4.0, -1.0]]), rg.tensor([0.5, 0.1]))
-    np.testing.assert_allclose(out.data, [[-1.0, 3.0], [4.0, -0.1]])
+    np.testing.assert_allclose(out.array, [[-1.0, 3.0], [4.0, -0.1]])
 
 
 # ---------------------------------------------------------------------- kl_div
@@ -66,7 +66,7 @@ def test_kl_div_zero_target_gives_zero_not_nan():
     theirs = torch.tensor(log_probs, requires_grad=True)
     F.kl_div(ours, rg.tensor(target), reduction="sum").backward()
     TF.kl_div(theirs, torch.tensor(target), reduction="sum").backward()
-    assert np.isfinite(ours.grad.data).all()
+    assert np.isfinite(ours.grad.array).all()
     assert_close(ours.grad, theirs.grad)
 
 

@@ -40,7 +40,7 @@ def _nest(value: Any, make: Any) -> Any:
 def torch_twin(ours: Any, their_class: Any, **kwargs: Any) -> torch.nn.Module:
     """A float64 torch module holding `ours`'s weights (through the state dict)."""
     theirs = their_class(**kwargs).double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     theirs.train(ours.training)
     return theirs
 
@@ -193,9 +193,9 @@ def test_state_dict_matches_torch_both_ways(mode: str) -> None:
         assert "weight_ih_l1_reverse" in our_state and ("bias_hh_l0" in our_state) == bias
         ours.load_state_dict(their_state)  # torch -> retrograd
         for key, value in their_state.items():
-            np.testing.assert_array_equal(ours.state_dict()[key].data, value.numpy())
+            np.testing.assert_array_equal(ours.state_dict()[key].array, value.numpy())
         back = their_class(**kwargs, bias=bias).double()  # retrograd -> torch
-        back.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+        back.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
         for key, value in back.state_dict().items():
             assert torch.equal(value, their_state[key])
 
@@ -220,14 +220,14 @@ def test_init_is_uniform_in_one_over_sqrt_hidden(mode: str) -> None:
     bound = 1 / math.sqrt(16)
     for name, param in model.named_parameters():
         assert param.dtype == np.float32, name
-        assert np.abs(param.data).max() <= bound, name
-    values = np.concatenate([p.data.ravel() for p in model.parameters()])
+        assert np.abs(param.array).max() <= bound, name
+    values = np.concatenate([p.array.ravel() for p in model.parameters()])
     assert values.min() < -0.95 * bound and values.max() > 0.95 * bound  # the whole range
     assert abs(values.mean()) < 0.05 * bound
     same = LAYERS[mode][0](6, 16, num_layers=2, generator=np.random.default_rng(1))
     again = LAYERS[mode][0](6, 16, num_layers=2, generator=np.random.default_rng(1))
     for (_, a), (_, b) in zip(same.named_parameters(), again.named_parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def test_dropout_one_matches_torch_in_training() -> None:
@@ -248,14 +248,14 @@ def test_dropout_between_layers_is_seeded_and_off_in_eval() -> None:
     first, _ = model(x)
     rg.manual_seed(7)
     second, _ = model(x)
-    np.testing.assert_array_equal(first.data, second.data)
+    np.testing.assert_array_equal(first.array, second.array)
     model.eval()
     evaluated, _ = model(x)
-    assert not np.allclose(first.data, evaluated.data)
+    assert not np.allclose(first.array, evaluated.array)
     theirs = torch_twin(
         model, torch.nn.LSTM, input_size=3, hidden_size=8, num_layers=2, dropout=0.5
     )
-    assert_close(evaluated, theirs(torch.tensor(x.data))[0])
+    assert_close(evaluated, theirs(torch.tensor(x.array))[0])
     with pytest.warns(UserWarning, match="num_layers greater than 1"):
         GRU(3, 4, dropout=0.2)
 

@@ -90,7 +90,7 @@ def test_gru_step_worked_by_hand() -> None:
     n = np.tanh(3.0 * x + 0.5 + r * (2.0 * h + 1.0))
     expected = (1 - z) * n + z * h
     out = cell(rg.tensor([[x]], dtype="float64"), rg.tensor([[h]], dtype="float64"))
-    np.testing.assert_allclose(out.data, [[expected]], rtol=1e-12)
+    np.testing.assert_allclose(out.array, [[expected]], rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", list(CELLS))
@@ -105,7 +105,7 @@ def test_state_dict_and_repr_match_torch(name: str) -> None:
         ]
         ours.load_state_dict(their_state)
         for key, value in their_state.items():
-            np.testing.assert_array_equal(ours.state_dict()[key].data, value.numpy())
+            np.testing.assert_array_equal(ours.state_dict()[key].array, value.numpy())
         assert repr(ours) == repr(theirs)
     assert repr(RNNCell(3, 5, nonlinearity="relu")) == repr(
         torch.nn.RNNCell(3, 5, nonlinearity="relu")

@@ -50,22 +50,22 @@ def test_values_are_detached_views() -> None:
     state = model.state_dict()
     assert not state["weight"].requires_grad and state["weight"].grad_fn is None
     assert type(state["weight"]) is rg.Tensor
-    state["weight"].data[0, 0] = 42.0
-    assert model.weight.data[0, 0] == 42.0
+    state["weight"].array[0, 0] = 42.0
+    assert model.weight.array[0, 0] == 42.0
     assert model.state_dict(keep_vars=True)["weight"] is model.weight
 
 
 def test_load_copies_in_place_and_casts() -> None:
     model = nn.Linear(2, 1)  # float32
-    weight, array = model.weight, model.weight.data
+    weight, array = model.weight, model.weight.array
     model.load_state_dict({"weight": np.array([[1.0, 2.0]]), "bias": rg.tensor([3.0])})
-    assert model.weight is weight and model.weight.data is array
+    assert model.weight is weight and model.weight.array is array
     assert model.weight.dtype == np.float32 and model.weight.requires_grad
-    np.testing.assert_array_equal(model.weight.data, [[1.0, 2.0]])
+    np.testing.assert_array_equal(model.weight.array, [[1.0, 2.0]])
     source = np.array([[5.0, 6.0]])
     model.load_state_dict({"weight": source, "bias": np.array([0.0])})
     source[0, 0] = -1  # the model holds a copy, not the caller's array
-    assert model.weight.data[0, 0] == 5.0
+    assert model.weight.array[0, 0] == 5.0
 
 
 def test_buffers_round_trip_and_non_persistent_are_skipped() -> None:
@@ -78,7 +78,7 @@ def test_buffers_round_trip_and_non_persistent_are_skipped() -> None:
     model = WithBuffers()
     assert list(model.state_dict()) == ["mean"]
     model.load_state_dict({"mean": np.array([1.0, 2.0, 3.0])})
-    np.testing.assert_array_equal(model.mean.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(model.mean.array, [1.0, 2.0, 3.0])
 
 
 def test_strict_errors_list_every_problem() -> None:
@@ -87,7 +87,7 @@ def test_strict_errors_list_every_problem() -> None:
     del state["0.bias"], state["3.weight"]
     state["extra.weight"] = np.zeros(2)
     state["2.0.weight"] = np.zeros((4, 6))
-    before = model.state_dict()["0.weight"].data.copy()
+    before = model.state_dict()["0.weight"].array.copy()
     with pytest.raises(StateDictError) as error:
         model.load_state_dict(state)
     assert str(error.value) == (
@@ -99,7 +99,7 @@ def test_strict_errors_list_every_problem() -> None:
     )
     assert isinstance(error.value, KeyError)
     # nothing was copied, not even the keys that were fine
-    np.testing.assert_array_equal(model.state_dict()["0.weight"].data, before)
+    np.testing.assert_array_equal(model.state_dict()["0.weight"].array, before)
 
 
 def test_non_strict_reports_keys_but_still_refuses_wrong_shapes() -> None:
@@ -107,7 +107,7 @@ def test_non_strict_reports_keys_but_still_refuses_wrong_shapes() -> None:
     result = model.load_state_dict({"weight": np.ones((2, 2)), "other": np.ones(1)}, strict=False)
     assert result == (["bias"], ["other"])
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["other"]
-    np.testing.assert_array_equal(model.weight.data, np.ones((2, 2)))
+    np.testing.assert_array_equal(model.weight.array, np.ones((2, 2)))
     with pytest.raises(StateDictError, match=r"size mismatch for weight: .*shape \(3, 2\)"):
         model.load_state_dict({"weight": np.ones((3, 2))}, strict=False)
 

@@ -33,7 +33,7 @@ ACTIVATIONS = {"relu": "relu", "gelu": "gelu", "callable": _tanh}
 def _twin(ours: rg.nn.Module, theirs: torch.nn.Module) -> torch.nn.Module:
     """`theirs` in float64 with `ours`' weights."""
     theirs = theirs.double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     return theirs
 
 
@@ -154,7 +154,7 @@ def test_state_dict_round_trip_with_torch() -> None:
     assert list(ours.state_dict()) == list(theirs.state_dict())
     ours.load_state_dict(theirs.state_dict())
     back = torch.nn.TransformerEncoderLayer(6, 2, 5, dropout=0.0).double()
-    back.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    back.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     for key, value in theirs.state_dict().items():
         torch.testing.assert_close(back.state_dict()[key], value)
     _compare(ours, theirs, np.random.default_rng(1).standard_normal((3, 2, 6)), 1)
@@ -179,10 +179,10 @@ def test_encoder_matches_torch(norm: bool) -> None:
     assert list(ours.state_dict()) == list(theirs.state_dict())
     # the copies are independent parameters, starting from the same values
     assert ours.layers[0].linear1.weight is not ours.layers[1].linear1.weight
-    np.testing.assert_array_equal(ours.layers[0].linear1.weight.data, layer.linear1.weight.data)
+    np.testing.assert_array_equal(ours.layers[0].linear1.weight.array, layer.linear1.weight.array)
     ours.eval()
     theirs.eval()
-    causal = generate_square_subsequent_mask(5, dtype="float64").data
+    causal = generate_square_subsequent_mask(5, dtype="float64").array
     x = np.random.default_rng(2).standard_normal((2, 5, 4))
     _compare(ours, theirs, x, 2, mask=causal)
     ours.zero_grad()
@@ -194,7 +194,7 @@ def test_generate_square_subsequent_mask() -> None:
     ours = generate_square_subsequent_mask(4)
     theirs = torch.nn.Transformer.generate_square_subsequent_mask(4)
     assert ours.dtype == np.float32
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 def test_dropout_only_in_training() -> None:
@@ -203,10 +203,10 @@ def test_dropout_only_in_training() -> None:
     plain = TransformerEncoderLayer(4, 2, 16, dropout=0.0, dtype="float64")
     plain.load_state_dict(layer.state_dict())
     x = rg.tensor(np.random.default_rng(0).standard_normal((3, 2, 4)))
-    train_outs = [layer(x).data for _ in range(2)]
+    train_outs = [layer(x).array for _ in range(2)]
     assert not np.allclose(train_outs[0], train_outs[1])  # fresh masks each call
     layer.eval()
-    np.testing.assert_allclose(layer(x).data, plain(x).data)
+    np.testing.assert_allclose(layer(x).array, plain(x).array)
     assert layer.self_attn.dropout == 0.5 and layer.dropout1.p == 0.5
 
 
@@ -214,9 +214,9 @@ def test_dropout_rate_in_feed_forward() -> None:
     # the feed-forward dropout zeroes about p of the hidden units seen by linear2
     layer = TransformerEncoderLayer(2, 1, 4000, dropout=0.25, dtype="float64")
     seen: list[np.ndarray] = []
-    layer.linear2.register_forward_pre_hook(lambda module, args: seen.append(args[0].data))
-    layer.linear1.bias.data[:] = 1.0  # relu(linear1(x)) > 0 nearly everywhere before dropout
-    layer.linear1.weight.data[:] = 0.0
+    layer.linear2.register_forward_pre_hook(lambda module, args: seen.append(args[0].array))
+    layer.linear1.bias.array[:] = 1.0  # relu(linear1(x)) > 0 nearly everywhere before dropout
+    layer.linear1.weight.array[:] = 0.0
     rg.manual_seed(1)
     layer(rg.tensor(np.zeros((5, 2, 2))))
     assert abs((seen[0] == 0).mean() - 0.25) < 0.01

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
 def _twin(ours: rg.nn.Module, theirs: torch.nn.Module) -> torch.nn.Module:
     """`theirs` in float64 with `ours`' weights."""
     theirs = theirs.double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.array) for k, v in ours.state_dict().items()})
     return theirs
 
 
@@ -218,7 +218,7 @@ def test_decoder_stack_detects_the_causal_mask(norm_first: bool) -> None:
     theirs = _twin(ours, torch.nn.TransformerDecoder(their_layer, 2, norm=torch.nn.LayerNorm(4)))
     assert ours.layers[0].linear1.weight is not ours.layers[1].linear1.weight
     rng = np.random.default_rng(4)
-    causal = nn.Transformer.generate_square_subsequent_mask(5, dtype="float64").data
+    causal = nn.Transformer.generate_square_subsequent_mask(5, dtype="float64").array
     tgt, memory = rng.standard_normal((2, 5, 4)), rng.standard_normal((2, 3, 4))
     _compare(ours, theirs, [tgt, memory], 4, tgt_mask=causal)
     ours.zero_grad()
@@ -266,10 +266,10 @@ def test_state_dict_keys_and_round_trip_with_torch() -> None:
 
 def test_init_is_xavier_like_torch() -> None:
     model = nn.Transformer(8, 2, 1, 1, 32)
-    weight = model.decoder.layers[0].linear1.weight.data  # Linear's own init is replaced
+    weight = model.decoder.layers[0].linear1.weight.array  # Linear's own init is replaced
     bound = np.sqrt(6.0 / (8 + 32))
     assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.8 * bound
-    assert np.all(model.encoder.norm.weight.data == 1.0)  # 1-d parameters keep their init
+    assert np.all(model.encoder.norm.weight.array == 1.0)  # 1-d parameters keep their init
 
 
 def _defaults(cls: type) -> dict[str, Any]:
@@ -299,7 +299,7 @@ def test_generate_square_subsequent_mask_is_static() -> None:
     ours = nn.Transformer.generate_square_subsequent_mask(4)
     theirs = torch.nn.Transformer.generate_square_subsequent_mask(4)
     assert ours.dtype == np.float32
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
     model = nn.Transformer(4, 2, 1, 1, 4)
     assert model.generate_square_subsequent_mask(2, dtype="float64").dtype == np.float64
 
@@ -325,10 +325,10 @@ def test_dropout_only_in_training() -> None:
         rg.tensor(rng.standard_normal((3, 2, 4))),
         rg.tensor(rng.standard_normal((2, 2, 4))),
     )
-    first, second = layer(tgt, memory).data, layer(tgt, memory).data
+    first, second = layer(tgt, memory).array, layer(tgt, memory).array
     assert not np.allclose(first, second)
     layer.eval()
-    np.testing.assert_allclose(layer(tgt, memory).data, plain(tgt, memory).data)
+    np.testing.assert_allclose(layer(tgt, memory).array, plain(tgt, memory).array)
     assert layer.multihead_attn.dropout == 0.5 and layer.dropout3.p == 0.5
 
 
@@ -339,7 +339,7 @@ def test_model_file_round_trip(tmp_path: Path) -> None:
     loaded = rg.io.load(path)
     assert type(loaded) is nn.Transformer and repr(loaded) == repr(model)
     src, tgt = rg.randn(2, 3, 4), rg.randn(2, 5, 4)
-    np.testing.assert_array_equal(loaded(src, tgt).data, model(src, tgt).data)
+    np.testing.assert_array_equal(loaded(src, tgt).array, model(src, tgt).array)
     with pytest.raises(rg.io.ModelFileError, match="activation= a function"):
         rg.io.save(nn.Transformer(4, 2, 1, 1, 6, activation=lambda x: x.tanh()), path)
 

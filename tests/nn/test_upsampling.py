@@ -90,7 +90,7 @@ def test_source_positions_match_torch_exactly(
     factor = (scale,) + (1.0,) * (dims - 1)
     ours = interpolate(rg.tensor(x), scale_factor=factor, mode=mode)
     theirs = TF.interpolate(torch.tensor(x), scale_factor=factor, mode=mode)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours.array, theirs.numpy())
 
 
 @pytest.mark.parametrize("dims", [1, 3])
@@ -110,9 +110,9 @@ def test_torch_backward_differs_from_its_forward_at_shortcut_sizes(dims: int) ->
     )
     source = rg.tensor(x, requires_grad=True)
     out = interpolate(source, scale_factor=factor)
-    np.testing.assert_array_equal(out.data.ravel(), [3.0, 3.0])
+    np.testing.assert_array_equal(out.array.ravel(), [3.0, 3.0])
     out.backward(rg.tensor(np.array([1.0, 10.0]).reshape(out.shape)))
-    np.testing.assert_array_equal(source.grad.data.ravel(), [11.0, 0.0])
+    np.testing.assert_array_equal(source.grad.array.ravel(), [11.0, 0.0])
     theirs = torch.tensor(x, requires_grad=True)
     TF.interpolate(theirs, scale_factor=factor).backward(torch.tensor([1.0, 10.0]).reshape(shape))
     np.testing.assert_array_equal(theirs.grad.numpy().ravel(), [1.0, 10.0])
@@ -122,22 +122,22 @@ def test_nearest_worked_example() -> None:
     x = rg.tensor([[[[1.0, 2.0], [3.0, 4.0]]]], requires_grad=True)
     out = interpolate(x, scale_factor=2)
     np.testing.assert_array_equal(
-        out.data[0, 0],
+        out.array[0, 0],
         [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0], [3.0, 3.0, 4.0, 4.0], [3.0, 3.0, 4.0, 4.0]],
     )
     upstream = np.arange(16.0).reshape(1, 1, 4, 4)
     out.backward(rg.tensor(upstream))
     # each input element collects the gradients of its 2x2 block of copies
     np.testing.assert_array_equal(
-        x.grad.data[0, 0], [[0 + 1 + 4 + 5, 2 + 3 + 6 + 7], [8 + 9 + 12 + 13, 10 + 11 + 14 + 15]]
+        x.grad.array[0, 0], [[0 + 1 + 4 + 5, 2 + 3 + 6 + 7], [8 + 9 + 12 + 13, 10 + 11 + 14 + 15]]
     )
 
 
 def test_downsampling_reads_every_other_element() -> None:
     x = rg.tensor(np.arange(6.0).reshape(1, 1, 6))
-    np.testing.assert_array_equal(interpolate(x, size=3).data, [[[0.0, 2.0, 4.0]]])
+    np.testing.assert_array_equal(interpolate(x, size=3).array, [[[0.0, 2.0, 4.0]]])
     np.testing.assert_array_equal(
-        interpolate(x, size=3, mode="nearest-exact").data, [[[1.0, 3.0, 5.0]]]
+        interpolate(x, size=3, mode="nearest-exact").array, [[[1.0, 3.0, 5.0]]]
     )
 
 
@@ -263,18 +263,18 @@ def test_bilinear_float32_matches_torch(align_corners: bool) -> None:
             torch.tensor(x), mode="bilinear", align_corners=align_corners, **kwargs
         )
         assert ours.dtype == np.float32
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_linear_worked_example() -> None:
     x = rg.tensor([[[0.0, 1.0, 3.0]]])
     # outputs at source positions max((i + 0.5) * 3 / 4 - 0.5, 0) = 0, 0.625, 1.375, 2.125
     np.testing.assert_allclose(
-        interpolate(x, size=4, mode="linear").data, [[[0.0, 0.625, 1.75, 3.0]]]
+        interpolate(x, size=4, mode="linear").array, [[[0.0, 0.625, 1.75, 3.0]]]
     )
     # align_corners: positions i * 2 / 3 = 0, 2/3, 4/3, 2
     np.testing.assert_allclose(
-        interpolate(x, size=4, mode="linear", align_corners=True).data,
+        interpolate(x, size=4, mode="linear", align_corners=True).array,
         [[[0.0, 2 / 3, 1 + 2 * (1 / 3), 3.0]]],
     )
 
@@ -284,8 +284,8 @@ def test_linear_modes_copy_an_axis_that_keeps_its_size() -> None:
     for factor in [(1.2, 1.3), (1.006, 1.7)]:
         ours = interpolate(rg.tensor(x), scale_factor=factor, mode="bilinear")
         theirs = TF.interpolate(torch.tensor(x), scale_factor=factor, mode="bilinear")
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
-        np.testing.assert_array_equal(ours.data[..., 0], x[..., 0])
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-12)
+        np.testing.assert_array_equal(ours.array[..., 0], x[..., 0])
 
 
 def test_linear_mode_needs_its_rank() -> None:

@@ -17,7 +17,7 @@ ATOL = 1e-9
 
 def assert_close(actual: Any, expected: Any) -> None:
     if isinstance(actual, rg.Tensor):
-        actual = actual.data
+        actual = actual.array
     if isinstance(expected, torch.Tensor):
         expected = expected.detach().numpy()
     np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL)
@@ -26,7 +26,7 @@ def assert_close(actual: Any, expected: Any) -> None:
 def copy_to_torch(our_module: Any, their_module: torch.nn.Module) -> None:
     """Give `their_module` (made float64) the values of `our_module`'s state dict."""
     state = {
-        k: torch.tensor(np.asarray(v.data, dtype=np.float64))
+        k: torch.tensor(np.asarray(v.array, dtype=np.float64))
         for k, v in our_module.state_dict().items()
     }
     their_module.double().load_state_dict(state)

@@ -30,7 +30,7 @@ def compare(
     out, expected = np_fn(*dispatched), rg_fn(*own)
     assert isinstance(out, rg.Tensor), f"NumPy returned {type(out).__name__}, not a Tensor"
     assert out.dtype == expected.dtype and out.shape == expected.shape
-    np.testing.assert_array_equal(out.data, expected.data)
+    np.testing.assert_array_equal(out.array, expected.array)
     assert out.requires_grad == expected.requires_grad
     if not out.requires_grad:
         return
@@ -40,4 +40,4 @@ def compare(
     for i, (a, b) in enumerate(zip(dispatched, own)):
         if floats[i]:
             assert a.grad is not None, f"input {i} got no gradient through NumPy"
-            np.testing.assert_array_equal(a.grad.data, b.grad.data, err_msg=f"input {i}")
+            np.testing.assert_array_equal(a.grad.array, b.grad.array, err_msg=f"input {i}")

@@ -38,10 +38,10 @@ def test_ndarray_on_the_left_gives_the_reflected_operator(op: object) -> None:
     out = op(a, t)  # type: ignore[operator]
     expected = op(rg.tensor(a), u)  # type: ignore[operator]
     assert isinstance(out, rg.Tensor) and out.requires_grad
-    np.testing.assert_array_equal(out.data, expected.data)
+    np.testing.assert_array_equal(out.array, expected.array)
     out.sum().backward()
     expected.sum().backward()
-    np.testing.assert_array_equal(t.grad.data, u.grad.data)
+    np.testing.assert_array_equal(t.grad.array, u.grad.array)
 
 
 def test_ndarray_comparisons_and_float32_promotion() -> None:
@@ -68,7 +68,7 @@ def test_out_tensor_takes_over_the_graph() -> None:
     result = np.multiply(x, 3.0, out=out)
     assert result is out and out.requires_grad
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 3.0])
     total = rg.zeros((), dtype=rg.float64)
     np.sum(x, out=total)
     assert total.item() == -1.0
@@ -78,9 +78,9 @@ def test_where_keyword_keeps_the_old_values_of_out() -> None:
     x = _leaf([1.0, 2.0, 3.0])
     out = rg.tensor([9.0, 9.0, 9.0], dtype=rg.float64)
     np.exp(x, out=out, where=np.array([True, False, True]))
-    np.testing.assert_allclose(out.data, [np.e, 9.0, np.e**3])
+    np.testing.assert_allclose(out.array, [np.e, 9.0, np.e**3])
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [np.e, 0.0, np.e**3])
+    np.testing.assert_allclose(x.grad.array, [np.e, 0.0, np.e**3])
 
 
 def test_dtype_keyword_casts_inside_the_graph() -> None:
@@ -89,7 +89,7 @@ def test_dtype_keyword_casts_inside_the_graph() -> None:
     assert y.dtype == np.float64 and y.requires_grad
     y.sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 4.0])
     assert np.sum(x, dtype=np.float64).dtype == np.float64
     assert np.mean(rg.tensor([1, 2])).dtype == np.float64  # NumPy's mean of integers
 
@@ -137,12 +137,12 @@ def test_asarray_and_numpy_follow_pytorch() -> None:
     for convert in (np.asarray, np.array, lambda x: x.numpy()):
         with pytest.raises(rg.GraphError, match=r"Use tensor.detach\(\).numpy\(\) instead"):
             convert(t)
-    assert t.detach().numpy() is t.data
-    assert t.numpy(force=True) is t.data
+    assert t.detach().numpy() is t.array
+    assert t.numpy(force=True) is t.array
     with rg.no_grad():
-        assert np.asarray(t) is t.data and t.numpy() is t.data
+        assert np.asarray(t) is t.array and t.numpy() is t.array
     plain = rg.tensor([1.0, 2.0])
-    assert np.asarray(plain) is plain.data
+    assert np.asarray(plain) is plain.array
 
 
 def test_other_array_libraries_are_left_to_decide() -> None:

@@ -53,7 +53,7 @@ def test_plain_numpy_forward_trains_bit_for_bit_like_retrograd_ops() -> None:
     op_params, op_losses = train(retrograd_loss)
     assert numpy_losses == op_losses
     for name in numpy_params:
-        np.testing.assert_array_equal(numpy_params[name].data, op_params[name].data)
+        np.testing.assert_array_equal(numpy_params[name].array, op_params[name].array)
     assert numpy_losses[-1] < 0.02 < numpy_losses[0]  # and it learned the seed data
 
 
@@ -63,12 +63,12 @@ def test_one_step_by_hand() -> None:
     loss = numpy_loss(p)
     loss.backward()
     with rg.no_grad():
-        W1, b1, W2, b2 = (p[k].data for k in ("W1", "b1", "W2", "b2"))
+        W1, b1, W2, b2 = (p[k].array for k in ("W1", "b1", "W2", "b2"))
     z1 = X @ W1 + b1
     h = np.maximum(z1, 0)
     out = 1 / (1 + np.exp(-(h @ W2 + b2)))
     delta2 = 2 * (out - y) / y.size * out * (1 - out)
     delta1 = delta2 @ W2.T * (z1 > 0)
-    np.testing.assert_allclose(p["W2"].grad.data, h.T @ delta2, rtol=1e-12)
-    np.testing.assert_allclose(p["W1"].grad.data, X.T @ delta1, rtol=1e-12)
-    np.testing.assert_allclose(p["b1"].grad.data, delta1.sum(0, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(p["W2"].grad.array, h.T @ delta2, rtol=1e-12)
+    np.testing.assert_allclose(p["W1"].grad.array, X.T @ delta1, rtol=1e-12)
+    np.testing.assert_allclose(p["b1"].grad.array, delta1.sum(0, keepdims=True), rtol=1e-12)

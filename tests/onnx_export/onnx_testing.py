@@ -27,7 +27,7 @@ def reference(model: rg.nn.Module, x: np.ndarray) -> np.ndarray:
     training = model.training
     model.eval()
     with rg.no_grad():
-        out = model(rg.Tensor(x)).data
+        out = model(rg.Tensor(x)).array
     model.train(training)
     return out
 

@@ -97,7 +97,7 @@ def test_network_only_expects_scaled_features(tmp_path: Path) -> None:
     assert main(["export", str(model_path), str(out), "--network-only"]) == 0
     trained = load_trained_model(str(model_path))
     scaled = np.asarray(trained.scaler.transform(raw_features(4)), dtype=np.float32)
-    expected = trained.model(rg.Tensor(scaled)).data
+    expected = trained.model(rg.Tensor(scaled)).array
     np.testing.assert_allclose(run_onnx(out, scaled), expected, rtol=1e-5, atol=1e-5)
 
 
@@ -114,7 +114,7 @@ def test_any_saved_network_with_an_input_shape(tmp_path: Path) -> None:
     assert not out.exists()
     assert main(["export", str(model_path), str(out), "--input-shape", "1,8,8"]) == 0
     x = np.random.default_rng(0).standard_normal((3, 1, 8, 8)).astype(np.float32)
-    np.testing.assert_allclose(run_onnx(out, x), model(rg.Tensor(x)).data, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(run_onnx(out, x), model(rg.Tensor(x)).array, rtol=1e-5, atol=1e-5)
 
 
 def test_refuses_to_overwrite_without_force(

@@ -66,7 +66,7 @@ def test_names_and_an_older_opset(tmp_path: Path) -> None:
     assert [o.name for o in proto.graph.output] == ["logits"]
     x = example(6)
     np.testing.assert_allclose(
-        run_onnx(path, x, "features"), model(rg.Tensor(x)).data, rtol=1e-5, atol=1e-5
+        run_onnx(path, x, "features"), model(rg.Tensor(x)).array, rtol=1e-5, atol=1e-5
     )
 
 

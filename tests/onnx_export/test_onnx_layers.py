@@ -19,20 +19,20 @@ def with_running_stats(layer: nn.Module) -> nn.Module:
     """A BatchNorm whose running statistics and affine parameters are not the defaults."""
     rng = np.random.default_rng(1)
     n = layer.num_features
-    layer.running_mean.data[...] = rng.standard_normal(n)
-    layer.running_var.data[...] = rng.uniform(0.5, 2.0, n)
+    layer.running_mean.array[...] = rng.standard_normal(n)
+    layer.running_var.array[...] = rng.uniform(0.5, 2.0, n)
     if layer.weight is not None:
-        layer.weight.data[...] = rng.uniform(0.5, 1.5, n)
-        layer.bias.data[...] = rng.standard_normal(n)
+        layer.weight.array[...] = rng.uniform(0.5, 1.5, n)
+        layer.bias.array[...] = rng.standard_normal(n)
     return layer
 
 
 def with_affine(layer: nn.Module) -> nn.Module:
     rng = np.random.default_rng(2)
     if layer.weight is not None:
-        layer.weight.data[...] = rng.uniform(0.5, 1.5, layer.weight.shape)
+        layer.weight.array[...] = rng.uniform(0.5, 1.5, layer.weight.shape)
     if layer.bias is not None:
-        layer.bias.data[...] = rng.standard_normal(layer.bias.shape)
+        layer.bias.array[...] = rng.standard_normal(layer.bias.shape)
     return layer
 
 

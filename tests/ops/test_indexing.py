@@ -76,7 +76,7 @@ def test_integer_array_indexing_accumulates_repeated_indices(index):
 def test_repeated_index_gradient_by_hand():
     x = rg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 0.0, 1.0])
 
 
 @given(shapes(min_dims=1), seeds)
@@ -153,7 +153,7 @@ def test_setitem_without_grad_writes_in_place():
     x = rg.zeros(2, 3)
     x[0, 1] = 5.0
     x[1] = rg.tensor([1.0, 2.0, 3.0])
-    np.testing.assert_array_equal(x.data, [[0.0, 5.0, 0.0], [1.0, 2.0, 3.0]])
+    np.testing.assert_array_equal(x.array, [[0.0, 5.0, 0.0], [1.0, 2.0, 3.0]])
 
 
 def test_setitem_on_a_leaf_requiring_grad_raises():

@@ -68,7 +68,7 @@ def test_lstm_sequence_equals_the_composed_steps(
         out.backward(rg.tensor(upstream))
         results.append((out, [None if t is None else t.grad for t in inputs]))
     (fused, fused_grads), (composed, composed_grads) = results
-    np.testing.assert_array_equal(fused.data, composed.data)  # the same arithmetic
+    np.testing.assert_array_equal(fused.array, composed.array)  # the same arithmetic
     rtol = 1e-12 if dtype == "float64" else 1e-5
     for name, a, b in zip(("gi", "h0", "c0", "w_hh", "b_hh"), fused_grads, composed_grads):
         if b is None:
@@ -141,10 +141,10 @@ def test_linear_on_many_dimensions_equals_the_2d_product(
     y.backward(rg.tensor(upstream))
     y_flat = linear(*flat)
     y_flat.backward(rg.tensor(upstream.reshape(-1, out)))
-    np.testing.assert_array_equal(y.data, y_flat.data.reshape(y.shape))
-    np.testing.assert_array_equal(ours[0].grad.data, flat[0].grad.data.reshape(x.shape))
-    np.testing.assert_array_equal(ours[1].grad.data, flat[1].grad.data)
-    np.testing.assert_array_equal(ours[2].grad.data, flat[2].grad.data)
+    np.testing.assert_array_equal(y.array, y_flat.array.reshape(y.shape))
+    np.testing.assert_array_equal(ours[0].grad.array, flat[0].grad.array.reshape(x.shape))
+    np.testing.assert_array_equal(ours[1].grad.array, flat[1].grad.array)
+    np.testing.assert_array_equal(ours[2].grad.array, flat[2].grad.array)
     theirs = [torch.tensor(a, requires_grad=True) for a in (x, weight, bias)]
     y_torch = torch.nn.functional.linear(*theirs)
     y_torch.backward(torch.tensor(upstream))
@@ -167,6 +167,6 @@ def test_packed_self_attention_projection_equals_three_products() -> None:
         key = query if packed else query * 1.0
         out, _ = layer(query, key, key if packed else query * 1.0, need_weights=False)
         out.backward(rg.tensor(upstream))
-        results.append((out.data, query.grad.data, layer.in_proj_weight.grad.data.copy()))
+        results.append((out.array, query.grad.array, layer.in_proj_weight.grad.array.copy()))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)

@@ -174,7 +174,7 @@ def test_stable_at_plus_minus_1000(name):
         warnings.simplefilter("error")
         (x,) = check(STABLE[name], EXTREME, fd=False)
         out = STABLE[name](rg.tensor(EXTREME))
-    assert np.isfinite(out.data).all() and np.isfinite(x.grad.data).all()
+    assert np.isfinite(out.array).all() and np.isfinite(x.grad.array).all()
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "sigmoid", "tanh"])
@@ -186,7 +186,7 @@ def test_stable_in_float32(name):
         warnings.simplefilter("error")
         out = STABLE[name](rg.tensor(EXTREME.astype(np.float32)))
     expected = STABLE[name](torch.tensor(EXTREME.astype(np.float32)))
-    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.array, expected.numpy(), rtol=1e-5, atol=1e-6)
     assert out.dtype == np.float32
 
 
@@ -195,7 +195,7 @@ def test_sigmoid_in_half_precision_matches_torch_far_into_the_tails():
     out = rg.tensor(x).sigmoid()
     assert out.dtype == np.float16
     np.testing.assert_allclose(
-        out.data.astype(np.float64), torch.tensor(x).sigmoid().double().numpy(), rtol=1e-3, atol=0
+        out.array.astype(np.float64), torch.tensor(x).sigmoid().double().numpy(), rtol=1e-3, atol=0
     )
 
 
@@ -211,5 +211,5 @@ def test_backward_in_float32_stays_float32_and_matches_torch(name, shape, seed):
     xt = torch.tensor(values, requires_grad=True)
     STABLE[name](xt).backward(torch.tensor(upstream))
     assert x.grad.dtype == np.float32
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
-    assert out.grad is None and not np.shares_memory(x.grad.data, out.data)
+    np.testing.assert_allclose(x.grad.array, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    assert out.grad is None and not np.shares_memory(x.grad.array, out.array)

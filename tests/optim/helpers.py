@@ -90,21 +90,21 @@ def assert_same_trajectory(
         if same_inputs:
             for p, q in zip(ours, theirs):
                 with torch.no_grad():
-                    q.copy_(torch.from_numpy(p.data))
-                q.grad = torch.tensor(p.grad.data.copy())
+                    q.copy_(torch.from_numpy(p.array))
+                q.grad = torch.tensor(p.grad.array.copy())
         else:
             mlp_loss(torch_x, torch_y, theirs).backward()
         our_optimizer.step()
         their_optimizer.step()
         for index, (p, q) in enumerate(zip(ours, theirs)):
             np.testing.assert_allclose(
-                p.data,
+                p.array,
                 q.detach().numpy(),
                 rtol=rtol,
                 atol=atol,
                 err_msg=f"{name}({kwargs}): parameter {index} differs after step {step}",
             )
-    moved = np.abs(ours[0].data - weights[0]).max()
+    moved = np.abs(ours[0].array - weights[0]).max()
     assert moved > 1e-4, f"{name}({kwargs}) barely moved the weights; the test would prove little"
 
 

@@ -59,11 +59,11 @@ def test_steps_worked_by_hand():
     w.grad = rg.tensor([2.0], dtype="float64")
     optimizer.step()
     # sum = 5 + 4 = 9, so w -= 0.5 * 2 / 3.
-    np.testing.assert_allclose(w.data, [1.0 - 1.0 / 3.0], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [1.0 - 1.0 / 3.0], rtol=1e-15)
     w.grad = rg.tensor([4.0], dtype="float64")
     optimizer.step()
     # sum = 9 + 16 = 25 and the decayed lr is 0.5 / (1 + 1 * 1.0) = 0.25: w -= 0.25 * 4 / 5.
-    np.testing.assert_allclose(w.data, [1.0 - 1.0 / 3.0 - 0.2], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [1.0 - 1.0 / 3.0 - 0.2], rtol=1e-15)
 
 
 def test_state_exists_from_construction():
@@ -91,11 +91,11 @@ def test_each_group_starts_its_sums_at_its_own_initial_accumulator_value():
 
 def test_float32_stays_float32_in_the_same_array():
     w = rg.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    array = w.data
+    array = w.array
     optimizer = Adagrad([w], lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=0.1)
     for _ in range(3):
         w.grad = rg.tensor(np.array([0.1, -2.0, 3.0], dtype=np.float32))
         optimizer.step()
-    assert w.data is array
-    assert w.data.dtype == np.float32
+    assert w.array is array
+    assert w.array.dtype == np.float32
     assert optimizer.state[w]["sum"].dtype == np.float32

@@ -93,7 +93,7 @@ def test_adam_step_worked_by_hand():
     optimizer.step()
     # Step 1: m = 0.1 g and v = 0.001 g^2, so the bias-corrected moments are g and g^2:
     # w -= lr * g / (|g| + eps) = [0.1 * 0.2 / 0.3, 0.1 * -0.4 / 0.5] = [0.0666..., -0.08]
-    np.testing.assert_allclose(w.data, [0.5 - 0.02 / 0.3, -1.0 + 0.08], rtol=1e-14)
+    np.testing.assert_allclose(w.array, [0.5 - 0.02 / 0.3, -1.0 + 0.08], rtol=1e-14)
     state = optimizer.state[w]
     assert float(state["step"]) == 1.0
     np.testing.assert_allclose(state["exp_avg"], [0.02, -0.04], rtol=1e-14)
@@ -106,7 +106,7 @@ def test_adamw_step_worked_by_hand():
     w.grad = rg.tensor([0.2, -0.4], dtype="float64")
     optimizer.step()
     # The weights shrink by lr * weight_decay = 1% first; the Adam step is as in the test above.
-    np.testing.assert_allclose(w.data, [0.495 - 0.02 / 0.3, -0.99 + 0.08], rtol=1e-14)
+    np.testing.assert_allclose(w.array, [0.495 - 0.02 / 0.3, -0.99 + 0.08], rtol=1e-14)
 
 
 def test_adam_with_l2_weight_decay_worked_by_hand():
@@ -115,18 +115,18 @@ def test_adam_with_l2_weight_decay_worked_by_hand():
     w.grad = rg.tensor([-3.0], dtype="float64")
     optimizer.step()
     # The decay enters the gradient: g = -3 + 0.5 * 2 = -2, and step 1 moves by lr * sign(g).
-    np.testing.assert_allclose(w.data, [2.1], rtol=1e-14)
+    np.testing.assert_allclose(w.array, [2.1], rtol=1e-14)
 
 
 def test_float32_stays_float32_in_the_same_array():
     w = rg.tensor(np.ones(4, dtype=np.float32), requires_grad=True)
-    array = w.data
+    array = w.array
     optimizer = AdamW([w], lr=0.1, amsgrad=True)
     for _ in range(3):
         w.grad = rg.tensor(np.linspace(-1, 1, 4, dtype=np.float32))
         optimizer.step()
-    assert w.data is array
-    assert w.data.dtype == np.float32
+    assert w.array is array
+    assert w.array.dtype == np.float32
     for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
         assert optimizer.state[w][key].dtype == np.float32
 

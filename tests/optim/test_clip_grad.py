@@ -45,9 +45,9 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     their_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
     assert isinstance(our_total, Tensor)
     assert our_total.shape == ()
-    np.testing.assert_allclose(our_total.data, their_total.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(our_total.array, their_total.numpy(), rtol=1e-12)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 @given(
@@ -62,40 +62,40 @@ def test_clip_grad_norm_matches_torch_for_random_values(seed, scale, max_norm, n
     theirs = with_grads(grads, "torch")
     our_total = clip_grad_norm_(ours, max_norm, norm_type)
     their_total = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
-    np.testing.assert_allclose(our_total.data, their_total.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(our_total.array, their_total.numpy(), rtol=1e-12)
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12, atol=0)
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-12, atol=0)
 
 
 def test_clip_grad_norm_worked_by_hand():
     p = rg.tensor(np.zeros(2), requires_grad=True)
     p.grad = rg.tensor(np.array([3.0, 4.0]))
     total = clip_grad_norm_([p], max_norm=1.0)
-    assert float(total.data) == 5.0
+    assert float(total.array) == 5.0
     coef = 1.0 / (5.0 + 1e-6)
-    np.testing.assert_allclose(p.grad.data, [3.0 * coef, 4.0 * coef], rtol=1e-15)
+    np.testing.assert_allclose(p.grad.array, [3.0 * coef, 4.0 * coef], rtol=1e-15)
 
 
 def test_small_gradients_are_left_unchanged():
     p = rg.tensor(np.zeros(2), requires_grad=True)
     p.grad = rg.tensor(np.array([0.3, 0.4]))
     total = clip_grad_norm_(p, max_norm=1.0)
-    np.testing.assert_allclose(total.data, 0.5, rtol=1e-15)
-    np.testing.assert_array_equal(p.grad.data, [0.3, 0.4])
+    np.testing.assert_allclose(total.array, 0.5, rtol=1e-15)
+    np.testing.assert_array_equal(p.grad.array, [0.3, 0.4])
 
 
 def test_clip_grad_norm_keeps_float32_and_the_same_arrays():
     grads = random_grads(1, scale=10.0, dtype=np.float32)
     ours = with_grads(grads, "retrograd")
     theirs = with_grads(grads, "torch")
-    arrays = [p.grad.data for p in ours]
+    arrays = [p.grad.array for p in ours]
     total = clip_grad_norm_(ours, 1.0)
     their_total = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
     assert total.dtype == np.float32
-    np.testing.assert_allclose(total.data, their_total.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(total.array, their_total.numpy(), rtol=1e-6)
     for p, q, array in zip(ours, theirs, arrays):
-        assert p.grad.data is array and array.dtype == np.float32
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-6)
+        assert p.grad.array is array and array.dtype == np.float32
+        np.testing.assert_allclose(p.grad.array, q.grad.numpy(), rtol=1e-6)
 
 
 def test_parameters_without_gradients_are_skipped():
@@ -103,14 +103,14 @@ def test_parameters_without_gradients_are_skipped():
     b = rg.tensor(np.zeros(3), requires_grad=True)
     a.grad = rg.tensor(np.array([6.0, 8.0]))
     total = clip_grad_norm_([a, b], 5.0)
-    np.testing.assert_allclose(total.data, 10.0, rtol=1e-15)
+    np.testing.assert_allclose(total.array, 10.0, rtol=1e-15)
     assert b.grad is None
-    np.testing.assert_allclose(a.grad.data, [3.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(a.grad.array, [3.0, 4.0], rtol=1e-6)
 
 
 def test_no_gradients_give_a_zero_norm():
     total = clip_grad_norm_([rg.tensor(np.zeros(2), requires_grad=True)], 1.0)
-    assert float(total.data) == 0.0
+    assert float(total.array) == 0.0
     assert float(torch.nn.utils.clip_grad_norm_([torch.zeros(2, requires_grad=True)], 1.0)) == 0.0
 
 
@@ -121,9 +121,9 @@ def test_error_if_nonfinite(bad):
     with pytest.raises(NonFiniteNormError, match="non-finite") as info:
         clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
     assert isinstance(info.value, RuntimeError)
-    np.testing.assert_array_equal(p.grad.data, [1.0, bad])  # untouched when it raises
+    np.testing.assert_array_equal(p.grad.array, [1.0, bad])  # untouched when it raises
     total = clip_grad_norm_([p], 1.0)  # without the flag it scales, as PyTorch does
-    assert not np.isfinite(float(total.data))
+    assert not np.isfinite(float(total.array))
 
 
 @pytest.mark.parametrize("clip_value", [0.0, 0.5, 1.0, 10.0])
@@ -131,16 +131,16 @@ def test_clip_grad_value_matches_torch(clip_value):
     grads = random_grads(2, scale=2.0)
     ours = with_grads(grads, "retrograd")
     theirs = with_grads(grads, "torch")
-    arrays = [p.grad.data for p in ours]
+    arrays = [p.grad.array for p in ours]
     assert clip_grad_value_(ours, clip_value) is None
     torch.nn.utils.clip_grad_value_(theirs, clip_value)
     for p, q, array in zip(ours, theirs, arrays):
-        assert p.grad.data is array
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+        assert p.grad.array is array
+        np.testing.assert_array_equal(p.grad.array, q.grad.numpy())
 
 
 def test_clip_grad_value_worked_by_hand():
     p = rg.tensor(np.zeros(4), requires_grad=True)
     p.grad = rg.tensor(np.array([-3.0, -0.5, 0.25, 2.0]))
     clip_grad_value_(p, 1.0)
-    np.testing.assert_array_equal(p.grad.data, [-1.0, -0.5, 0.25, 1.0])
+    np.testing.assert_array_equal(p.grad.array, [-1.0, -0.5, 0.25, 1.0])

@@ -34,7 +34,7 @@ def rosenbrock(x: np.ndarray) -> tuple[float, np.ndarray]:
 def numpy_closure(lib: Any, param: Any, optimizer: Any) -> Callable[[], Any]:
     def closure() -> Any:
         optimizer.zero_grad()
-        loss, grad = rosenbrock(np.array(param.detach().numpy() if lib is torch else param.data))
+        loss, grad = rosenbrock(np.array(param.detach().numpy() if lib is torch else param.array))
         param.grad = lib.tensor(grad)
         return lib.tensor(loss, dtype=lib.float64)
 
@@ -78,7 +78,7 @@ def test_rosenbrock_steps_match_torch(start, options, line_search_fn):
         where = f"LBFGS({kwargs}) step {step + 1}"
         np.testing.assert_allclose(float(our_loss), float(their_loss), rtol=RTOL, err_msg=where)
         np.testing.assert_allclose(
-            ours.data, theirs.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=where
+            ours.array, theirs.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=where
         )
         assert_same_state(our_optimizer.state[ours], their_optimizer.state[theirs], where)
 
@@ -142,8 +142,8 @@ def test_a_parameter_without_a_gradient_counts_as_zero_gradient():
         return loss
 
     optimizer.step(closure)
-    np.testing.assert_allclose(used.data, [0.0, 0.0], atol=1e-9)
-    assert unused.data[0] == 1.0
+    np.testing.assert_allclose(used.array, [0.0, 0.0], atol=1e-9)
+    assert unused.array[0] == 1.0
 
 
 def test_a_starting_point_that_is_already_optimal_returns_after_one_evaluation():
@@ -183,15 +183,15 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(line_search_fn
     for _ in range(2):
         optimizer.step(closure)
     saved = optimizer.state_dict()
-    saved_weights = first_half.data.copy()
+    saved_weights = first_half.array.copy()
     optimizer.step(closure)  # must not leak into the saved copy
 
     resumed, optimizer, closure = make_problem(rg, kwargs)
-    resumed.data[...] = saved_weights
+    resumed.array[...] = saved_weights
     optimizer.load_state_dict(saved)
     for _ in range(2):
         optimizer.step(closure)
-    np.testing.assert_array_equal(resumed.data, uninterrupted.data)
+    np.testing.assert_array_equal(resumed.array, uninterrupted.array)
 
 
 def test_a_checkpoint_file_keeps_the_history(tmp_path):
@@ -214,14 +214,14 @@ def test_a_torch_state_dict_loads_and_continues_torchs_trajectory():
     for _ in range(2):
         their_optimizer.step(their_closure)
     ours, our_optimizer, our_closure = make_problem(rg, kwargs)
-    ours.data[...] = theirs.detach().numpy()
+    ours.array[...] = theirs.detach().numpy()
     saved = to_numpy(their_optimizer.state_dict())
     our_optimizer.load_state_dict(saved)
     assert sorted(our_optimizer.state_dict()["state"][0]) == sorted(saved["state"][0])
     for _ in range(2):
         our_optimizer.step(our_closure)
         their_optimizer.step(their_closure)
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=RTOL, atol=ATOL)
     assert_same_state(our_optimizer.state[ours], their_optimizer.state[theirs], "resumed")
 
     # and retrograd's state loads into torch

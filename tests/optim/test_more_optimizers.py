@@ -132,7 +132,7 @@ def run_both(name: str, kwargs: dict[str, Any], shape: tuple[int, ...], seed: in
         our_optimizer.step()
         their_optimizer.step()
         np.testing.assert_allclose(
-            ours.data,
+            ours.array,
             theirs.detach().numpy(),
             rtol=RTOL,
             atol=ATOL,
@@ -173,7 +173,7 @@ def test_adadelta_step_worked_by_hand():
     w.grad = rg.tensor([2.0, -0.5], dtype="float64")
     optimizer.step()
     # square_avg = g^2 / 4 and acc_delta = 0, so delta = 0 with eps = 0: no move.
-    np.testing.assert_array_equal(w.data, [1.0, 1.0])
+    np.testing.assert_array_equal(w.array, [1.0, 1.0])
     np.testing.assert_allclose(optimizer.state[w]["square_avg"], [1.0, 1 / 16])
 
 
@@ -185,20 +185,20 @@ def test_rprop_step_worked_by_hand():
         optimizer.step()
     # first step: factor 1 (no previous gradient), each moves 0.1 against its sign; second:
     # same sign grows to 0.2, a flip shrinks to 0.05 and does not move, a zero does not move.
-    np.testing.assert_allclose(w.data, [-0.3, 0.1, -0.1])
+    np.testing.assert_allclose(w.array, [-0.3, 0.1, -0.1])
     np.testing.assert_allclose(optimizer.state[w]["step_size"], [0.2, 0.05, 0.1])
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_float32_parameters_stay_float32_in_the_same_array(name):
     w = rg.tensor(np.ones(5, dtype=np.float32), requires_grad=True)
-    array = w.data
+    array = w.array
     optimizer = getattr(optim, name)([w], **FULL_OPTIONS[name])
     for _ in range(3):
         w.grad = rg.tensor(np.array([0.1, -2.0, 3.0, 0.0, -0.5], dtype=np.float32))
         optimizer.step()
-    assert w.data is array
-    assert w.data.dtype == np.float32
+    assert w.array is array
+    assert w.array.dtype == np.float32
     for key, value in optimizer.state[w].items():
         if key not in ("step", "mu_product", "eta", "mu"):
             assert value.dtype == np.float32, key
@@ -230,7 +230,7 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(name):
     optimizer = getattr(optim, name)(two_groups(first_half), **options)
     train(optimizer, first_half, x, y, 8)
     saved_state = optimizer.state_dict()
-    saved_weights = [p.data.copy() for p in first_half]
+    saved_weights = [p.array.copy() for p in first_half]
     train(optimizer, first_half, x, y, 3)  # must not leak into the saved copy
 
     resumed = make_model(saved_weights)
@@ -239,7 +239,7 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(name):
     train(optimizer, resumed, x, y, 12)
 
     for a, b in zip(resumed, uninterrupted):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -271,7 +271,7 @@ def test_state_dict_has_pytorchs_keys_and_loads_a_torch_state_dict(name):
     train(optimizer, resumed, rg.tensor(x_values), rg.tensor(y_values), 5)
     train(torch_optimizer, torch_params, torch_x, torch_y, 5)
     for a, b in zip(resumed, torch_params):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=1e-8, atol=1e-10)
 
     # and retrograd's state loads into torch
     torch_optimizer.load_state_dict(to_torch(optimizer.state_dict()))
@@ -390,5 +390,5 @@ def test_modules_parameters_train_like_torchs():
         (torch_model(torch.tensor(x_values)) ** 2).mean().backward()
         theirs.step()
     np.testing.assert_allclose(
-        model.weight.data, torch_model.weight.detach().numpy(), rtol=1e-10, atol=1e-12
+        model.weight.array, torch_model.weight.detach().numpy(), rtol=1e-10, atol=1e-12
     )

@@ -144,8 +144,8 @@ def test_add_param_group_trains_the_new_parameters():
     a.grad = param(1.0, requires_grad=False)
     b.grad = param(1.0, requires_grad=False)
     optimizer.step()
-    np.testing.assert_allclose(a.data, [0.9], rtol=1e-15)
-    np.testing.assert_allclose(b.data, [0.5], rtol=1e-15)
+    np.testing.assert_allclose(a.array, [0.9], rtol=1e-15)
+    np.testing.assert_allclose(b.array, [0.5], rtol=1e-15)
 
 
 def test_named_parameters_are_accepted_and_their_names_kept():
@@ -167,7 +167,7 @@ def test_changing_lr_in_a_group_takes_effect():
     optimizer.param_groups[0]["lr"] = 0.5
     w.grad = param(1.0, requires_grad=False)
     optimizer.step()
-    np.testing.assert_allclose(w.data, [0.5], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [0.5], rtol=1e-15)
 
 
 def test_repr_lists_the_groups():
@@ -191,15 +191,15 @@ def test_zero_grad_without_set_to_none_zeroes_the_same_arrays():
     a, b = param(1.0, 2.0), param(3.0)
     optimizer = SGD([a, b], lr=0.1)
     (a * b).sum().backward()
-    grad_array = a.grad.data
+    grad_array = a.grad.array
     optimizer.zero_grad(set_to_none=False)
-    assert a.grad.data is grad_array
-    np.testing.assert_array_equal(a.grad.data, [0.0, 0.0])
-    np.testing.assert_array_equal(b.grad.data, [0.0])
+    assert a.grad.array is grad_array
+    np.testing.assert_array_equal(a.grad.array, [0.0, 0.0])
+    np.testing.assert_array_equal(b.grad.array, [0.0])
     # Gradients accumulate onto the zeros afterwards.
     (a * b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
-    np.testing.assert_array_equal(b.grad.data, [3.0])
+    np.testing.assert_array_equal(a.grad.array, [3.0, 3.0])
+    np.testing.assert_array_equal(b.grad.array, [3.0])
 
 
 def test_zero_grad_leaves_missing_gradients_missing():
@@ -208,18 +208,18 @@ def test_zero_grad_leaves_missing_gradients_missing():
     (a * 2.0).sum().backward()
     optimizer.zero_grad(set_to_none=False)
     assert b.grad is None
-    np.testing.assert_array_equal(a.grad.data, [0.0])
+    np.testing.assert_array_equal(a.grad.array, [0.0])
 
 
 # --------------------------------------------------------------------- step
 @pytest.mark.parametrize("name", ALL_OPTIMIZERS)
 def test_step_updates_data_in_place(name):
     w = param(1.0, -2.0, 3.0)
-    array = w.data
+    array = w.array
     optimizer = getattr(optim, name)([w], lr=0.1)
     (w * w).sum().backward()
     optimizer.step()
-    assert w.data is array
+    assert w.array is array
     assert not np.allclose(array, [1.0, -2.0, 3.0])
 
 
@@ -228,10 +228,10 @@ def test_step_does_not_change_the_gradient(name):
     w = param(1.0, -2.0)
     optimizer = getattr(optim, name)([w], lr=0.1, weight_decay=0.5, maximize=True)
     (w * w).sum().backward()
-    before = w.grad.data.copy()
+    before = w.grad.array.copy()
     optimizer.step()
     optimizer.step()
-    np.testing.assert_array_equal(w.grad.data, before)
+    np.testing.assert_array_equal(w.grad.array, before)
 
 
 @pytest.mark.parametrize("name", ALL_OPTIMIZERS)
@@ -250,5 +250,5 @@ def test_step_without_any_gradient_changes_nothing():
     w = param(1.0, 2.0)
     optimizer = Adam([w], lr=0.1)
     optimizer.step()
-    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    np.testing.assert_array_equal(w.array, [1.0, 2.0])
     assert len(optimizer.state) == 0

@@ -61,17 +61,17 @@ def test_step_worked_by_hand():
     w.grad = rg.tensor([2.0, -0.5], dtype="float64")
     optimizer.step()
     # square_avg = (1 - alpha) g^2 = g^2 / 4, so sqrt is |g| / 2 and w -= lr * 2 * sign(g).
-    np.testing.assert_allclose(w.data, [0.98, 1.02], rtol=1e-14)
+    np.testing.assert_allclose(w.array, [0.98, 1.02], rtol=1e-14)
 
 
 def test_float32_stays_float32_in_the_same_array():
     w = rg.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
-    array = w.data
+    array = w.array
     optimizer = RMSprop([w], momentum=0.5, centered=True, weight_decay=0.1)
     for _ in range(3):
         w.grad = rg.tensor(np.array([0.1, -2.0, 3.0], dtype=np.float32))
         optimizer.step()
-    assert w.data is array
-    assert w.data.dtype == np.float32
+    assert w.array is array
+    assert w.array.dtype == np.float32
     for key in ("square_avg", "grad_avg", "momentum_buffer"):
         assert optimizer.state[w][key].dtype == np.float32

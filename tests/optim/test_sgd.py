@@ -65,12 +65,12 @@ def test_momentum_steps_worked_by_hand():
     w.grad = rg.tensor([0.5, 1.0], dtype="float64")
     optimizer.step()
     # The first step starts the buffer at the gradient, undamped: buf = [0.5, 1.0].
-    np.testing.assert_allclose(w.data, [1.0 - 0.05, -2.0 - 0.1], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [1.0 - 0.05, -2.0 - 0.1], rtol=1e-15)
 
     w.grad = rg.tensor([-1.0, 2.0], dtype="float64")
     optimizer.step()
     # buf = 0.9 * [0.5, 1.0] + (1 - 0.5) * [-1.0, 2.0] = [-0.05, 1.9]; w -= 0.1 * buf
-    np.testing.assert_allclose(w.data, [0.95 + 0.005, -2.1 - 0.19], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [0.95 + 0.005, -2.1 - 0.19], rtol=1e-15)
     np.testing.assert_allclose(optimizer.state[w]["momentum_buffer"], [-0.05, 1.9], rtol=1e-15)
 
 
@@ -80,18 +80,18 @@ def test_nesterov_step_worked_by_hand():
     w.grad = rg.tensor([2.0], dtype="float64")
     optimizer.step()
     # buf = g = 2; the step uses g + momentum * buf = 3.
-    np.testing.assert_allclose(w.data, [1.0 - 0.3], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [1.0 - 0.3], rtol=1e-15)
 
 
 def test_float32_stays_float32_in_the_same_array():
     w = rg.tensor(np.ones((2, 3), dtype=np.float32), requires_grad=True)
-    array = w.data
+    array = w.array
     optimizer = SGD([w], lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True)
     for _ in range(3):
         w.grad = rg.tensor(np.full((2, 3), 0.5, dtype=np.float32))
         optimizer.step()
-    assert w.data is array
-    assert w.data.dtype == np.float32
+    assert w.array is array
+    assert w.array.dtype == np.float32
     assert optimizer.state[w]["momentum_buffer"].dtype == np.float32
 
 
@@ -101,9 +101,9 @@ def test_parameters_without_gradient_are_left_alone():
     optimizer = SGD([a, b], lr=0.1, momentum=0.9)
     a.grad = rg.tensor([1.0, 1.0], dtype="float64")
     optimizer.step()
-    np.testing.assert_array_equal(b.data, [3.0])
+    np.testing.assert_array_equal(b.array, [3.0])
     assert b not in optimizer.state
-    np.testing.assert_allclose(a.data, [0.9, 1.9], rtol=1e-15)
+    np.testing.assert_allclose(a.array, [0.9, 1.9], rtol=1e-15)
 
 
 def test_step_returns_the_closure_loss():
@@ -117,9 +117,9 @@ def test_step_returns_the_closure_loss():
         return loss
 
     loss = optimizer.step(closure)
-    assert float(loss.data) == 2.0
+    assert float(loss.array) == 2.0
     # grad = 2w, so w <- w - 0.25 * 2w = w / 2
-    np.testing.assert_allclose(w.data, [0.5, -0.5], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [0.5, -0.5], rtol=1e-15)
 
 
 def test_closure_records_the_graph_even_under_no_grad():
@@ -133,7 +133,7 @@ def test_closure_records_the_graph_even_under_no_grad():
 
     with rg.no_grad():
         optimizer.step(closure)
-    np.testing.assert_allclose(w.data, [3.0 - 0.6], rtol=1e-15)
+    np.testing.assert_allclose(w.array, [3.0 - 0.6], rtol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
@@ -145,7 +145,7 @@ def test_plain_sgd_equals_the_update_function_as_the_lr_changes(dtype):
     rng = np.random.default_rng(0)
     shapes = [(3,), (8, 3), (), (40, 40)]  # tiny, 0-d and one past the no-scratch size
     params = [rg.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in shapes]
-    expected = [p.data.copy() for p in params]
+    expected = [p.array.copy() for p in params]
     optimizer = SGD([{"params": params[:2]}, {"params": params[2:], "lr": 0.3}], lr=0.1)
     for step in range(4):
         grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
@@ -169,6 +169,6 @@ def test_plain_sgd_equals_the_update_function_as_the_lr_changes(dtype):
                         maximize=False,
                     )
         for p, e in zip(params, expected):
-            np.testing.assert_array_equal(p.data, e)
-            assert p.data.dtype == dtype
+            np.testing.assert_array_equal(p.array, e)
+            assert p.array.dtype == dtype
     assert [p._version for p in params] == [3, 4, 4, 4]

@@ -46,7 +46,7 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(name):
     optimizer = getattr(optim, name)(two_groups(first_half), **options)
     train(optimizer, first_half, x, y, 20)
     saved_state = optimizer.state_dict()
-    saved_weights = [p.data.copy() for p in first_half]
+    saved_weights = [p.array.copy() for p in first_half]
     train(optimizer, first_half, x, y, 5)  # must not leak into the saved copy
 
     resumed = make_model(saved_weights)
@@ -55,7 +55,7 @@ def test_resuming_from_a_state_dict_continues_the_same_trajectory(name):
     train(optimizer, resumed, x, y, 30)
 
     for a, b in zip(resumed, uninterrupted):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 @pytest.mark.parametrize("name", list(FULL_OPTIONS))

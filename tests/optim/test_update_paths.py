@@ -61,10 +61,10 @@ def train_side_by_side(
         ours = [rg.tensor(a.copy(), requires_grad=True) for a in arrays]
     if optimizer is None:
         optimizer = getattr(optim, name)(ours, **kwargs)
-    dtype = ours[0].data.dtype
+    dtype = ours[0].array.dtype
     # float32: PyTorch fuses multiply-adds, so state carried over steps parts in the last bits
     rtol, atol = (SAME_INPUTS_RTOL, SAME_INPUTS_ATOL) if dtype == np.float64 else (1e-5, 1e-6)
-    theirs = [torch.tensor(p.data.copy(), requires_grad=True) for p in ours]
+    theirs = [torch.tensor(p.array.copy(), requires_grad=True) for p in ours]
     their_optimizer = getattr(torch.optim, name)(theirs, foreach=False, **kwargs)
     their_optimizer.load_state_dict(_torch_state(optimizer.state_dict()))
     for step in range(steps):
@@ -72,7 +72,7 @@ def train_side_by_side(
         their_optimizer.zero_grad()
         for index, (p, q) in enumerate(zip(ours, theirs)):
             with torch.no_grad():
-                q.copy_(torch.from_numpy(p.data.copy()))
+                q.copy_(torch.from_numpy(p.array.copy()))
             if (missing or {}).get(step) == index:
                 continue
             grad = rng.standard_normal(p.shape).astype(dtype)
@@ -82,7 +82,7 @@ def train_side_by_side(
         their_optimizer.step()
         for index, (p, q) in enumerate(zip(ours, theirs)):
             np.testing.assert_allclose(
-                p.data,
+                p.array,
                 q.detach().numpy(),
                 rtol=rtol,
                 atol=atol,
@@ -121,7 +121,7 @@ def test_parameters_larger_than_a_chunk_match_torch(name, kwargs, dtype):
     arrays = [rng.standard_normal(chunked_shape(dtype)).astype(dtype), rng.standard_normal(7)]
     arrays[1] = arrays[1].astype(dtype)
     ours, _ = train_side_by_side(name, kwargs, arrays)
-    assert all(p.data.dtype == dtype for p in ours)
+    assert all(p.array.dtype == dtype for p in ours)
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=IDS)
@@ -132,12 +132,12 @@ def test_non_contiguous_parameters_are_updated_in_place(name, kwargs):
         rg.tensor(rng.standard_normal((5,)), requires_grad=True),
     ]
     big = rng.standard_normal(chunked_shape(np.float64))
-    ours[0].data = rng.standard_normal((3, 8))[:, ::2]  # every other column: strided
+    ours[0].array = rng.standard_normal((3, 8))[:, ::2]  # every other column: strided
     ours.append(rg.tensor(np.zeros(1), requires_grad=True))
-    ours[2].data = np.asfortranarray(big)
-    arrays = [p.data for p in ours]
+    ours[2].array = np.asfortranarray(big)
+    arrays = [p.array for p in ours]
     ours, _ = train_side_by_side(name, kwargs, [], ours=ours)
-    assert all(p.data is a for p, a in zip(ours, arrays))
+    assert all(p.array is a for p, a in zip(ours, arrays))
 
 
 @settings(max_examples=15, deadline=None)
@@ -199,24 +199,24 @@ def test_packed_adam_continues_after_load_state_dict():
 
 def test_packed_adam_deep_copy_is_independent():
     ours, optimizer = _adam_run()
-    before = [p.data.copy() for p in ours]
+    before = [p.array.copy() for p in ours]
     duplicate = copy.deepcopy(optimizer)
     copies = duplicate.param_groups[0]["params"]
     train_side_by_side("Adam", {"lr": 0.01, "amsgrad": True}, [], ours=copies, optimizer=duplicate)
     for p, old in zip(ours, before):
-        np.testing.assert_array_equal(p.data, old)
+        np.testing.assert_array_equal(p.array, old)
     train_side_by_side("Adam", {"lr": 0.01, "amsgrad": True}, [], ours=ours, optimizer=optimizer)
 
 
 def test_packed_adam_follows_replaced_parameter_arrays():
     ours, optimizer = _adam_run()
-    ours[0].data = ours[0].data + 1.0  # as load_state_dict on a module may do
-    ours[3].data = np.zeros(3)  # another shape: the per-parameter path reports it
+    ours[0].array = ours[0].array + 1.0  # as load_state_dict on a module may do
+    ours[3].array = np.zeros(3)  # another shape: the per-parameter path reports it
     with pytest.raises(ValueError):
         train_side_by_side(
             "Adam", {"lr": 0.01, "amsgrad": True}, [], ours=ours, optimizer=optimizer
         )
-    ours[3].data = np.zeros(2)
+    ours[3].array = np.zeros(2)
     train_side_by_side("Adam", {"lr": 0.01, "amsgrad": True}, [], ours=ours, optimizer=optimizer)
 
 

@@ -61,7 +61,7 @@ def test_training_an_mlp_matches_torch(name, kwargs):
         their_params = dict(theirs.named_parameters())
         for key, param in ours.named_parameters():
             np.testing.assert_allclose(
-                param.data,
+                param.array,
                 their_params[key].detach().numpy(),
                 rtol=RTOL,
                 atol=ATOL,

@@ -94,8 +94,8 @@ def test_decision_boundary_binary(tmp_path: Path) -> None:
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     y = np.array([0, 1, 1, 1])
     model = nn.Sequential(nn.Linear(2, 1))
-    model[0].weight.data[...] = [[10.0, 10.0]]  # a logit: positive unless both inputs are 0
-    model[0].bias.data[...] = [-5.0]
+    model[0].weight.array[...] = [[10.0, 10.0]]  # a logit: positive unless both inputs are 0
+    model[0].bias.array[...] = [-5.0]
     path = tmp_path / "boundary.png"
     figure = plot_decision_boundary(model, X, y, path, resolution=50)
     pixels = check_png(path, 400, 300)
@@ -110,8 +110,8 @@ def test_decision_boundary_multiclass_with_text_labels_and_a_transform(tmp_path:
     X = rng.uniform(0, 10, size=(60, 2))
     y = np.array(["low", "mid", "high"])[np.minimum(X[:, 0] // 3.4, 2).astype(int)]
     model = nn.Sequential(nn.Linear(2, 3))
-    model[0].weight.data[...] = [[-2.0, 0.0], [0.0, 0.0], [2.0, 0.0]]
-    model[0].bias.data[...] = 0.0
+    model[0].weight.array[...] = [[-2.0, 0.0], [0.0, 0.0], [2.0, 0.0]]
+    model[0].bias.array[...] = 0.0
     seen: list[Any] = []
 
     def transform(points: np.ndarray) -> np.ndarray:

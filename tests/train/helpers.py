@@ -35,7 +35,7 @@ def linear_model(seed: int = 0, in_features: int = 3, out_features: int = 1) -> 
 
 
 def weights(model: nn.Module) -> dict[str, np.ndarray]:
-    return {k: v.data.copy() for k, v in model.state_dict().items()}
+    return {k: v.array.copy() for k, v in model.state_dict().items()}
 
 
 def assert_same_weights(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:

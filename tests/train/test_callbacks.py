@@ -222,7 +222,7 @@ def test_terminate_on_nan_catches_weights_that_became_non_finite():
     class Sabotage(Callback):
         def on_batch_end(self, batch, logs=None):
             if self.trainer.epoch == 0 and batch == 2:
-                self.model[0].bias.data[0] = np.inf
+                self.model[0].bias.array[0] = np.inf
 
     recorder = Recorder()
     terminate = TerminateOnNaN(verbose=0)

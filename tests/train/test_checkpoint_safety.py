@@ -63,7 +63,7 @@ def test_non_finite_weights_are_not_saved_either(tmp_path: Path) -> None:
     class Ruin(rg.train.Callback):
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             if epoch == 1:
-                self.model[0].weight.data[0, 0] = np.inf
+                self.model[0].weight.array[0, 0] = np.inf
 
     x, y = regression_data(n=8)
     model = linear_model()
@@ -73,7 +73,7 @@ def test_non_finite_weights_are_not_saved_either(tmp_path: Path) -> None:
             verbose=0, callbacks=[Ruin(), saver])  # fmt: skip
     assert saver.skipped == [2]
     saved = rg.io.load_state_dict_file(tmp_path / "w.safetensors")
-    assert np.isfinite(saved["0.weight"].data).all()
+    assert np.isfinite(saved["0.weight"].array).all()
 
 
 def test_finite_runs_save_every_epoch(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_epoch_loss_is_the_mean_weighted_by_batch_size():
     )  # fmt: skip
     whole = nn.MSELoss()(model(rg.tensor(x)), rg.tensor(y)).item()
     np.testing.assert_allclose(history.history["loss"][0], whole, rtol=1e-6)
-    outputs = model(rg.tensor(x)).data
+    outputs = model(rg.tensor(x)).array
     np.testing.assert_allclose(
         history.history["mae"][0], metrics.mean_absolute_error(y, outputs), rtol=1e-6
     )
@@ -124,7 +124,7 @@ class ModeProbe(nn.Module):
         self.seen: list[tuple[bool, bool, list[float]]] = []
 
     def forward(self, x):
-        self.seen.append((self.training, rg.is_grad_enabled(), sorted(x.data[:, 0].tolist())))
+        self.seen.append((self.training, rg.is_grad_enabled(), sorted(x.array[:, 0].tolist())))
         return self.linear(x)
 
 
@@ -184,7 +184,7 @@ def test_evaluate_returns_loss_and_metrics():
     np.testing.assert_allclose(
         result["loss"], nn.CrossEntropyLoss()(logits, rg.tensor(y)).item(), rtol=1e-6
     )
-    assert result["accuracy"] == metrics.accuracy(y, logits.data)
+    assert result["accuracy"] == metrics.accuracy(y, logits.array)
     assert model.training
 
 
@@ -206,7 +206,7 @@ def test_predict_runs_in_eval_mode_batched_and_restores_the_mode(start_in_traini
     assert output.shape == (11, 2) and not output.requires_grad
     with rg.no_grad():
         expected = model[0](rg.tensor(x))  # Halver in eval mode is the identity
-    np.testing.assert_allclose(output.data, expected.data, rtol=1e-6)
+    np.testing.assert_allclose(output.array, expected.array, rtol=1e-6)
 
 
 def test_predict_restores_each_submodule_mode():
@@ -221,7 +221,7 @@ def test_predict_accepts_a_loader_and_uses_only_the_inputs():
     x, y = regression_data(n=9)
     model = linear_model()
     from_loader = predict_fn(model, DataLoader(TensorDataset(x, y), batch_size=4))
-    np.testing.assert_array_equal(from_loader.data, predict_fn(model, x, batch_size=4).data)
+    np.testing.assert_array_equal(from_loader.array, predict_fn(model, x, batch_size=4).array)
 
 
 def test_history_is_returned_with_stop_reason_none():
@@ -297,7 +297,7 @@ def test_fit_replays_built_in_models_and_gives_the_plain_loop_numbers():
             model, nn.CrossEntropyLoss(), opt, x=x, y=y, epochs=3, batch_size=16,
             verbose=0, generator=np.random.default_rng(1), compile=compile_step,
         )  # fmt: skip
-        return [p.data.copy() for p in model.parameters()], history.history["loss"]
+        return [p.array.copy() for p in model.parameters()], history.history["loss"]
 
     replayed, replayed_losses = run(True)
     plain, plain_losses = run(False)

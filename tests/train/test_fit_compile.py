@@ -39,7 +39,7 @@ def _run(compiled: bool, callbacks_factory, model_factory=None, epochs: int = 3)
         generator=np.random.default_rng(1),
         compile=compiled,
     )
-    weights = {name: p.data.copy() for name, p in model.named_parameters()}
+    weights = {name: p.array.copy() for name, p in model.named_parameters()}
     return history.history["loss"], weights, probe
 
 
@@ -68,7 +68,7 @@ def test_a_callback_that_freezes_a_layer() -> None:
         class Remember(Callback):
             def on_epoch_begin(self, epoch, logs) -> None:
                 if epoch == 1:
-                    frozen["before"] = model[0].weight.data.copy()
+                    frozen["before"] = model[0].weight.array.copy()
 
         return [Freeze(model[0], 1), Remember()], frozen
 

@@ -275,20 +275,20 @@ def _run_hooks(tensor: Any, grad: np.ndarray, wrap: Wrap) -> np.ndarray:
     for hook in list(tensor._hooks.values()):
         replaced = hook(wrap(grad))
         if replaced is not None:
-            grad = np.asarray(getattr(replaced, "data", replaced))
+            grad = np.asarray(getattr(replaced, "array", replaced))
     return grad
 
 
 def _accumulate(tensor: Any, grad: np.ndarray, wrap: Wrap, handed_out: set[int]) -> None:
     """Add `grad` into `tensor.grad`, owning the array so later in-place updates are safe."""
-    if grad.shape != tensor.data.shape:
-        grad = np.broadcast_to(grad, tensor.data.shape)
-    if grad.dtype != tensor.data.dtype:
-        grad = grad.astype(tensor.data.dtype)
+    if grad.shape != tensor.array.shape:
+        grad = np.broadcast_to(grad, tensor.array.shape)
+    if grad.dtype != tensor.array.dtype:
+        grad = grad.astype(tensor.array.dtype)
     if tensor.grad is None:
         if id(grad) in handed_out or grad.base is not None or not grad.flags.writeable:
             grad = grad.copy()
         handed_out.add(id(grad))
         tensor.grad = wrap(grad)
     else:
-        tensor.grad.data += grad
+        tensor.grad.array += grad

@@ -192,7 +192,7 @@ class TrainedModel:
     def outputs(self, X: np.ndarray) -> np.ndarray:
         """The model's raw outputs `(N, out)` for unscaled features `X: (N, n_features)`."""
         inputs = np.asarray(self.scaler.transform(X), dtype=np.float32)
-        return predict(self.model, inputs, batch_size=1024).data.astype(np.float64)
+        return predict(self.model, inputs, batch_size=1024).array.astype(np.float64)
 
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Predicted targets `(N,)` (decoded labels, or numbers in the target's units) and, for

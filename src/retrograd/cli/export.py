@@ -132,7 +132,7 @@ def _example(model: Module, shape: tuple[int, ...] | None, path: str) -> np.ndar
 
 def _float_dtype(model: Module) -> np.dtype:
     for parameter in model.parameters():
-        return np.dtype(parameter.data.dtype)
+        return np.dtype(parameter.array.dtype)
     return np.dtype(np.float32)
 
 

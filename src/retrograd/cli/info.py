@@ -32,7 +32,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def _count(module: Module) -> int:
-    return sum(int(p.data.size) for p in module.parameters())
+    return sum(int(p.array.size) for p in module.parameters())
 
 
 def _layer_lines(model: Module) -> list[str]:
@@ -120,7 +120,7 @@ def describe(path: str) -> str:
     tensors = list(model.named_parameters())
     lines.append(f"parameters: {total:,} in {len(tensors)} tensors")
     for name, parameter in tensors:
-        lines.append(f"  {printable(name)}: {tuple(parameter.shape)} {parameter.data.dtype}")
+        lines.append(f"  {printable(name)}: {tuple(parameter.shape)} {parameter.array.dtype}")
 
     meta = info.metadata
     if meta.get("retrograd_cli") != CLI_FORMAT:

@@ -2,7 +2,7 @@
 
 `step.py` holds the contract and `CompiledStep`; `tape.py` records the ops and writes the
 replay; `guards.py` turns the Python state a recording read into one generated check;
-`watch.py` observes the recording (calls, reads of `.data` and `.grad`).
+`watch.py` observes the recording (calls, reads of `.data`, `.array` and `.grad`).
 """
 
 from retrograd.compiler.step import CompiledStep, compile

@@ -284,7 +284,7 @@ class Guards:
         if isinstance(value, Tensor):
             self._remember(value, label)
             hooks = bool(value._hooks) or value._retains_grad
-            data = value.data
+            data = value.array
             return ("tensor", id(value), value.requires_grad, hooks, data.shape, data.dtype.str)
         if isinstance(value, np.ndarray):
             self.keep[id(value)] = value
@@ -399,8 +399,8 @@ class GuardCheck:
             hook_test = f" and ({v}._hooks or {v}._retains_grad)" if hooks else ""
             return (
                 f"(({v} := {expr}) is {self._const(self.keep[key])} and {v}._requires_grad is "
-                f"{requires_grad}{hook_test} and {v}.data.shape == {shape!r} and "
-                f"{v}.data.dtype is {self._const(np.dtype(dtype))})"
+                f"{requires_grad}{hook_test} and {v}.array.shape == {shape!r} and "
+                f"{v}.array.dtype is {self._const(np.dtype(dtype))})"
             )
         if kind == "array":
             _, key, shape, dtype, small = token

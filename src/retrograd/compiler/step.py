@@ -67,7 +67,7 @@ def _signature(args: tuple[Any, ...]) -> Any:
     for arg in args:
         kind = type(arg)
         if kind is Tensor or isinstance(arg, Tensor):
-            data = arg.data
+            data = arg.array
             parts.append((kind, data.shape, data.dtype, arg._requires_grad))  # the slot
         elif kind in _SCALAR_TYPES:
             parts.append((kind, arg))

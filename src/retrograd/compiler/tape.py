@@ -45,7 +45,7 @@ class Tracer:
         for index, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 self.sources[id(arg)] = (_ARG, index)
-                self.array_sources[id(arg.data)] = (_ARG, index)
+                self.array_sources[id(arg.array)] = (_ARG, index)
 
     def fail(self, reason: str) -> None:
         if self.problem is None:
@@ -70,7 +70,7 @@ class Tracer:
         slot = self.n_slots
         self.n_slots += 1
         self.sources[id(out)] = (_SLOT, slot)
-        self.array_sources[id(out.data)] = (_SLOT, slot)
+        self.array_sources[id(out.array)] = (_SLOT, slot)
         self.keep_alive.append(out)
         self.events.append((_OP, op, input_sources, static_kwargs, tuple(dynamic_kwargs), slot))
 
@@ -123,12 +123,12 @@ class Tracer:
 
     # resolution -----------------------------------------------------------------------------
     def _source_of(self, tensor: Tensor) -> tuple[int, Any]:
-        source = self.sources.get(id(tensor)) or self.array_sources.get(id(tensor.data))
+        source = self.sources.get(id(tensor)) or self.array_sources.get(id(tensor.array))
         if source is not None:
             return source
         if id(tensor) in self.call_results:
             self.fail("an op uses the tensor a gradient utility returned (clip_grad_norm_)")
-        if id(tensor) in self.constants and tensor.data.size > 1:
+        if id(tensor) in self.constants and tensor.array.size > 1:
             self.fail(f"a constant of shape {tensor.shape} built inside the step from NumPy data")
         self.keep_alive.append(tensor)
         if id(tensor) not in self.constants:  # a parameter or a tensor made before the step
@@ -213,7 +213,7 @@ class _Codegen:
     def build(self, tape_events: list[tuple[Any, ...]], args_used: list[int], result: Any) -> Any:
         self.emit("def replay(args):", 0)
         for index in args_used:
-            self.emit(f"a{index} = args[{index}].data")
+            self.emit(f"a{index} = args[{index}].array")
         last_use = self._last_uses(tape_events)
         for position, event in enumerate(tape_events):
             kind = event[0]
@@ -252,7 +252,7 @@ class _Codegen:
             return f"s{where}"
         if how == _ARG:
             return f"a{where}"
-        return f"{self.constant(where, 'ext')}.data"  # read now: p.data may be replaced
+        return f"{self.constant(where, 'ext')}.array"  # read now: p.array may be replaced
 
     def _op(self, event: tuple[Any, ...]) -> None:
         _, op, input_sources, static_kwargs, dynamic_kwargs, slot = event

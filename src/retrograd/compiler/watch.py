@@ -1,5 +1,5 @@
 """What `retrograd.compile` observes while it records: every Python call, and every read or
-write of a tensor's `.data` and `.grad` from the user's code.
+write of a tensor's `.data`, `.array` and `.grad` from the user's code.
 
 Only active during a recording (one eager call of the step), so none of it costs anything
 when a step replays. Two mechanisms, both undone when the recording ends:
@@ -8,8 +8,9 @@ when a step replays. Two mechanisms, both undone when the recording ends:
   optimizers make those objects guarded, and user code makes its globals, closures and the
   attributes it names guarded (`Guards.see_code`); a call of `print` is a side effect a
   replay would skip.
-- `Tensor.data` and `Tensor.grad` are swapped for properties that report a read or write from
-  code outside retrograd: the value leaves the graph (`x / x.data.max()`, `p.grad.data *= 0.5`,
+- `Tensor.data`, `Tensor.array` and `Tensor.grad` are swapped for properties that report a read
+  or write from code outside retrograd: the value leaves the graph (`x / x.data.max()`,
+  `p.grad.data *= 0.5`,
   `if x.numpy().mean() > 0`) and a replay could not redo what Python did with it.
 """
 
@@ -51,7 +52,7 @@ class Recording:
         self._functions: dict[int, bool] = {}
 
     def __enter__(self) -> Recording:
-        for name in ("data", "grad"):
+        for name in ("array", "data", "grad"):
             slot = Tensor.__dict__[name]
             self._slots[name] = slot
             setattr(Tensor, name, self._watched(name, slot))

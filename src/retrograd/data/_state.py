@@ -20,7 +20,7 @@ from retrograd.tensor import Tensor
 def as_2d(X: Any, who: str) -> tuple[np.ndarray, bool]:
     """`X` as a 2-d ndarray of numbers `(n_samples, n_features)`, and whether it was a Tensor."""
     is_tensor = isinstance(X, Tensor)
-    array = X.data if is_tensor else np.asarray(X)
+    array = X.array if is_tensor else np.asarray(X)
     if array.ndim != 2:
         raise ShapeError(
             f"{who}: X must be 2-d (n_samples, n_features), got shape {array.shape}; "

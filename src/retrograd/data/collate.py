@@ -25,7 +25,7 @@ def _stack(arrays: list[np.ndarray], where: str) -> Tensor:
 def _collate(batch: list[Any], where: str) -> Any:
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([t.data for t in batch], where)
+        return _stack([t.array for t in batch], where)
     if isinstance(elem, (np.ndarray, np.generic)):
         return _stack([np.asarray(a) for a in batch], where)
     if isinstance(elem, bool):

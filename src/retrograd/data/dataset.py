@@ -124,14 +124,14 @@ class TensorDataset(Dataset):
         self.tensors = items
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor(t.data[index]) for t in self.tensors)
+        return tuple(Tensor(t.array[index]) for t in self.tensors)
 
     def __len__(self) -> int:
         return int(self.tensors[0].shape[0])
 
     def batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
         """The samples at `indices` already stacked: one fancy index per tensor, no Python loop."""
-        return tuple(Tensor(t.data[indices]) for t in self.tensors)
+        return tuple(Tensor(t.array[indices]) for t in self.tensors)
 
 
 class Subset(Dataset):

@@ -22,7 +22,7 @@ def _kind(value: Any) -> str:
 
 def _labels(y: Any, who: str) -> np.ndarray:
     """`y` as a 1-d label array; a column `(N, 1)` is flattened; strings and numbers don't mix."""
-    array = y.data if isinstance(y, Tensor) else np.asarray(y)
+    array = y.array if isinstance(y, Tensor) else np.asarray(y)
     if array.ndim == 2 and array.shape[1] == 1:
         array = array[:, 0]
     if array.ndim != 1:

@@ -47,8 +47,8 @@ def _python_index(index: Any) -> Any:
     an int; other keys unchanged."""
     if isinstance(index, np.integer):
         return int(index)
-    if isinstance(index, Tensor) and index.ndim == 0 and index.data.dtype.kind in "iu":
-        return int(index.data)
+    if isinstance(index, Tensor) and index.ndim == 0 and index.array.dtype.kind in "iu":
+        return int(index.array)
     return index
 
 

@@ -182,7 +182,7 @@ class WeightedRandomSampler(_ArraySampler):
             raise InvalidArgumentError(
                 f"{who}: replacement should be a boolean value, but got replacement={replacement}"
             )
-        array = np.asarray(weights.data if isinstance(weights, Tensor) else weights, np.float64)
+        array = np.asarray(weights.array if isinstance(weights, Tensor) else weights, np.float64)
         if array.ndim != 1:
             raise InvalidArgumentError(
                 f"{who}: weights should be a 1d sequence but given weights have shape "
@@ -204,7 +204,7 @@ class WeightedRandomSampler(_ArraySampler):
         self.generator = check_generator(generator, who)
 
     def _draw(self) -> np.ndarray:
-        weights = self.weights.data
+        weights = self.weights.array
         rng = resolve_generator(self.generator)
         p = weights / weights.sum()
         if self.replacement:

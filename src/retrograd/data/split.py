@@ -22,7 +22,7 @@ def _length(a: Any, name: str) -> int:
 def _take(a: Any, index: Any) -> Any:
     """Rows `index` of `a`, as the same kind of object (Tensor -> Tensor, else ndarray)."""
     if isinstance(a, Tensor):
-        return Tensor(a.data[index])
+        return Tensor(a.array[index])
     return np.asarray(a)[index]
 
 

@@ -176,7 +176,7 @@ def _bad_counts(array: np.ndarray) -> tuple[int, int]:
 
 
 def _has_inf(value: Any) -> bool:
-    array = value.data if isinstance(value, Tensor) else value
+    array = value.array if isinstance(value, Tensor) else value
     if isinstance(array, (float, np.floating)):
         return bool(np.isinf(array))
     if isinstance(array, np.ndarray) and array.dtype.kind in "fc":
@@ -197,7 +197,7 @@ def _describe_values(what: str, array: np.ndarray) -> str:
 def _input_lines(inputs: Sequence[Tensor]) -> list[str]:
     lines = []
     for position, tensor in enumerate(inputs):
-        data = tensor.data
+        data = tensor.array
         text = f"  input {position}: shape {tuple(data.shape)}, {data.dtype}"
         if data.dtype.kind in "fc" and data.size:
             finite = data[np.isfinite(data)]
@@ -223,7 +223,7 @@ def _check_forward(op: Node, inputs: Sequence[Tensor], kwargs: dict[str, Any], o
     if out._ctx is op:
         op.anomaly_site = _call_site()
         op.anomaly_modules = tuple(anomaly_state.modules)
-    data = out.data
+    data = out.array
     if data.dtype.kind not in "fc" or np.isfinite(data).all():
         return
     if not np.isnan(data).any() and (

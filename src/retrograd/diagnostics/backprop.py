@@ -185,14 +185,14 @@ def _autograd(
             "it must compute the loss from params with NumPy functions (np.dot, np.exp, "
             "np.mean...) or operators, without converting them to arrays"
         )
-    if loss.data.size != 1:
+    if loss.array.size != 1:
         raise ShapeError(f"check_backprop: forward must return a scalar loss, got {loss.shape}")
     loss.backward()
     grads = {
-        name: np.zeros_like(a) if t.grad is None else t.grad.data.astype(np.float64)
+        name: np.zeros_like(a) if t.grad is None else t.grad.array.astype(np.float64)
         for (name, t), a in zip(tensors.items(), arrays.values())
     }
-    return grads, float(loss.data.reshape(()))
+    return grads, float(loss.array.reshape(()))
 
 
 def _numeric(
@@ -217,7 +217,7 @@ def _lookup(given: Mapping[str, Any], name: str) -> np.ndarray | None:
     for key in (name, "d" + name, "grad_" + name):
         if key in given and given[key] is not None:
             value = given[key]
-            return np.array(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+            return np.array(value.array if isinstance(value, Tensor) else value, dtype=np.float64)
     return None
 
 

@@ -140,8 +140,8 @@ def explain(model: Module, X: Any, y: Any, lr: float = 0.5) -> Explanation:
             f"explain: X must be (samples, {plan[0][0].in_features}) for the first Linear layer, "
             f"got shape {inputs.shape}"
         )
-    weights = [linear.weight.data.astype(np.float64) for linear, _ in plan]
-    biases = [None if lin.bias is None else lin.bias.data.astype(np.float64) for lin, _ in plan]
+    weights = [linear.weight.array.astype(np.float64) for linear, _ in plan]
+    biases = [None if lin.bias is None else lin.bias.array.astype(np.float64) for lin, _ in plan]
     acts = [act for _, act in plan]
 
     zs, activations = _forward(inputs, weights, biases, acts)  # activations[0] is X
@@ -206,7 +206,7 @@ def _forward(
 
 
 def _array(value: Any) -> Array:
-    return np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float64)
+    return np.asarray(value.array if isinstance(value, Tensor) else value, dtype=np.float64)
 
 
 def _layers_of(model: Module) -> list[tuple[Linear, _Activation]]:
@@ -267,10 +267,10 @@ def _compare_with_autograd(
     diffs = [abs(value.item() - loss)]
     for step, linear, z in zip(steps, linears, outputs):
         assert z.grad is not None and linear.weight.grad is not None
-        diffs.append(float(np.abs(z.grad.data - step.delta).max()))
-        diffs.append(float(np.abs(linear.weight.grad.data - step.grad_weight).max()))
+        diffs.append(float(np.abs(z.grad.array - step.delta).max()))
+        diffs.append(float(np.abs(linear.weight.grad.array - step.grad_weight).max()))
         if linear.bias is not None and linear.bias.grad is not None:
-            diffs.append(float(np.abs(linear.bias.grad.data - step.grad_bias).max()))
+            diffs.append(float(np.abs(linear.bias.grad.array - step.grad_bias).max()))
     return max(diffs)
 
 

@@ -171,7 +171,7 @@ def summary(
         rows=rows,
         total_params=total,
         trainable_params=trainable,
-        param_bytes=sum(p.data.nbytes for p in params),
+        param_bytes=sum(p.array.nbytes for p in params),
         notes=notes,
     )
 

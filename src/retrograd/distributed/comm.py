@@ -189,7 +189,7 @@ def broadcast_array(array: np.ndarray, src: int = 0) -> None:
 
 def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM) -> None:
     """`torch.distributed.all_reduce`: combine `tensor` across ranks, in place."""
-    data = tensor.data
+    data = tensor.array
     work = data if data.flags.c_contiguous else np.ascontiguousarray(data)
     all_reduce_array(work, op)
     if work is not data:
@@ -198,7 +198,7 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM) -> None:
 
 def broadcast(tensor: Tensor, src: int = 0) -> None:
     """`torch.distributed.broadcast`: every rank gets rank `src`'s `tensor`, in place."""
-    data = tensor.data
+    data = tensor.array
     work = data if data.flags.c_contiguous else np.ascontiguousarray(data)
     broadcast_array(work, src)
     if work is not data:

@@ -42,8 +42,8 @@ class _Bucket:
 
     def __init__(self, params: list[Tensor]) -> None:
         self.params = params
-        self.sizes = [p.data.size for p in params]
-        self.flat = np.empty(sum(self.sizes), dtype=params[0].data.dtype)
+        self.sizes = [p.array.size for p in params]
+        self.flat = np.empty(sum(self.sizes), dtype=params[0].array.dtype)
 
 
 def _buckets(params: list[Tensor], cap_bytes: int) -> list[_Bucket]:
@@ -51,11 +51,11 @@ def _buckets(params: list[Tensor], cap_bytes: int) -> list[_Bucket]:
     current: list[Tensor] = []
     size = 0
     for param in reversed(params):  # backward reaches the last layers first
-        if current and (param.data.dtype != current[0].data.dtype or size >= cap_bytes):
+        if current and (param.array.dtype != current[0].array.dtype or size >= cap_bytes):
             buckets.append(_Bucket(current))
             current, size = [], 0
         current.append(param)
-        size += param.data.nbytes
+        size += param.array.nbytes
     if current:
         buckets.append(_Bucket(current))
     return buckets
@@ -121,7 +121,7 @@ class DistributedDataParallel(Module):
     def _broadcast_buffers(self) -> None:
         """Rank 0's buffers (running statistics) to every rank, in place."""
         for buffer in self.module.buffers():
-            broadcast_array(buffer.data, 0)
+            broadcast_array(buffer.array, 0)
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
@@ -155,18 +155,18 @@ class DistributedDataParallel(Module):
                 if param.grad is None:
                     piece[...] = 0
                 else:
-                    piece[...] = param.grad.data.reshape(-1)
+                    piece[...] = param.grad.array.reshape(-1)
                 offset += size
             all_reduce_array(bucket.flat, ReduceOp.SUM)
             bucket.flat /= world
             offset = 0
             for param, size in zip(bucket.params, bucket.sizes, strict=True):
                 if have[id(param)]:
-                    averaged = bucket.flat[offset : offset + size].reshape(param.data.shape)
+                    averaged = bucket.flat[offset : offset + size].reshape(param.array.shape)
                     if param.grad is None:
                         param.grad = Tensor(averaged.copy())
                     else:
-                        param.grad.data[...] = averaged
+                        param.grad.array[...] = averaged
                 offset += size
 
     def _check_replicas(self) -> None:
@@ -174,11 +174,11 @@ class DistributedDataParallel(Module):
         if get_world_size() == 1:
             return
         names = [
-            (name, tuple(p.shape), str(p.data.dtype)) for name, p in self.module.named_parameters()
+            (name, tuple(p.shape), str(p.array.dtype)) for name, p in self.module.named_parameters()
         ]
         digest = hashlib.blake2b(digest_size=16)
         for _, p in self.module.named_parameters():
-            digest.update(np.ascontiguousarray(p.data).tobytes())
+            digest.update(np.ascontiguousarray(p.array).tobytes())
         everyone = _gather_objects({"parameters": names, "weights": digest.hexdigest()})
         mine = everyone[0]
         for rank, theirs in enumerate(everyone[1:], start=1):
@@ -201,9 +201,9 @@ class DistributedDataParallel(Module):
         if get_world_size() == 1:
             return
         for tensor in list(self.module.parameters()) + list(self.module.buffers()):
-            if not tensor.data.flags.c_contiguous:
-                tensor.data = np.ascontiguousarray(tensor.data)
-            broadcast_array(tensor.data, 0)
+            if not tensor.array.flags.c_contiguous:
+                tensor.array = np.ascontiguousarray(tensor.array)
+            broadcast_array(tensor.array, 0)
 
 
 def _first_difference(mine: dict[str, Any], theirs: dict[str, Any]) -> str:

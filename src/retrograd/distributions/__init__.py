@@ -69,7 +69,7 @@ class Normal(Distribution):
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
         self.loc, self.scale = _float(loc), _float(scale)
-        if validate_args is not False and (np.asarray(self.scale.data) <= 0).any():
+        if validate_args is not False and (np.asarray(self.scale.array) <= 0).any():
             raise InvalidArgumentError("Normal: scale must be positive")
         self.batch_shape = tuple(np.broadcast_shapes(self.loc.shape, self.scale.shape))
 
@@ -120,7 +120,7 @@ class Categorical(Distribution):
 
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """Class indices (int64) of shape `sample_shape + batch_shape`."""
-        probs = np.asarray(self.probs.data, dtype=np.float64)
+        probs = np.asarray(self.probs.array, dtype=np.float64)
         flat = probs.reshape(-1, probs.shape[-1])
         count = int(np.prod(_shape(sample_shape), dtype=np.int64))
         rng = resolve_generator(generator)
@@ -174,7 +174,7 @@ class Bernoulli(Distribution):
 
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """0/1 draws of shape `sample_shape + batch_shape` (in the probabilities' dtype)."""
-        p = np.asarray(self.probs.data)
+        p = np.asarray(self.probs.array)
         shape = _shape(sample_shape) + self.batch_shape
         draws = resolve_generator(generator).random(shape) < p
         return _wrap(draws.astype(p.dtype))

@@ -44,7 +44,7 @@ def state_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     arrays = {}
     for key, value in state.items():
         if isinstance(value, Tensor):
-            arrays[key] = value.data
+            arrays[key] = value.array
         elif isinstance(value, np.ndarray):
             arrays[key] = value
         elif hasattr(value, "detach") and hasattr(value, "numpy"):  # torch, without importing it
@@ -197,7 +197,7 @@ def _load_weights(
     for key, target in model.state_dict(keep_vars=True).items():
         stored = arrays.get(key)
         if stored is not None and stored.dtype != target.dtype and stored.dtype.kind == "f":
-            target.data = target.data.astype(stored.dtype)
+            target.array = target.array.astype(stored.dtype)
     try:
         model.load_state_dict({key: Tensor(array) for key, array in arrays.items()})
     except StateDictError as error:

@@ -34,7 +34,7 @@ def encode(value: Any, path: str, tensors: dict[str, np.ndarray] | None) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.ndarray):
         return _encode_array(value, path, tensors)
     if isinstance(value, np.generic):

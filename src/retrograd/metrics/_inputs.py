@@ -12,7 +12,7 @@ from retrograd.tensor import Tensor
 
 def to_numpy(x: Any) -> np.ndarray:
     """A Tensor's array, or `np.asarray(x)`."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.array if isinstance(x, Tensor) else np.asarray(x)
 
 
 def check_lengths(who: str, y_true: np.ndarray, y_pred: np.ndarray) -> int:

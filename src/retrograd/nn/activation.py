@@ -96,7 +96,7 @@ class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        if type(input) is Tensor and input.data.dtype.kind == "f":
+        if type(input) is Tensor and input.array.dtype.kind == "f":
             return apply(ops.Sigmoid, input)  # what `input.sigmoid()` does, one call shorter
         return input.sigmoid()
 

@@ -38,7 +38,7 @@ def _canonical_mask(mask: Any, mask_name: str, dtype: np.dtype) -> Tensor | None
         return None
     tensor = mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
     if tensor.dtype == np.bool_:
-        return _wrap(np.where(tensor.data, -math.inf, 0.0).astype(dtype))
+        return _wrap(np.where(tensor.array, -math.inf, 0.0).astype(dtype))
     if tensor.dtype.kind != "f":
         raise DTypeError(f"{NAME}: {mask_name} must be bool or floating point, got {tensor.dtype}")
     return tensor
@@ -344,7 +344,7 @@ class MultiheadAttention(Module):
 
 
 def _ndim(mask: Any) -> int | None:
-    return None if mask is None else int(np.ndim(mask.data if isinstance(mask, Tensor) else mask))
+    return None if mask is None else int(np.ndim(mask.array if isinstance(mask, Tensor) else mask))
 
 
 def _as_tensor(value: Any) -> Tensor:

@@ -277,7 +277,7 @@ def _as_parameter(value: Any, container: str) -> Any:
     if value is None or isinstance(value, Parameter):
         return value
     if isinstance(value, Tensor):
-        return Parameter(value.data)  # requires grad, as PyTorch makes it
+        return Parameter(value.array)  # requires grad, as PyTorch makes it
     raise ArgumentTypeError(f"{container} holds Parameters or Tensors, got {type(value).__name__}")
 
 

@@ -209,8 +209,14 @@ class _Conv(_ConvNd):
 
 def _shapes(input: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Any, ...]:  # noqa: A002
     """What a convolution's checks read of its arrays: shapes and dtypes."""
-    bias_shape = None if bias is None else bias.data.shape
-    return (input.data.shape, input.data.dtype, weight.data.shape, weight.data.dtype, bias_shape)
+    bias_shape = None if bias is None else bias.array.shape
+    return (
+        input.array.shape,
+        input.array.dtype,
+        weight.array.shape,
+        weight.array.dtype,
+        bias_shape,
+    )
 
 
 class Conv1d(_Conv):

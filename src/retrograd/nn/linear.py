@@ -64,7 +64,7 @@ class Linear(Module):
         # One cheap test for the common case, a plain Tensor in the weight's dtype; the full
         # check takes the rest (subclasses, integer data). A wrong feature count makes the
         # product fail, and the check then says what is wrong.
-        if type(x) is not Tensor or x.data.dtype != weight.data.dtype:
+        if type(x) is not Tensor or x.array.dtype != weight.array.dtype:
             x = check_linear_input(x, weight, self)
         try:
             if bias is None:

@@ -54,7 +54,7 @@ def _zero_grads(params: list[Parameter], set_to_none: bool) -> None:
             param.grad = None
         else:
             # a fresh array: the old one may be shared with a gradient the user holds
-            param.grad.data = np.zeros_like(param.grad.data)
+            param.grad.array = np.zeros_like(param.grad.array)
 
 
 def _join(prefix: str, name: str) -> str:
@@ -73,7 +73,7 @@ def _check_name(kind: str, name: Any) -> None:
 def _as_array(value: Any) -> np.ndarray | None:
     """A state-dict value (retrograd Tensor, ndarray, torch tensor, number) as an array."""
     if isinstance(value, Tensor):
-        return value.data
+        return value.array
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor, without torch
@@ -188,7 +188,7 @@ class _BackwardHook:
         joined = apply(_HookGather, *[items[i] for i in positions], hook=self, side=side)
         wrapped = list(items)
         for index, position in enumerate(positions):
-            value = items[position].data
+            value = items[position].array
             wrapped[position] = apply(_HookTake, joined, grads=grads, index=index, value=value)
         return wrapped
 
@@ -237,7 +237,7 @@ class _BackwardHook:
         sent: list[np.ndarray | None] = []
         for position, tensor in zip(self.input_positions, node.inputs):
             given = grad_input[position]
-            g = None if given is None else given.data if isinstance(given, Tensor) else given
+            g = None if given is None else given.array if isinstance(given, Tensor) else given
             if g is not None and np.shape(g) != tensor.shape:
                 raise GraphError(
                     f"a full backward hook of {self.module._get_name()} returned a gradient "
@@ -697,7 +697,7 @@ class Module:
         )
         for tensor in tensors:
             if tensor.dtype.kind == "f" and tensor.dtype != target:
-                tensor.data = tensor.data.astype(target)
+                tensor.array = tensor.array.astype(target)
         return self
 
     def float(self: M) -> M:

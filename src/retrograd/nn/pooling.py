@@ -62,12 +62,12 @@ class _MaxPoolNd(Module):
             checked is None
             or not isinstance(input, Tensor)
             or not checked.holds(settings)
-            or checked.shapes != (input.data.shape, input.data.dtype)
+            or checked.shapes != (input.array.shape, input.array.dtype)
         ):
             kwargs = max_pool_kwargs(input, self.n_spatial, self, *settings)
             if not frozen(*settings):
                 return run_max_pool(input, kwargs, self.return_indices)
-            checked = CheckedCall(settings, (input.data.shape, input.data.dtype), kwargs)
+            checked = CheckedCall(settings, (input.array.shape, input.array.dtype), kwargs)
             self._checked = checked
         return run_max_pool(input, checked.kwargs, self.return_indices)
 

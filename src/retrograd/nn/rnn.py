@@ -269,7 +269,7 @@ class RNNBase(Module):
         names = ("h_0", "c_0")
         initial = [self._check_state(h, padded, True, name) for h, name in zip(hx, names)]
         outputs, finals = [], []
-        for b, length in enumerate(np.asarray(lengths.data).tolist()):
+        for b, length in enumerate(np.asarray(lengths.array).tolist()):
             x = padded[: int(length), b : b + 1]
             out, states = self._stack(x, [s[:, b : b + 1] for s in initial])
             outputs.append(out[:, 0])

@@ -209,7 +209,7 @@ def _is_causal_mask(mask: Any, size: int | None = None) -> bool:
     with `size`, only for the mask of that size."""
     if mask is None:
         return False
-    data = np.asarray(mask.data if isinstance(mask, Tensor) else mask)
+    data = np.asarray(mask.array if isinstance(mask, Tensor) else mask)
     if data.ndim != 2 or data.shape[0] != data.shape[1]:
         return False
     if size is not None and data.shape[0] != size:

@@ -169,7 +169,7 @@ def _one_name(names: Sequence[str] | None, default: str, argument: str) -> str:
 
 def _example_array(example_input: Any) -> np.ndarray:
     if isinstance(example_input, Tensor):
-        return example_input.data
+        return example_input.array
     return np.asarray(example_input)
 
 
@@ -224,8 +224,8 @@ def _run_layers(model: Module, example: np.ndarray) -> list[Step]:
                         "ONNX export handles layers that return one tensor (built without "
                         "return_indices, for instance)"
                     )
-                steps.append(Step(layer, where, x, result.data))
-                x = result.data
+                steps.append(Step(layer, where, x, result.array))
+                x = result.array
     finally:
         for module, training in modes:
             module.training = training

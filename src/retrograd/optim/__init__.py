@@ -1,7 +1,7 @@
 """Optimizers: the class holds hyperparameters and state, a plain function does the arithmetic.
 
 Each optimizer follows the update rule of its ``torch.optim`` namesake and takes a list of
-parameters (or of parameter-group dicts); it reads ``.grad`` and updates ``.data`` in place.
+parameters (or of parameter-group dicts); it reads ``.grad`` and updates ``.array`` in place.
 """
 
 from retrograd.optim import lr_scheduler

@@ -71,11 +71,11 @@ class Adadelta(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = new_step_counter()
-                state["square_avg"] = np.zeros_like(p.data)
-                state["acc_delta"] = np.zeros_like(p.data)
+                state["square_avg"] = np.zeros_like(p.array)
+                state["acc_delta"] = np.zeros_like(p.array)
         states = [self.state[p] for p in params]
         adadelta(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["square_avg"] for s in states],
             [s["acc_delta"] for s in states],

@@ -62,7 +62,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Any, group: dict[str, Any]) -> None:
         state = self.state[p]
         state["step"] = new_step_counter()
-        state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
+        state["sum"] = np.full_like(p.array, float(group["initial_accumulator_value"]))
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
@@ -72,7 +72,7 @@ class Adagrad(Optimizer):
                 self._init_state(p, group)
         states = [self.state[p] for p in params]
         adagrad(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["sum"] for s in states],
             [s["step"] for s in states],

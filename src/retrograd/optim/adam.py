@@ -90,13 +90,13 @@ class Adam(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = new_step_counter()
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
+                state["exp_avg"] = np.zeros_like(p.array)
+                state["exp_avg_sq"] = np.zeros_like(p.array)
                 if amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                    state["max_exp_avg_sq"] = np.zeros_like(p.array)
             states.append(state)
         adam(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["exp_avg"] for s in states],
             [s["exp_avg_sq"] for s in states],
@@ -114,7 +114,7 @@ class Adam(Optimizer):
         chosen: list[Tensor] = []
         dtype, room = None, 0
         for p, grad in zip(params, grads):
-            data = p.data
+            data = p.array
             if len(self.state[p]) or data.dtype.kind != "f" or grad.dtype != data.dtype:
                 continue
             if dtype is None:
@@ -147,9 +147,9 @@ class _Packed:
         self.group = group
         self.params = params
         self.ids = {id(p) for p in params}
-        dtype = params[0].data.dtype
-        shapes = [p.data.shape for p in params]
-        stops = np.cumsum([p.data.size for p in params]).tolist()
+        dtype = params[0].array.dtype
+        shapes = [p.array.shape for p in params]
+        stops = np.cumsum([p.array.size for p in params]).tolist()
         starts = [0, *stops[:-1]]
 
         def flat_and_views(fill: float | None) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -218,7 +218,7 @@ class _Packed:
             return None
         step = None
         for i, (p, grad, view) in enumerate(zip(packed_params, packed_grads, self.param_views)):
-            data, p_state = p.data, state.get(p)
+            data, p_state = p.array, state.get(p)
             if p_state is None:
                 return None
             for key, views in self.state_views:
@@ -244,7 +244,7 @@ class _Packed:
     ) -> None:
         """One Adam step of every packed parameter (all have a gradient, `take` said so)."""
         for p, view in zip(self.params, self.param_views):
-            view[...] = p.data  # `take` checked shapes and dtypes
+            view[...] = p.array  # `take` checked shapes and dtypes
         for grad, view in zip(grads, self.grad_views):
             view[...] = grad
         steps = [state[p]["step"] for p in self.params]
@@ -262,7 +262,7 @@ class _Packed:
         for counter in steps:
             counter[()] = float(self.step)
         for p, view in zip(self.params, self.param_views):
-            p.data[...] = view
+            p.array[...] = view
 
 
 def adam(

@@ -71,12 +71,12 @@ class Adamax(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = new_step_counter()
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_inf"] = np.zeros_like(p.data)
+                state["exp_avg"] = np.zeros_like(p.array)
+                state["exp_inf"] = np.zeros_like(p.array)
         states = [self.state[p] for p in params]
         beta1, beta2 = group["betas"]
         adamax(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["exp_avg"] for s in states],
             [s["exp_inf"] for s in states],

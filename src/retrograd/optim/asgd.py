@@ -78,10 +78,10 @@ class ASGD(Optimizer):
                 state["step"] = new_step_counter()
                 state["eta"] = scalar_state(float(group["lr"]))
                 state["mu"] = scalar_state(1.0)
-                state["ax"] = np.zeros_like(p.data)
+                state["ax"] = np.zeros_like(p.array)
         states = [self.state[p] for p in params]
         asgd(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["ax"] for s in states],
             [s["mu"] for s in states],

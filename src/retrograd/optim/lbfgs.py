@@ -122,8 +122,8 @@ class LBFGS(Optimizer):
             super().load_state_dict(state_dict)  # which names what is wrong
             return
         params = self.param_groups[0]["params"]
-        numel = sum(p.data.size for p in params)
-        dtype = params[0].data.dtype
+        numel = sum(p.array.size for p in params)
+        dtype = params[0].array.dtype
         kept: dict[Any, Any] = {}
         flat: dict[Any, dict[str, Any]] = {}
         for index, entries in saved_state.items():
@@ -177,9 +177,9 @@ class _Objective:
         views = []
         for p in self.params:
             if p.grad is None:
-                views.append(np.zeros(p.data.size, dtype=p.data.dtype))
+                views.append(np.zeros(p.array.size, dtype=p.array.dtype))
             else:
-                views.append(p.grad.data.reshape(-1))
+                views.append(p.grad.array.reshape(-1))
         return np.concatenate(views)
 
     def add(self, step: Any, direction: np.ndarray) -> None:
@@ -187,18 +187,18 @@ class _Objective:
         step = float(step)
         offset = 0
         for p in self.params:
-            size = p.data.size
-            piece = direction[offset : offset + size].reshape(p.data.shape)
-            np.add(p.data, np.multiply(piece, step), p.data)
+            size = p.array.size
+            piece = direction[offset : offset + size].reshape(p.array.shape)
+            np.add(p.array, np.multiply(piece, step), p.array)
             p._version += 1  # changed in place, as by an in-place op
             offset += size
 
     def copy(self) -> list[np.ndarray]:
-        return [p.data.copy() for p in self.params]
+        return [p.array.copy() for p in self.params]
 
     def restore(self, saved: list[np.ndarray]) -> None:
         for p, data in zip(self.params, saved):
-            np.copyto(p.data, data)
+            np.copyto(p.array, data)
             p._version += 1
 
     def directional_evaluate(

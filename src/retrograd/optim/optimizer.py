@@ -187,7 +187,7 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad.data.fill(0)
+                    param.grad.array.fill(0)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return the closure's loss, if given.
@@ -213,7 +213,7 @@ class Optimizer:
         """Update the parameters of `group` that have a gradient."""
         params = [p for p in group["params"] if p.grad is not None]
         if params:
-            self._update_group(group, params, [p.grad.data for p in params])
+            self._update_group(group, params, [p.grad.array for p in params])
         for param in params:
             # The arrays changed in place; graphs that saved them must notice, as after
             # any in-place op (backward through them then raises).
@@ -356,7 +356,7 @@ def _copy_state_value(param: Tensor, index: Any, key: str, value: Any) -> Any:
                 f"state {key!r} of parameter {index!r} has shape {value.shape}, but the "
                 f"parameter has shape {tuple(param.shape)}"
             )
-        return np.array(value, dtype=param.data.dtype, copy=True)
+        return np.array(value, dtype=param.array.dtype, copy=True)
     return copy.deepcopy(value)
 
 

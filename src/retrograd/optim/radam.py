@@ -75,12 +75,12 @@ class RAdam(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = new_step_counter()
-                state["exp_avg"] = np.zeros_like(p.data)
-                state["exp_avg_sq"] = np.zeros_like(p.data)
+                state["exp_avg"] = np.zeros_like(p.array)
+                state["exp_avg_sq"] = np.zeros_like(p.array)
         states = [self.state[p] for p in params]
         beta1, beta2 = group["betas"]
         radam(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["exp_avg"] for s in states],
             [s["exp_avg_sq"] for s in states],

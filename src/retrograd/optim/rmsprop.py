@@ -65,14 +65,14 @@ class RMSprop(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = new_step_counter()
-                state["square_avg"] = np.zeros_like(p.data)
+                state["square_avg"] = np.zeros_like(p.array)
                 if group["momentum"] > 0:
-                    state["momentum_buffer"] = np.zeros_like(p.data)
+                    state["momentum_buffer"] = np.zeros_like(p.array)
                 if group["centered"]:
-                    state["grad_avg"] = np.zeros_like(p.data)
+                    state["grad_avg"] = np.zeros_like(p.array)
         states = [self.state[p] for p in params]
         rmsprop(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["square_avg"] for s in states],
             [s["grad_avg"] for s in states] if group["centered"] else [],

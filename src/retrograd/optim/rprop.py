@@ -78,13 +78,13 @@ class Rprop(Optimizer):
             state = self.state[p]
             if len(state) == 0:
                 state["step"] = new_step_counter()
-                state["prev"] = np.zeros_like(p.data)
-                state["step_size"] = np.full_like(p.data, float(group["lr"]))
+                state["prev"] = np.zeros_like(p.array)
+                state["step_size"] = np.full_like(p.array, float(group["lr"]))
         states = [self.state[p] for p in params]
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
         rprop(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             [s["prev"] for s in states],
             [s["step_size"] for s in states],

@@ -68,8 +68,8 @@ class SGD(Optimizer):
                 grad = param.grad
                 if grad is None:
                     continue
-                g = grad.data
-                _add_scaled_(param.data, g, self._scalar(alpha, g.dtype), self._workspace)
+                g = grad.array
+                _add_scaled_(param.array, g, self._scalar(alpha, g.dtype), self._workspace)
                 # in place, as any in-place op: graphs that saved the array must notice
                 param._version += 1
 
@@ -92,7 +92,7 @@ class SGD(Optimizer):
         if momentum != 0:
             buffers = [self.state[p].get("momentum_buffer") for p in params]
         sgd(
-            [p.data for p in params],
+            [p.array for p in params],
             grads,
             buffers,
             lr=group["lr"],

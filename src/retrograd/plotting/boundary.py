@@ -16,7 +16,7 @@ from retrograd.train.evaluate import predict
 
 
 def _as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _label_text(value: Any) -> str:
@@ -28,7 +28,7 @@ def _label_text(value: Any) -> str:
 
 def _input_dtype(model: Module) -> np.dtype[Any]:
     for parameter in model.parameters():
-        return np.dtype(parameter.data.dtype)
+        return np.dtype(parameter.array.dtype)
     return np.dtype(np.float32)
 
 
@@ -42,7 +42,7 @@ def _class_scores(
 ) -> tuple[np.ndarray, bool]:
     """The model's outputs on `points` as probabilities: `(N,)` of class 1 for one output
     (binary), `(N, C)` otherwise. Returns them and whether the problem is binary."""
-    outputs = predict(model, points.astype(_input_dtype(model)), batch_size=4096).data
+    outputs = predict(model, points.astype(_input_dtype(model)), batch_size=4096).array
     outputs = outputs.astype(np.float64).reshape(len(points), -1)
     if logits is None:
         probabilities = isinstance(_last_module(model), (Sigmoid, Softmax))

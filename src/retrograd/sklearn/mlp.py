@@ -190,9 +190,9 @@ class _BaseMLP(BaseEstimator):
         for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             linear = nn.Linear(fan_in, fan_out, dtype="float64", generator=self._rng)
             bound = math.sqrt(factor / (fan_in + fan_out))
-            linear.weight.data[...] = self._rng.uniform(-bound, bound, (fan_out, fan_in))
+            linear.weight.array[...] = self._rng.uniform(-bound, bound, (fan_out, fan_in))
             assert linear.bias is not None
-            linear.bias.data[...] = self._rng.uniform(-bound, bound, fan_out)
+            linear.bias.array[...] = self._rng.uniform(-bound, bound, fan_out)
             layers.append(linear)
             if index < len(sizes) - 2:
                 layers.append(ACTIVATIONS[self.activation]())
@@ -220,13 +220,13 @@ class _BaseMLP(BaseEstimator):
     def coefs_(self) -> list[np.ndarray]:
         """The weight matrices, ``(fan_in, fan_out)`` each (scikit-learn's layout, copies)."""
         check_is_fitted(self, "module_")
-        return [layer.weight.data.T.copy() for layer in self._linears()]
+        return [layer.weight.array.T.copy() for layer in self._linears()]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """The bias vectors, ``(fan_out,)`` each (copies)."""
         check_is_fitted(self, "module_")
-        return [layer.bias.data.copy() for layer in self._linears() if layer.bias is not None]
+        return [layer.bias.array.copy() for layer in self._linears() if layer.bias is not None]
 
     def _new_optimizer(self) -> Optimizer:
         params = list(self.module_.parameters())
@@ -248,7 +248,7 @@ class _BaseMLP(BaseEstimator):
         """The network's output (logits for a classifier) for every row of X, as float64."""
         check_is_fitted(self, "module_")
         with no_grad():
-            return np.asarray(self.module_(Tensor(X)).data)
+            return np.asarray(self.module_(Tensor(X)).array)
 
     # --- training -----------------------------------------------------------------------------
 
@@ -343,7 +343,7 @@ class _BaseMLP(BaseEstimator):
                 )
         if self.early_stopping and self._best_parameters is not None:
             for param, best in zip(self.module_.parameters(), self._best_parameters):
-                param.data[...] = best
+                param.array[...] = best
 
     def _resolve_batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
@@ -370,7 +370,7 @@ class _BaseMLP(BaseEstimator):
                 self._no_improvement_count = 0
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
-                self._best_parameters = [p.data.copy() for p in self.module_.parameters()]
+                self._best_parameters = [p.array.copy() for p in self.module_.parameters()]
         else:
             assert self.best_loss_ is not None
             if self.loss_curve_[-1] > self.best_loss_ - self.tol:
@@ -519,7 +519,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         # that of the squared error summed over the targets / (2 * n_samples); keep both
         squared = (output - target) * (output - target)
         loss = squared.sum() * (0.5 / output.shape[0])
-        return loss, 0.5 * float(squared.data.mean())
+        return loss, 0.5 * float(squared.array.mean())
 
     def _validation_score(self, X: np.ndarray, target: np.ndarray) -> float:
         return float(r2_score(target, self._forward(X)))

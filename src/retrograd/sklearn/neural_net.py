@@ -180,7 +180,7 @@ class _BaseNeuralNet(BaseEstimator):
 
     def _dtype(self) -> np.dtype:
         for param in self.module_.parameters():
-            return np.dtype(param.data.dtype)
+            return np.dtype(param.array.dtype)
         return np.dtype(np.float32)
 
     def _fit(self, X: Any, y: Any, *, first_pass: bool, classes: Any = None) -> None:
@@ -269,7 +269,7 @@ class _BaseNeuralNet(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         batch_size = PREDICT_BATCH_SIZE if self.batch_size is None else self.batch_size
         output = predict(self.module_, X.astype(self._dtype(), copy=False), batch_size)
-        return np.asarray(output.data, dtype=np.float64)
+        return np.asarray(output.array, dtype=np.float64)
 
 
 class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):

@@ -86,14 +86,14 @@ class CompatMethods:
 
     def bernoulli_(self: Any, p: Any = 0.5, *, generator: Any = None) -> Any:
         """Fill with 1 (probability `p`) or 0."""
-        chance = np.asarray(getattr(p, "data", p), dtype=np.float64)
+        chance = np.asarray(getattr(p, "array", p), dtype=np.float64)
         return self._fill_drawn(lambda rng, shape: rng.random(shape) < chance, generator)
 
     def bernoulli(self: Any, *, generator: Any = None) -> Any:
         """0/1 draws with the probabilities in `self`."""
         from retrograd.random import resolve_generator
 
-        chance = np.asarray(self.data, dtype=np.float64)
+        chance = np.asarray(self.array, dtype=np.float64)
         if ((chance < 0) | (chance > 1)).any():
             raise InvalidArgumentError("bernoulli: probabilities must be in [0, 1]")
         drawn = resolve_generator(generator).random(chance.shape) < chance
@@ -122,7 +122,7 @@ class CompatMethods:
 
     def index_fill_(self: Any, dim: builtins.int, index: Any, value: Any) -> Any:
         """Set the slices at `index` along `dim` to `value`."""
-        positions = np.asarray(getattr(index, "data", index), dtype=np.int64).reshape(-1)
+        positions = np.asarray(getattr(index, "array", index), dtype=np.int64).reshape(-1)
         where: list[Any] = [slice(None)] * self.ndim
         where[dim] = positions
         self[tuple(where)] = value
@@ -146,15 +146,15 @@ class CompatMethods:
 
     def element_size(self: Any) -> builtins.int:
         """Bytes per value."""
-        return int(self.data.dtype.itemsize)
+        return int(self.array.dtype.itemsize)
 
     def is_floating_point(self: Any) -> builtins.bool:
         """Whether the dtype is a float."""
-        return bool(self.data.dtype.kind == "f")
+        return bool(self.array.dtype.kind == "f")
 
     def data_ptr(self: Any) -> builtins.int:
         """The address of the first value (an int)."""
-        return int(np.asarray(self.data).ctypes.data)
+        return int(np.asarray(self.array).ctypes.data)
 
     def share_memory_(self: Any) -> Any:
         """Nothing to do: there are no worker processes to share with."""

@@ -5,6 +5,7 @@ shape methods live in `reductions.py` and `shape.py` (mixins) to keep each file 
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
@@ -75,7 +76,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     """
 
     __slots__ = (
-        "data",
+        "array",
         "grad",
         "_requires_grad",
         "_ctx",
@@ -86,7 +87,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     )
     __array_priority__ = 1000  # NumPy calls __array_ufunc__ below; other libraries read this
 
-    data: np.ndarray
+    array: np.ndarray
     grad: Tensor | None
     _requires_grad: builtins.bool
     _ctx: Node | None
@@ -95,7 +96,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     _retains_grad: builtins.bool
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -> None:
-        self.data = _to_array(data, dtype)
+        self.array = _to_array(data, dtype)
         self.grad = None
         self._requires_grad = False
         self._ctx = None
@@ -111,17 +112,36 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     @property
     def shape(self) -> tuple[builtins.int, ...]:
         """The sizes of the dimensions (a tuple)."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> builtins.int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the values."""
-        return self.data.dtype
+        return self.array.dtype
+
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's `.data`: a tensor sharing this one's values, outside the graph.
+
+        In-place changes to it (`p.data.add_(...)`, `w.data.normal_(0, 0.02)`) change this
+        tensor and are not recorded for backward. Assigning `t.data = other` makes `t` hold
+        `other`'s values (any shape). The NumPy array underneath is `.array`.
+        """
+        return _wrap(self._writable())
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise ArgumentTypeError(
+                f"assigned .data must be a Tensor, got {builtins.type(value).__name__} "
+                "(wrap it in rg.tensor(...), or write a NumPy array to .array)"
+            )
+        self.array = value.array
 
     @property
     def is_leaf(self) -> builtins.bool:
@@ -146,28 +166,28 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def size(self, dim: builtins.int | None = None) -> Any:
         """The shape, or the size of dimension `dim`."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_normalize_dim(dim, self.ndim)]
+            return self.array.shape
+        return self.array.shape[_normalize_dim(dim, self.ndim)]
 
     def dim(self) -> builtins.int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self) -> builtins.int:
         """The number of values."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self) -> builtins.int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __repr__(self) -> str:
         record_escape("repr() or str()")
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self.array, separator=", ", prefix="tensor(", precision=4)
         extras = []
-        if self.data.dtype not in (default_float_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self.array.dtype not in (default_float_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype={self.array.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name}Backward>")
         elif self.requires_grad:
@@ -183,35 +203,35 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         record_escape("numpy()")
         if not force:
             _refuse_array_of_graph(self)
-        return self.data
+        return self.array
 
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         record_escape("np.asarray() or another NumPy conversion")
         _refuse_array_of_graph(self)
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self.array.dtype:
+            return self.array.astype(dtype)
+        return self.array.copy() if copy else self.array
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         record_escape("item()")
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ShapeError(
                 f"item() needs a tensor with one element, this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> Any:
         """The values as (nested) Python numbers."""
         record_escape("tolist()")
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __format__(self, spec: str) -> str:
         """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch; an empty spec
         gives the usual text."""
         if not spec:
             return str(self)
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             return format(self.item(), spec)
         raise ArgumentTypeError("unsupported format string passed to Tensor.__format__")
 
@@ -224,23 +244,23 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return int(self.item())
 
     def __index__(self) -> builtins.int:
-        if self.data.dtype.kind not in "iu":
+        if self.array.dtype.kind not in "iu":
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __bool__(self) -> builtins.bool:
         record_escape("bool()")
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`, and the
@@ -252,7 +272,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def type(self, dtype: Any) -> Tensor:
         """A copy of `dtype` (the same tensor when it already has it)."""
         target = to_numpy_dtype(dtype)
-        if target == self.data.dtype:
+        if target == self.array.dtype:
             return self
         if is_floating(target):
             return apply(ops.Cast, self, dtype=target)
@@ -309,11 +329,11 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     def clone(self) -> Tensor:
         """A copy that stays in the graph (its gradient flows back to `self`)."""
-        return apply(ops.Cast, self, dtype=self.data.dtype)
+        return apply(ops.Cast, self, dtype=self.array.dtype)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
-        return _wrap(self.data)
+        return _wrap(self.array)
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph, in place."""
@@ -333,7 +353,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         """Turn gradient tracking on or off for this leaf; returns it."""
-        if requires_grad and not is_floating(self.data.dtype):
+        if requires_grad and not is_floating(self.array.dtype):
             raise DTypeError(
                 "only Tensors of floating point dtype can require gradients, "
                 f"this one is {self.dtype}; convert it first with .float()"
@@ -388,21 +408,21 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
                 "no input of the computation had requires_grad=True"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise GraphError(
                     f"backward() without a gradient needs a scalar output, got shape {self.shape}; "
                     "call .sum() or .mean() first, or pass gradient= of the same shape"
                 )
-            grad = np.array(1, dtype=self.data.dtype)  # much cheaper than np.ones_like
-            if self.data.ndim:
-                grad = grad.reshape(self.data.shape)
+            grad = np.array(1, dtype=self.array.dtype)  # much cheaper than np.ones_like
+            if self.array.ndim:
+                grad = grad.reshape(self.array.shape)
         else:
-            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+            grad = np.asarray(gradient.array if isinstance(gradient, Tensor) else gradient)
             if grad.shape != self.shape:
                 raise ShapeError(
                     f"backward(gradient) got shape {grad.shape}, the tensor has shape {self.shape}"
                 )
-            grad = grad.astype(self.data.dtype, copy=False)
+            grad = grad.astype(self.array.dtype, copy=False)
         tracer = trace_state.tracer
         if tracer is not None:
             tracer.record_backward(self, grad, bool(retain_graph))
@@ -417,8 +437,8 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     ) -> Tensor:
         b = other if isinstance(other, Tensor) else as_tensor_like(other, self)
         a = self
-        if a.data.dtype != b.data.dtype:
-            dtype = _promote(a.data.dtype, b.data.dtype, a.ndim, b.ndim)
+        if a.array.dtype != b.array.dtype:
+            dtype = _promote(a.array.dtype, b.array.dtype, a.ndim, b.ndim)
             a, b = a.type(dtype), b.type(dtype)
         if reverse:
             a, b = b, a
@@ -445,23 +465,23 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self._binary(other, ops.Mul, reverse=True)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        if self.data.dtype.kind != "f" and not _is_float_operand(other):
+        if self.array.dtype.kind != "f" and not _is_float_operand(other):
             return self.float()._binary(other, ops.Div)
         return self._binary(other, ops.Div)
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        if self.data.dtype.kind != "f" and not _is_float_operand(other):
+        if self.array.dtype.kind != "f" and not _is_float_operand(other):
             return self.float()._binary(other, ops.Div, reverse=True)
         return self._binary(other, ops.Div, reverse=True)
 
     def __pow__(self, exponent: Operand) -> Tensor:
-        if self.data.dtype == np.bool_ and isinstance(exponent, (bool, int, np.bool_)):
+        if self.array.dtype == np.bool_ and isinstance(exponent, (bool, int, np.bool_)):
             # PyTorch: bool ** int is int64, bool ** bool stays bool
             powered = self.long() ** builtins.int(exponent)
             return powered.bool() if isinstance(exponent, (bool, np.bool_)) else powered
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
             base = (
-                self if self.data.dtype.kind == "f" or isinstance(exponent, int) else self.float()
+                self if self.array.dtype.kind == "f" or isinstance(exponent, int) else self.float()
             )
             return apply(ops.PowScalar, base, exponent=exponent)
         return self._binary(exponent, ops.Pow)
@@ -473,8 +493,8 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         b = other if isinstance(other, Tensor) else Tensor(other)
         _check_matmul(self.shape, b.shape)
         a = self
-        if a.data.dtype != b.data.dtype:
-            dtype = _promote(a.data.dtype, b.data.dtype, a.ndim, b.ndim)
+        if a.array.dtype != b.array.dtype:
+            dtype = _promote(a.array.dtype, b.array.dtype, a.ndim, b.ndim)
             a, b = a.type(dtype), b.type(dtype)
         return apply(ops.MatMul, a, b)
 
@@ -627,12 +647,12 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         self, other: Operand, rtol: builtins.float = 1e-5, atol: builtins.float = 1e-8
     ) -> builtins.bool:
         """Whether all values are close to `other`'s (`rtol`, `atol`)."""
-        other_data = other.data if isinstance(other, Tensor) else other
-        return bool(np.allclose(self.data, other_data, rtol=rtol, atol=atol))
+        other_data = other.array if isinstance(other, Tensor) else other
+        return bool(np.allclose(self.array, other_data, rtol=rtol, atol=atol))
 
     def equal(self, other: Tensor) -> builtins.bool:
         """Whether shapes and all values are equal."""
-        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+        return self.shape == other.shape and bool(np.array_equal(self.array, other.array))
 
     # ------------------------------------------------------------------ elementwise math
     def exp(self) -> Tensor:
@@ -679,9 +699,11 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         """Elementwise ceiling (no gradient)."""
         return apply(NoGrad, self, fn=np.ceil)
 
-    def round(self) -> Tensor:
-        """Elementwise rounding to `decimals` (no gradient)."""
-        return apply(NoGrad, self, fn=np.round)
+    def round(self, decimals: builtins.int = 0) -> Tensor:
+        """Elementwise rounding to `decimals` places, halves to even (no gradient)."""
+        if decimals == 0:
+            return apply(NoGrad, self, fn=np.round)
+        return apply(NoGrad, self, fn=functools.partial(np.round, decimals=decimals))
 
     def trunc(self) -> Tensor:
         """Elementwise truncation toward zero (no gradient)."""
@@ -724,11 +746,11 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     def sigmoid(self) -> Tensor:
         """Elementwise logistic `1 / (1 + exp(-x))`."""
-        return apply(ops.Sigmoid, self if self.data.dtype.kind == "f" else self.float())
+        return apply(ops.Sigmoid, self if self.array.dtype.kind == "f" else self.float())
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
-        return apply(ops.Tanh, self if self.data.dtype.kind == "f" else self.float())
+        return apply(ops.Tanh, self if self.array.dtype.kind == "f" else self.float())
 
     def softmax(self, dim: builtins.int = -1) -> Tensor:
         """Softmax along `dim`."""
@@ -739,7 +761,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return apply(ops.LogSoftmax, self._floating(), axis=_normalize_dim(dim, self.ndim))
 
     def _floating(self) -> Tensor:
-        return self if self.data.dtype.kind == "f" else self.float()
+        return self if self.array.dtype.kind == "f" else self.float()
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index: Any) -> Tensor:
@@ -772,7 +794,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
                 )
             )
             return
-        put(self._writable(), value_t.data, basic, advanced)
+        put(self._writable(), value_t.array, basic, advanced)
         self._mark_modified()
 
     # ------------------------------------------------------------------ in-place
@@ -784,7 +806,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
                 "a leaf tensor that requires grad is being used in an in-place operation; "
                 "wrap the update in `with retrograd.no_grad():`"
             )
-        old = _wrap(self.data.copy(), self.requires_grad)
+        old = _wrap(self.array.copy(), self.requires_grad)
         old._ctx = self._ctx
         self._mark_modified()
         result = compute(old)
@@ -792,17 +814,17 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
             raise ShapeError(
                 f"in-place result of shape {result.shape} does not fit shape {self.shape}"
             )
-        np.copyto(self._writable(), result.data, casting="same_kind")
+        np.copyto(self._writable(), result.array, casting="same_kind")
         self._ctx = result._ctx
         self._requires_grad = result._requires_grad
         return self
 
     def _writable(self) -> np.ndarray:
-        """`data` as an array an in-place op can write into: a 0-d result of arithmetic may
+        """`array` as an array an in-place op can write into: a 0-d result of arithmetic may
         hold a NumPy scalar, which has no storage to write to."""
-        if type(self.data) is not np.ndarray:
-            self.data = np.array(self.data)
-        return self.data
+        if type(self.array) is not np.ndarray:
+            self.array = np.array(self.array)
+        return self.array
 
     def _mark_modified(self) -> None:
         """Bump the version counter; a node that saved this value as its output must know."""
@@ -817,13 +839,13 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         if grad_state.enabled and (self.requires_grad or other_t.requires_grad):
             return self._record_inplace(lambda old: apply(op_type, old, other_t.type(self.dtype)))
         try:
-            ufunc(self.data, other_t.data, out=self._writable(), casting="same_kind")
+            ufunc(self.array, other_t.array, out=self._writable(), casting="same_kind")
         except ValueError:
             raise ShapeError(
                 f"in-place op cannot broadcast shape {other_t.shape} into shape {self.shape}"
             ) from None
         except TypeError:  # NumPy's casting error: an int tensor /= 2, a float into bools
-            result = ufunc.resolve_dtypes((self.data.dtype, other_t.data.dtype, None))[-1]
+            result = ufunc.resolve_dtypes((self.array.dtype, other_t.array.dtype, None))[-1]
             raise DTypeError(
                 f"result type {result} can't be cast to the desired output type {self.dtype}"
             ) from None
@@ -864,7 +886,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         """In-place `clamp`."""
         if grad_state.enabled and self.requires_grad:
             return self._record_inplace(lambda old: old.clamp(min, max))
-        np.clip(self.data, min, max, out=self._writable())
+        np.clip(self.array, min, max, out=self._writable())
         self._mark_modified()
         return self
 
@@ -875,7 +897,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
             return self._record_inplace(
                 lambda old: old * 0 + source_t.type(self.dtype).broadcast_to(self.shape)
             )
-        np.copyto(self._writable(), np.broadcast_to(source_t.data, self.shape), casting="unsafe")
+        np.copyto(self._writable(), np.broadcast_to(source_t.array, self.shape), casting="unsafe")
         self._mark_modified()
         return self
 
@@ -957,13 +979,13 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
             )
         extra = {"max_version": max_version, "dl_device": dl_device, "copy": copy}
         # older NumPy takes only `stream`: pass the newer keywords only when given
-        return self.data.__dlpack__(
+        return self.array.__dlpack__(
             stream=stream, **{key: value for key, value in extra.items() if value is not None}
         )
 
     def __dlpack_device__(self) -> tuple[builtins.int, builtins.int]:
         """`(device type, device id)` of the memory, for DLPack: `(1, 0)` is the CPU."""
-        device_type, device_id = self.data.__dlpack_device__()
+        device_type, device_id = self.array.__dlpack_device__()
         return int(device_type), int(device_id)
 
     # ------------------------------------------------------------------ end of array interop
@@ -1009,10 +1031,10 @@ _BOOL = np.dtype(np.bool_)
 def _refuse_bool_subtraction(tensor: Tensor, other: Any) -> None:
     """PyTorch refuses `-` with a bool tensor or a bool scalar on either side (checked by
     dtype identity first: this runs on every subtraction)."""
-    if tensor.data.dtype is _BOOL:
+    if tensor.array.dtype is _BOOL:
         bad = True
     elif isinstance(other, Tensor):
-        bad = other.data.dtype is _BOOL
+        bad = other.array.dtype is _BOOL
     else:
         bad = isinstance(other, (bool, np.bool_)) or (
             isinstance(other, np.ndarray) and other.dtype == _BOOL
@@ -1026,7 +1048,7 @@ def _refuse_bool_subtraction(tensor: Tensor, other: Any) -> None:
 
 def _is_float_operand(value: Any) -> bool:
     if isinstance(value, Tensor):
-        return value.data.dtype.kind == "f"
+        return value.array.dtype.kind == "f"
     if isinstance(value, np.ndarray):
         return value.dtype.kind == "f"
     return isinstance(value, float)
@@ -1054,7 +1076,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     """Python data -> float32/int64/bool array; NumPy arrays keep their dtype unless told."""
     target = None if dtype is None else to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
-        array = data.data
+        array = data.array
     elif isinstance(data, np.ndarray):
         array = data
     elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
@@ -1107,7 +1129,7 @@ def _contains_tensor(data: Sequence[Any]) -> bool:
 
 def _tensors_to_lists(data: Any) -> Any:
     if isinstance(data, Tensor):
-        return data.data
+        return data.array
     if isinstance(data, (list, tuple)):
         return [_tensors_to_lists(x) for x in data]
     return data
@@ -1116,7 +1138,7 @@ def _tensors_to_lists(data: Any) -> Any:
 # ---------------------------------------------------------------------- module-level functions
 def where(condition: Operand, input: Operand, other: Operand) -> Tensor:  # noqa: A002
     """Elements of `input` where `condition` holds, else of `other` (broadcasting)."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    cond = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     if isinstance(input, Tensor):

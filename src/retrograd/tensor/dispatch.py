@@ -36,7 +36,7 @@ def register_tensor_class(cls: type) -> None:
 def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """Fast constructor used by every op: no checks, no copies."""
     t = _new_object(_tensor_class)
-    t.data = data
+    t.array = data
     t.grad = None
     t._requires_grad = requires_grad
     t._ctx = None
@@ -96,17 +96,17 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
     # (`**{}` would force one), which is most of what a one-op forward costs on tiny arrays.
     if kwargs:
         if n == 2:
-            out.data = op.forward(inputs[0].data, inputs[1].data, **kwargs)
+            out.array = op.forward(inputs[0].array, inputs[1].array, **kwargs)
         else:
-            out.data = op.forward(*[t.data for t in inputs], **kwargs)
+            out.array = op.forward(*[t.array for t in inputs], **kwargs)
     elif n == 1:
-        out.data = op.forward(inputs[0].data)
+        out.array = op.forward(inputs[0].array)
     elif n == 2:
-        out.data = op.forward(inputs[0].data, inputs[1].data)
+        out.array = op.forward(inputs[0].array, inputs[1].array)
     elif n == 3:
-        out.data = op.forward(inputs[0].data, inputs[1].data, inputs[2].data)
+        out.array = op.forward(inputs[0].array, inputs[1].array, inputs[2].array)
     else:
-        out.data = op.forward(*[t.data for t in inputs])
+        out.array = op.forward(*[t.array for t in inputs])
     if record:
         out._requires_grad = True
         out._ctx = op
@@ -233,7 +233,7 @@ def _index_item(item: Any) -> Any:
     """One part of an index, as PyTorch reads it: tensors and lists become arrays, a 0-d
     integer tensor is an integer, a 0-d bool tensor a bool, a uint8 tensor a mask."""
     if isinstance(item, _tensor_class):
-        item = np.asarray(item.data)  # a 0-d result of arithmetic can hold a NumPy scalar
+        item = np.asarray(item.array)  # a 0-d result of arithmetic can hold a NumPy scalar
     elif isinstance(item, list):
         item = np.asarray([_index_item(i) for i in item])
         if item.size == 0:
@@ -271,7 +271,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, _tensor_class):
         return value
     if isinstance(value, (bool, int, float, np.number)) and not isinstance(value, np.ndarray):
-        dtype = like.data.dtype
+        dtype = like.array.dtype
         if isinstance(value, (float, np.floating)) and dtype.kind != "f":
             dtype = default_float_dtype()
         elif (

@@ -31,7 +31,7 @@ _SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
 def _index_array(index: Any, what: str) -> np.ndarray:
-    array = np.asarray(index.data if is_tensor(index) else index)
+    array = np.asarray(index.array if is_tensor(index) else index)
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{what} expects an integer index tensor, got {array.dtype}")
     return array.astype(np.int64, copy=False)
@@ -75,7 +75,7 @@ class IndexMethods:
         if self.ndim == 0:
             return sort_result(self.clone(), _wrap(np.zeros((), np.int64)))
         axis_ = _normalize_dim(dim, self.ndim)
-        order = _sort_order(self.data, axis_, descending)
+        order = _sort_order(self.array, axis_, descending)
         return sort_result(apply(ops.Gather, self, indices=order, axis=axis_), _wrap(order))
 
     def argsort(
@@ -106,7 +106,7 @@ class IndexMethods:
             raise IndexRangeError(f"topk: k={k} is out of range for dim {dim} of size {length}")
         if self.ndim == 0:
             return topk_result(self.clone(), _wrap(np.zeros((), np.int64)))
-        order = _sort_order(self.data, axis_, descending=largest)
+        order = _sort_order(self.array, axis_, descending=largest)
         order = np.take(order, np.arange(k), axis=axis_)
         return topk_result(apply(ops.Gather, self, indices=order, axis=axis_), _wrap(order))
 
@@ -211,7 +211,7 @@ class IndexMethods:
         `dim` (of the flattened tensor when None)."""
         source = self.flatten() if dim is None else self
         axis_ = 0 if dim is None else _normalize_dim(dim, self.ndim)
-        counts = np.asarray(repeats.data if is_tensor(repeats) else repeats)
+        counts = np.asarray(repeats.array if is_tensor(repeats) else repeats)
         order = np.repeat(np.arange(source.shape[axis_]), counts)
         return source.index_select(axis_, order)
 
@@ -242,7 +242,7 @@ class IndexMethods:
 
     def masked_select(self: Any, mask: Any) -> Tensor:
         """The elements where `mask` (broadcast with self) is True, as a 1-d tensor."""
-        mask_array = np.asarray(mask.data if is_tensor(mask) else mask)
+        mask_array = np.asarray(mask.array if is_tensor(mask) else mask)
         if mask_array.dtype != np.bool_:
             raise DTypeError(f"masked_select expects a bool mask, got {mask_array.dtype}")
         shape = np.broadcast_shapes(self.shape, mask_array.shape)
@@ -252,11 +252,11 @@ class IndexMethods:
     def nonzero(self: Any, *, as_tuple: builtins.bool = False) -> Any:
         """Indices of the nonzero elements: (count, ndim) int64, or one 1-d tensor per dim."""
         found = apply(NoGrad, self, fn=np.argwhere)
-        found = _wrap(found.data.astype(np.int64, copy=False))
+        found = _wrap(found.array.astype(np.int64, copy=False))
         if not as_tuple:
             return found
         if self.ndim == 0:
-            return (_wrap(np.flatnonzero(self.data).astype(np.int64)),)
+            return (_wrap(np.flatnonzero(self.array).astype(np.int64)),)
         return tuple(found[:, d] for d in range(self.ndim))
 
     def argwhere(self: Any) -> Tensor:
@@ -375,7 +375,7 @@ class IndexMethods:
         if grad_state.enabled and tracked:
             return self._record_inplace(compute)
         result = compute(self)
-        np.copyto(self._writable(), result.data, casting="unsafe")
+        np.copyto(self._writable(), result.array, casting="unsafe")
         self._mark_modified()
         return self
 
@@ -390,7 +390,7 @@ class IndexMethods:
         """Indices drawn from the categorical distribution of each row's weights (int64)."""
         from retrograd.random import resolve_generator
 
-        weights = np.asarray(self.data, dtype=np.float64)
+        weights = np.asarray(self.array, dtype=np.float64)
         if weights.ndim not in (1, 2):
             raise ShapeError(f"multinomial needs a 1-d or 2-d tensor, got shape {self.shape}")
         rows = weights.reshape(-1, weights.shape[-1])

@@ -173,7 +173,7 @@ class MathMethods:
         a, b = _pair(self, other)
         if a.dtype.kind != "f":
             a, b = a.float(), b.float()
-        larger = np.maximum(a.data, b.data)
+        larger = np.maximum(a.array, b.array)
         shift = _wrap(np.where(np.isfinite(larger), larger, 0).astype(a.dtype))
         return ((a - shift).exp() + (b - shift).exp()).log() + shift
 
@@ -325,7 +325,7 @@ class MathMethods:
         result = cummax_result if largest else cummin_result
         if self.ndim == 0:
             return result(self.clone(), _wrap(np.zeros((), np.int64)))
-        indices = _running_extreme_index(self.data, axis_, largest)
+        indices = _running_extreme_index(self.array, axis_, largest)
         values = apply(ops.Gather, self, indices=indices, axis=axis_)
         return result(values, _wrap(indices))
 

@@ -241,7 +241,7 @@ def _masked(result: Any, where: Any, out: Any) -> Any:
     from retrograd.tensor.core import where as select
 
     kept = out if out is not None else _wrap(np.zeros(result.shape, result.dtype))
-    condition = where.data if is_tensor(where) else np.asarray(where)
+    condition = where.array if is_tensor(where) else np.asarray(where)
     if is_tensor(kept) and kept.requires_grad and grad_state.enabled:
         kept = kept.clone()  # its old value, before `_store` overwrites it in place
     shape = np.broadcast_shapes(result.shape, condition.shape, np.shape(kept))
@@ -259,7 +259,7 @@ def _store(result: Any, out: Any, name: str) -> Any:
                 f"{name}(..., out=ndarray): the result requires grad and an ndarray cannot hold "
                 "the graph; pass a Tensor as out=, drop out=, or compute on .detach()"
             )
-        np.copyto(out, result.data, casting="same_kind")
+        np.copyto(out, result.array, casting="same_kind")
         return out
     raise InvalidArgumentError(f"{name}: out= must be a Tensor or an ndarray, got {type(out)}")
 
@@ -316,7 +316,7 @@ def _mean(
     if dtype is None and x.dtype.kind in "biu":
         dtype = np.float64  # NumPy's mean of integers
     if where is not _NOVALUE and where is not True:
-        mask = np.broadcast_to(where.data if is_tensor(where) else np.asarray(where), x.shape)
+        mask = np.broadcast_to(where.array if is_tensor(where) else np.asarray(where), x.shape)
         total = _sum(x, axis=axis, dtype=dtype, keepdims=keepdims, where=mask)
         count = np.sum(mask, axis=axis, keepdims=_keep(keepdims))
         return _with_out(total / _wrap(count.astype(total.dtype)), out, "np.mean")
@@ -761,7 +761,7 @@ def _tensors_in(value: Any) -> list[Any]:
 def _arrays(value: Any) -> Any:
     """Tensors replaced by their arrays, through lists, tuples and dicts."""
     if is_tensor(value):
-        return value.data
+        return value.array
     if isinstance(value, list):
         return [_arrays(item) for item in value]
     if isinstance(value, tuple):

@@ -45,7 +45,7 @@ class ReductionMethods:
     ) -> Tensor:
         """The sum over `dim` (or all values)."""
         source = self if dtype is None else self.type(dtype)
-        if source.data.dtype.kind == "b":
+        if source.array.dtype.kind == "b":
             source = source.long()
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         return apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
@@ -61,7 +61,7 @@ class ReductionMethods:
     ) -> Tensor:
         """The mean over `dim` (or all values)."""
         source = self if dtype is None else self.type(dtype)
-        if source.data.dtype.kind != "f":
+        if source.array.dtype.kind != "f":
             raise DTypeError(
                 f"mean() needs a floating-point tensor, got {source.dtype}; call .float() first"
             )
@@ -201,7 +201,7 @@ class ReductionMethods:
         axis_ = _normalize_dim(int(picked), self.ndim)
         pick = np.argmax if largest else np.argmin
         indices = (
-            np.expand_dims(pick(self.data, axis=axis_), axis_)
+            np.expand_dims(pick(self.array, axis=axis_), axis_)
             if self.ndim
             else np.zeros((), np.int64)
         )
@@ -235,7 +235,7 @@ class ReductionMethods:
         return apply(NoGrad, self, fn=_arg_extreme_along, pick=pick, axis=axis_, keepdim=keepdim)
 
     def _check_nonempty(self: Any, what: str) -> None:
-        if self.data.size == 0:
+        if self.array.size == 0:
             raise ShapeError(f"{what}() of an empty tensor (shape {self.shape}) has no value")
 
     def logsumexp(
@@ -250,7 +250,9 @@ class ReductionMethods:
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
         keep = _pick_keepdim(keepdim, keepdims)
         source = self._floating()
-        shift = np.max(source.data, axis=axes, keepdims=True) if source.data.size else np.zeros(())
+        shift = (
+            np.max(source.array, axis=axes, keepdims=True) if source.array.size else np.zeros(())
+        )
         shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
         total = (source - _wrap(shift)).exp().sum(axes, keepdim=True)
         out = total.log() + _wrap(shift)
@@ -288,7 +290,7 @@ class ReductionMethods:
         if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the value itself, as in PyTorch
             return self.clone()
         n = self.shape[axis_]
-        lower = _wrap(np.tril(np.ones((n, n), dtype=self.data.dtype)))
+        lower = _wrap(np.tril(np.ones((n, n), dtype=self.array.dtype)))
         moved = self.transpose(axis_, -1) if self.ndim > 1 else self
         return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
 

@@ -40,9 +40,9 @@ class ShapeMethods:
             )
         except ValueError:
             resolved = target
-        if int(np.prod(resolved)) != self.data.size or (-1 in target and target.count(-1) > 1):
+        if int(np.prod(resolved)) != self.array.size or (-1 in target and target.count(-1) > 1):
             raise ShapeError(
-                f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) "
+                f"cannot reshape a tensor of shape {self.shape} ({self.array.size} elements) "
                 f"into {target}"
             )
         if resolved == self.shape:
@@ -199,7 +199,7 @@ class ShapeMethods:
     def gather(self: Any, dim: builtins.int, index: Tensor) -> Tensor:
         """Values picked along `dim` at `index`."""
         axis_ = _normalize_dim(dim, self.ndim)
-        indices = np.asarray(index.data if is_tensor(index) else index)
+        indices = np.asarray(index.array if is_tensor(index) else index)
         if indices.dtype.kind not in "iu":
             raise DTypeError(f"gather expects integer indices, got {indices.dtype}")
         if indices.ndim != self.ndim or any(

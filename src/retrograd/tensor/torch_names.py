@@ -21,7 +21,7 @@ def is_tensor(obj: Any) -> bool:
 
 
 def is_floating_point(tensor: Tensor) -> bool:
-    return bool(tensor.data.dtype.kind == "f")
+    return bool(tensor.array.dtype.kind == "f")
 
 
 class Size(tuple[int, ...]):
@@ -92,8 +92,8 @@ def normal(
     from retrograd.random import resolve_generator
 
     check_device(device, "normal")
-    means = np.asarray(getattr(mean, "data", mean), dtype=np.float64)
-    stds = np.asarray(getattr(std, "data", std), dtype=np.float64)
+    means = np.asarray(getattr(mean, "array", mean), dtype=np.float64)
+    stds = np.asarray(getattr(std, "array", std), dtype=np.float64)
     if (stds < 0).any():
         raise InvalidArgumentError("normal: std must be non-negative")
     shape = np.broadcast_shapes(means.shape, stds.shape) if size is None else tuple(size)

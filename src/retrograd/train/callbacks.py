@@ -150,7 +150,7 @@ class CallbackList:
 
 def _snapshot(model: Module) -> dict[str, np.ndarray]:
     """Copies of the model's parameters and persistent buffers (its state dict)."""
-    return {name: np.array(tensor.data, copy=True) for name, tensor in model.state_dict().items()}
+    return {name: np.array(tensor.array, copy=True) for name, tensor in model.state_dict().items()}
 
 
 class _Monitor:
@@ -488,10 +488,10 @@ class TerminateOnNaN(Callback):
     def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
         for name, tensor in self.model.state_dict().items():
             saved = self._saved.get(name)
-            if saved is None or saved.shape != tensor.data.shape:
-                self._saved[name] = np.array(tensor.data, copy=True)
+            if saved is None or saved.shape != tensor.array.shape:
+                self._saved[name] = np.array(tensor.array, copy=True)
             else:
-                np.copyto(saved, tensor.data)
+                np.copyto(saved, tensor.array)
 
     def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
         loss = float((logs or {}).get("loss", 0.0))
@@ -499,7 +499,7 @@ class TerminateOnNaN(Callback):
             bad = [
                 name
                 for name, tensor in self.model.state_dict().items()
-                if tensor.data.dtype.kind == "f" and not np.isfinite(tensor.data).all()
+                if tensor.array.dtype.kind == "f" and not np.isfinite(tensor.array).all()
             ]
             if not bad:
                 return

@@ -111,7 +111,7 @@ class DoctorCallback(Callback):
         total = 0.0
         for p in self.model.parameters():
             if p.grad is not None:
-                g = p.grad.data
+                g = p.grad.array
                 total += float(np.vdot(g, g).real)
         self._batch_squares.append(total)
         loss = float((logs or {}).get("loss", 0.0))
@@ -321,7 +321,7 @@ def _sample(source: Any, limit: int) -> tuple[np.ndarray | None, np.ndarray | No
 
 
 def _array(value: Any) -> np.ndarray:
-    return np.asarray(value.data if isinstance(value, Tensor) else value)
+    return np.asarray(value.array if isinstance(value, Tensor) else value)
 
 
 def _probe_layers(model: Module) -> bool:
@@ -340,7 +340,7 @@ def _dead_fractions(model: Module, inputs: np.ndarray) -> dict[str, float]:
             for name, layer in model.named_children():
                 x = layer(x)
                 if isinstance(layer, ReLU) and isinstance(x, Tensor) and x.ndim >= 2:
-                    units = np.asarray(x.data).reshape(x.shape[0], -1)
+                    units = np.asarray(x.array).reshape(x.shape[0], -1)
                     if np.isfinite(units).all():  # NaN weights are divergence, not dead units
                         fractions[name] = float(np.mean(~np.any(units > 0, axis=0)))
     finally:

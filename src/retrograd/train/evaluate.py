@@ -55,12 +55,12 @@ def loss_value(who: str, loss: Any) -> float:
     """The Python float of a scalar loss Tensor."""
     if not isinstance(loss, Tensor):
         raise TrainingTypeError(f"{who}: loss_fn must return a Tensor, got {type(loss).__name__}")
-    if loss.data.size != 1:
+    if loss.array.size != 1:
         raise TrainingError(
             f"{who}: loss_fn must return a scalar, got shape {tuple(loss.shape)}; use a "
             "reduction='mean' or 'sum' loss"
         )
-    return float(loss.data.reshape(()))
+    return float(loss.array.reshape(()))
 
 
 def output_array(who: str, output: Any) -> np.ndarray:
@@ -68,7 +68,7 @@ def output_array(who: str, output: Any) -> np.ndarray:
         raise TrainingTypeError(
             f"{who}: metrics need the model to return a Tensor, got {type(output).__name__}"
         )
-    return output.data
+    return output.array
 
 
 class MetricAccumulator:
@@ -96,7 +96,7 @@ class MetricAccumulator:
         if not self.metrics:
             return
         y_pred = output_array(self.who, output)
-        y_true = np.asarray(target.data if isinstance(target, Tensor) else target)
+        y_true = np.asarray(target.array if isinstance(target, Tensor) else target)
         for metric in self.metrics:
             if isinstance(metric, CompactMetric):
                 self.compact[metric.name].append(metric.compact(y_true, y_pred))
@@ -206,7 +206,7 @@ def predict(model: Module, x: Any, batch_size: int = 32) -> Tensor:
                 raise TrainingTypeError(
                     f"predict: the model must return a Tensor, got {type(output).__name__}"
                 )
-            outputs.append(output.data)
+            outputs.append(output.array)
     if not outputs:
         raise TrainingError("predict: the data yielded no batches")
     return Tensor(np.concatenate(outputs))

@@ -85,14 +85,14 @@ def test_stable_at_extreme_inputs(name: str, dtype: type) -> None:
         out = ours(x)
         out.backward(rg.ones_like(out))
     assert out.dtype == dtype
-    assert np.isfinite(out.data).all(), out.data
-    assert np.isfinite(x.grad.data).all(), x.grad.data
+    assert np.isfinite(out.array).all(), out.array
+    assert np.isfinite(x.grad.array).all(), x.grad.array
     their_x = torch.tensor(EXTREMES, requires_grad=True)
     their_out = theirs(their_x)
     their_out.backward(torch.ones_like(their_out))
     rtol = 1e-6 if dtype == np.float64 else 1e-5
-    np.testing.assert_allclose(out.data, their_out.detach().numpy(), rtol=rtol, atol=1e-6)
-    np.testing.assert_allclose(x.grad.data, their_x.grad.numpy(), rtol=rtol, atol=1e-6)
+    np.testing.assert_allclose(out.array, their_out.detach().numpy(), rtol=rtol, atol=1e-6)
+    np.testing.assert_allclose(x.grad.array, their_x.grad.numpy(), rtol=rtol, atol=1e-6)
 
 
 def test_elu_keeps_precision_near_zero() -> None:
@@ -105,16 +105,16 @@ def test_softplus_is_linear_above_threshold() -> None:
     x = rg.tensor([25.0, 21.0], dtype="float64", requires_grad=True)
     out = F.softplus(x)
     out.sum().backward()
-    np.testing.assert_array_equal(out.data, x.data)
-    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(out.array, x.array)
+    np.testing.assert_array_equal(x.grad.array, [1.0, 1.0])
 
 
 def test_worked_example() -> None:
     x = rg.tensor([-2.0, 0.5], dtype="float64")
-    np.testing.assert_allclose(F.leaky_relu(x, 0.1).data, [-0.2, 0.5])
-    np.testing.assert_allclose(F.elu(x).data, [np.exp(-2.0) - 1, 0.5])
-    np.testing.assert_allclose(F.silu(x).data, [-2 / (1 + np.exp(2.0)), 0.5 / (1 + np.exp(-0.5))])
-    np.testing.assert_allclose(F.softplus(x).data, np.log1p(np.exp([-2.0, 0.5])))
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1).array, [-0.2, 0.5])
+    np.testing.assert_allclose(F.elu(x).array, [np.exp(-2.0) - 1, 0.5])
+    np.testing.assert_allclose(F.silu(x).array, [-2 / (1 + np.exp(2.0)), 0.5 / (1 + np.exp(-0.5))])
+    np.testing.assert_allclose(F.softplus(x).array, np.log1p(np.exp([-2.0, 0.5])))
 
 
 def test_gelu_rejects_unknown_approximation() -> None:

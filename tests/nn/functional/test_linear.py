@@ -55,7 +55,7 @@ def test_float_dtype_mismatch_names_both_dtypes() -> None:
 def test_integer_input_is_cast() -> None:
     out = F.linear(rg.tensor([[1, 2]]), rg.ones(1, 2, dtype="float64"))
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, [[3.0]])
+    np.testing.assert_allclose(out.array, [[3.0]])
 
 
 def test_rejects_non_tensor() -> None:

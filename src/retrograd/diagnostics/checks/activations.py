@@ -44,8 +44,8 @@ def _record(
             if not (args and isinstance(args[0], Tensor) and isinstance(out, Tensor)):
                 return
             entry = seen.setdefault(name, (mod, [], []))
-            entry[1].append(_per_unit(args[0].data))
-            entry[2].append(_per_unit(out.data))
+            entry[1].append(_per_unit(args[0].array))
+            entry[2].append(_per_unit(out.array))
 
         handles.append(module.register_forward_hook(hook))
     subject.reseed(salt)

@@ -169,7 +169,7 @@ def _localise(subject: Subject, x: Tensor, y: Tensor) -> list[tuple[str, Gradche
             handle.remove()
     found: list[tuple[str, GradcheckEntry]] = []
     if isinstance(pred, Tensor) and pred.dtype.kind == "f":
-        pred_input = Tensor(np.ascontiguousarray(pred.data, dtype=np.float64), requires_grad=True)
+        pred_input = Tensor(np.ascontiguousarray(pred.array, dtype=np.float64), requires_grad=True)
         loss_name = f"the loss {type(subject.loss_fn).__name__}"
         entry = _first_failure(subject, subject.loss_fn, (pred_input, y))
         if entry is not None:
@@ -177,7 +177,7 @@ def _localise(subject: Subject, x: Tensor, y: Tensor) -> list[tuple[str, Gradche
     for name, module, args in reversed(seen):
         # contiguous copies: finite differences perturb a flat view of each input
         inputs = tuple(
-            Tensor(np.ascontiguousarray(a.data, dtype=np.float64), requires_grad=True)
+            Tensor(np.ascontiguousarray(a.array, dtype=np.float64), requires_grad=True)
             if isinstance(a, Tensor) and a.dtype.kind == "f"
             else a
             for a in args
@@ -206,7 +206,7 @@ def _first_failure(subject: Subject, fn: Any, inputs: tuple[Any, ...]) -> Gradch
     try:
         with no_grad():
             out = fn(*inputs)
-        scale = float(np.sum(np.abs(out.data))) if isinstance(out, Tensor) else 0.0
+        scale = float(np.sum(np.abs(out.array))) if isinstance(out, Tensor) else 0.0
         subject.reseed(1)
         atol = _atol(scale if math.isfinite(scale) else 0.0, EPS)
         result = check_gradients(fn, inputs, eps=EPS, atol=atol, seed=subject.seed)
@@ -227,7 +227,7 @@ def _atol(scale: float, eps: float) -> float:
 
 
 def _parameter_rms(module: Module) -> float:
-    values = [np.asarray(p.data, dtype=np.float64).reshape(-1) for p in module.parameters()]
+    values = [np.asarray(p.array, dtype=np.float64).reshape(-1) for p in module.parameters()]
     joined = np.concatenate(values) if values else np.zeros(1)
     return float(np.sqrt(np.mean(joined**2))) if joined.size else 0.0
 
@@ -271,15 +271,15 @@ def _split_kinks(
         v = upstreams[entry.upstream]
 
         def g(v: list[np.ndarray] = v) -> float:
-            return sum(float(np.sum(w * o.data)) for w, o in zip(v, outputs()))
+            return sum(float(np.sum(w * o.array)) for w, o in zip(v, outputs()))
 
         analytic = np.reshape(entry.analytic_grad, -1)
         numeric = np.reshape(entry.numeric_grad, -1)
         error = np.abs(analytic - numeric)
         failing = np.nonzero(error > atol + 1e-3 * np.abs(numeric))[0]
         worst = failing[np.argsort(-error[failing])][:KINK_ELEMENTS]
-        flat = tensor.data.reshape(-1)
-        if not np.shares_memory(flat, tensor.data):
+        flat = tensor.array.reshape(-1)
+        if not np.shares_memory(flat, tensor.array):
             wrong.append(entry)
             continue
         centre = g()
@@ -336,7 +336,7 @@ def _not_differentiable(kinks: list[dict[str, Any]], samples: int) -> Finding:
 
 
 def _float64(t: Tensor) -> Tensor:
-    data = t.data.astype(np.float64) if t.dtype.kind == "f" else t.data
+    data = t.array.astype(np.float64) if t.dtype.kind == "f" else t.array
     return Tensor(data)
 
 

@@ -55,8 +55,8 @@ def check_gradient_flow(subject: Subject) -> list[Finding]:
         return []
     stats = []
     for name, w in weights:
-        g = np.zeros(w.shape) if w.grad is None else np.asarray(w.grad.data, dtype=np.float64)
-        stats.append((name, _rms(g), _rms(np.asarray(w.data)), bool(np.isfinite(g).all())))
+        g = np.zeros(w.shape) if w.grad is None else np.asarray(w.grad.array, dtype=np.float64)
+        stats.append((name, _rms(g), _rms(np.asarray(w.array)), bool(np.isfinite(g).all())))
     evidence = {
         "layers": {
             (name or "(model)"): {"grad_rms": g, "weight_rms": w} for name, g, w, _ in stats
@@ -123,7 +123,7 @@ def check_update_ratio(subject: Subject) -> list[Finding]:
     weights = layer_weights(subject, model)
     if not weights:
         return []
-    before = [np.array(w.data, dtype=np.float64) for _, w in weights]
+    before = [np.array(w.array, dtype=np.float64) for _, w in weights]
     subject.reseed(9)
     optimizer.zero_grad()
     loss = subject.gradients(model, rows)
@@ -134,7 +134,7 @@ def check_update_ratio(subject: Subject) -> list[Finding]:
     for (name, w), old in zip(weights, before):
         norm = float(np.linalg.norm(old))
         if norm > 0:
-            ratios[name or "(model)"] = float(np.linalg.norm(np.asarray(w.data) - old) / norm)
+            ratios[name or "(model)"] = float(np.linalg.norm(np.asarray(w.array) - old) / norm)
     if not ratios:
         return []
     values = np.array(list(ratios.values()))

@@ -30,7 +30,7 @@ def check_output_loss(subject: Subject) -> list[Finding]:
         out = model(subject.inputs(rows))
     if not isinstance(out, Tensor) or out.dtype.kind != "f":
         return []
-    pred = np.asarray(out.data, dtype=np.float64)
+    pred = np.asarray(out.array, dtype=np.float64)
     y = subject.y[rows]
     kind, loss = subject.output_kind, subject.loss_kind
     loss_name = type(subject.loss_fn).__name__

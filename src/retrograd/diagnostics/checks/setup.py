@@ -191,10 +191,10 @@ def _units(module: Module) -> np.ndarray | None:
     weight = module._parameters.get("weight")
     if weight is None or weight.ndim < 2 or not weight.requires_grad:
         return None
-    rows = np.asarray(weight.data, dtype=np.float64).reshape(weight.shape[0], -1)
+    rows = np.asarray(weight.array, dtype=np.float64).reshape(weight.shape[0], -1)
     bias = module._parameters.get("bias")
     if bias is not None and bias.shape == (weight.shape[0],):
-        rows = np.concatenate([rows, np.asarray(bias.data, np.float64).reshape(-1, 1)], axis=1)
+        rows = np.concatenate([rows, np.asarray(bias.array, np.float64).reshape(-1, 1)], axis=1)
     return rows
 
 
@@ -203,7 +203,7 @@ def _outgoing(module: Module, units: int) -> np.ndarray | None:
     weight = module._parameters.get("weight")
     if weight is None or weight.ndim < 2 or weight.shape[1] != units:
         return None
-    w = np.asarray(weight.data, dtype=np.float64)
+    w = np.asarray(weight.array, dtype=np.float64)
     return np.moveaxis(w, 1, 0).reshape(units, -1)
 
 

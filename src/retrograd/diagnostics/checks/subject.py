@@ -58,7 +58,7 @@ OUTPUT_KINDS: tuple[tuple[type, str], ...] = (
 def as_array(value: Any) -> np.ndarray:
     """A NumPy array from a Tensor, an array or nested lists (a copy, so checks can't alias)."""
     if isinstance(value, Tensor):
-        return np.array(value.data, copy=True)
+        return np.array(value.array, copy=True)
     return np.array(value, copy=True)
 
 

@@ -29,7 +29,7 @@ MATCH = 1e-3  # relative distance for "equal" gradients
 
 def _grads(model: Module) -> np.ndarray:
     parts = [
-        np.zeros(p.numel()) if p.grad is None else np.asarray(p.grad.data, np.float64).reshape(-1)
+        np.zeros(p.numel()) if p.grad is None else np.asarray(p.grad.array, np.float64).reshape(-1)
         for p in model.parameters()
     ]
     return np.concatenate(parts) if parts else np.zeros(0)

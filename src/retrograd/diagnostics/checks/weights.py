@@ -19,7 +19,7 @@ def check_finite_weights(subject: Subject) -> list[Finding]:
     bad_total = 0
     bad_tensors: list[tuple[str, int, int]] = []
     for name, tensor in state.items():
-        array = tensor.data
+        array = tensor.array
         total += int(array.size)
         if array.dtype.kind not in "fc":
             continue

@@ -68,7 +68,7 @@ def check_graph_cut(subject: Subject) -> list[Finding]:
     for name, param in model.named_parameters():
         if not param.requires_grad or param.grad is not None:
             continue
-        data = param.data
+        data = param.array
         original = data.copy()
         scale = max(float(np.sqrt(np.mean(original**2))) if original.size else 0.0, 1e-2)
         direction = rng.standard_normal(original.shape)
@@ -120,7 +120,7 @@ def check_loss_broadcast(subject: Subject) -> list[Finding]:
         out = model(subject.inputs(rows))
     if not isinstance(out, Tensor) or out.dtype.kind != "f":
         return []
-    pred = np.asarray(out.data, dtype=np.float64)
+    pred = np.asarray(out.array, dtype=np.float64)
     y = subject.y[rows]
     if pred.shape == y.shape or pred.ndim == 0 or pred.shape[0] != y.shape[0]:
         return []
@@ -150,7 +150,7 @@ def check_loss_broadcast(subject: Subject) -> list[Finding]:
             return []
         if leaf.grad is None:
             return []
-        grads.append(np.asarray(leaf.grad.data, dtype=np.float64))
+        grads.append(np.asarray(leaf.grad.array, dtype=np.float64))
     others = np.abs(grads[0][:-1] - grads[1][:-1])
     if not (others > 1e-12 * max(float(np.abs(grads[0]).max()), 1e-30)).any():
         return []

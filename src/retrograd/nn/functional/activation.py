@@ -223,7 +223,7 @@ def normalize(
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """(..., ) int64 class indices -> (..., num_classes) int64 one-hot rows."""
-    labels = tensor.data
+    labels = tensor.array
     if labels.dtype.kind not in "iu":
         raise InvalidArgumentError(
             f"one_hot is only applicable to index tensors, got {labels.dtype}"

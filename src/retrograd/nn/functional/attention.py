@@ -97,10 +97,10 @@ def attention_with_weights(
     elif attn_mask is not None:
         mask = _mask_tensor(name, attn_mask, scores_shape)
         if mask.dtype == np.bool_:
-            scores = scores.masked_fill(np.logical_not(mask.data), -math.inf)
+            scores = scores.masked_fill(np.logical_not(mask.array), -math.inf)
         else:
             scores = scores + mask
-    dead = np.all(np.isneginf(scores.data), axis=-1, keepdims=True)
+    dead = np.all(np.isneginf(scores.array), axis=-1, keepdims=True)
     if safe_softmax and dead.any():
         # softmax of an all -inf row is NaN; give it finite scores, then zero its weights
         weights = scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)

@@ -152,9 +152,9 @@ def mse_loss(
         and size_average is None
         and reduce is None
         and (reduction == "mean" or reduction == "sum")
-        and input.data.dtype.kind == "f"
-        and input.data.dtype == target.data.dtype
-        and input.data.shape == target.data.shape
+        and input.array.dtype.kind == "f"
+        and input.array.dtype == target.array.dtype
+        and input.array.shape == target.array.shape
     ):
         return apply(ops.MeanSquaredError, input, target, mean=reduction == "mean")
     reduction = resolve_reduction(reduction, size_average, reduce, "mse_loss")
@@ -242,7 +242,7 @@ def _clamped_log(p: Tensor) -> Tensor:
 def _check_probabilities(values: Tensor, which: str = "input") -> None:
     """PyTorch refuses BCE inputs or targets outside [0, 1]: the formula would give a loss that
     is not a cross-entropy (a target of 2 or -1 can even make it negative)."""
-    data = values.data
+    data = values.array
     if data.size == 0:
         return
     if np.isnan(data).any():
@@ -355,7 +355,7 @@ def _check_indices(
     input: Tensor, target: Tensor, ignore_index: int, name: str, hint: str
 ) -> np.ndarray:
     """The target's class indices, checked for dtype, shape and range."""
-    indices = target.data
+    indices = target.array
     if indices.dtype.kind not in "iu":
         raise DTypeError(
             f"{name} expects class indices as integers (int64), got {indices.dtype}; "

@@ -128,7 +128,7 @@ def batch_norm(
     axes = (0, *range(2, input.ndim))
     if training:
         out = apply(Normalize, input, axes=axes, eps=float(eps))
-        _update_running_stats(input.data, running_mean, running_var, axes, momentum)
+        _update_running_stats(input.array, running_mean, running_var, axes, momentum)
     else:
         if running_mean is None or running_var is None:
             raise InvalidArgumentError(
@@ -149,11 +149,11 @@ def _update_running_stats(
 ) -> None:
     """Move the running stats towards this batch's, in place (outside the graph)."""
     if running_mean is not None:
-        new_mean = (1 - momentum) * running_mean.data + momentum * x.mean(axis=axes)
+        new_mean = (1 - momentum) * running_mean.array + momentum * x.mean(axis=axes)
         running_mean.copy_(_wrap(np.asarray(new_mean)))
     if running_var is not None:
         unbiased = x.var(axis=axes, ddof=1)  # PyTorch keeps the unbiased estimate
-        new_var = (1 - momentum) * running_var.data + momentum * unbiased
+        new_var = (1 - momentum) * running_var.array + momentum * unbiased
         running_var.copy_(_wrap(np.asarray(new_var)))
 
 

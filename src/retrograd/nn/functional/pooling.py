@@ -142,7 +142,7 @@ def run_max_pool(input: Tensor, kwargs: dict[str, Any], return_indices: bool) ->
     values = apply(MaxPool, input, **kwargs)
     if not return_indices:
         return values
-    return values, _wrap(max_pool_indices(input.data, **kwargs))
+    return values, _wrap(max_pool_indices(input.array, **kwargs))
 
 
 def max_pool1d(

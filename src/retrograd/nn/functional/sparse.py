@@ -45,7 +45,7 @@ def check_unsupported(max_norm: Any, scale_grad_by_freq: bool, sparse: bool, who
 
 def embedding_indices(input: Any, num_embeddings: int, who: object) -> np.ndarray:  # noqa: A002
     """The integer index array of `input`; every index must lie in [0, num_embeddings)."""
-    indices = np.asarray(input.data if isinstance(input, Tensor) else input)
+    indices = np.asarray(input.array if isinstance(input, Tensor) else input)
     if indices.dtype.kind not in "iu":
         raise DTypeError(
             f"{who} expects integer indices (int64 or int32), got {indices.dtype}; "

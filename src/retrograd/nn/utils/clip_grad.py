@@ -48,7 +48,7 @@ def clip_grad_norm_(
 def _clip_norm(
     params: list[Tensor], max_norm: float, norm_type: float, error_if_nonfinite: bool
 ) -> Tensor:
-    grads = [p.grad.data for p in params if p.grad is not None]
+    grads = [p.grad.array for p in params if p.grad is not None]
     if len(grads) == 0:
         return Tensor(np.zeros((), dtype=np.float32))
 
@@ -86,7 +86,7 @@ def clip_grad_value_(parameters: ParametersT, clip_value: float) -> None:
 def _clip_values(params: list[Tensor], clip_value: float) -> None:
     for p in params:
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad.array, -clip_value, clip_value, out=p.grad.array)
 
 
 def _vector_norm(array: np.ndarray, norm_type: float) -> np.ndarray:

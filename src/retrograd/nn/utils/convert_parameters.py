@@ -27,7 +27,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     offset = 0
     for param in params:
         count = param.numel()
-        param.data[...] = vec.data[offset : offset + count].reshape(param.shape)
+        param.array[...] = vec.array[offset : offset + count].reshape(param.shape)
         offset += count
 
 

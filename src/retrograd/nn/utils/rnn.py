@@ -70,7 +70,7 @@ class PackedSequence(NamedTuple):
 
 
 def _lengths(lengths: Any) -> np.ndarray:
-    values = np.asarray(getattr(lengths, "data", lengths), dtype=np.int64).reshape(-1)
+    values = np.asarray(getattr(lengths, "array", lengths), dtype=np.int64).reshape(-1)
     if values.size == 0 or (values <= 0).any():
         raise InvalidArgumentError(
             f"pack_padded_sequence: every length must be positive, got {values.tolist()}"
@@ -126,7 +126,7 @@ def pad_packed_sequence(
     total_length: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Undo `pack_padded_sequence`: the padded batch (in the caller's order) and the lengths."""
-    batch_sizes = np.asarray(sequence.batch_sizes.data, dtype=np.int64)
+    batch_sizes = np.asarray(sequence.batch_sizes.array, dtype=np.int64)
     steps, batch = len(batch_sizes), int(batch_sizes[0])
     if total_length is not None and total_length < steps:
         raise InvalidArgumentError(
@@ -148,7 +148,7 @@ def pad_packed_sequence(
     lengths = np.array([(batch_sizes > b).sum() for b in range(batch)], dtype=np.int64)
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
-        lengths = lengths[np.asarray(sequence.unsorted_indices.data)]
+        lengths = lengths[np.asarray(sequence.unsorted_indices.array)]
     return (padded.transpose(0, 1) if batch_first else padded), Tensor(lengths)
 
 

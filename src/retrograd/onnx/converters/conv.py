@@ -22,9 +22,9 @@ def _pads(layer: nn.Module) -> list[int]:
 
 def _weights(g: GraphBuilder, step: Step) -> list[str]:
     layer = step.module
-    names = [g.initializer(layer.weight.data, f"{step.where}.weight")]
+    names = [g.initializer(layer.weight.array, f"{step.where}.weight")]
     if layer.bias is not None:
-        names.append(g.initializer(layer.bias.data, f"{step.where}.bias"))
+        names.append(g.initializer(layer.bias.array, f"{step.where}.bias"))
     return names
 
 

@@ -12,8 +12,8 @@ from retrograd.onnx.graph import GraphBuilder
 def linear(g: GraphBuilder, step: Step, x: str) -> str:
     """Gemm for `(N, in)` inputs; MatMul (+ Add) for `(N, *, in)`, which Gemm cannot take."""
     layer = step.module
-    weight = layer.weight.data
-    bias = None if layer.bias is None else g.initializer(layer.bias.data, f"{step.where}.bias")
+    weight = layer.weight.array
+    bias = None if layer.bias is None else g.initializer(layer.bias.array, f"{step.where}.bias")
     if step.x.ndim == 2:
         w = g.initializer(weight, f"{step.where}.weight")
         return g.node("Gemm", [x, w] + ([bias] if bias else []), step.where, transB=1)
@@ -54,5 +54,5 @@ def unflatten(g: GraphBuilder, step: Step, x: str) -> str:
 @converts(nn.Embedding)
 def embedding(g: GraphBuilder, step: Step, x: str) -> str:
     """Gather rows of the weight (the input holds int64 indices)."""
-    weight = g.initializer(step.module.weight.data, f"{step.where}.weight")
+    weight = g.initializer(step.module.weight.array, f"{step.where}.weight")
     return g.node("Gather", [weight, x], step.where, axis=0)

@@ -19,15 +19,15 @@ def batch_norm(g: GraphBuilder, step: Step, x: str) -> str:
         )
     if step.x.ndim < 2:
         raise step.fail(f"ONNX needs an input (N, C, ...), got shape {step.x.shape}")
-    n, dtype, where = layer.num_features, layer.running_mean.data.dtype, step.where
-    weight = np.ones(n, dtype) if layer.weight is None else layer.weight.data
-    bias = np.zeros(n, dtype) if layer.bias is None else layer.bias.data
+    n, dtype, where = layer.num_features, layer.running_mean.array.dtype, step.where
+    weight = np.ones(n, dtype) if layer.weight is None else layer.weight.array
+    bias = np.zeros(n, dtype) if layer.bias is None else layer.bias.array
     inputs = [
         x,
         g.initializer(weight, f"{where}.weight"),
         g.initializer(bias, f"{where}.bias"),
-        g.initializer(layer.running_mean.data, f"{where}.running_mean"),
-        g.initializer(layer.running_var.data, f"{where}.running_var"),
+        g.initializer(layer.running_mean.array, f"{where}.running_mean"),
+        g.initializer(layer.running_var.array, f"{where}.running_var"),
     ]
     return g.node("BatchNormalization", inputs, where, epsilon=float(layer.eps))
 
@@ -40,8 +40,8 @@ def layer_norm(g: GraphBuilder, step: Step, x: str) -> str:
             f"ONNX has LayerNormalization from opset 17; export with opset>=17, not {g.opset}"
         )
     shape = tuple(layer.normalized_shape)
-    weight = np.ones(shape, step.x.dtype) if layer.weight is None else layer.weight.data
+    weight = np.ones(shape, step.x.dtype) if layer.weight is None else layer.weight.array
     inputs = [x, g.initializer(weight, f"{where}.weight")]
     if layer.bias is not None:
-        inputs.append(g.initializer(layer.bias.data, f"{where}.bias"))
+        inputs.append(g.initializer(layer.bias.array, f"{where}.bias"))
     return g.node("LayerNormalization", inputs, where, axis=-len(shape), epsilon=float(layer.eps))
