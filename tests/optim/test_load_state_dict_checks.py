@@ -34,7 +34,7 @@ def saved_with(optimizer_cls: Any, **changes: Any) -> dict[str, Any]:
         (SGD, {"lr": -1.0}, "Invalid learning rate: -1.0"),
         (SGD, {"maximize": "yes"}, "option 'maximize' must be True or False, got 'yes'"),
         (SGD, {"nesterov": 1}, "option 'nesterov' must be True or False"),
-        (SGD, {"foreach": None}, "has the option 'foreach', which SGD does not have"),
+        (SGD, {"capturable": False}, "has the option 'capturable', which SGD does not have"),
         (Adam, {"betas": [0.9]}, "option 'betas' must be 2 finite numbers"),
         (Adam, {"betas": [0.9, 1.5]}, "Invalid beta parameter at index 1: 1.5"),
         (Adam, {"eps": [1e-8]}, "option 'eps' must be a finite number"),

@@ -27,6 +27,8 @@ class Adagrad(Optimizer):
     - `initial_accumulator_value`: starting value of the sum of squared gradients.
     - `eps`: term added to the denominator for numerical stability.
     - `maximize`: maximize the objective instead of minimizing it.
+    - `foreach`, `fused`, `capturable`: PyTorch's kernel switches; accepted, no effect.
+    - `differentiable`: must be False (a step is not recorded by autograd).
 
     State per parameter (created with the optimizer, as PyTorch does): ``step`` and ``sum``.
     A group's own ``initial_accumulator_value`` starts that group's sums (PyTorch uses the
@@ -41,8 +43,11 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -50,7 +55,10 @@ class Adagrad(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
         for group in self.param_groups:

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, lerp_
-from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -59,10 +58,6 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "eps", "betas", "weight_decay")
-
-    def _validate_options(self, options: dict[str, Any]) -> None:
-        super()._validate_options(options)
-        check_switches(options)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

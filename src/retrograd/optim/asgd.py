@@ -9,7 +9,6 @@ import numpy as np
 
 from retrograd.optim._inplace import Workspace, add_scaled
 from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
-from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -64,10 +63,6 @@ class ASGD(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "weight_decay")
-
-    def _validate_options(self, options: dict[str, Any]) -> None:
-        super()._validate_options(options)
-        check_switches(options)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

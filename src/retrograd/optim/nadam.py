@@ -8,7 +8,6 @@ import numpy as np
 
 from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, lerp_
 from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
-from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -68,10 +67,6 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "eps", "betas", "weight_decay", "momentum_decay")
-
-    def _validate_options(self, options: dict[str, Any]) -> None:
-        super()._validate_options(options)
-        check_switches(options)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

@@ -91,8 +91,10 @@ class Optimizer:
 
     def _validate_options(self, options: dict[str, Any]) -> None:
         """Raise OptimizerError for an invalid hyperparameter in `options` (a group or defaults):
-        each of `checked` by `check_options`; an optimizer with more rules adds them after."""
+        each of `checked` by `check_options`, and PyTorch's implementation switches; an
+        optimizer with more rules adds them after."""
         check_options(options, self.checked)
+        check_switches(options)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
@@ -437,3 +439,28 @@ def check_options(options: dict[str, Any], names: tuple[str, ...]) -> None:
         upper, words = _LIMITS[name]
         if not (0.0 <= value and (upper is None or value <= upper)):
             raise OptimizerError(f"Invalid {words}: {value}")
+
+
+def check_switches(options: dict[str, Any]) -> None:
+    """PyTorch's implementation switches `foreach`, `fused`, `capturable`, `differentiable`.
+
+    They choose among kernels that compute the same update. retrograd keeps them in the
+    parameter groups (state dicts carry them both ways); `foreach`/`fused` select a packed
+    variant where an optimizer has one (Adam, AdamW) and change nothing elsewhere.
+    `differentiable=True` asks for a step autograd records, which in-place array updates cannot
+    give, so it is refused.
+    """
+    for key in ("foreach", "fused"):
+        value = options.get(key)
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise OptimizerError(f"{key} must be None, True or False, got {value!r}")
+    for key in ("capturable", "differentiable"):
+        if not isinstance(options.get(key, False), (bool, np.bool_)):
+            raise OptimizerError(f"{key} must be True or False, got {options[key]!r}")
+    if options.get("fused") and options.get("foreach"):
+        raise OptimizerError("`fused` and `foreach` cannot be `True` together.")
+    if options.get("differentiable", False):
+        raise OptimizerError(
+            "differentiable=True is not supported: retrograd updates the parameters' arrays in "
+            "place, outside autograd, so no gradient can flow through an optimizer step"
+        )

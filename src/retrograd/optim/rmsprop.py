@@ -28,6 +28,8 @@ class RMSprop(Optimizer):
     - `momentum`: momentum factor (0 turns momentum off).
     - `centered`: normalize by an estimate of the gradient's variance instead of its second moment.
     - `maximize`: maximize the objective instead of minimizing it.
+    - `foreach`, `fused`, `capturable`: PyTorch's kernel switches; accepted, no effect.
+    - `differentiable`: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer`` (with momentum) and
     ``grad_avg`` (when centered).
@@ -42,8 +44,10 @@ class RMSprop(Optimizer):
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -52,7 +56,10 @@ class RMSprop(Optimizer):
             "eps": eps,
             "centered": centered,
             "weight_decay": weight_decay,
+            "capturable": capturable,
+            "foreach": foreach,
             "maximize": maximize,
+            "differentiable": differentiable,
         }
         super().__init__(params, defaults)
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._switches import check_switches
 from retrograd.optim.optimizer import (
     Optimizer,
     OptimizerError,
@@ -69,7 +68,6 @@ class Rprop(Optimizer):
             )
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise OptimizerError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        check_switches(options)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]

@@ -22,6 +22,8 @@ class SGD(Optimizer):
     - `weight_decay`: L2 penalty added to the gradient.
     - `nesterov`: use Nesterov momentum (needs momentum > 0 and zero dampening).
     - `maximize`: maximize the objective instead of minimizing it.
+    - `foreach`, `fused`, `capturable`: PyTorch's kernel switches; accepted, no effect.
+    - `differentiable`: must be False (a step is not recorded by autograd).
 
     State per parameter: ``momentum_buffer`` (when momentum is on).
     """
@@ -36,6 +38,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -44,6 +49,9 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
         self._scalars: dict[np.dtype, tuple[float, np.ndarray]] = {}
