@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from tqdm import tqdm
 
 import retrograd
 from retrograd import datasets, nn, optim
@@ -30,6 +29,7 @@ from retrograd.cli.common import (
 )
 from retrograd.diagnostics import BuggyMSELoss, DoctorReport, doctor
 from retrograd.errors import InvalidArgumentError
+from retrograd.train import choices, fit
 
 __all__ = [
     "TrainResult",
@@ -41,16 +41,15 @@ __all__ = [
     "train_network",
 ]
 
+# the demo offers the activations its defaults were measured with (Kaiming initialisation has
+# a gain for each), the two losses that suit a sigmoid or linear output, and a teaching loss
 ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "sigmoid": nn.Sigmoid,
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "leaky_relu": nn.LeakyReLU,
+    name: choices.ACTIVATIONS[name] for name in ("sigmoid", "relu", "tanh", "leaky_relu")
 }
 OUTPUTS = ("sigmoid", "linear")
 LOSSES: dict[str, type[nn.Module]] = {
-    "mse": nn.MSELoss,
-    "bce": nn.BCELoss,
+    "mse": choices.LOSSES["mse"],
+    "bce": choices.LOSSES["bce"],
     "buggy-mse": BuggyMSELoss,  # a sign-flipped backward, for trying `--doctor`
 }
 OPTIMIZERS = ("adam", "sgd")
@@ -181,10 +180,8 @@ def prepare_training(
     )
     criterion = LOSSES[loss]()
     params = list(model.parameters())
-    if optimizer == "adam":
-        opt: optim.Optimizer = optim.Adam(params, lr=lr)
-    else:
-        opt = optim.SGD(params, lr=lr, momentum=SGD_MOMENTUM)
+    extra: dict[str, Any] = {"momentum": SGD_MOMENTUM} if optimizer == "sgd" else {}
+    opt = choices.OPTIMIZERS[optimizer](params, lr=lr, **extra)
     return model, criterion, opt
 
 
@@ -210,7 +207,6 @@ def train_network(
     epochs: int = DEFAULT_EPOCHS,
     seed: int = DEFAULT_SEED,
     progress: bool = False,
-    description: str | None = None,
 ) -> TrainResult:
     """Train `build_network(...)` on all of `X, y` at once for `epochs` steps.
 
@@ -243,22 +239,18 @@ def train_network(
         seed=seed,
     )
 
-    bar = tqdm(
-        range(epochs),
-        desc=description,
-        unit="epoch",
-        file=sys.stderr,
-        leave=False,
-        disable=None if progress else True,  # None: no bar unless stderr is a terminal
+    # the whole data set as one batch, in order: one step per epoch
+    fit(
+        model,
+        criterion,
+        opt,
+        x=inputs,
+        y=targets,
+        epochs=epochs,
+        batch_size=len(X),
+        shuffle=False,
+        verbose=1 if progress and sys.stderr.isatty() else 0,
     )
-    for epoch in bar:
-        opt.zero_grad()
-        value = criterion(model(inputs), targets)
-        value.backward()
-        opt.step()
-        if not bar.disable and epoch % 20 == 0:
-            bar.set_postfix(loss=f"{value.item():.4g}", refresh=False)
-    bar.close()
 
     with retrograd.no_grad():
         predictions = model(inputs).numpy()
@@ -398,7 +390,6 @@ def run(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             seed=args.seed,
             progress=True,
-            description=activation,
         )
         header = f"{_title(args.dataset)}, {hidden_word}: {activation} ({', '.join(setup)})"
         if index > 0:

@@ -15,15 +15,11 @@ from retrograd import datasets, nn
 from retrograd.cli.common import non_negative_int, positive_float, positive_int
 from retrograd.diagnostics.explain import explain
 from retrograd.random import manual_seed
+from retrograd.train import choices
 
 __all__ = ["ACTIVATIONS", "add_parser", "build_network", "run"]
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "sigmoid": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-}
+ACTIVATIONS = choices.ACTIVATIONS
 
 
 def build_network(

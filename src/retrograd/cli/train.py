@@ -59,7 +59,7 @@ from retrograd.diagnostics import doctor
 from retrograd.io.model import non_finite_tensor, state_arrays
 from retrograd.io.output import OutputFileError
 from retrograd.metrics import Accuracy, FunctionMetric, mean_absolute_error
-from retrograd.train import DoctorCallback, EarlyStopping, History, fit
+from retrograd.train import DoctorCallback, EarlyStopping, History, choices, fit
 from retrograd.train.tabular import TabularSettings, tabular_settings
 
 __all__ = [
@@ -72,28 +72,18 @@ __all__ = [
     "run",
 ]
 
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "leaky_relu": nn.LeakyReLU,
-    "gelu": nn.GELU,
-    "elu": nn.ELU,
-    "silu": nn.SiLU,
-}
-OPTIMIZERS: dict[str, type[optim.Optimizer]] = {
-    "adam": optim.Adam,
-    "adamw": optim.AdamW,
-    "sgd": optim.SGD,
-    "rmsprop": optim.RMSprop,
-}
+ACTIVATIONS = choices.ACTIVATIONS
+OPTIMIZERS = choices.OPTIMIZERS
 # --loss name -> (task it applies to, loss class); cross_entropy is BCEWithLogitsLoss for two
 # classes and CrossEntropyLoss for more
 LOSSES: dict[str, tuple[str, type[nn.Module]]] = {
-    "cross_entropy": ("classification", nn.CrossEntropyLoss),
-    "mse": ("regression", nn.MSELoss),
-    "mae": ("regression", nn.L1Loss),
-    "huber": ("regression", nn.HuberLoss),
+    name: (task, choices.LOSSES[name])
+    for name, task in (
+        ("cross_entropy", "classification"),
+        ("mse", "regression"),
+        ("mae", "regression"),
+        ("huber", "regression"),
+    )
 }
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.05, "rmsprop": 0.01}  # adamw: tabular_settings
@@ -549,9 +539,8 @@ def make_optimizer(
     the optimizer's own default (0, and 0.01 for AdamW)."""
     extra: dict[str, Any] = {} if weight_decay is None else {"weight_decay": weight_decay}
     if name == "sgd":
-        return optim.SGD(parameters, lr=lr, momentum=SGD_MOMENTUM, **extra)
-    factory: Callable[..., optim.Optimizer] = OPTIMIZERS[name]
-    return factory(parameters, lr=lr, **extra)
+        extra["momentum"] = SGD_MOMENTUM
+    return OPTIMIZERS[name](parameters, lr=lr, **extra)
 
 
 # --------------------------------------------------------------------------------------- run

@@ -36,12 +36,17 @@ from retrograd.nn import functional as F
 from retrograd.optim import SGD, Adam, Optimizer
 from retrograd.sklearn._classes import resolve_classes
 from retrograd.tensor import Tensor
+from retrograd.train import choices
 
+# scikit-learn's activation names; "logistic" is the sigmoid
 ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "identity": nn.Identity,
-    "logistic": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
+    name: choices.ACTIVATIONS[ours]
+    for name, ours in (
+        ("identity", "identity"),
+        ("logistic", "sigmoid"),
+        ("tanh", "tanh"),
+        ("relu", "relu"),
+    )
 }
 SOLVERS = ("adam", "sgd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
