@@ -27,8 +27,30 @@ def test_records_bound_arguments_with_defaults() -> None:
     }
 
 
+LIBRARY = "retrograd.nn.stand_in"  # a class of this module counts as one of retrograd's
+
+
+def test_user_classes_are_neither_wrapped_nor_recorded() -> None:
+    class Net(nn.Module):
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.fc = nn.Linear(width, 1)
+
+    class Head(nn.Linear):
+        def __init__(self, width: int) -> None:
+            super().__init__(width, 1)
+
+    assert not hasattr(Net.__init__, "__wrapped__")
+    assert not hasattr(Head.__init__, "__wrapped__")
+    net, head = Net(3), Head(3)
+    assert "_init_config" not in net.__dict__ and "_init_config" not in head.__dict__
+    assert net.fc._init_config["type"] == "Linear"  # retrograd's layers inside are recorded
+
+
 def test_outermost_call_wins() -> None:
     class Head(nn.Linear):
+        __module__ = LIBRARY  # recording is for retrograd's own layers
+
         def __init__(self, width: int, scale: float = 2.0) -> None:
             super().__init__(width, 1)
             self.scale = scale
@@ -40,7 +62,7 @@ def test_outermost_call_wins() -> None:
 
 def test_subclass_without_its_own_init_records_its_own_name() -> None:
     class Rectifier(nn.ReLU):
-        pass
+        __module__ = LIBRARY
 
     assert Rectifier(True)._init_config == {"type": "Rectifier", "args": {"inplace": True}}
 
@@ -71,6 +93,8 @@ def test_values_are_made_json_friendly() -> None:
 
 def test_values_no_file_can_hold_are_marked() -> None:
     class Scaled(nn.Module):
+        __module__ = LIBRARY
+
         def __init__(self, fn: Any, table: Any) -> None:
             super().__init__()
             self.fn = fn

@@ -125,6 +125,8 @@ def test_malformed_configs_are_refused(config: object, fragment: str) -> None:
 class Repeat(nn.Module):
     """A stand-in for a layer that takes a layer as an argument (like TransformerEncoder)."""
 
+    __module__ = "retrograd.nn.stand_in"  # constructor arguments are recorded for retrograd's
+
     def __init__(self, layer: nn.Module, times: int) -> None:
         super().__init__()
         self.layers = nn.ModuleList([layer for _ in range(times)])
