@@ -36,10 +36,19 @@ class Function:
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        """Compute the output Tensor (or a tuple of them) from the arguments of `apply`.
+
+        Runs with graph recording off; call `ctx.save_for_backward(...)` to keep what
+        `backward` needs. Subclasses must define it (as a staticmethod).
+        """
         raise NotImplementedError("a Function must define forward(ctx, *inputs)")
 
     @staticmethod
     def backward(ctx: Context, *grad_outputs: Any) -> Any:
+        """The gradient of each input of `forward` (None for an input without one), from one
+        gradient Tensor per output; a single input's gradient may be returned bare.
+        Subclasses must define it (as a staticmethod).
+        """
         raise NotImplementedError("a Function must define backward(ctx, *grad_outputs)")
 
     @classmethod

@@ -111,10 +111,12 @@ class GradcheckResult:
 
     @property
     def ok(self) -> bool:
+        """Whether every entry passed (also the truth value of the result)."""
         return all(entry.ok for entry in self.entries)
 
     @property
     def failures(self) -> tuple[GradcheckEntry, ...]:
+        """The entries that failed, in order (empty when all passed)."""
         return tuple(entry for entry in self.entries if not entry.ok)
 
     def report(self) -> str:

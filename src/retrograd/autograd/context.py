@@ -18,6 +18,7 @@ class Context:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
+        """What `save_for_backward` kept, as a tuple in the order given (empty if nothing)."""
         return self._saved
 
     def mark_non_differentiable(self, *tensors: Any) -> None:  # PyTorch compatibility

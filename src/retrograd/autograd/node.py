@@ -60,6 +60,8 @@ class Node(_NodeExtras):
     seq: int
 
     def forward(self, *arrays: Any, **kwargs: Any) -> np.ndarray:
+        """The op's output array from its input arrays (and keyword settings); subclasses
+        write it, storing what `backward` needs in `self.saved`."""
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray) -> Any:
@@ -71,10 +73,12 @@ class Node(_NodeExtras):
         raise NotImplementedError
 
     def save_for_backward(self, *arrays: Any) -> None:
+        """Store `arrays` in `self.saved` (a tuple) for `backward`."""
         self.saved = arrays
 
     @property
     def name(self) -> str:
+        """The op's name, shown in `grad_fn` reprs as `<NameBackward>`: the class name."""
         return type(self).__name__
 
     def __repr__(self) -> str:

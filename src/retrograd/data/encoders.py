@@ -55,6 +55,7 @@ class LabelEncoder:
         return "LabelEncoder()"
 
     def fit(self, y: Any) -> LabelEncoder:
+        """Learn `classes_`, the distinct labels of `y` `(N,)` sorted; returns the encoder."""
         self.classes_ = np.unique(_labels(y, "LabelEncoder.fit"))
         return self
 
@@ -80,6 +81,7 @@ class LabelEncoder:
         return np.searchsorted(classes, array).astype(np.int64)
 
     def fit_transform(self, y: Any) -> np.ndarray:
+        """`fit(y)`, then `transform(y)`: the class indices `(N,)` int64 of `y`'s labels."""
         return self.fit(y).transform(y)
 
     def inverse_transform(self, y: Any) -> np.ndarray:

@@ -55,6 +55,8 @@ class StandardScaler:
         return f"StandardScaler(with_mean={self.with_mean}, with_std={self.with_std})"
 
     def fit(self, X: Any) -> StandardScaler:
+        """Learn `mean_`, `var_` and `scale_` of each feature of `X: (n_samples, n_features)`
+        (the population variance, ddof=0); returns the scaler."""
         array, _ = as_2d(X, "StandardScaler.fit")
         n = array.shape[0]
         if n == 0:
@@ -89,6 +91,7 @@ class StandardScaler:
         return output(result, array, is_tensor)
 
     def fit_transform(self, X: Any) -> Any:
+        """`fit(X)`, then `transform(X)`: `X` standardized with its own statistics."""
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X: Any) -> Any:
@@ -159,6 +162,8 @@ class MinMaxScaler:
         return f"MinMaxScaler(feature_range={self.feature_range})"
 
     def fit(self, X: Any) -> MinMaxScaler:
+        """Learn each feature's `data_min_` and `data_max_` over `X: (n_samples, n_features)`,
+        and from them `scale_` and `min_`; returns the scaler."""
         array, _ = as_2d(X, "MinMaxScaler.fit")
         if array.shape[0] == 0:
             raise InvalidArgumentError("MinMaxScaler.fit: X has 0 samples")
@@ -180,14 +185,18 @@ class MinMaxScaler:
         return array, is_tensor
 
     def transform(self, X: Any) -> Any:
+        """`(n, n_features)` -> `X * scale_ + min_` `(n, n_features)`: the fitted data's range
+        mapped to `feature_range` (values outside it are not clipped)."""
         array, is_tensor = self._check(X, "transform")
         assert self.min_ is not None and self.scale_ is not None
         return output(array.astype(np.float64) * self.scale_ + self.min_, array, is_tensor)
 
     def fit_transform(self, X: Any) -> Any:
+        """`fit(X)`, then `transform(X)`: `X` scaled to `feature_range` by its own min and max."""
         return self.fit(X).transform(X)
 
     def inverse_transform(self, X: Any) -> Any:
+        """Undo `transform`: `(X - min_) / scale_`."""
         array, is_tensor = self._check(X, "inverse_transform")
         assert self.min_ is not None and self.scale_ is not None
         return output((array.astype(np.float64) - self.min_) / self.scale_, array, is_tensor)

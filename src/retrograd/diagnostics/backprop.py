@@ -61,6 +61,7 @@ class ParameterCheck:
 
     @property
     def ok(self) -> bool:
+        """Whether the verdict is "correct"."""
         return self.verdict == "correct"
 
     def __str__(self) -> str:
@@ -89,6 +90,7 @@ class BackpropReport:
 
     @property
     def ok(self) -> bool:
+        """Whether every parameter's gradient is correct."""
         return all(check.ok for check in self.parameters)
 
     def __getitem__(self, name: str) -> ParameterCheck:

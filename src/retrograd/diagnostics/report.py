@@ -94,6 +94,7 @@ class DoctorReport:
 
     @property
     def ok(self) -> bool:
+        """Whether no finding is an error or a warning (notes are fine)."""
         return not any(f.severity in ("error", "warning") for f in self.findings)
 
     @property
@@ -117,13 +118,16 @@ class DoctorReport:
 
     @property
     def errors(self) -> tuple[Finding, ...]:
+        """The findings of severity "error", in report order."""
         return self.by_severity("error")
 
     @property
     def warnings(self) -> tuple[Finding, ...]:
+        """The findings of severity "warning", in report order."""
         return self.by_severity("warning")
 
     def by_severity(self, severity: str) -> tuple[Finding, ...]:
+        """The findings of `severity` ("error", "warning" or "info"), in report order."""
         return tuple(f for f in self.findings if f.severity == severity)
 
     def get(self, code: str) -> list[Finding]:
@@ -134,6 +138,8 @@ class DoctorReport:
         return any(f.code == code for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain data for JSON: title, ok, counts per severity, headline code,
+        root causes with their consequences, every finding, and the checks run and skipped."""
         return {
             "title": self.title,
             "ok": self.ok,

@@ -59,6 +59,7 @@ class Summary:
 
     @property
     def non_trainable_params(self) -> int:
+        """The parameters that do not require grad: `total_params - trainable_params`."""
         return self.total_params - self.trainable_params
 
     def __str__(self) -> str:

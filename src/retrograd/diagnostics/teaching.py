@@ -23,12 +23,14 @@ class BuggyMSEFunction(Function):
 
     @staticmethod
     def forward(ctx: Context, pred: Tensor, target: Tensor) -> Tensor:
+        """The mean of `(pred - target) ** 2` over all elements, a scalar; saves both inputs."""
         ctx.save_for_backward(pred, target)
         diff = pred - target
         return (diff * diff).mean()
 
     @staticmethod
     def backward(ctx: Context, grad_output: Tensor) -> Any:
+        """The gradient for `pred` with its sign flipped (the planted bug), None for `target`."""
         pred, target = ctx.saved_tensors
         n = pred.numel()
         # the bug: the derivative of (pred - target)^2 is 2 * (pred - target)
@@ -39,4 +41,11 @@ class BuggyMSELoss(Module):
     """`nn.MSELoss()`'s forward with a sign-flipped backward; `input`, `target`: same shape."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
+        """The mean squared error of `input` and `target`, a scalar whose backward is wrong.
+
+        Shape:
+            - Input: `(*)`, any shape.
+            - Target: `(*)`, the same shape as the input.
+            - Output: `()`, a scalar.
+        """
         return BuggyMSEFunction.apply(input, target)

@@ -40,9 +40,13 @@ class CompactMetric(Metric, Protocol):
     `from_compact(*arrays)` gives what `metric(y_true, y_pred)` gives on the whole epoch.
     """
 
-    def compact(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, ...]: ...
+    def compact(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, ...]:
+        """One batch as a tuple of arrays, one row per sample."""
+        ...
 
-    def from_compact(self, *arrays: np.ndarray) -> float: ...
+    def from_compact(self, *arrays: np.ndarray) -> float:
+        """The metric of the whole epoch from the `compact` arrays joined over its batches."""
+        ...
 
 
 class FunctionMetric:
@@ -75,6 +79,7 @@ class Accuracy(FunctionMetric):
         return true_labels(y_true), predicted_labels(y_pred, self.threshold)
 
     def from_compact(self, *arrays: np.ndarray) -> float:
+        """The accuracy of the true and predicted labels `compact` gave (joined over batches)."""
         t, p = arrays
         return float(self.fn(t, p, **self.kwargs))
 
@@ -113,6 +118,8 @@ class ClassificationMetric(FunctionMetric):
         return t, p, np.full(p.shape[:1], many)
 
     def from_compact(self, *arrays: np.ndarray) -> float:
+        """The metric of the labels `compact` gave (joined over batches); `average="auto"` is
+        decided here, on all of them."""
         t, p, many = arrays
         average = self.average
         if average == "auto":

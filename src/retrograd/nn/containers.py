@@ -24,6 +24,21 @@ class Sequential(Module):
 
     Also takes an OrderedDict of named modules. Supports indexing, slicing, `len`, iteration
     and `append`; the keys of a state dict are the positions ("0.weight", "2.bias").
+
+    Args:
+        *args: the modules, in the order they run (named "0", "1", ...); or one OrderedDict
+            mapping names to modules.
+
+    Shape:
+        - Input: what the first module takes.
+        - Output: what the last module returns.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+        >>> model(retrograd.zeros(5, 2)).shape
+        (5, 1)
+        >>> model[0]
+        Linear(in_features=2, out_features=8, bias=True)
     """
 
     def __init__(self, *args: Any) -> None:
@@ -36,6 +51,13 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:  # noqa: A002 - PyTorch's name
+        """The output of the last module: `input` passed through each module in turn, each
+        module's output the next one's input (an empty Sequential returns `input`).
+
+        Shape:
+            - Input: what the first module takes.
+            - Output: what the last module returns.
+        """
         direct = not anomaly_state.enabled
         for module in self._modules.values():
             # what `module(input)` does when the module has no hooks, without the cost of
@@ -97,7 +119,7 @@ class Sequential(Module):
         return self
 
     def extend(self, modules: Iterable[Module]) -> Sequential:
-        """Append each of `values`."""
+        """Append each of `modules`."""
         for module in modules:
             self.append(module)
         return self
@@ -113,14 +135,26 @@ class Sequential(Module):
         return self
 
     def pop(self, index: int = -1) -> Module:
-        """Remove the entry under `key` and return it."""
+        """Remove the module at position `index` and return it."""
         module = self[index]
         del self[index]
         return module
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters the parent sees (a plain list would hide them)."""
+    """A list of modules whose parameters the parent sees (a plain list would hide them).
+
+    Supports indexing, slicing, `len`, iteration, `+` and `+=`; the modules are named "0",
+    "1", ... (so their parameters appear as "0.weight", ...).
+
+    Args:
+        modules: the modules to hold, in order. Default: None, an empty list.
+
+    Example:
+        >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        >>> len(layers), len(list(layers.parameters()))
+        (3, 6)
+    """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
@@ -162,12 +196,12 @@ class ModuleList(Module):
         return type(self)([*self, *other])
 
     def append(self, module: Module) -> ModuleList:
-        """Add a parameter (a Tensor is made a Parameter) at the end."""
+        """Add `module` at the end."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
-        """Append each of `values`."""
+        """Append each of `modules`."""
         if isinstance(modules, (Module, str)) or not isinstance(modules, Iterable):
             raise ArgumentTypeError(
                 f"ModuleList.extend needs an iterable of modules, got {type(modules).__name__}"
@@ -177,6 +211,7 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Put `module` before position `index` (as `list.insert`), shifting later ones."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._set_modules({})
@@ -184,7 +219,7 @@ class ModuleList(Module):
             self.add_module(str(i), m)
 
     def pop(self, index: int = -1) -> Module:
-        """Remove the entry under `key` and return it."""
+        """Remove the module at position `index` and return it."""
         module = self[index]
         del self[index]
         return module
@@ -209,7 +244,21 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of named modules whose parameters the parent sees; keeps insertion order."""
+    """A dict of named modules whose parameters the parent sees; keeps insertion order.
+
+    Supports `[key]` access and assignment, `del`, `in`, `len` and iteration over the keys.
+
+    Args:
+        modules: a mapping of names to modules, or `(name, module)` pairs. Default: None, an
+            empty dict.
+
+    Example:
+        >>> heads = nn.ModuleDict({"cls": nn.Linear(8, 3), "reg": nn.Linear(8, 1)})
+        >>> list(heads.keys())
+        ['cls', 'reg']
+        >>> heads["reg"](retrograd.zeros(2, 8)).shape
+        (2, 1)
+    """
 
     def __init__(
         self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
@@ -245,14 +294,15 @@ class ModuleDict(Module):
         return self._modules.keys()
 
     def values(self) -> Iterable[Module]:
-        """The parameters, in insertion order."""
+        """The modules, in insertion order."""
         return self._modules.values()  # type: ignore[return-value]
 
     def items(self) -> Iterable[tuple[str, Module]]:
-        """The (name, parameter) pairs, in insertion order."""
+        """The (name, module) pairs, in insertion order."""
         return self._modules.items()  # type: ignore[return-value]
 
     def clear(self) -> None:
+        """Remove every module."""
         self._set_modules({})
 
     def pop(self, key: str) -> Module:
@@ -283,7 +333,17 @@ def _as_parameter(value: Any, container: str) -> Any:
 
 class ParameterList(Module):
     """A list of parameters the parent sees, under the keys "0", "1", ... (a plain list would
-    hide them from `parameters()` and the state dict). Tensors become Parameters."""
+    hide them from `parameters()` and the state dict). Tensors become Parameters.
+
+    Args:
+        values: the Parameters (or Tensors, made Parameters that require grad) to hold, in
+            order. Default: None, an empty list.
+
+    Example:
+        >>> params = nn.ParameterList([nn.Parameter(retrograd.zeros(2)), retrograd.ones(3)])
+        >>> [p.shape for p in params]
+        [(2,), (3,)]
+    """
 
     def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
@@ -332,7 +392,17 @@ class ParameterList(Module):
 
 
 class ParameterDict(Module):
-    """A dict of parameters the parent sees, under their own keys. Tensors become Parameters."""
+    """A dict of parameters the parent sees, under their own keys. Tensors become Parameters.
+
+    Args:
+        parameters: a mapping of names to Parameters (or Tensors, made Parameters that require
+            grad), or `(name, value)` pairs. Default: None, an empty dict.
+
+    Example:
+        >>> params = nn.ParameterDict({"scale": retrograd.ones(3)})
+        >>> params["scale"].requires_grad
+        True
+    """
 
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
         super().__init__()

@@ -32,30 +32,101 @@ class Dropout(_DropoutNd):
     """In training, zero each element with probability `p` and scale the rest by 1 / (1 - p);
     in eval mode, the identity.
 
-    **Arguments:** `p` (0.5), `inplace` (False), `generator` (a NumPy Generator; default the
-    seeded global one). **Shapes:** any -> the same shape.
+    Args:
+        p: the probability of zeroing an element, in [0, 1]. Default: 0.5.
+        inplace: whether to zero the input's own values instead of returning a new tensor.
+            Default: False.
+        generator: the NumPy Generator that draws the masks. Default: None, the seeded global
+            one.
+
+    Shape:
+        - Input: `(*)`, any number of dimensions.
+        - Output: `(*)`, the same shape as the input.
+
+    Example:
+        >>> import numpy as np
+        >>> m = nn.Dropout(p=0.5, generator=np.random.default_rng(0))
+        >>> m(retrograd.ones(2, 4))
+        tensor([[2., 0., 0., 0.],
+                [2., 2., 2., 2.]])
+        >>> m.eval()(retrograd.ones(2, 4))
+        tensor([[1., 1., 1., 1.],
+                [1., 1., 1., 1.]])
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """In training, `input` with each element zeroed with probability `p` and the rest
+        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself.
+
+        Shape:
+            - Input: `(*)`.
+            - Output: `(*)`, the same shape as the input.
+        """
         return dropout(input, self.p, self.training, self.inplace, generator=self.generator)
 
 
 class Dropout1d(_DropoutNd):
     """In training, zero whole channels with probability `p` and scale the rest by 1 / (1 - p).
 
-    **Arguments:** as `Dropout`. **Shapes:** `(N, C, L)` or `(C, L)` -> the same shape.
+    In eval mode, the identity. A channel is one `(L,)` row of a `(N, C, L)` input.
+
+    Args:
+        p: the probability of zeroing a channel, in [0, 1]. Default: 0.5.
+        inplace: whether to zero the input's own values instead of returning a new tensor.
+            Default: False.
+        generator: the NumPy Generator that draws the masks. Default: None, the seeded global
+            one.
+
+    Shape:
+        - Input: `(N, C, L)` or `(C, L)`.
+        - Output: the same shape as the input.
+
+    Example:
+        >>> m = nn.Dropout1d(p=0.2)
+        >>> m(retrograd.ones(4, 3, 5)).shape
+        (4, 3, 5)
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """In training, `input` with whole channels zeroed with probability `p` and the rest
+        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself.
+
+        Shape:
+            - Input: `(N, C, L)` or `(C, L)`.
+            - Output: the same shape as the input.
+        """
         return dropout1d(input, self.p, self.training, self.inplace, generator=self.generator)
 
 
 class Dropout2d(_DropoutNd):
     """In training, zero whole channels with probability `p` and scale the rest by 1 / (1 - p).
 
-    **Arguments:** as `Dropout`. **Shapes:** `(N, C, H, W)` -> the same shape (a 3-d input is
-    taken as `(N, C, L)`, with a warning, as in PyTorch).
+    In eval mode, the identity. A channel is one `(H, W)` plane of a `(N, C, H, W)` input.
+
+    Args:
+        p: the probability of zeroing a channel, in [0, 1]. Default: 0.5.
+        inplace: whether to zero the input's own values instead of returning a new tensor.
+            Default: False.
+        generator: the NumPy Generator that draws the masks. Default: None, the seeded global
+            one.
+
+    Shape:
+        - Input: `(N, C, H, W)`; a 3-d input is taken as `(N, C, L)`, with a warning, as in
+          PyTorch (use `Dropout1d` for that).
+        - Output: the same shape as the input.
+
+    Example:
+        >>> m = nn.Dropout2d(p=0.2)
+        >>> m(retrograd.ones(4, 3, 8, 8)).shape
+        (4, 3, 8, 8)
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """In training, `input` with whole channels zeroed with probability `p` and the rest
+        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself.
+
+        Shape:
+            - Input: `(N, C, H, W)` (or `(N, C, L)`, with a warning).
+            - Output: the same shape as the input.
+        """
         return dropout2d(input, self.p, self.training, self.inplace, generator=self.generator)

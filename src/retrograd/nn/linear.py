@@ -19,10 +19,29 @@ from retrograd.tensor import Tensor, apply
 class Linear(Module):
     """y = x @ weight.T + bias.
 
-    **Arguments:** `in_features`, `out_features`, `bias` (default True), `dtype` (default float32),
-    `generator` (for the initial values; default the seeded global one).
-    **Shapes:** `x: (*, in_features)` -> `(*, out_features)`; `weight: (out_features, in_features)`,
-    `bias: (out_features,)`.
+    Args:
+        in_features: the size of each input's last dimension.
+        out_features: the size of each output's last dimension.
+        bias: whether to learn an additive bias. Default: True.
+        dtype: the dtype of the parameters. Default: None, the default float dtype (float32
+            unless `set_default_dtype` changed it).
+        generator: the NumPy Generator that draws the initial values. Default: None, the seeded
+            global one.
+
+    Shape:
+        - Input: `(*, H_in)`, any number of leading dimensions, with `H_in = in_features`.
+        - Output: `(*, H_out)`, with `H_out = out_features`.
+
+    Attributes:
+        weight: the learnable weights, shape `(out_features, in_features)`, drawn from
+            U(-1/sqrt(in_features), 1/sqrt(in_features)).
+        bias: the learnable bias, shape `(out_features,)`, drawn from the same range; None
+            when `bias=False`.
+
+    Example:
+        >>> m = nn.Linear(4, 2)
+        >>> m(retrograd.zeros(3, 4)).shape
+        (3, 2)
     """
 
     in_features: int
@@ -60,6 +79,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
+        """`x @ weight.T + bias` (without the bias when there is none).
+
+        Shape:
+            - Input: `(*, in_features)`.
+            - Output: `(*, out_features)`.
+        """
         weight, bias = self.weight, self.bias
         # One cheap test for the common case, a plain Tensor in the weight's dtype; the full
         # check takes the rest (subclasses, integer data). A wrong feature count makes the
@@ -83,17 +108,46 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer); any arguments are ignored."""
+    """Returns its input unchanged (a placeholder layer); any arguments are ignored.
+
+    Args:
+        *args: ignored.
+        **kwargs: ignored.
+
+    Shape:
+        - Input: `(*)`, anything.
+        - Output: `(*)`, the input itself.
+
+    Example:
+        >>> m = nn.Identity(54, unused="argument")
+        >>> m(retrograd.tensor([1.0, 2.0]))
+        tensor([1., 2.])
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
     def forward(self, input: Any) -> Any:  # noqa: A002
+        """`input` itself, the same object."""
         return input
 
 
 class Flatten(Module):
-    """Merge dims `start_dim..end_dim` into one: `(N, C, H, W)` -> `(N, C*H*W)` by default."""
+    """Merge dims `start_dim..end_dim` into one: `(N, C, H, W)` -> `(N, C*H*W)` by default.
+
+    Args:
+        start_dim: the first dimension merged. Default: 1 (the batch dimension is kept).
+        end_dim: the last dimension merged. Default: -1.
+
+    Shape:
+        - Input: `(*, S_start, ..., S_end, *)`.
+        - Output: `(*, S_start * ... * S_end, *)`.
+
+    Example:
+        >>> m = nn.Flatten()
+        >>> m(retrograd.zeros(2, 3, 4, 5)).shape
+        (2, 60)
+    """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
@@ -101,6 +155,12 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """`input` with dimensions `start_dim..end_dim` merged into one (a reshape).
+
+        Shape:
+            - Input: `(*, S_start, ..., S_end, *)`.
+            - Output: `(*, S_start * ... * S_end, *)`.
+        """
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
@@ -108,7 +168,22 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Split dim `dim` into `unflattened_size`: `Unflatten(1, (3, 4))`: `(N, 12)` -> `(N, 3, 4)`."""
+    """Split dim `dim` into `unflattened_size`: `Unflatten(1, (3, 4))`: `(N, 12)` -> `(N, 3, 4)`.
+
+    Args:
+        dim: the dimension to split.
+        unflattened_size: the sizes it is split into (a tuple or list); their product must equal
+            the size of dimension `dim`.
+
+    Shape:
+        - Input: `(*, S_dim, *)`.
+        - Output: `(*, U_1, ..., U_n, *)`, with `unflattened_size = (U_1, ..., U_n)`.
+
+    Example:
+        >>> m = nn.Unflatten(1, (3, 4))
+        >>> m(retrograd.zeros(2, 12)).shape
+        (2, 3, 4)
+    """
 
     def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
         super().__init__()
@@ -116,6 +191,12 @@ class Unflatten(Module):
         self.unflattened_size = tuple(unflattened_size)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """`input` with dimension `dim` split into `unflattened_size` (a reshape).
+
+        Shape:
+            - Input: `(*, S_dim, *)`.
+            - Output: `(*, U_1, ..., U_n, *)`.
+        """
         return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:

@@ -140,6 +140,7 @@ class RNNBase(Module):
 
     @property
     def num_directions(self) -> int:
+        """2 for a bidirectional layer, else 1."""
         return 2 if self.bidirectional else 1
 
     def _suffixes(self) -> tuple[str, ...]:
@@ -302,12 +303,47 @@ class RNNBase(Module):
 class RNN(RNNBase):
     """Elman RNN: h_t = act(x_t @ W_ih.T + b_ih + h_{t-1} @ W_hh.T + b_hh), act tanh or relu.
 
-    **Arguments:** `input_size`, `hidden_size`, `num_layers=1`, `nonlinearity='tanh'`,
-    `bias=True`, `batch_first=False`, `dropout=0.0` (on the outputs of all but the last layer,
-    in training), `bidirectional=False`, `dtype`, `generator` (initial values).
-    **Shapes:** `input: (L, B, input_size)` (`(B, L, input_size)` if batch_first) or
-    `(L, input_size)`; `hx: (num_layers * D, B, hidden_size)` or None (zeros).
-    **Returns** `(output, h_n)`: `output: (L, B, D * hidden_size)`, `h_n` shaped like `hx`.
+    Args:
+        input_size: the number of features of each input step.
+        hidden_size: the number of features of the hidden state.
+        num_layers: how many recurrent layers are stacked, each reading the outputs of the one
+            below. Default: 1.
+        nonlinearity: the activation act, `"tanh"` or `"relu"`. Default: `"tanh"`.
+        bias: whether the layers have the biases `b_ih` and `b_hh`. Default: True.
+        batch_first: whether the input and output are `(B, L, *)` instead of `(L, B, *)` (the
+            states are not affected). Default: False.
+        dropout: the probability of zeroing each output of every layer but the last, in training.
+            Default: 0.0.
+        bidirectional: whether each layer also runs over the sequence backwards, its outputs
+            joined to the forward ones. Default: False.
+        dtype: the dtype of the parameters. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
+            1/sqrt(hidden_size)). Default: None, the seeded global one.
+
+    Shape:
+        - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
+          unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
+          or a `PackedSequence`.
+        - hx: `(D * num_layers, B, H_out)` or `(D * num_layers, H_out)` unbatched, the initial
+          hidden state (zeros when None), with D = 2 if bidirectional else 1 and
+          `H_out = hidden_size`.
+        - Output: `(L, B, D * H_out)` (`(B, L, D * H_out)` with `batch_first=True`, `(L, D * H_out)`
+          unbatched), the top layer's hidden state at every step; a `PackedSequence` for a packed
+          input.
+        - h_n: shaped like hx, the final hidden state of each layer and direction.
+
+    Attributes:
+        weight_ih_l{k}: the input-hidden weights of layer k, `(hidden_size, input_size)` for
+            k = 0, else `(hidden_size, D * hidden_size)`.
+        weight_hh_l{k}: the hidden-hidden weights of layer k, `(hidden_size, hidden_size)`.
+        bias_ih_l{k}: the input-hidden bias of layer k, `(hidden_size,)`.
+        bias_hh_l{k}: the hidden-hidden bias of layer k, `(hidden_size,)`.
+
+    Example:
+        >>> rnn = nn.RNN(4, 8, num_layers=2)
+        >>> output, h_n = rnn(retrograd.zeros(5, 3, 4))
+        >>> output.shape, h_n.shape
+        ((5, 3, 8), (2, 3, 8))
     """
 
     nonlinearity: str
@@ -345,6 +381,19 @@ class RNN(RNNBase):
         )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """Run the layers over the sequence `input` from the state `hx`; returns
+        `(output, h_n)`.
+
+        Shape:
+            - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
+              unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
+              or a `PackedSequence`.
+            - hx: `(D * num_layers, B, hidden_size)` (unbatched: `(D * num_layers, hidden_size)`),
+              or None for zeros.
+            - output: `(L, B, D * hidden_size)` (batch first or unbatched as the input is), or a
+              `PackedSequence` for a packed input.
+            - h_n: shaped like hx.
+        """
         output, (h_n,) = self._run(input, (hx,))
         return output, h_n
 
@@ -353,9 +402,46 @@ class LSTM(RNNBase):
     """Long short-term memory: gates i, f, g, o = split(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh),
     c_t = sigmoid(f) * c + sigmoid(i) * tanh(g), h_t = sigmoid(o) * tanh(c_t).
 
-    **Arguments:** as `RNN` without `nonlinearity`; `proj_size` must be 0.
-    **Shapes:** `input` as in `RNN`; `hx = (h_0, c_0)`, each `(num_layers * D, B, hidden_size)`,
-    or None. **Returns** `(output, (h_n, c_n))`; `weight_ih_l0: (4 * hidden_size, input_size)`.
+    Args:
+        input_size: the number of features of each input step.
+        hidden_size: the number of features of the hidden state.
+        num_layers: how many recurrent layers are stacked, each reading the outputs of the one
+            below. Default: 1.
+        bias: whether the layers have the biases `b_ih` and `b_hh`. Default: True.
+        batch_first: whether the input and output are `(B, L, *)` instead of `(L, B, *)` (the
+            states are not affected). Default: False.
+        dropout: the probability of zeroing each output of every layer but the last, in training.
+            Default: 0.0.
+        bidirectional: whether each layer also runs over the sequence backwards, its outputs
+            joined to the forward ones. Default: False.
+        proj_size: only 0 (projections are not supported). Default: 0.
+        dtype: the dtype of the parameters. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
+            1/sqrt(hidden_size)). Default: None, the seeded global one.
+
+    Shape:
+        - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
+          unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
+          or a `PackedSequence`.
+        - hx: a tuple `(h_0, c_0)`, each `(D * num_layers, B, H_out)` (unbatched:
+          `(D * num_layers, H_out)`), the initial hidden and cell states, or None for zeros;
+          D = 2 if bidirectional else 1 and `H_out = hidden_size`.
+        - Output: `(output, (h_n, c_n))`: `output` `(L, B, D * H_out)` (batch first or unbatched
+          as the input is; a `PackedSequence` for a packed input), the top layer's hidden state
+          at every step; `h_n` and `c_n` shaped like `h_0`, the final states.
+
+    Attributes:
+        weight_ih_l{k}: the input-hidden weights of layer k, gates (i, f, g, o) stacked:
+            `(4 * hidden_size, input_size)` for k = 0, else `(4 * hidden_size, D * hidden_size)`.
+        weight_hh_l{k}: the hidden-hidden weights of layer k, `(4 * hidden_size, hidden_size)`.
+        bias_ih_l{k}: the input-hidden bias of layer k, `(4 * hidden_size,)`.
+        bias_hh_l{k}: the hidden-hidden bias of layer k, `(4 * hidden_size,)`.
+
+    Example:
+        >>> lstm = nn.LSTM(4, 8, batch_first=True, bidirectional=True)
+        >>> output, (h_n, c_n) = lstm(retrograd.zeros(3, 5, 4))
+        >>> output.shape, h_n.shape, c_n.shape
+        ((3, 5, 16), (2, 3, 8), (2, 3, 8))
     """
 
     def __init__(
@@ -390,6 +476,19 @@ class LSTM(RNNBase):
         input: Tensor,  # noqa: A002
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """Run the layers over the sequence `input` from the states `hx = (h_0, c_0)`;
+        returns `(output, (h_n, c_n))`.
+
+        Shape:
+            - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
+              unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
+              or a `PackedSequence`.
+            - hx: `(h_0, c_0)`, each `(D * num_layers, B, hidden_size)` (unbatched:
+              `(D * num_layers, hidden_size)`), or None for zeros.
+            - output: `(L, B, D * hidden_size)` (batch first or unbatched as the input is), or a
+              `PackedSequence` for a packed input.
+            - h_n, c_n: shaped like h_0.
+        """
         if hx is None:
             hx = (None, None)  # type: ignore[assignment]
         elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -402,8 +501,46 @@ class GRU(RNNBase):
     """Gated recurrent unit: r, z = sigmoid(...), n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
     h_t = (1 - z) * n + z * h_{t-1}.
 
-    **Arguments:** as `RNN` without `nonlinearity`. **Shapes:** as `RNN`.
-    **Returns** `(output, h_n)`; `weight_ih_l0: (3 * hidden_size, input_size)`.
+    Args:
+        input_size: the number of features of each input step.
+        hidden_size: the number of features of the hidden state.
+        num_layers: how many recurrent layers are stacked, each reading the outputs of the one
+            below. Default: 1.
+        bias: whether the layers have the biases `b_ih` and `b_hh`. Default: True.
+        batch_first: whether the input and output are `(B, L, *)` instead of `(L, B, *)` (the
+            states are not affected). Default: False.
+        dropout: the probability of zeroing each output of every layer but the last, in training.
+            Default: 0.0.
+        bidirectional: whether each layer also runs over the sequence backwards, its outputs
+            joined to the forward ones. Default: False.
+        dtype: the dtype of the parameters. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
+            1/sqrt(hidden_size)). Default: None, the seeded global one.
+
+    Shape:
+        - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
+          unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
+          or a `PackedSequence`.
+        - hx: `(D * num_layers, B, H_out)` or `(D * num_layers, H_out)` unbatched, the initial
+          hidden state (zeros when None), with D = 2 if bidirectional else 1 and
+          `H_out = hidden_size`.
+        - Output: `(L, B, D * H_out)` (`(B, L, D * H_out)` with `batch_first=True`, `(L, D * H_out)`
+          unbatched), the top layer's hidden state at every step; a `PackedSequence` for a packed
+          input.
+        - h_n: shaped like hx, the final hidden state of each layer and direction.
+
+    Attributes:
+        weight_ih_l{k}: the input-hidden weights of layer k, gates (r, z, n) stacked:
+            `(3 * hidden_size, input_size)` for k = 0, else `(3 * hidden_size, D * hidden_size)`.
+        weight_hh_l{k}: the hidden-hidden weights of layer k, `(3 * hidden_size, hidden_size)`.
+        bias_ih_l{k}: the input-hidden bias of layer k, `(3 * hidden_size,)`.
+        bias_hh_l{k}: the hidden-hidden bias of layer k, `(3 * hidden_size,)`.
+
+    Example:
+        >>> gru = nn.GRU(4, 8)
+        >>> output, h_n = gru(retrograd.zeros(5, 4))
+        >>> output.shape, h_n.shape
+        ((5, 8), (1, 8))
     """
 
     def __init__(
@@ -432,5 +569,18 @@ class GRU(RNNBase):
         )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
+        """Run the layers over the sequence `input` from the state `hx`; returns
+        `(output, h_n)`.
+
+        Shape:
+            - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
+              unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
+              or a `PackedSequence`.
+            - hx: `(D * num_layers, B, hidden_size)` (unbatched: `(D * num_layers, hidden_size)`),
+              or None for zeros.
+            - output: `(L, B, D * hidden_size)` (batch first or unbatched as the input is), or a
+              `PackedSequence` for a packed input.
+            - h_n: shaped like hx.
+        """
         output, (h_n,) = self._run(input, (hx,))
         return output, h_n

@@ -155,9 +155,31 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """Elman cell: h' = act(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh), act tanh or relu.
 
-    **Arguments:** `input_size`, `hidden_size`, `bias=True`, `nonlinearity='tanh'`, `dtype`,
-    `generator` (initial values). **Shapes:** `input: (B, input_size)` or `(input_size,)`,
-    `hx: (B, hidden_size)` or `(hidden_size,)` (zeros when None) -> `h'` shaped like `hx`.
+    Args:
+        input_size: the number of features of the input.
+        hidden_size: the number of features of the hidden state.
+        bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
+        nonlinearity: the activation act, `"tanh"` or `"relu"`. Default: `"tanh"`.
+        dtype: the dtype of the parameters. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
+            1/sqrt(hidden_size)). Default: None, the seeded global one.
+
+    Shape:
+        - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
+        - hx: `(B, H_out)` or `(H_out,)` unbatched, with `H_out = hidden_size`; zeros when None.
+        - Output: `(B, H_out)` or `(H_out,)`, the next hidden state, shaped like hx.
+
+    Attributes:
+        weight_ih: the input-hidden weights, `(hidden_size, input_size)`.
+        weight_hh: the hidden-hidden weights, `(hidden_size, hidden_size)`.
+        bias_ih: the input-hidden bias, `(hidden_size,)`; None when `bias=False`.
+        bias_hh: the hidden-hidden bias, `(hidden_size,)`; None when `bias=False`.
+
+    Example:
+        >>> cell = nn.RNNCell(4, 8)
+        >>> h = cell(retrograd.zeros(3, 4))
+        >>> cell(retrograd.zeros(3, 4), h).shape
+        (3, 8)
     """
 
     nonlinearity: str
@@ -179,6 +201,13 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 1, dtype, generator)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+        """The next hidden state from the input `input` and the hidden state `hx`.
+
+        Shape:
+            - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
+            - hx: `(B, hidden_size)` or `(hidden_size,)`, or None for zeros.
+            - Output: `(B, hidden_size)` or `(hidden_size,)`, as the input is batched or not.
+        """
         x, batched = self._input(input)
         h = self._state(hx, x, batched)
         gi = affine(x, self.weight_ih, self.bias_ih)
@@ -187,10 +216,38 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
-    """LSTM cell (gates i, f, g, o). **Arguments:** `input_size`, `hidden_size`, `bias=True`,
-    `dtype`, `generator`. **Shapes:** `input: (B, input_size)` or `(input_size,)`,
-    `hx = (h, c)` each `(B, hidden_size)` or `(hidden_size,)` (zeros when None)
-    -> `(h', c')` of the same shapes; `weight_ih: (4*hidden, input_size)`."""
+    """LSTM cell (gates i, f, g, o).
+
+    c' = sigmoid(f) * c + sigmoid(i) * tanh(g) and h' = sigmoid(o) * tanh(c'), with the gates
+    split from x @ W_ih.T + b_ih + h @ W_hh.T + b_hh.
+
+    Args:
+        input_size: the number of features of the input.
+        hidden_size: the number of features of the hidden state.
+        bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
+        dtype: the dtype of the parameters. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
+            1/sqrt(hidden_size)). Default: None, the seeded global one.
+
+    Shape:
+        - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
+        - hx: a tuple `(h, c)`, each `(B, H_out)` or `(H_out,)` unbatched, with
+          `H_out = hidden_size`; zeros when None.
+        - Output: `(h', c')`, each shaped like h: the next hidden and cell states.
+
+    Attributes:
+        weight_ih: the input-hidden weights, gates (i, f, g, o) stacked:
+            `(4 * hidden_size, input_size)`.
+        weight_hh: the hidden-hidden weights, `(4 * hidden_size, hidden_size)`.
+        bias_ih: the input-hidden bias, `(4 * hidden_size,)`; None when `bias=False`.
+        bias_hh: the hidden-hidden bias, `(4 * hidden_size,)`; None when `bias=False`.
+
+    Example:
+        >>> cell = nn.LSTMCell(4, 8)
+        >>> h, c = cell(retrograd.zeros(3, 4))
+        >>> h.shape, c.shape
+        ((3, 8), (3, 8))
+    """
 
     def __init__(
         self,
@@ -207,6 +264,14 @@ class LSTMCell(RNNCellBase):
         input: Tensor,  # noqa: A002
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, Tensor]:
+        """The next `(h', c')` from the input `input` and the states `hx = (h, c)`.
+
+        Shape:
+            - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
+            - hx: `(h, c)`, each `(B, hidden_size)` or `(hidden_size,)`, or None for zeros.
+            - Output: `(h', c')`, each `(B, hidden_size)` or `(hidden_size,)`, as the input is
+              batched or not.
+        """
         x, batched = self._input(input)
         if hx is None:
             h = c = self._state(None, x, batched)
@@ -221,10 +286,36 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
-    """GRU cell (gates r, z, n). **Arguments:** `input_size`, `hidden_size`, `bias=True`,
-    `dtype`, `generator`. **Shapes:** `input: (B, input_size)` or `(input_size,)`,
-    `hx: (B, hidden_size)` or `(hidden_size,)` (zeros when None) -> `h'` shaped like `hx`;
-    `weight_ih: (3*hidden, input_size)`."""
+    """GRU cell (gates r, z, n).
+
+    n = tanh(x @ W_in.T + b_in + r * (h @ W_hn.T + b_hn)) and h' = (1 - z) * n + z * h, with
+    r and z sigmoid gates.
+
+    Args:
+        input_size: the number of features of the input.
+        hidden_size: the number of features of the hidden state.
+        bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
+        dtype: the dtype of the parameters. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
+            1/sqrt(hidden_size)). Default: None, the seeded global one.
+
+    Shape:
+        - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
+        - hx: `(B, H_out)` or `(H_out,)` unbatched, with `H_out = hidden_size`; zeros when None.
+        - Output: `(B, H_out)` or `(H_out,)`, the next hidden state, shaped like hx.
+
+    Attributes:
+        weight_ih: the input-hidden weights, gates (r, z, n) stacked:
+            `(3 * hidden_size, input_size)`.
+        weight_hh: the hidden-hidden weights, `(3 * hidden_size, hidden_size)`.
+        bias_ih: the input-hidden bias, `(3 * hidden_size,)`; None when `bias=False`.
+        bias_hh: the hidden-hidden bias, `(3 * hidden_size,)`; None when `bias=False`.
+
+    Example:
+        >>> cell = nn.GRUCell(4, 8)
+        >>> cell(retrograd.zeros(3, 4)).shape
+        (3, 8)
+    """
 
     def __init__(
         self,
@@ -237,6 +328,13 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 3, dtype, generator)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
+        """The next hidden state from the input `input` and the hidden state `hx`.
+
+        Shape:
+            - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
+            - hx: `(B, hidden_size)` or `(hidden_size,)`, or None for zeros.
+            - Output: `(B, hidden_size)` or `(hidden_size,)`, as the input is batched or not.
+        """
         x, batched = self._input(input)
         h = self._state(hx, x, batched)
         gi = affine(x, self.weight_ih, self.bias_ih)

@@ -24,10 +24,32 @@ from retrograd.tensor import Tensor
 class Embedding(Module):
     """Rows of `weight` picked by integer indices.
 
-    **Arguments:** `num_embeddings`, `embedding_dim`, `padding_idx` (that row starts at zero and
-    gets no gradient), `max_norm` (only None), `norm_type`, `scale_grad_by_freq` and `sparse`
-    (only False), `dtype` (default float32), `generator` (for the N(0, 1) initial values).
-    **Shapes:** `indices: (*)` -> `(*, embedding_dim)`; `weight: (num_embeddings, embedding_dim)`.
+    A lookup table of `num_embeddings` learnable vectors of size `embedding_dim`.
+
+    Args:
+        num_embeddings: the size of the table (indices run from 0 to `num_embeddings - 1`).
+        embedding_dim: the size of each vector.
+        padding_idx: a row that starts at zero and gets no gradient (a negative value counts
+            from the end). Default: None.
+        max_norm: only None (renormalising rows is not supported). Default: None.
+        norm_type: the p of the norm for `max_norm`; kept for PyTorch compatibility. Default: 2.0.
+        scale_grad_by_freq: only False. Default: False.
+        sparse: only False (gradients are dense). Default: False.
+        dtype: the dtype of `weight`. Default: None, the default float dtype.
+        generator: the NumPy Generator that draws the N(0, 1) initial values. Default: None, the
+            seeded global one.
+
+    Shape:
+        - Input: `(*)`, integer indices of any shape.
+        - Output: `(*, H)`, with `H = embedding_dim`.
+
+    Attributes:
+        weight: the learnable table, shape `(num_embeddings, embedding_dim)`, drawn from N(0, 1).
+
+    Example:
+        >>> m = nn.Embedding(10, 3)
+        >>> m(retrograd.tensor([[0, 2], [4, 9]])).shape
+        (2, 2, 3)
     """
 
     num_embeddings: int
@@ -86,6 +108,12 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0.0
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """The rows of `weight` at the indices `input`.
+
+        Shape:
+            - Input: `(*)`, integer indices in `[0, num_embeddings)`.
+            - Output: `(*, embedding_dim)`.
+        """
         indices = embedding_indices(input, self.num_embeddings, self)
         return lookup(self.weight, indices, self.padding_idx)
 

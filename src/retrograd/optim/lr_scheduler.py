@@ -614,6 +614,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self) -> bool:
+        """Whether cooldown epochs after a reduction remain (bad epochs are not counted)."""
         return self.cooldown_counter > 0
 
     def is_better(self, value: float, best: float) -> bool:

@@ -121,11 +121,15 @@ class _BaseNeuralNet(BaseEstimator):
     # --- parameters: the prefixed arguments are parameters too ---------------------------------
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments by name (scikit-learn's contract), the prefixed ones
+        (`module__*`, `criterion__*`, `optimizer__*`) included."""
         params = super().get_params(deep=deep)
         params.update(self._routed_params)
         return params
 
     def set_params(self, **params: Any) -> _BaseNeuralNet:
+        """Set constructor arguments by name, prefixed ones (`module__hidden`, ...) included;
+        returns the estimator. The next `fit` builds the network from them."""
         routed = {key: value for key, value in params.items() if key.startswith(PREFIXES)}
         self._routed_params.update(routed)
         super().set_params(**{k: v for k, v in params.items() if k not in routed})
