@@ -13,7 +13,7 @@ import numpy as np
 
 from retrograd import ops
 from retrograd.autograd.engine import run_backward_from
-from retrograd.autograd.grad_mode import grad_state
+from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import hook_ids, record_escape, trace_state
 from retrograd.backend.device import CPU, check_device, device, parse_to
@@ -915,7 +915,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         """Fill with uniform draws in [`a`, `b`), in place."""
         from retrograd.random import resolve_generator
 
-        with _no_grad_for(self):
+        with no_grad():
             return self.copy_(
                 resolve_generator(generator).uniform(a, b, self.shape).astype(self.dtype)
             )
@@ -926,7 +926,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         """Fill with normal draws (`mean`, `std`), in place."""
         from retrograd.random import resolve_generator
 
-        with _no_grad_for(self):
+        with no_grad():
             return self.copy_(
                 resolve_generator(generator).normal(mean, std, self.shape).astype(self.dtype)
             )
@@ -992,19 +992,6 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
 
 register_tensor_class(Tensor)
-
-
-class _no_grad_for:
-    """Initialisers write into leaves that require grad; they do so outside the graph."""
-
-    def __init__(self, tensor: Tensor) -> None:
-        self._previous = grad_state.enabled
-
-    def __enter__(self) -> None:
-        grad_state.enabled = False
-
-    def __exit__(self, *exc: object) -> None:
-        grad_state.enabled = self._previous
 
 
 def _refuse_array_of_graph(tensor: Tensor) -> None:
