@@ -1,16 +1,18 @@
 """Exceptions raised by retrograd; each also subclasses the matching built-in.
 
 `except retrograd.RetrogradError` catches every error the package raises on purpose, and the
-built-in parent keeps `except ValueError` (or TypeError, KeyError...) working as with PyTorch.
+built-in parents keep PyTorch's `except` clauses working: PyTorch's ops raise RuntimeError where
+its Python layers raise ValueError, TypeError or IndexError, so argument, shape, dtype and index
+errors are both.
 
 ```
 RetrogradError
-├── InvalidArgumentError   ValueError          a bad argument value: lr, reduction, p, kernel_size
-├── ShapeError             ValueError          shapes that do not fit an operation
+├── InvalidArgumentError   ValueError, RuntimeError   a bad argument value: lr, reduction, p
+├── ShapeError             ValueError, RuntimeError   shapes that do not fit an operation
 ├── NotFittedError         ValueError, AttributeError   used before fit()
 ├── ArgumentTypeError      TypeError           an argument of the wrong Python type
-├── DTypeError             TypeError           a dtype an operation cannot take
-├── IndexRangeError        IndexError          an index out of range: class label, embedding row
+├── DTypeError             TypeError, RuntimeError    a dtype an operation cannot take
+├── IndexRangeError        IndexError, RuntimeError   an index out of range: class label, row
 ├── InvalidKeyError        KeyError            a name or key that is missing, taken or malformed
 │   └── StateDictError                         a state dict that does not fit
 ├── UnsupportedError       NotImplementedError a PyTorch option retrograd does not implement
@@ -30,12 +32,12 @@ class RetrogradError(Exception):
     """Base class of every error retrograd raises on purpose."""
 
 
-class InvalidArgumentError(RetrogradError, ValueError):
+class InvalidArgumentError(RetrogradError, ValueError, RuntimeError):
     """An argument with a value the function or layer does not accept (a negative lr, an unknown
     reduction string, a dropout p outside [0, 1]); the message names the argument and the value."""
 
 
-class ShapeError(RetrogradError, ValueError):
+class ShapeError(RetrogradError, ValueError, RuntimeError):
     """Shapes that do not fit an operation (the message names both)."""
 
 
@@ -49,11 +51,11 @@ class ArgumentTypeError(RetrogradError, TypeError):
     assigned as a child module); the message names the argument and the type it got."""
 
 
-class DTypeError(RetrogradError, TypeError):
+class DTypeError(RetrogradError, TypeError, RuntimeError):
     """A dtype an operation cannot take (e.g. float labels for class indices)."""
 
 
-class IndexRangeError(RetrogradError, IndexError):
+class IndexRangeError(RetrogradError, IndexError, RuntimeError):
     """An index out of range: a class label, an embedding index, a container position."""
 
 

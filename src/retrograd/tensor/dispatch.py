@@ -13,6 +13,7 @@ from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node, next_seq
 from retrograd.autograd.tracing import trace_state
 from retrograd.backend.dtypes import default_float_dtype
+from retrograd.errors import InvalidArgumentError, RetrogradError, ShapeError
 
 if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
@@ -94,19 +95,24 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
                 op.versions = tuple([t._version for t in inputs])
     # A plain call when there are no keywords: CPython runs it without a C-level call
     # (`**{}` would force one), which is most of what a one-op forward costs on tiny arrays.
-    if kwargs:
-        if n == 2:
-            out.array = op.forward(inputs[0].array, inputs[1].array, **kwargs)
+    try:
+        if kwargs:
+            if n == 2:
+                out.array = op.forward(inputs[0].array, inputs[1].array, **kwargs)
+            else:
+                out.array = op.forward(*[t.array for t in inputs], **kwargs)
+        elif n == 1:
+            out.array = op.forward(inputs[0].array)
+        elif n == 2:
+            out.array = op.forward(inputs[0].array, inputs[1].array)
+        elif n == 3:
+            out.array = op.forward(inputs[0].array, inputs[1].array, inputs[2].array)
         else:
-            out.array = op.forward(*[t.array for t in inputs], **kwargs)
-    elif n == 1:
-        out.array = op.forward(inputs[0].array)
-    elif n == 2:
-        out.array = op.forward(inputs[0].array, inputs[1].array)
-    elif n == 3:
-        out.array = op.forward(inputs[0].array, inputs[1].array, inputs[2].array)
-    else:
-        out.array = op.forward(*[t.array for t in inputs])
+            out.array = op.forward(*[t.array for t in inputs])
+    except ValueError as error:  # NumPy's, not one of ours: name the op and the shapes
+        if isinstance(error, RetrogradError):
+            raise
+        raise forward_error(op, inputs, error) from None
     if record:
         out._requires_grad = True
         out._ctx = op
@@ -309,3 +315,21 @@ def is_tensor(value: Any) -> bool:
 def to_tensor(value: Any) -> Tensor:
     """`value` itself when it is a Tensor, else a new Tensor made from it."""
     return value if isinstance(value, _tensor_class) else _tensor_class(value)
+
+
+def forward_error(op: Node, inputs: Sequence[Tensor], error: ValueError) -> Exception:
+    """A clear error for a NumPy ValueError inside an op's forward: PyTorch's message when the
+    inputs' shapes do not broadcast, else NumPy's words with the op and the shapes."""
+    shapes = [tuple(t.array.shape) for t in inputs]
+    if "broadcast" in str(error):
+        if len(shapes) == 2:
+            a, b = shapes
+            for k in range(1, min(len(a), len(b)) + 1):
+                if a[-k] != b[-k] and 1 not in (a[-k], b[-k]):
+                    return ShapeError(
+                        f"{op.name}: the size of tensor a ({a[-k]}) must match the size of "
+                        f"tensor b ({b[-k]}) at non-singleton dimension {max(len(a), len(b)) - k}"
+                        f" (shapes {a} and {b})"
+                    )
+        return ShapeError(f"{op.name}: shapes {' and '.join(map(str, shapes))} do not broadcast")
+    return InvalidArgumentError(f"{op.name} on shapes {shapes}: {error}")
