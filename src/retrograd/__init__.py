@@ -81,6 +81,7 @@ from retrograd.tensor import (
 )
 from retrograd.tensor.functions import *  # noqa: F403 - torch-style free functions (exp, sum, ...)
 from retrograd.tensor.functions import __all__ as _function_names
+from retrograd.tensor.special import digamma, lgamma, polygamma
 from retrograd.tensor.torch_names import (
     BoolTensor,
     ByteTensor,
@@ -208,6 +209,9 @@ int16 = "int16"
 short = "int16"
 int8 = "int8"
 uint8 = "uint8"
+uint16 = "uint16"
+uint32 = "uint32"
+uint64 = "uint64"
 int = "int32"  # noqa: A001 - torch.int
 bool = "bool"  # noqa: A001 - torch.bool
 
@@ -293,6 +297,9 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    "digamma",
+    "lgamma",
+    "polygamma",
     *_function_names,
     *_LAZY_MODULES,
     *_LAZY_NAMES,

@@ -13,7 +13,12 @@ import numpy as np
 from retrograd.autograd.tracing import trace_state
 from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
-from retrograd.errors import ArgumentTypeError, InvalidArgumentError, RetrogradError
+from retrograd.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    RetrogradError,
+    UnsupportedError,
+)
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, _shape_arg
 
@@ -234,6 +239,10 @@ def linspace(
     """`steps` evenly spaced values from `start` to `end`."""
     check_device(device, "linspace")
     dtype_ = _dtype(dtype)
+    if dtype_ == np.bool_:
+        raise UnsupportedError("linspace is not implemented for bool (as in PyTorch)")
+    if int(steps) < 0:
+        raise InvalidArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
     _reserve((int(steps),), np.dtype(np.float64))
     return _make(np.linspace(start, end, int(steps)).astype(dtype_), requires_grad)
 

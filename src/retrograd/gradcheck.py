@@ -141,13 +141,25 @@ def gradcheck(
 ) -> bool:
     """Check the gradients of `fn` at `inputs` against central finite differences, in float64.
 
-    **Arguments:** `fn` (a function of Tensors, a custom `Function`'s `apply`, or a module, whose
-    parameters are checked too), `inputs` (a Tensor or a tuple; those that require grad are
-    checked, anything else is passed through), `eps` (the finite-difference step), `atol` and
-    `rtol` (an element passes when |analytic - numeric| <= atol + rtol * |numeric|).
+    The caller's tensors and module are unchanged.
 
-    **Returns:** True when all gradients match. Otherwise raises `GradcheckError` with the report,
-    or returns False when `raise_exception=False`. The caller's tensors and module are unchanged.
+    Args:
+        fn: a function of Tensors, a custom `Function`'s `apply`, or a module, whose parameters
+            are checked too.
+        inputs: a Tensor or a tuple; those that require grad are checked, anything else is
+            passed through.
+        eps: the finite-difference step. Default: 1e-6.
+        atol: absolute tolerance: an element passes when
+            |analytic - numeric| <= atol + rtol * |numeric|. Default: 1e-5.
+        rtol: relative tolerance (see `atol`). Default: 1e-3.
+        raise_exception: raise on a mismatch instead of returning False. Default: True.
+
+    Returns:
+        True when all gradients match; False otherwise, when `raise_exception=False`.
+
+    Raises:
+        GradcheckError: with the report, when a gradient does not match and `raise_exception`
+            is True.
     """
     result = check_gradients(fn, inputs, eps=eps, atol=atol, rtol=rtol)
     if result.ok:

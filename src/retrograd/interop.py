@@ -23,8 +23,10 @@ def from_dlpack(obj: Any) -> Tensor:
     """A Tensor sharing memory with `obj` (anything with `__dlpack__`): writes to one show in
     the other. The dtype is kept; the tensor does not require grad.
 
-    **Raises** TypeError for an object without DLPack support, BufferError for memory that is
-    not on the CPU (retrograd computes with NumPy) or a dtype NumPy does not have.
+    Raises:
+        TypeError: for an object without DLPack support.
+        BufferError: for memory that is not on the CPU (retrograd computes with NumPy) or a dtype
+            NumPy does not have.
     """
     if isinstance(obj, Tensor):
         return Tensor(obj.array)

@@ -185,7 +185,7 @@ def test_gradcheck_small_instances() -> None:
 
 
 # ---------------------------------------------------------------------- errors
-@pytest.mark.parametrize("mode", ["bicubic", "area", "foo"])
+@pytest.mark.parametrize("mode", ["foo", "Bilinear"])
 def test_other_modes_raise_naming_the_mode(mode: str) -> None:
     with pytest.raises(ValueError, match=rf"^interpolate: mode '{mode}' is not supported"):
         interpolate(rg.zeros(1, 1, 4, 4), scale_factor=2, mode=mode)

@@ -202,3 +202,23 @@ def test_a_computed_0d_integer_tensor_indexes_like_an_int():
     t[0, tw[0] + 1] = 3.0
     assert_close(x, t)
     assert x[0, w[1] * 1].item() == t[0, tw[1] * 1].item()
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda lib: ((0,), lib.tensor([0, 2]), slice(None)),
+        lambda lib: ((0, 1), slice(None)),
+        lambda lib: (1, (0, 2)),
+        lambda lib: ((1, 0), (2, 1)),
+    ],
+    ids=["tuple-then-tensor", "tuple-then-slice", "int-then-tuple", "two-tuples"],
+)
+def test_a_tuple_inside_an_index_is_an_advanced_index_like_pytorch(index) -> None:  # type: ignore[no-untyped-def]
+    ours = rg.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    theirs = torch.arange(24.0).reshape(2, 3, 4).requires_grad_()
+    a, b = ours[index(rg)], theirs[index(torch)]
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    a.sum().backward()
+    b.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())

@@ -339,7 +339,9 @@ def _scaler_fits(scaler: StandardScaler, n_features: int) -> bool:
 def load_trained_model(path: str) -> TrainedModel:
     """The model file at `path` with its preprocessing, checked to be consistent.
 
-    **Raises** CommandError (or io's ModelFileError) naming the file and what is wrong with it.
+    Raises:
+        CommandError: naming the file and what is wrong with it.
+        ModelFileError: (from `retrograd.io`) likewise, naming the file and what is wrong with it.
     """
     model, info = load_model_file(path)
     meta, prep = info.metadata, info.preprocessing

@@ -210,17 +210,25 @@ def train_network(
 ) -> TrainResult:
     """Train `build_network(...)` on all of `X, y` at once for `epochs` steps.
 
-    **Arguments**
+    Args:
+        X: the inputs, a NumPy array `(n_samples, n_features)`.
+        y: the targets, a NumPy array `(n_samples, n_outputs)`.
+        hidden: units per hidden layer. Default: `DEFAULT_HIDDEN` (8).
+        layers: number of hidden layers. Default: `DEFAULT_LAYERS` (1).
+        activation: the hidden layers' activation, one of `ACTIVATIONS`. Default: "relu".
+        output: "sigmoid" (a sigmoid after the last linear layer) or "linear". Default:
+            `DEFAULT_OUTPUT` ("sigmoid").
+        loss: "mse" or "bce". Default: `DEFAULT_LOSS` ("mse").
+        optimizer: "adam" or "sgd". Default: `DEFAULT_OPTIMIZER` ("adam").
+        lr: learning rate. Default: `DEFAULT_LR[optimizer]`. SGD uses momentum 0.9.
+        epochs: number of training steps (one per epoch). Default: `DEFAULT_EPOCHS` (300).
+        seed: passed to `retrograd.manual_seed` before the network is built. Default:
+            `DEFAULT_SEED` (0).
+        progress: show a tqdm progress bar on stderr (only when stderr is a terminal).
 
-    - `X: (n_samples, n_features)`, `y: (n_samples, n_outputs)`: NumPy arrays.
-    - `lr`: learning rate; default `DEFAULT_LR[optimizer]`. SGD uses momentum 0.9.
-    - `seed`: passed to `retrograd.manual_seed` before the network is built.
-    - `progress`: show a tqdm progress bar on stderr (only when stderr is a terminal).
-
-    **Returns**
-
-    - `TrainResult(model, final_mse, predictions)`: `predictions: (n_samples, n_outputs)` and
-      their mean squared error against `y`, computed after the last step.
+    Returns:
+        `TrainResult(model, final_mse, predictions)`: `predictions: (n_samples, n_outputs)` and
+            their mean squared error against `y`, computed after the last step.
     """
     if lr is None:
         lr = DEFAULT_LR.get(optimizer, DEFAULT_LR[DEFAULT_OPTIMIZER])

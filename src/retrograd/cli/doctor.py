@@ -84,8 +84,9 @@ def training_targets(
 ) -> tuple[np.ndarray, nn.Module]:
     """The target column in the form `retrograd train` fed its loss, and that loss.
 
-    **Returns** `(y, loss_fn)`: binary: float32 `(N, 1)` and BCEWithLogitsLoss; more classes:
-    int64 `(N,)` and CrossEntropyLoss; regression: standardized float32 `(N, 1)` and MSELoss.
+    Returns:
+        `(y, loss_fn)`: binary: float32 `(N, 1)` and BCEWithLogitsLoss; more classes: int64
+            `(N,)` and CrossEntropyLoss; regression: standardized float32 `(N, 1)` and MSELoss.
     """
     if trained.task == "regression":
         assert trained.target_scaler is not None

@@ -234,11 +234,15 @@ def compile(step: Callable[..., Any] | None = None, *, warn: bool = True) -> Any
     A replay gives bit for bit what calling `step` gives, or `step` runs itself: see
     the contract in `retrograd.compiler.step` and `CompiledStep.explain()`.
 
-    **Arguments:** `step`, a function of Tensors (and Python scalars) that runs a training
-    step — e.g. zero_grad, forward, loss, backward, clip_grad_norm_, optimizer step — and
-    returns Tensors or None; `warn`: warn when the step cannot be replayed or is recorded
-    again for new input shapes.
-    **Returns** a `CompiledStep` to call like `step`. Usable as `@retrograd.compile`.
+    Args:
+        step: a function of Tensors (and Python scalars) that runs a training step — e.g.
+            zero_grad, forward, loss, backward, clip_grad_norm_, optimizer step — and returns
+            Tensors or None.
+        warn: warn when the step cannot be replayed or is recorded again for new input shapes.
+            Default: True.
+
+    Returns:
+        A `CompiledStep` to call like `step`. Usable as `@retrograd.compile`.
     """
     if step is None:
         return functools.partial(compile, warn=warn)

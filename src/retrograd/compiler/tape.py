@@ -62,7 +62,7 @@ class Tracer:
         static_kwargs = {}
         dynamic_kwargs = []
         for name, value in kwargs.items():
-            source = self._array_source(value)
+            source = self._array_source(value, f"{op.name}({name}=...)")
             if source is None:
                 static_kwargs[name] = value
             else:
@@ -135,16 +135,19 @@ class Tracer:
             self.guards.see_object(tensor, f"tensor of shape {tensor.shape} used by the step", True)
         return (_EXTERNAL, tensor)
 
-    def _array_source(self, value: Any) -> tuple[int, Any] | None:
+    def _array_source(self, value: Any, where: str) -> tuple[int, Any] | None:
         if isinstance(value, np.ndarray):
             source = self.array_sources.get(id(value))
             if source is None and value.size > 1:
-                self.fail("an array argument of an op computed outside the ops of the step")
+                self.fail(
+                    f"an array argument of an op computed outside the ops of the step: "
+                    f"{where}, shape {value.shape}"
+                )
             return source
         if isinstance(value, tuple) and any(
             isinstance(v, np.ndarray) and v.size > 1 for v in value
         ):
-            self.fail("an index made of several arrays")
+            self.fail(f"an index made of several arrays: {where}")
         return None
 
 

@@ -100,9 +100,11 @@ class ConcatDataset(Dataset):
 class TensorDataset(Dataset):
     """Samples are slices of equally long tensors along their first dimension.
 
-    **Arguments:** `*tensors`, each a `Tensor` or array-like with shape `(N, ...)` (arrays keep
-    their dtype; nested lists follow `Tensor`'s rules).
-    **Returns** from `ds[i]`: a tuple with one `Tensor` per input, `tensors[k][i]` (detached).
+    `ds[i]` returns a tuple with one `Tensor` per input, `tensors[k][i]` (detached).
+
+    Args:
+        *tensors: each a `Tensor` or array-like with shape `(N, ...)` (arrays keep their dtype;
+            nested lists follow `Tensor`'s rules).
     """
 
     tensors: tuple[Tensor, ...]
@@ -179,8 +181,11 @@ def random_split(
 ) -> list[Subset]:
     """Split `dataset` into non-overlapping random `Subset`s of the given lengths.
 
-    **Arguments:** `lengths`, ints summing to `len(dataset)` or fractions summing to 1 (like
-    `torch.utils.data.random_split`); `generator`, a NumPy `Generator` (default: retrograd's).
+    Args:
+        dataset: the data set to split.
+        lengths: ints summing to `len(dataset)` or fractions summing to 1 (like
+            `torch.utils.data.random_split`).
+        generator: a NumPy `Generator`. Default: None, retrograd's.
     """
     n = len(dataset)
     total = sum(lengths)

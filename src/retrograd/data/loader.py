@@ -64,30 +64,40 @@ def get_worker_info() -> None:
 class DataLoader:
     """Iterate over `dataset` in batches (like `torch.utils.data.DataLoader`).
 
-    **Arguments** (PyTorch's, with its rules for combining them):
+    The arguments are PyTorch's, with its rules for combining them.
 
-    - `dataset`: map-style (`len` and `ds[i]`: a `Dataset`, a list...) or an `IterableDataset`.
-    - `batch_size` (1): samples per batch; None yields the samples one by one, unbatched
-      (passed through `collate_fn`, default `default_convert`).
-    - `shuffle`: a fresh random order each epoch (a `RandomSampler` over `generator`).
-    - `sampler`: any iterable of indices (a `Sampler`), e.g. `WeightedRandomSampler` or
-      `DistributedSampler`; batches follow its order. Excludes `shuffle`.
-    - `batch_sampler`: an iterable of index lists, one per batch. Excludes `batch_size`,
-      `shuffle`, `sampler` and `drop_last`.
-    - `drop_last`: skip a last, smaller batch.
-    - `collate_fn`: list of samples -> batch (default `default_collate`).
-    - `generator`: a NumPy `Generator` for `shuffle`; default retrograd's global one, drawn
-      from when an epoch starts, so after `retrograd.manual_seed(s)` two runs see the same
-      orders. A checkpoint keeps an own generator with
-      `save_checkpoint(..., generators={"loader": generator})`.
-    - `num_workers`, `prefetch_factor`, `persistent_workers`, `worker_init_fn`, `timeout`,
-      `multiprocessing_context`: checked as PyTorch checks them, then the batches are loaded
-      in the calling process, so they are the same batches in the same order as with
-      `num_workers=0`, and a data set drawing random augmentations from the seeded generator
-      stays reproducible. `worker_init_fn` is not called and `get_worker_info()` is None,
-      as in PyTorch's main process.
-    - `pin_memory`, `pin_memory_device`, `in_order`: accepted, no effect (no device memory
-      to pin; batches always come in order).
+    Args:
+        dataset: map-style (`len` and `ds[i]`: a `Dataset`, a list...) or an `IterableDataset`.
+        batch_size: samples per batch; None yields the samples one by one, unbatched (passed
+            through `collate_fn`, default `default_convert`). Default: 1.
+        shuffle: a fresh random order each epoch (a `RandomSampler` over `generator`).
+        sampler: any iterable of indices (a `Sampler`), e.g. `WeightedRandomSampler` or
+            `DistributedSampler`; batches follow its order. Excludes `shuffle`.
+        batch_sampler: an iterable of index lists, one per batch. Excludes `batch_size`,
+            `shuffle`, `sampler` and `drop_last`.
+        num_workers: checked as PyTorch checks it; the batches are loaded in the calling process
+            (see below).
+        collate_fn: list of samples -> batch. Default: `default_collate`.
+        pin_memory: accepted, no effect (no device memory to pin).
+        drop_last: skip a last, smaller batch.
+        timeout: checked as PyTorch checks it (see `num_workers`).
+        worker_init_fn: checked as PyTorch checks it, never called (see `num_workers`).
+        multiprocessing_context: checked as PyTorch checks it (see `num_workers`).
+        generator: a NumPy `Generator` for `shuffle`; default retrograd's global one, drawn
+            from when an epoch starts, so after `retrograd.manual_seed(s)` two runs see the same
+            orders. A checkpoint keeps an own generator with
+            `save_checkpoint(..., generators={"loader": generator})`.
+        prefetch_factor: checked as PyTorch checks it (see `num_workers`).
+        persistent_workers: checked as PyTorch checks it (see `num_workers`).
+        pin_memory_device: accepted, no effect (no device memory to pin).
+        in_order: accepted, no effect (batches always come in order).
+
+    `num_workers`, `prefetch_factor`, `persistent_workers`, `worker_init_fn`, `timeout` and
+    `multiprocessing_context` are checked as PyTorch checks them, then the batches are loaded
+    in the calling process, so they are the same batches in the same order as with
+    `num_workers=0`, and a data set drawing random augmentations from the seeded generator
+    stays reproducible. `worker_init_fn` is not called and `get_worker_info()` is None,
+    as in PyTorch's main process.
 
     **Yields:** batches; for a `TensorDataset` (or a `Subset` of one) with the default collate,
     a tuple of `Tensor`s `(B, ...)` cut with one fancy index each instead of sample by sample.

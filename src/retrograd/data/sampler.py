@@ -83,10 +83,15 @@ class SequentialSampler(_ArraySampler):
 class RandomSampler(_ArraySampler):
     """Random indices of `data_source`: a fresh permutation each epoch, or draws with replacement.
 
-    **Arguments:** `replacement` (False: permutations; when `num_samples` exceeds the length,
-    whole permutations follow each other and the last one is cut); `num_samples` (default
-    `len(data_source)`); `generator` (a NumPy `Generator`; default retrograd's global one).
     Unlike PyTorch, an empty `data_source` gives an empty epoch instead of an error.
+
+    Args:
+        data_source: the data set (anything with a `len`) whose indices are drawn.
+        replacement: draw independently with replacement. Default: False: permutations; when
+            `num_samples` exceeds the length, whole permutations follow each other and the last
+            one is cut.
+        num_samples: indices per epoch. Default: `len(data_source)`.
+        generator: a NumPy `Generator`. Default: retrograd's global one.
     """
 
     def __init__(
@@ -158,9 +163,12 @@ class SubsetRandomSampler(Sampler[int]):
 class WeightedRandomSampler(_ArraySampler):
     """`num_samples` indices in `[0, len(weights))`, `i` drawn with probability ∝ `weights[i]`.
 
-    **Arguments:** `weights` (1-d, non-negative, not all zero; need not sum to 1);
-    `num_samples`; `replacement` (True: independent draws; False: each index at most once,
-    the zero-weight ones only after all others, as `torch.multinomial`); `generator`.
+    Args:
+        weights: 1-d, non-negative, not all zero; need not sum to 1.
+        num_samples: indices per epoch.
+        replacement: True: independent draws; False: each index at most once, the zero-weight
+            ones only after all others, as `torch.multinomial`. Default: True.
+        generator: a NumPy `Generator`. Default: retrograd's global one.
     """
 
     weights: Tensor

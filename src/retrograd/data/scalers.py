@@ -33,8 +33,13 @@ def _mean_and_var(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class StandardScaler:
     """Standardize features: `(X - mean_) / scale_` (like `sklearn.preprocessing.StandardScaler`).
 
-    **Arguments:** `with_mean`, `with_std`. A feature with (numerically) zero variance keeps
-    `scale_ = 1`. `X: (n_samples, n_features)`, an array or a Tensor (a Tensor comes back as one).
+    A feature with (numerically) zero variance keeps `scale_ = 1`. `X: (n_samples, n_features)`,
+    an array or a Tensor (a Tensor comes back as one).
+
+    Args:
+        with_mean: subtract the mean. Default: True.
+        with_std: divide by the standard deviation. Default: True.
+
     **Fitted attributes:** `mean_`, `var_`, `scale_` (float64 `(n_features,)`, or None when not
     used), `n_features_in_`, `n_samples_seen_`.
     """

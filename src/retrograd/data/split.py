@@ -40,10 +40,16 @@ def split_arrays(
     so the split is the same on every call. `shuffle=True` first permutes the samples with
     `generator` (default retrograd's global one), like scikit-learn's `train_test_split`.
 
-    **Arguments:** `X: (N, ...)`, `y: (N, ...)` or None; Tensors stay Tensors, anything else
-    becomes an ndarray. `validation_split` in (0, 1).
-    **Returns:** `(X_train, X_val, y_train, y_val)` (the order of `train_test_split`); the `y`
-    parts are None when `y` is.
+    Args:
+        X: the samples, `(N, ...)`; Tensors stay Tensors, anything else becomes an ndarray.
+        y: the targets, `(N, ...)`, or None.
+        validation_split: the validation fraction, in (0, 1). Default: 0.2.
+        shuffle: permute the samples first. Default: False.
+        generator: a NumPy `Generator` for `shuffle`. Default: retrograd's global one.
+
+    Returns:
+        `(X_train, X_val, y_train, y_val)` (the order of `train_test_split`); the `y` parts are
+            None when `y` is.
     """
     if not 0.0 < validation_split < 1.0:
         raise InvalidArgumentError(

@@ -24,18 +24,16 @@ DATASETS: tuple[str, ...] = ("seed", *GATES)
 def load(name: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Return the built-in data set called `name` as `(X, y)` float32 arrays.
 
-    **Arguments**
+    Args:
+        name: `"seed"` or a logic gate name (see :data:`GATES`); case-insensitive.
 
-    - `name`: `"seed"` or a logic gate name (see :data:`GATES`); case-insensitive.
+    Returns:
+        `X: (n_samples, n_features)` and `y: (n_samples, 1)`; see :func:`seed` and
+            :func:`logic_gate` for the exact shapes.
 
-    **Returns**
-
-    - `X: (n_samples, n_features)` and `y: (n_samples, 1)`; see :func:`seed` and
-      :func:`logic_gate` for the exact shapes.
-
-    **Raises**
-
-    - `ValueError` when `name` is not in :data:`DATASETS`; the message lists the valid names.
+    Raises:
+        InvalidArgumentError: (a ValueError) when `name` is not in :data:`DATASETS`; the
+            message lists the valid names.
     """
     key = name.lower() if isinstance(name, str) else name
     if key == "seed":

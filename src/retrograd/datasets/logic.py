@@ -32,10 +32,9 @@ def seed() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     The first and last columns are uncorrelated with the target, so a network has to learn that
     only the middle column matters.
 
-    **Returns**
-
-    - `X: (6, 3)` float32 inputs.
-    - `y: (6, 1)` float32 targets, equal to `X[:, 1:2]`.
+    Returns:
+        X: `(6, 3)` float32 inputs.
+        y: `(6, 1)` float32 targets, equal to `X[:, 1:2]`.
     """
     X = np.array(
         [
@@ -55,18 +54,16 @@ def seed() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
 def logic_gate(name: str) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Return the truth table of a two-input logic gate.
 
-    **Arguments**
+    Args:
+        name: one of `and`, `or`, `nand`, `nor`, `xor`, `xnor` (case-insensitive).
 
-    - `name`: one of `and`, `or`, `nand`, `nor`, `xor`, `xnor` (case-insensitive).
+    Returns:
+        X: `(4, 2)` float32 inputs, rows `00`, `01`, `10`, `11`.
+        y: `(4, 1)` float32 outputs of the gate for each row.
 
-    **Returns**
-
-    - `X: (4, 2)` float32 inputs, rows `00`, `01`, `10`, `11`.
-    - `y: (4, 1)` float32 outputs of the gate for each row.
-
-    **Raises**
-
-    - `ValueError` when `name` is not a known gate; the message lists the valid names.
+    Raises:
+        InvalidArgumentError: (a ValueError) when `name` is not a known gate; the message
+            lists the valid names.
     """
     key = name.lower() if isinstance(name, str) else name
     rule = _GATE_RULES.get(key)

@@ -132,12 +132,21 @@ def check_backprop(
 ) -> BackpropReport:
     """Check `backward`, a hand-written gradient of `forward`'s loss, parameter by parameter.
 
-    **Arguments:** `forward(params, inputs, targets) -> loss` and `backward(params, inputs,
-    targets) -> {name: gradient}` (see the module docstring), `params` (name -> array, from the
-    input to the output), `inputs`, `targets`; `rtol`/`atol` for "correct"; `eps` the step of the
-    central differences. Everything runs in float64 on copies; `params` is left untouched.
+    Everything runs in float64 on copies; `params` is left untouched.
 
-    **Returns** a `BackpropReport`; `print(report)` says which gradients are wrong and how.
+    Args:
+        forward: `forward(params, inputs, targets) -> loss` (see the module docstring).
+        backward: `backward(params, inputs, targets) -> {name: gradient}` (see the module
+            docstring).
+        params: name -> array, from the input to the output.
+        inputs: the inputs passed to `forward` and `backward`.
+        targets: the targets passed to `forward` and `backward`.
+        rtol: relative tolerance for "correct". Default: 1e-5.
+        atol: absolute tolerance for "correct". Default: 1e-8.
+        eps: the step of the central differences. Default: 1e-6.
+
+    Returns:
+        A `BackpropReport`; `print(report)` says which gradients are wrong and how.
     """
     if not params:
         raise InvalidArgumentError("check_backprop: params is empty; pass a dict name -> array")

@@ -107,23 +107,26 @@ def doctor(
 ) -> DoctorReport:
     """Examine a model, its loss and its data, and report what would stop it learning.
 
-    **Arguments**
+    Args:
+        model: the network (an `nn.Module`).
+        loss_fn: called as `loss_fn(model(X), y)`.
+        X: `(n_samples, ...)`, the training inputs (a NumPy array or a Tensor).
+        y: the training targets (a NumPy array or a Tensor); class indices for
+            CrossEntropyLoss/NLLLoss as integers.
+        optimizer: the optimizer you train with; enables the learning-rate and update checks.
+        train_step: your `train_step(model, optimizer, loss_fn, X, y)`; enables the check that
+            it clears gradients.
+        seed: seeds every draw of the checks (subsets, dropout masks), so reports repeat.
+            Default: 0.
+        quick: skip the slow checks (training runs: overfitting a batch, the learning-rate probe,
+            the input-dependence and signal fits). Default: False.
+        validation_data: `(X_val, y_val)`, when you have a validation split: enables the check
+            for rows shared between the splits.
 
-    - `model`: the network (an `nn.Module`); `loss_fn`: called as `loss_fn(model(X), y)`.
-    - `X: (n_samples, ...)`, `y`: the training data (NumPy arrays or Tensors); class indices
-      for CrossEntropyLoss/NLLLoss as integers.
-    - `optimizer`: the optimizer you train with; enables the learning-rate and update checks.
-    - `train_step`: your `train_step(model, optimizer, loss_fn, X, y)`; enables the check that
-      it clears gradients.
-    - `seed`: seeds every draw of the checks (subsets, dropout masks), so reports repeat.
-    - `quick`: skip the slow checks (training runs: overfitting a batch, the learning-rate probe,
-      the input-dependence and signal fits).
-    - `validation_data`: `(X_val, y_val)`, when you have a validation split: enables the check
-      for rows shared between the splits.
-
-    **Returns** a `DoctorReport`: `print(report)` to read it, `report.headline` (the root
-    cause), `report.root_causes`, `report.ok`, `report.codes`, `report.to_json()`. The model,
-    the optimizer and the global random generator are unchanged.
+    Returns:
+        A `DoctorReport`: `print(report)` to read it, `report.headline` (the root cause),
+            `report.root_causes`, `report.ok`, `report.codes`, `report.to_json()`. The model,
+            the optimizer and the global random generator are unchanged.
     """
     if not isinstance(model, Module):
         raise ArgumentTypeError(f"doctor expects an nn.Module as model, got {type(model).__name__}")

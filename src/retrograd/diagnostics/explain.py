@@ -123,14 +123,15 @@ class Explanation:
 def explain(model: Module, X: Any, y: Any, lr: float = 0.5) -> Explanation:
     """Work out one gradient-descent step of `model` on `(X, y)` with MSE loss, by hand.
 
-    **Arguments**
+    Args:
+        model: a `Sequential` of `Linear` layers, each optionally followed by `Sigmoid`, `Tanh`,
+            `ReLU`, `LeakyReLU` or `Identity` (or a lone `Linear`).
+        X: `(samples, in_features)`, an array or a tensor.
+        y: `(samples, out_features)`, an array or a tensor.
+        lr: the learning rate of the plain gradient-descent update. Default: 0.5.
 
-    - `model`: a `Sequential` of `Linear` layers, each optionally followed by `Sigmoid`, `Tanh`,
-      `ReLU`, `LeakyReLU` or `Identity` (or a lone `Linear`).
-    - `X: (samples, in_features)`, `y: (samples, out_features)`: arrays or tensors.
-    - `lr`: the learning rate of the plain gradient-descent update.
-
-    **Returns** an `Explanation`; `str()` of it is the worked example for printing.
+    Returns:
+        An `Explanation`; `str()` of it is the worked example for printing.
     """
     plan = _layers_of(model)
     inputs = _array(X)

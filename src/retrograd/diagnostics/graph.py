@@ -39,14 +39,14 @@ def graph(
 ) -> str:
     """The graph that `output.backward()` would walk, as DOT text.
 
-    **Arguments**
+    Args:
+        output: a tensor, or several (drawn in one picture).
+        params: names for tensors, e.g. `dict(model.named_parameters())`; unnamed ones show only
+            their shape.
+        show_shapes: put each tensor's shape under its name. Default: True.
 
-    - `output`: a tensor, or several (drawn in one picture).
-    - `params`: names for tensors, e.g. `dict(model.named_parameters())`; unnamed ones show only
-      their shape.
-    - `show_shapes`: put each tensor's shape under its name.
-
-    **Returns** the text of a `digraph`; `render` draws it, or paste it into any Graphviz viewer.
+    Returns:
+        The text of a `digraph`; `render` draws it, or paste it into any Graphviz viewer.
     """
     outputs = [output] if isinstance(output, Tensor) else list(output)
     names = {id(tensor): name for name, tensor in (params or {}).items()}

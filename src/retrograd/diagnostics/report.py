@@ -29,13 +29,18 @@ _HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
 class Finding:
     """One problem (or observation) about a model, its loss, its data or its training step.
 
-    **Arguments:** `code` (stable identifier such as "dead-relu"), `severity` ("error": the
-    network cannot learn as written; "warning": it will learn badly; "info": worth knowing),
-    `message` (what is wrong, in plain words), `fix` (a concrete change to make), `evidence`
-    (the measurements behind the finding, JSON-friendly), `follows_from` (the code of the root
-    cause this finding is a consequence of, or None for a root cause). A consequence's
-    severity is "info": its cause carries the severity, and fixing the cause fixes it; the
-    severity it had alone is kept in `evidence["severity_alone"]`.
+    A consequence's severity is "info": its cause carries the severity, and fixing the cause
+    fixes it; the severity it had alone is kept in `evidence["severity_alone"]`.
+
+    Args:
+        code: stable identifier such as "dead-relu".
+        severity: "error": the network cannot learn as written; "warning": it will learn badly;
+            "info": worth knowing.
+        message: what is wrong, in plain words.
+        fix: a concrete change to make.
+        evidence: the measurements behind the finding, JSON-friendly. Default: empty.
+        follows_from: the code of the root cause this finding is a consequence of, or None for a
+            root cause. Default: None.
     """
 
     code: str

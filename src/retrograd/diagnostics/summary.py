@@ -103,15 +103,16 @@ def summary(
 ) -> Summary:
     """Run `model` once on a made-up input and tabulate its layers.
 
-    **Arguments**
+    Args:
+        model: the module to run.
+        input_size: the full input shape with the batch dimension, e.g. `(4, 3)`; a list of
+            shapes for a model whose forward takes several tensors.
+        dtype: of the made-up input (default: the default float dtype); an integer dtype gives
+            zeros (indices for an `Embedding`), a float one standard normal values.
+        input_data: a tensor (or tuple of tensors) to use instead of a made-up input.
 
-    - `input_size`: the full input shape with the batch dimension, e.g. `(4, 3)`; a list of
-      shapes for a model whose forward takes several tensors.
-    - `dtype`: of the made-up input (default: the default float dtype); an integer dtype gives
-      zeros (indices for an `Embedding`), a float one standard normal values.
-    - `input_data`: a tensor (or tuple of tensors) to use instead of a made-up input.
-
-    **Returns** a `Summary`; `str()` of it is the table.
+    Returns:
+        A `Summary`; `str()` of it is the table.
     """
     inputs = _make_inputs(input_size, dtype, input_data)
     rows: list[dict[str, Any]] = []

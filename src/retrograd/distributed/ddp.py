@@ -64,11 +64,18 @@ def _buckets(params: list[Tensor], cap_bytes: int) -> list[_Bucket]:
 class DistributedDataParallel(Module):
     """Wraps `module` for data-parallel training over the ranks of `retrograd.distributed`.
 
-    **Arguments:** `module`; `broadcast_buffers` (send rank 0's buffers, e.g. BatchNorm's
-    running statistics, before each forward in training mode); `bucket_cap_mb` (the size of
-    one all-reduce). Other PyTorch keywords (`device_ids`, `output_device`,
-    `find_unused_parameters`) are accepted for portability and change nothing: a parameter
-    that got no gradient on any rank keeps `grad` None.
+    A parameter that got no gradient on any rank keeps `grad` None.
+
+    Args:
+        module: the module to wrap.
+        device_ids: accepted for portability with PyTorch; changes nothing.
+        output_device: accepted for portability with PyTorch; changes nothing.
+        broadcast_buffers: send rank 0's buffers, e.g. BatchNorm's running statistics, before
+            each forward in training mode. Default: True.
+        bucket_cap_mb: the size of one all-reduce, in MiB. Default: 25.0.
+        find_unused_parameters: accepted for portability with PyTorch; changes nothing.
+        **kwargs: other PyTorch keywords, accepted and ignored.
+
     **Use:** `model = DistributedDataParallel(model)`; `with model.no_sync():` skips the
     all-reduce (gradient accumulation); `model.module` is the wrapped module, and state dict
     keys are prefixed with `module.` as in PyTorch.

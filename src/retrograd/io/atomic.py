@@ -96,10 +96,15 @@ def atomic_write(
     """Write `data` to `path` through a temporary file beside it, flushed to disk, then renamed
     over the target in one step. On any error the temporary file is removed.
 
-    **Arguments:** `overwrite`: whether an existing file may be replaced (with False the final
-    rename refuses to replace one, even one created while the data was being prepared);
-    `inputs`: files the output must not be.
-    **Raises** OutputFileError (see `output.check_output`) for a path that must not be written.
+    Args:
+        path: the file to write.
+        data: the bytes to write.
+        overwrite: whether an existing file may be replaced (with False the final rename refuses
+            to replace one, even one created while the data was being prepared). Default: True.
+        inputs: files the output must not be.
+
+    Raises:
+        OutputFileError: (see `output.check_output`) for a path that must not be written.
     """
     sources = [os.fspath(source) for source in inputs]
     target = check_output(path, overwrite=overwrite, inputs=sources)

@@ -61,11 +61,19 @@ def save_checkpoint(
     """Write a checkpoint to `path`, atomically: weights, optimizer and scheduler state, `epoch`
     (the number of epochs finished), the global random generator's state and `extra`.
 
-    **Arguments:** `generators`: named generators of your own whose state the run depends on,
-    e.g. ``{"loader": rng}`` for a ``DataLoader(..., generator=rng)`` or ``fit(...,
-    generator=rng)``; give the same names to `load_checkpoint`. `overwrite`: replace an
-    existing file; `allow_non_finite`: write weights holding NaN or infinity (by default a
-    ModelFileError, so a diverged run never replaces a good checkpoint).
+    Args:
+        path: the file to write.
+        model: the module whose state dict is saved.
+        optimizer: an optimizer whose state dict is saved too.
+        scheduler: a learning-rate scheduler whose state dict is saved too.
+        epoch: the number of epochs finished (an int).
+        extra: a dict of anything else to keep with the checkpoint.
+        generators: named generators of your own whose state the run depends on, e.g.
+            ``{"loader": rng}`` for a ``DataLoader(..., generator=rng)`` or ``fit(...,
+            generator=rng)``; give the same names to `load_checkpoint`.
+        overwrite: replace an existing file. Default: True.
+        allow_non_finite: write weights holding NaN or infinity (by default a ModelFileError, so
+            a diverged run never replaces a good checkpoint). Default: False.
     """
     if not isinstance(epoch, (int, np.integer)) or isinstance(epoch, bool):
         raise ArgumentTypeError(f"epoch must be an int, got {type(epoch).__name__}")
@@ -127,8 +135,11 @@ def load_checkpoint(
     (when given) and, with `restore_rng`, the global random generator and each of
     `generators` (in place, under the names given to `save_checkpoint`).
 
-    **Returns** the epoch and `extra` saved with it. **Raises** ModelFileError for a damaged
-    file or one that does not fit the objects given.
+    Returns:
+        The epoch and `extra` saved with it (a `CheckpointInfo`).
+
+    Raises:
+        ModelFileError: for a damaged file or one that does not fit the objects given.
     """
     source = os.fspath(path)
     named = _check_generators(generators)

@@ -64,8 +64,10 @@ def builtin_layers() -> dict[str, type[Module]]:
 def module_to_config(module: Module) -> dict[str, Any]:
     """The architecture of `module` as JSON-ready data.
 
-    **Raises** ModelFileError when a layer is not one of retrograd's (a user-defined class: save
-    its weights with `save_state_dict` instead) or was built with an argument no file can hold.
+    Raises:
+        ModelFileError: when a layer is not one of retrograd's (a user-defined class: save its
+            weights with `save_state_dict` instead) or was built with an argument no file can
+            hold.
     """
     return _to_config(module, builtin_layers(), "model")
 
@@ -135,8 +137,13 @@ def module_from_config(config: Any, *, max_values: int | None = None) -> Module:
     """Build the model `config` (from `module_to_config`, or read from a file) describes.
 
     JSON lists come back as tuples (layer arguments take tuples wherever they take sequences).
-    `max_values`: refuse to create more values than this in all (see `build_for_file`).
-    **Raises** ModelFileError naming an unknown layer type or arguments that do not fit.
+
+    Args:
+        config: the architecture, as `module_to_config` gives it.
+        max_values: refuse to create more values than this in all (see `build_for_file`).
+
+    Raises:
+        ModelFileError: naming an unknown layer type or arguments that do not fit.
     """
     layers = builtin_layers()
     try:
@@ -155,7 +162,9 @@ def build_for_file(config: Any, entries: Sequence[TensorEntry], source: str) -> 
     The build may create at most the values those tensors hold plus ALLOCATION_SLACK, and the
     model's state dict must then name exactly those tensors, with their shapes and with their
     dtypes (a floating tensor may be stored in another floating dtype; it is loaded as stored).
-    **Raises** ModelFileError naming the file and the first mismatch.
+
+    Raises:
+        ModelFileError: naming the file and the first mismatch.
     """
     stored = sum(math.prod(entry.shape) for entry in entries)
     try:

@@ -84,7 +84,10 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
 
     The check runs twice: `os.stat` before opening, and `fstat` on what was opened (with
     O_NONBLOCK, so opening a FIFO that replaced the file meanwhile returns at once).
-    **Raises** ModelFileError for anything but a regular file; OSError when it cannot be opened.
+
+    Raises:
+        ModelFileError: for anything but a regular file.
+        OSError: when it cannot be opened.
     """
     name = os.fspath(path)
     _require_regular(name, os.stat(name).st_mode)
@@ -164,7 +167,8 @@ class SafetensorsFile:
 def read_header(path: str | os.PathLike[str]) -> Header:
     """Read and check the header of the safetensors file at `path`.
 
-    **Raises** ModelFileError naming the file and the first fault found.
+    Raises:
+        ModelFileError: naming the file and the first fault found.
     """
     with SafetensorsFile(path) as opened:
         return opened.header

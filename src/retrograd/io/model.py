@@ -66,7 +66,11 @@ def non_finite_tensor(arrays: Mapping[str, np.ndarray]) -> str | None:
 
 def check_finite(arrays: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
     """Refuse weights with NaN or infinity: such a file would replace a good one with a ruined
-    model (training diverged). **Raises** ModelFileError naming the tensor."""
+    model (training diverged).
+
+    Raises:
+        ModelFileError: naming the tensor.
+    """
     bad = non_finite_tensor(arrays)
     if bad is not None:
         raise ModelFileError(
@@ -98,15 +102,26 @@ def save(
     dicts, lists and tuples of them with numbers and strings — is written as such
     (`torch.save(model.state_dict(), path)` works unchanged); `load` gives it back.
 
-    **Arguments:** `preprocessing`: states needed to use the model, e.g.
-    `{"scaler": scaler.state_dict(), "label_encoder": encoder.state_dict()}`; `metadata`: anything
-    else JSON-like (training history, data description). Arrays inside either are kept exactly.
-    `overwrite`: replace an existing file (False: refuse, even a file created meanwhile);
-    `allow_non_finite`: write weights holding NaN or infinity; `inputs`: files `path` must not be.
     Only a regular file is ever replaced; a symbolic link is written through to its target.
     The same model and arguments always give the same bytes.
-    **Raises** ModelFileError for a model with custom layers (use `save_state_dict`) or with
-    non-finite weights; OutputFileError (a ModelFileError) for a path that cannot be written.
+
+    Args:
+        model: the module (or other object, see above) to write.
+        path: the file to write.
+        preprocessing: states needed to use the model, e.g.
+            `{"scaler": scaler.state_dict(), "label_encoder": encoder.state_dict()}`. Arrays
+            inside are kept exactly.
+        metadata: anything else JSON-like (training history, data description). Arrays inside
+            are kept exactly.
+        overwrite: replace an existing file (False: refuse, even a file created meanwhile).
+            Default: True.
+        allow_non_finite: write weights holding NaN or infinity. Default: False.
+        inputs: files `path` must not be.
+
+    Raises:
+        ModelFileError: for a model with custom layers (use `save_state_dict`) or with
+            non-finite weights.
+        OutputFileError: (a ModelFileError) for a path that cannot be written.
     """
     if not isinstance(model, Module):
         if preprocessing is not None or metadata is not None:

@@ -52,7 +52,11 @@ def describe_file_type(mode: int) -> str:
 
 def resolve_output(path: PathLike) -> str:
     """The file a write to `path` lands in: `path` itself, or the end of its symlink chain
-    (which may not exist yet). **Raises** OutputFileError for an empty path or a symlink loop."""
+    (which may not exist yet).
+
+    Raises:
+        OutputFileError: for an empty path or a symlink loop.
+    """
     name = os.fspath(path)
     if not isinstance(name, str) or name == "":
         raise OutputFileError("the output path is empty; give a file name", "empty")
@@ -83,10 +87,15 @@ def check_output(
     """Check that `path` can receive an output; return the file that will be written (the
     symlink target when `path` is a link).
 
-    **Arguments:** `overwrite`: whether an existing regular file may be replaced; `inputs`:
-    files the same work reads, which must never be the output; `what`: how messages name the
-    path (e.g. ``"--out"``).
-    **Raises** OutputFileError (one line naming the path and the reason).
+    Args:
+        path: the output path.
+        overwrite: whether an existing regular file may be replaced. Default: True.
+        inputs: files the same work reads, which must never be the output.
+        what: how messages name the path (e.g. ``"--out"``). Default: "output".
+
+    Raises:
+        OutputFileError: when `path` cannot receive the output (one line naming the path and
+            the reason).
     """
     name = os.fspath(path)
     if name == "":

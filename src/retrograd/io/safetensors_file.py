@@ -78,7 +78,8 @@ def read_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], di
     """The arrays (in file order, each a fresh writable copy) and metadata of a safetensors file,
     both read through one handle (`header.SafetensorsFile`).
 
-    **Raises** ModelFileError for anything but a well-formed safetensors file.
+    Raises:
+        ModelFileError: for anything but a well-formed safetensors file.
     """
     with SafetensorsFile(path) as opened:
         return opened.arrays(), opened.header.metadata

@@ -29,7 +29,8 @@ def encode(value: Any, path: str, tensors: dict[str, np.ndarray] | None) -> Any:
     """`value` as JSON-ready data. Arrays go into `tensors` under their dotted `path` (e.g.
     "optimizer.state.0.exp_avg") when it is given, else inline.
 
-    **Raises** ModelFileError naming the path of a value that cannot be stored (a function...).
+    Raises:
+        ModelFileError: naming the path of a value that cannot be stored (a function...).
     """
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -83,7 +84,8 @@ def _encode_array(array: np.ndarray, path: str, tensors: dict[str, np.ndarray] |
 def decode(value: Any, tensors: dict[str, np.ndarray], source: str) -> Any:
     """Undo `encode`; `tensors` holds the arrays that `{"__tensor__": name}` refers to.
 
-    **Raises** ModelFileError (naming `source`) for a malformed tag or a missing tensor.
+    Raises:
+        ModelFileError: (naming `source`) for a malformed tag or a missing tensor.
     """
     try:
         return _decode(value, tensors, source)

@@ -13,11 +13,15 @@ from retrograd.metrics._inputs import check_lengths, predicted_labels, to_numpy,
 def accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
     """Fraction of correct predictions (`sklearn.metrics.accuracy_score` on labels).
 
-    **Arguments:** `y_true`: labels `(N,)`/`(N, 1)` or one-hot `(N, C)`; `y_pred`: labels
-    (integers, bools, strings) compared directly, float scores `(N,)`/`(N, 1)` counted as class
-    1 where `> threshold` (probabilities; pass `threshold=0` for logits), or scores `(N, C)`
-    taken by argmax.
-    **Returns:** a float in [0, 1].
+    Args:
+        y_true: labels `(N,)`/`(N, 1)` or one-hot `(N, C)`.
+        y_pred: labels (integers, bools, strings) compared directly, float scores `(N,)`/`(N, 1)`
+            counted as class 1 where `> threshold`, or scores `(N, C)` taken by argmax.
+        threshold: the cut for float scores `(N,)`/`(N, 1)`: 0.5 for probabilities (the default);
+            pass `threshold=0` for logits.
+
+    Returns:
+        A float in [0, 1].
     """
     t = true_labels(y_true)
     p = predicted_labels(y_pred, threshold)

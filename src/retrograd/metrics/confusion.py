@@ -40,9 +40,14 @@ def class_counts(
 def confusion_matrix(y_true: Any, y_pred: Any, labels: Any = None) -> np.ndarray:
     """Counts `C[i, j]` of samples with true label `labels[i]` predicted as `labels[j]`.
 
-    **Arguments:** `y_true`, `y_pred`: class labels `(N,)`; `labels`: the rows/columns in order
-    (default: every label present, sorted); samples with a label outside it are left out.
-    **Returns:** int64 array `(n_labels, n_labels)` (`sklearn.metrics.confusion_matrix`).
+    Args:
+        y_true: class labels `(N,)`.
+        y_pred: class labels `(N,)`.
+        labels: the rows/columns in order (default: every label present, sorted); samples with a
+            label outside it are left out.
+
+    Returns:
+        int64 array `(n_labels, n_labels)` (`sklearn.metrics.confusion_matrix`).
     """
     t, p = class_labels("confusion_matrix", y_true, y_pred)
     if labels is None:

@@ -117,13 +117,20 @@ def precision(
 
     Equals `sklearn.metrics.precision_score`.
 
-    **Arguments:** `y_true`, `y_pred`: class labels `(N,)` (ints, bools, integral floats or
-    strings; take scores to labels first). `average`: `'binary'` (the score of `pos_label`),
-    `'micro'` (from counts summed over labels), `'macro'` (mean over labels), `'weighted'` (mean
-    weighted by each label's support) or None (one score per label, in `labels` order).
-    `labels`: the labels to score (default all present, sorted; ignored for `'binary'`).
-    `zero_division`: the value where the denominator is 0 (`'warn'`: 0.0 and a warning).
-    **Returns:** a float, or an array `(n_labels,)` for `average=None`.
+    Args:
+        y_true: class labels `(N,)` (ints, bools, integral floats or strings; take scores to
+            labels first).
+        y_pred: class labels `(N,)`, as `y_true`.
+        average: `'binary'` (the score of `pos_label`), `'micro'` (from counts summed over
+            labels), `'macro'` (mean over labels), `'weighted'` (mean weighted by each label's
+            support) or None (one score per label, in `labels` order). Default: `'binary'`.
+        pos_label: the label scored with `average='binary'`. Default: 1.
+        labels: the labels to score (default all present, sorted; ignored for `'binary'`).
+        zero_division: the value where the denominator is 0 (`'warn'`, the default: 0.0 and a
+            warning).
+
+    Returns:
+        A float, or an array `(n_labels,)` for `average=None`.
     """
     return _score("precision", y_true, y_pred, labels, pos_label, average, zero_division)
 

@@ -47,8 +47,11 @@ def _combine(per_output: np.ndarray, multioutput: str) -> Any:
 def mean_absolute_error(y_true: Any, y_pred: Any, multioutput: str = "uniform_average") -> Any:
     """Mean of `|y_true - y_pred|` (`sklearn.metrics.mean_absolute_error`).
 
-    **Arguments:** `y_true`, `y_pred`: `(N,)` or `(N, n_outputs)` (`(N,)` and `(N, 1)` mix);
-    `multioutput`: `'uniform_average'` (a float) or `'raw_values'` (an array `(n_outputs,)`).
+    Args:
+        y_true: `(N,)` or `(N, n_outputs)` (`(N,)` and `(N, 1)` mix).
+        y_pred: `(N,)` or `(N, n_outputs)`, as `y_true`.
+        multioutput: `'uniform_average'` (a float, the default) or `'raw_values'` (an array
+            `(n_outputs,)`).
     """
     t, p = _targets("mean_absolute_error", y_true, y_pred, multioutput)
     return _combine(np.average(np.abs(p - t), axis=0), multioutput)

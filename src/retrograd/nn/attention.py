@@ -47,9 +47,19 @@ def _canonical_mask(mask: Any, mask_name: str, dtype: np.dtype) -> Tensor | None
 class MultiheadAttention(Module):
     """Attention over `num_heads` heads of size embed_dim / num_heads, then a Linear projection.
 
-    **Arguments:** `embed_dim`, `num_heads`, `dropout` (on the attention weights, in training),
-    `bias`, `kdim`/`vdim` (features of key/value; default embed_dim), `batch_first`, `dtype`,
-    `generator` (for the initial values). `add_bias_kv` and `add_zero_attn` are not supported.
+    Args:
+        embed_dim: features of the query and the output (E).
+        num_heads: number of heads; must divide `embed_dim`.
+        dropout: dropout on the attention weights, in training. Default: 0.0.
+        bias: add biases to the input and output projections. Default: True.
+        add_bias_kv: not supported (must be False).
+        add_zero_attn: not supported (must be False).
+        kdim: features of key. Default: embed_dim.
+        vdim: features of value. Default: embed_dim.
+        batch_first: inputs and outputs are `(N, L, E)` instead of `(L, N, E)`. Default: False.
+        dtype: the parameters' dtype. Default: the default float dtype.
+        generator: a NumPy Generator for the initial values.
+
     **Shapes:** `query: (L, N, E)` (`(N, L, E)` with batch_first, `(L, E)` unbatched),
     `key: (S, N, kdim)`, `value: (S, N, vdim)` -> output `(L, N, E)` and weights `(N, L, S)`
     (`(N, num_heads, L, S)` when not averaged).
@@ -295,8 +305,12 @@ class MultiheadAttention(Module):
         Masks: bool True marks a position NOT allowed to attend (PyTorch's convention here),
         float masks are added. `key_padding_mask: (N, S)`; `attn_mask: (L, S)` or
         `(N * num_heads, L, S)`. `is_causal` is a hint that attn_mask is the causal mask and
-        needs it. **Returns** `(L, N, E)` (batch_first: `(N, L, E)`; unbatched: `(L, E)`) and,
-        with `need_weights`, weights `(N, L, S)` averaged over heads or `(N, num_heads, L, S)`.
+        needs it.
+
+        Returns:
+            The output `(L, N, E)` (batch_first: `(N, L, E)`; unbatched: `(L, E)`) and, with
+                `need_weights`, weights `(N, L, S)` averaged over heads or `(N, num_heads, L, S)`
+                (else None).
         """
         batched = self._check_ranks(query, key, value, key_padding_mask, attn_mask)
         packed = query is key and key is value

@@ -1,5 +1,5 @@
-"""Convolution layers: `Conv1d`, `Conv2d` and `ConvTranspose2d`, with PyTorch's arguments,
-weight shapes, initialisation and repr."""
+"""Convolution layers: `Conv1d`, `Conv2d`, `Conv3d` and `ConvTranspose1d/2d/3d`, with
+PyTorch's arguments, weight shapes, initialisation, padding modes and repr."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from retrograd.nn.functional.conv import (
     IntOrTuple,
     PaddingArg,
     check_padding_string,
+    conv_nd,
     conv_nd_kwargs,
-    conv_transpose1d,
     conv_transpose_nd,
 )
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
-from retrograd.ops.conv import Conv2d as Conv2dOp
-from retrograd.tensor import Tensor, apply
+from retrograd.ops.conv import ConvNd as ConvOp
+from retrograd.tensor import Tensor, apply, pad
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -95,7 +95,7 @@ class _ConvNd(Module):
             raise InvalidArgumentError(
                 f"{name}: padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}"
             )
-        if padding_mode != "zeros":
+        if padding_mode != "zeros" and transposed:
             raise InvalidArgumentError(
                 f"{name}: padding_mode={padding_mode!r} is not supported; only 'zeros' is"
             )
@@ -148,8 +148,8 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """What Conv1d and Conv2d share: PyTorch's constructor arguments and a forward that only
-    differ in the number of spatial dims, `_dims`."""
+    """What Conv1d, Conv2d and Conv3d share: PyTorch's constructor arguments and a forward that
+    only differ in the number of spatial dims, `_dims`."""
 
     _dims: ClassVar[int]
 
@@ -186,7 +186,11 @@ class _Conv(_ConvNd):
         )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Convolve `input` with the layer's weight (and add its bias)."""
         weight, bias = self.weight, self.bias
+        if self.padding_mode != "zeros":  # pad by reading the input, then convolve unpadded
+            padded = pad(input, self._mode_padding(), mode=self.padding_mode)
+            return conv_nd(padded, weight, bias, self.stride, 0, self.dilation, self.groups, self)
         checked = self._checked
         # a call like the last: the same settings and weights (by identity), the same input and
         # weight shapes and dtypes; its checks passed, so the op runs straight away
@@ -197,14 +201,29 @@ class _Conv(_ConvNd):
             and checked.shapes == _shapes(input, weight, bias)
         ):
             if bias is None:
-                return apply(Conv2dOp, input, weight, **checked.kwargs)
-            return apply(Conv2dOp, input, weight, bias, **checked.kwargs)
+                return apply(ConvOp, input, weight, **checked.kwargs)
+            return apply(ConvOp, input, weight, bias, **checked.kwargs)
         settings = (self.stride, self.padding, self.dilation, self.groups)
         out, kwargs = conv_nd_kwargs(input, weight, bias, *settings, who=self)
         if kwargs is not None and frozen(*settings):
             shapes = _shapes(input, weight, bias)
             self._checked = CheckedCall((*settings, weight, bias), shapes, kwargs)
         return out
+
+    def _mode_padding(self) -> list[int]:
+        """`F.pad`'s widths (last axis first) for `padding_mode`, as PyTorch's
+        `_reversed_padding_repeated_twice`."""
+        widths: list[int] = []
+        padding = self.padding
+        for axis in reversed(range(len(self.kernel_size))):
+            if padding == "same":
+                total = self.dilation[axis] * (self.kernel_size[axis] - 1)
+                widths += [total // 2, total - total // 2]
+            elif isinstance(padding, str):  # 'valid'
+                widths += [0, 0]
+            else:
+                widths += [padding[axis]] * 2
+        return widths
 
 
 def _shapes(input: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Any, ...]:  # noqa: A002
@@ -222,11 +241,27 @@ def _shapes(input: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Any, ..
 class Conv1d(_Conv):
     """1-d cross-correlation over `(N, C, L)` or `(C, L)` inputs.
 
-    **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0, an
-    int, a 1-tuple, 'valid' or 'same'), `dilation` (1), `groups` (1), `bias` (True),
-    `padding_mode` ('zeros' only), `dtype` (float32), `generator` (for the initial values).
-    **Shapes:** `x: (N, in_channels, L)` -> `(N, out_channels, L_out)`;
-    `weight: (out_channels, in_channels/groups, kernel_size)`, `bias: (out_channels,)`.
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or a 1-tuple.
+        stride: an int or a 1-tuple. Default: 1.
+        padding: an int, a 1-tuple, 'valid' or 'same' ('same' with stride 1 only). Default: 0.
+        dilation: an int or a 1-tuple. Default: 1.
+        groups: blocked connections from input to output channels; divides both channel
+            counts. Default: 1.
+        bias: whether to add a learnable bias. Default: True.
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
+        dtype: of the parameters (keyword-only). Default: the default float dtype (float32
+            unless changed with `set_default_dtype`).
+        generator: a NumPy Generator for the initial values (keyword-only). Default: the
+            global one.
+
+    Shape:
+        - Input: `(N, in_channels, L)` or `(in_channels, L)`.
+        - Output: `(N, out_channels, L_out)` or `(out_channels, L_out)` with
+          `L_out = (L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1`.
+        - weight: `(out_channels, in_channels/groups, kernel_size)`; bias: `(out_channels,)`.
     """
 
     _dims = 1
@@ -235,14 +270,61 @@ class Conv1d(_Conv):
 class Conv2d(_Conv):
     """2-d cross-correlation over `(N, C, H, W)` or `(C, H, W)` inputs.
 
-    **Arguments:** `in_channels`, `out_channels`, `kernel_size` (an int or a pair), `stride` (1),
-    `padding` (0, an int, a pair, 'valid' or 'same'), `dilation` (1), `groups` (1), `bias`
-    (True), `padding_mode` ('zeros' only), `dtype` (float32), `generator` (for the initial
-    values). **Shapes:** `x: (N, in_channels, H, W)` -> `(N, out_channels, H_out, W_out)`;
-    `weight: (out_channels, in_channels/groups, kH, kW)`, `bias: (out_channels,)`.
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or a pair.
+        stride: an int or a pair. Default: 1.
+        padding: an int, a pair, 'valid' or 'same' ('same' with stride 1 only). Default: 0.
+        dilation: an int or a pair. Default: 1.
+        groups: blocked connections from input to output channels; divides both channel
+            counts. Default: 1.
+        bias: whether to add a learnable bias. Default: True.
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
+        dtype: of the parameters (keyword-only). Default: the default float dtype (float32
+            unless changed with `set_default_dtype`).
+        generator: a NumPy Generator for the initial values (keyword-only). Default: the
+            global one.
+
+    Shape:
+        - Input: `(N, in_channels, H, W)` or `(in_channels, H, W)`.
+        - Output: `(N, out_channels, H_out, W_out)` or `(out_channels, H_out, W_out)` with
+          `H_out = (H + 2 * padding - dilation * (kH - 1) - 1) // stride + 1`, likewise W.
+        - weight: `(out_channels, in_channels/groups, kH, kW)`; bias: `(out_channels,)`.
     """
 
     _dims = 2
+
+
+class Conv3d(_Conv):
+    """3-d cross-correlation over `(N, C, D, H, W)` or `(C, D, H, W)` inputs.
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or a triple.
+        stride: an int or a triple (1).
+        padding: an int, a triple, 'valid' or 'same' (0).
+        dilation: an int or a triple (1).
+        groups: blocked connections from input to output channels (1).
+        bias: whether to add a learnable bias (True).
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
+        dtype: of the parameters (the default float dtype).
+        generator: for the initial values.
+
+    Shape:
+        - Input: `(N, in_channels, D, H, W)` or `(in_channels, D, H, W)`.
+        - Output: `(N, out_channels, D_out, H_out, W_out)` with
+          `D_out = (D + 2 * padding - dilation * (kD - 1) - 1) // stride + 1`, likewise H, W.
+        - weight: `(out_channels, in_channels/groups, kD, kH, kW)`; bias: `(out_channels,)`.
+
+    Example:
+        >>> m = nn.Conv3d(2, 4, 3, padding=1)
+        >>> m(retrograd.randn(1, 2, 5, 6, 7)).shape
+        (1, 4, 5, 6, 7)
+    """
+
+    _dims = 3
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -288,24 +370,14 @@ class _ConvTransposeNd(_ConvNd):
         )
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:  # noqa: A002
-        """`output_size` (optional, the last one or two entries count) picks the output padding
-        that gives that size, as PyTorch does when a stride makes several sizes possible."""
+        """Transposed convolution of `input`; `output_size` (optional, its last entries count)
+        picks the output padding that gives that size, as PyTorch does when a stride makes
+        several sizes possible."""
         padding = self.padding
         assert not isinstance(padding, str)  # refused in __init__
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = self._output_padding(input, output_size)
-        if self.n_spatial == 1:
-            return conv_transpose1d(
-                input,
-                self.weight,
-                self.bias,
-                self.stride,
-                padding,
-                output_padding,
-                self.groups,
-                self.dilation,
-            )
         return conv_transpose_nd(
             input,
             self.weight,
@@ -342,10 +414,29 @@ class _ConvTransposeNd(_ConvNd):
 class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution (the gradient of a `Conv1d` with respect to its input).
 
-    **Arguments:** as `ConvTranspose2d`, with ints for the sizes.
-    **Shapes:** `x: (N, in_channels, L)` or `(in_channels, L)` -> `(N, out_channels, L_out)` with
-    `L_out = (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1`;
-    `weight: (in_channels, out_channels/groups, k)`, `bias: (out_channels,)`.
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or a 1-tuple.
+        stride: an int or a 1-tuple. Default: 1.
+        padding: an int or a 1-tuple (no 'valid' or 'same'). Default: 0.
+        output_padding: extra size on one side of the output, smaller than `stride` or
+            `dilation`. Default: 0.
+        groups: blocked connections from input to output channels; divides both channel
+            counts. Default: 1.
+        bias: whether to add a learnable bias. Default: True.
+        dilation: an int or a 1-tuple. Default: 1.
+        padding_mode: 'zeros' only, as PyTorch. Default: 'zeros'.
+        dtype: of the parameters (keyword-only). Default: the default float dtype (float32
+            unless changed with `set_default_dtype`).
+        generator: a NumPy Generator for the initial values (keyword-only). Default: the
+            global one.
+
+    Shape:
+        - Input: `(N, in_channels, L)` or `(in_channels, L)`.
+        - Output: `(N, out_channels, L_out)` or `(out_channels, L_out)` with
+          `L_out = (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1`.
+        - weight: `(in_channels, out_channels/groups, k)`; bias: `(out_channels,)`.
     """
 
     n_spatial = 1
@@ -355,12 +446,62 @@ class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution (the gradient of a `Conv2d` with respect to its input), as used
     to upsample.
 
-    **Arguments:** `in_channels`, `out_channels`, `kernel_size`, `stride` (1), `padding` (0),
-    `output_padding` (0; extra rows/columns on one side), `groups` (1), `bias` (True),
-    `dilation` (1), `padding_mode` ('zeros' only), `dtype`, `generator`.
-    **Shapes:** `x: (N, in_channels, H, W)` -> `(N, out_channels, H_out, W_out)` with
-    `H_out = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1`;
-    `weight: (in_channels, out_channels/groups, kH, kW)`, `bias: (out_channels,)`.
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or a pair.
+        stride: an int or a pair. Default: 1.
+        padding: an int or a pair (no 'valid' or 'same'). Default: 0.
+        output_padding: extra rows/columns on one side of the output, smaller than `stride`
+            or `dilation`. Default: 0.
+        groups: blocked connections from input to output channels; divides both channel
+            counts. Default: 1.
+        bias: whether to add a learnable bias. Default: True.
+        dilation: an int or a pair. Default: 1.
+        padding_mode: 'zeros' only, as PyTorch. Default: 'zeros'.
+        dtype: of the parameters (keyword-only). Default: the default float dtype (float32
+            unless changed with `set_default_dtype`).
+        generator: a NumPy Generator for the initial values (keyword-only). Default: the
+            global one.
+
+    Shape:
+        - Input: `(N, in_channels, H, W)` or `(in_channels, H, W)`.
+        - Output: `(N, out_channels, H_out, W_out)` or `(out_channels, H_out, W_out)` with
+          `H_out = (H - 1) * stride - 2 * padding + dilation * (kH - 1) + output_padding + 1`,
+          likewise W.
+        - weight: `(in_channels, out_channels/groups, kH, kW)`; bias: `(out_channels,)`.
     """
 
     n_spatial = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution (the gradient of a `Conv3d` with respect to its input).
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: an int or a triple.
+        stride: an int or a triple (1).
+        padding: an int or a triple (0).
+        output_padding: extra size on one side of each axis (0).
+        groups: blocked connections from input to output channels (1).
+        bias: whether to add a learnable bias (True).
+        dilation: an int or a triple (1).
+        padding_mode: 'zeros' only, as PyTorch.
+        dtype: of the parameters (the default float dtype).
+        generator: for the initial values.
+
+    Shape:
+        - Input: `(N, in_channels, D, H, W)` or `(in_channels, D, H, W)`.
+        - Output: `(N, out_channels, D_out, H_out, W_out)` with
+          `D_out = (D - 1) * stride - 2 * padding + dilation * (kD - 1) + output_padding + 1`.
+        - weight: `(in_channels, out_channels/groups, kD, kH, kW)`; bias: `(out_channels,)`.
+
+    Example:
+        >>> m = nn.ConvTranspose3d(4, 2, 2, stride=2)
+        >>> m(retrograd.randn(1, 4, 3, 3, 3)).shape
+        (1, 2, 6, 6, 6)
+    """
+
+    n_spatial = 3

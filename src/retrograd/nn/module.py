@@ -643,7 +643,10 @@ class Module:
 
         Values may be retrograd Tensors, NumPy arrays or torch tensors. Mis-shaped values, and
         with `strict` missing or unexpected keys, raise StateDictError listing every problem;
-        nothing is copied then. **Returns** `(missing_keys, unexpected_keys)`.
+        nothing is copied then.
+
+        Returns:
+            `(missing_keys, unexpected_keys)`.
         """
         if not isinstance(state_dict, Mapping):
             raise ArgumentTypeError(

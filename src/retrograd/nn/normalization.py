@@ -1,4 +1,5 @@
-"""Normalisation layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`, `RMSNorm`.
+"""Normalisation layers: `BatchNorm1d/2d/3d`, `InstanceNorm1d/2d/3d`, `LayerNorm`, `GroupNorm`,
+`RMSNorm`.
 The arithmetic is in `retrograd.nn.functional.normalization`; the layers hold the parameters and
 running statistics under PyTorch's state-dict keys."""
 
@@ -140,6 +141,7 @@ class _BatchNorm(Module):
             check_batch_size(input.shape, self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Normalise each channel of `input` by batch (training) or running statistics."""
         self._check_input(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.num_batches_tracked is not None:
@@ -171,9 +173,18 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of each feature over the batch (and length).
 
-    **Arguments:** `num_features` (C), `eps` (1e-5), `momentum` (0.1; None for a cumulative
-    average), `affine` (learnable weight and bias), `track_running_stats`, `dtype`, `bias`.
-    **Shapes:** `x: (N, C)` or `(N, C, L)` -> the same shape.
+    Args:
+        num_features: C, the channels of the input.
+        eps: added to the variance for stability. Default: 1e-5.
+        momentum: of the running statistics; None for a cumulative average. Default: 0.1.
+        affine: learnable per-channel weight and bias. Default: True.
+        track_running_stats: keep running mean and variance for eval. Default: True.
+        dtype: of the parameters and running statistics. Default: the default float dtype.
+        bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
+
+    Shape:
+        - Input: `(N, C)` or `(N, C, L)`.
+        - Output: the same shape.
     """
 
     _ranks = (2, 3)
@@ -182,18 +193,62 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of each channel over the batch and the spatial dims.
 
-    **Arguments:** as `BatchNorm1d`. **Shapes:** `x: (N, C, H, W)` -> `(N, C, H, W)`.
+    Args:
+        num_features: C, the channels of the input.
+        eps: added to the variance for stability. Default: 1e-5.
+        momentum: of the running statistics; None for a cumulative average. Default: 0.1.
+        affine: learnable per-channel weight and bias. Default: True.
+        track_running_stats: keep running mean and variance for eval. Default: True.
+        dtype: of the parameters and running statistics. Default: the default float dtype.
+        bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
+
+    Shape:
+        - Input: `(N, C, H, W)`.
+        - Output: `(N, C, H, W)`.
     """
 
     _ranks = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of each channel over the batch and the three spatial dims.
+
+    Args:
+        num_features: C, the channels of the input.
+        eps: added to the variance for stability (1e-5).
+        momentum: of the running statistics (0.1; None for a cumulative average).
+        affine: learnable per-channel weight and bias (True).
+        track_running_stats: keep running mean and variance for eval (True).
+        dtype: of the parameters and buffers.
+        bias: with `affine`, whether to learn the bias.
+
+    Shape:
+        - Input: `(N, C, D, H, W)`.
+        - Output: the same shape.
+
+    Example:
+        >>> m = nn.BatchNorm3d(3)
+        >>> m(retrograd.randn(2, 3, 4, 4, 4)).shape
+        (2, 3, 4, 4, 4)
+    """
+
+    _ranks = (5,)
+
+
 class LayerNorm(Module):
     """Normalise each sample over its last dims, then scale and shift elementwise.
 
-    **Arguments:** `normalized_shape` (an int or the trailing shape), `eps` (1e-5),
-    `elementwise_affine` (learnable weight and bias of shape `normalized_shape`), `bias`, `dtype`.
-    **Shapes:** `x: (*, *normalized_shape)` -> the same shape.
+    Args:
+        normalized_shape: an int or the trailing shape.
+        eps: added to the variance for stability. Default: 1e-5.
+        elementwise_affine: learnable weight and bias of shape `normalized_shape`.
+            Default: True.
+        bias: with `elementwise_affine`, whether to learn the bias. Default: True.
+        dtype: of the parameters. Default: the default float dtype.
+
+    Shape:
+        - Input: `(*, *normalized_shape)`.
+        - Output: the same shape.
     """
 
     normalized_shape: tuple[int, ...]
@@ -229,6 +284,7 @@ class LayerNorm(Module):
         _reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Normalise `input` over its trailing `normalized_shape` dims, then scale and shift."""
         check_norm_input(input, self)
         check_trailing_shape(input, self.normalized_shape, self)
         check_params(input, self, self.normalized_shape, weight=self.weight, bias=self.bias)
@@ -244,9 +300,20 @@ class LayerNorm(Module):
 class GroupNorm(Module):
     """Normalise each group of channels of each sample, then scale and shift per channel.
 
-    **Arguments:** `num_groups` (dividing `num_channels`), `num_channels` (C), `eps` (1e-5),
-    `affine` (learnable weight and bias of shape (C,)), `dtype`, `bias`.
-    **Shapes:** `x: (N, C, *)` -> the same shape.
+    Args:
+        num_groups: the number of groups; divides `num_channels`.
+        num_channels: C, the channels of the input.
+        eps: added to the variance for stability. Default: 1e-5.
+        affine: learnable weight and bias of shape `(C,)`. Default: True.
+        dtype: of the parameters. Default: the default float dtype.
+        bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
+
+    Shape:
+        - Input: `(N, C, *)`.
+        - Output: the same shape.
+
+    Raises:
+        InvalidArgumentError: when `num_groups` does not divide `num_channels`.
     """
 
     num_groups: int
@@ -286,6 +353,7 @@ class GroupNorm(Module):
         _reset_affine_parameters(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Normalise each group of channels of each sample of `input`, then scale and shift."""
         check_norm_input(input, self, min_dims=2)
         _check_channels(input, self.num_channels, self)
         check_groups(input, self.num_groups, self)
@@ -303,10 +371,24 @@ class _InstanceNorm(Module):
     """Normalise each channel of each sample over its other dims, then (with `affine`) scale
     and shift per channel, as PyTorch's InstanceNorm.
 
-    **Arguments:** `num_features` (C), `eps` (1e-5), `momentum` (kept for PyTorch's signature),
-    `affine` (False: no learnable weight and bias), `track_running_stats` (only False: running
-    statistics are not supported), `device` (the CPU), `dtype`, `bias` (with `affine`).
-    **Shapes:** `(N, C, *)` or unbatched `(C, *)` -> the same shape.
+    Args:
+        num_features: C, the channels of the input.
+        eps: added to the variance for stability. Default: 1e-5.
+        momentum: kept for PyTorch's signature; unused. Default: 0.1.
+        affine: learnable per-channel weight and bias. Default: False.
+        track_running_stats: only False: running statistics are not supported.
+            Default: False.
+        device: only the CPU (None, 'cpu' or `device('cpu')`). Default: None.
+        dtype: of the parameters. Default: the default float dtype.
+        bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
+
+    Shape:
+        - Input: `(N, C, *)` or unbatched `(C, *)`.
+        - Output: the same shape.
+
+    Raises:
+        UnsupportedError: for `track_running_stats=True`.
+        InvalidArgumentError: for a device other than the CPU.
     """
 
     _spatial_dims: int = 1
@@ -354,7 +436,7 @@ class _InstanceNorm(Module):
         """Normalise each channel of each sample of `input` over its other dims."""
         batched = input.ndim == self._spatial_dims + 2
         if not batched and input.ndim != self._spatial_dims + 1:
-            dims = "L" if self._spatial_dims == 1 else "H, W"
+            dims = {1: "L", 2: "H, W", 3: "D, H, W"}[self._spatial_dims]
             raise ShapeError(
                 f"{type(self).__name__} expects (N, C, {dims}) or unbatched (C, {dims}) input, "
                 f"got shape {input.shape}"
@@ -384,12 +466,45 @@ class InstanceNorm2d(_InstanceNorm):
     _spatial_dims = 2
 
 
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over `(N, C, D, H, W)`: each channel of each sample normalised over D, H, W.
+
+    Args:
+        num_features: C, the channels of the input.
+        eps: added to the variance for stability (1e-5).
+        momentum: kept for PyTorch's signature.
+        affine: learnable per-channel weight and bias (False).
+        track_running_stats: only False (running statistics are not supported).
+        device: the CPU.
+        dtype: of the parameters.
+        bias: with `affine`, whether to learn the bias.
+
+    Shape:
+        - Input: `(N, C, D, H, W)` or unbatched `(C, D, H, W)`.
+        - Output: the same shape.
+
+    Example:
+        >>> m = nn.InstanceNorm3d(3, affine=True)
+        >>> m(retrograd.randn(2, 3, 4, 4, 4)).shape
+        (2, 3, 4, 4, 4)
+    """
+
+    _spatial_dims = 3
+
+
 class RMSNorm(Module):
     """Divide each sample by the root mean square over its last dims, then scale elementwise.
 
-    **Arguments:** `normalized_shape` (an int or the trailing shape), `eps` (None: the machine
-    epsilon of the input's dtype), `elementwise_affine` (a learnable weight of shape
-    `normalized_shape`), `dtype`. **Shapes:** `x: (*, *normalized_shape)` -> the same shape.
+    Args:
+        normalized_shape: an int or the trailing shape.
+        eps: added to the mean square; None means the machine epsilon of the input's dtype.
+            Default: None.
+        elementwise_affine: a learnable weight of shape `normalized_shape`. Default: True.
+        dtype: of the weight. Default: the default float dtype.
+
+    Shape:
+        - Input: `(*, *normalized_shape)`.
+        - Output: the same shape.
     """
 
     normalized_shape: tuple[int, ...]
@@ -420,6 +535,7 @@ class RMSNorm(Module):
             init.ones_(self.weight)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """Divide `input` by its root mean square over the trailing dims, then scale."""
         check_norm_input(input, self)
         check_trailing_shape(input, self.normalized_shape, self)
         check_params(input, self, self.normalized_shape, weight=self.weight)

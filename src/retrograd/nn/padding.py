@@ -56,27 +56,44 @@ class _ConstantPadNd(_PadNd):
 
 
 class ConstantPad1d(_ConstantPadNd):
-    """Pad the last axis with `value`. **Arguments:** `padding` int or (left, right)."""
+    """Pad the last axis with `value`.
+
+    Args:
+        padding: int or (left, right).
+        value: the fill value.
+    """
 
     axes = 1
 
 
 class ConstantPad2d(_ConstantPadNd):
-    """Pad the last two axes with `value`. **Arguments:** `padding` int or (left, right, top,
-    bottom)."""
+    """Pad the last two axes with `value`.
+
+    Args:
+        padding: int or (left, right, top, bottom).
+        value: the fill value.
+    """
 
     axes = 2
 
 
 class ConstantPad3d(_ConstantPadNd):
-    """Pad the last three axes with `value`. **Arguments:** `padding` int or 6 ints (left,
-    right, top, bottom, front, back)."""
+    """Pad the last three axes with `value`.
+
+    Args:
+        padding: int or 6 ints (left, right, top, bottom, front, back).
+        value: the fill value.
+    """
 
     axes = 3
 
 
 class ZeroPad1d(ConstantPad1d):
-    """Pad the last axis with zeros. **Arguments:** `padding` int or (left, right)."""
+    """Pad the last axis with zeros.
+
+    Args:
+        padding: int or (left, right).
+    """
 
     def __init__(self, padding: int | Sequence[int]) -> None:
         super().__init__(padding, 0.0)
@@ -86,8 +103,11 @@ class ZeroPad1d(ConstantPad1d):
 
 
 class ZeroPad2d(ConstantPad2d):
-    """Pad the last two axes with zeros. **Arguments:** `padding` int or (left, right, top,
-    bottom)."""
+    """Pad the last two axes with zeros.
+
+    Args:
+        padding: int or (left, right, top, bottom).
+    """
 
     def __init__(self, padding: int | Sequence[int]) -> None:
         super().__init__(padding, 0.0)
@@ -97,7 +117,11 @@ class ZeroPad2d(ConstantPad2d):
 
 
 class ZeroPad3d(ConstantPad3d):
-    """Pad the last three axes with zeros. **Arguments:** `padding` int or 6 ints."""
+    """Pad the last three axes with zeros.
+
+    Args:
+        padding: int or 6 ints (left, right, top, bottom, front, back).
+    """
 
     def __init__(self, padding: int | Sequence[int]) -> None:
         super().__init__(padding, 0.0)

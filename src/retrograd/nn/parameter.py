@@ -13,8 +13,10 @@ from retrograd.tensor import Tensor
 class Parameter(Tensor):
     """A leaf Tensor that requires grad by default; `Module.__setattr__` registers it.
 
-    **Arguments:** `data` (a Tensor, whose array is shared, an ndarray or nested lists;
-    None gives an empty float tensor), `requires_grad` (default True).
+    Args:
+        data: a Tensor, whose array is shared, an ndarray or nested lists; None gives an empty
+            float tensor.
+        requires_grad: whether the parameter requires grad. Default: True.
     """
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:

@@ -50,9 +50,19 @@ class TransformerEncoderLayer(Module):
     """Self-attention then a feed-forward block (linear1 -> activation -> linear2), each added
     back to its input and normalised (after, or before with `norm_first`).
 
-    **Arguments:** `d_model`, `nhead`, `dim_feedforward` (2048), `dropout` (0.1), `activation`
-    ("relu", "gelu" or a callable), `layer_norm_eps` (1e-5), `batch_first`, `norm_first`, `bias`,
-    `dtype`, `generator` (for the initial values).
+    Args:
+        d_model: features of the input and the output.
+        nhead: number of attention heads.
+        dim_feedforward: width of the feed-forward block. Default: 2048.
+        dropout: dropout probability. Default: 0.1.
+        activation: "relu", "gelu" or a callable. Default: "relu".
+        layer_norm_eps: the LayerNorms' eps. Default: 1e-5.
+        batch_first: inputs and outputs have the batch first. Default: False.
+        norm_first: normalise before each block instead of after. Default: False.
+        bias: give the attention, Linear and LayerNorm layers biases. Default: True.
+        dtype: the parameters' dtype. Default: the default float dtype.
+        generator: a NumPy Generator for the initial values.
+
     **Shapes:** `src: (S, N, d_model)` (`(N, S, d_model)` with batch_first, `(S, d_model)`
     unbatched) -> the same shape.
     """
@@ -149,9 +159,14 @@ class TransformerEncoderLayer(Module):
 class TransformerEncoder(Module):
     """`num_layers` copies of `encoder_layer` applied in turn, then `norm` (if given).
 
-    **Arguments:** `encoder_layer` (copied; the copies start with its weights), `num_layers`,
-    `norm` (e.g. a LayerNorm, or None); `enable_nested_tensor` and `mask_check` are accepted
-    for PyTorch's signature and change nothing (there are no nested tensors here).
+    Args:
+        encoder_layer: the layer to copy; the copies start with its weights.
+        num_layers: number of copies.
+        norm: e.g. a LayerNorm, or None.
+        enable_nested_tensor: accepted for PyTorch's signature; changes nothing (there are no
+            nested tensors here).
+        mask_check: accepted for PyTorch's signature; changes nothing.
+
     **Shapes:** as the layer's `src`.
     """
 
@@ -225,9 +240,21 @@ class TransformerDecoderLayer(Module):
     feed-forward block; each added back to its input and normalised (after, or before with
     `norm_first`).
 
-    **Arguments:** as `TransformerEncoderLayer`: `d_model`, `nhead`, `dim_feedforward` (2048),
-    `dropout` (0.1), `activation` ("relu", "gelu" or a callable), `layer_norm_eps` (1e-5),
-    `batch_first`, `norm_first`, `bias`, `dtype`, `generator`.
+    The arguments are those of `TransformerEncoderLayer`.
+
+    Args:
+        d_model: features of the input and the output.
+        nhead: number of attention heads.
+        dim_feedforward: width of the feed-forward block. Default: 2048.
+        dropout: dropout probability. Default: 0.1.
+        activation: "relu", "gelu" or a callable. Default: "relu".
+        layer_norm_eps: the LayerNorms' eps. Default: 1e-5.
+        batch_first: inputs and outputs have the batch first. Default: False.
+        norm_first: normalise before each block instead of after. Default: False.
+        bias: give the attention, Linear and LayerNorm layers biases. Default: True.
+        dtype: the parameters' dtype. Default: the default float dtype.
+        generator: a NumPy Generator for the initial values.
+
     **Shapes:** `tgt: (T, N, d_model)`, `memory: (S, N, d_model)` (`(N, T, d_model)` and
     `(N, S, d_model)` with batch_first; `(T, d_model)`, `(S, d_model)` unbatched) -> as `tgt`.
     """
@@ -361,8 +388,12 @@ class TransformerDecoderLayer(Module):
 class TransformerDecoder(Module):
     """`num_layers` copies of `decoder_layer` applied in turn, then `norm` (if given).
 
-    **Arguments:** `decoder_layer` (copied; the copies start with its weights), `num_layers`,
-    `norm` (e.g. a LayerNorm, or None). **Shapes:** as the layer's `tgt` and `memory`.
+    Args:
+        decoder_layer: the layer to copy; the copies start with its weights.
+        num_layers: number of copies.
+        norm: e.g. a LayerNorm, or None.
+
+    **Shapes:** as the layer's `tgt` and `memory`.
     """
 
     layers: ModuleList
@@ -418,12 +449,26 @@ class TransformerDecoder(Module):
 class Transformer(Module):
     """An encoder stack over `src` and a decoder stack over `tgt` attending to its output.
 
-    **Arguments:** `d_model` (512), `nhead` (8), `num_encoder_layers` (6),
-    `num_decoder_layers` (6), `dim_feedforward` (2048), `dropout` (0.1), `activation`
-    ("relu", "gelu" or a callable), `custom_encoder` / `custom_decoder` (modules used instead
-    of the built stacks), `layer_norm_eps` (1e-5), `batch_first`, `norm_first`, `bias`,
-    `dtype`, `generator`. Every parameter of two or more dimensions starts xavier-uniform, as in
-    PyTorch. **Shapes:** `src: (S, N, d_model)`, `tgt: (T, N, d_model)` (`(N, S, d_model)`,
+    Every parameter of two or more dimensions starts xavier-uniform, as in PyTorch.
+
+    Args:
+        d_model: features of the inputs and the output. Default: 512.
+        nhead: number of attention heads. Default: 8.
+        num_encoder_layers: layers of the encoder stack. Default: 6.
+        num_decoder_layers: layers of the decoder stack. Default: 6.
+        dim_feedforward: width of the feed-forward blocks. Default: 2048.
+        dropout: dropout probability. Default: 0.1.
+        activation: "relu", "gelu" or a callable. Default: "relu".
+        custom_encoder: a module used instead of the built encoder stack.
+        custom_decoder: a module used instead of the built decoder stack.
+        layer_norm_eps: the LayerNorms' eps. Default: 1e-5.
+        batch_first: inputs and outputs have the batch first. Default: False.
+        norm_first: normalise before each block instead of after. Default: False.
+        bias: give the attention, Linear and LayerNorm layers biases. Default: True.
+        dtype: the parameters' dtype. Default: the default float dtype.
+        generator: a NumPy Generator for the initial values.
+
+    **Shapes:** `src: (S, N, d_model)`, `tgt: (T, N, d_model)` (`(N, S, d_model)`,
     `(N, T, d_model)` with batch_first; unbatched without N) -> `(T, N, d_model)`, as `tgt`.
     """
 
@@ -503,7 +548,10 @@ class Transformer(Module):
 
         Masks: `src_mask: (S, S)`, `tgt_mask: (T, T)`, `memory_mask: (T, S)` (or with a leading
         N * nhead), key padding masks `(N, S)`, `(N, T)`, `(N, S)`; bool True = not allowed,
-        float masks are added. **Returns** the decoder's output, shaped like `tgt`.
+        float masks are added.
+
+        Returns:
+            The decoder's output, shaped like `tgt`.
         """
         require_tensor(src, self, "src")
         require_tensor(tgt, self, "tgt")

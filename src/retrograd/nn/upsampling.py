@@ -12,10 +12,25 @@ from retrograd.tensor import Tensor
 class Upsample(Module):
     """Resize the spatial axes to `size`, or by `scale_factor` (see `F.interpolate`).
 
-    **Arguments:** exactly one of `size` (int or tuple) and `scale_factor` (float or tuple);
-    `mode` 'nearest', 'nearest-exact', 'linear', 'bilinear' or 'trilinear'; `align_corners`
-    for the last three. **Shapes:** `(N, C, *spatial)` with 1-3 spatial axes ->
-    `(N, C, *out)`, out = size or floor(spatial * scale_factor).
+    Give exactly one of `size` and `scale_factor`.
+
+    Args:
+        size: the output's spatial size, an int or a tuple. Default: None.
+        scale_factor: a float or a tuple, per spatial axis. Default: None.
+        mode: 'nearest', 'nearest-exact', 'linear' (1 spatial axis), 'bilinear' (2),
+            'bicubic' (2), 'trilinear' (3) or 'area'. Default: 'nearest'.
+        align_corners: for the interpolating modes ('linear', 'bilinear', 'bicubic',
+            'trilinear') only. Default: None (False).
+        recompute_scale_factor: compute the kernel's scale from the output size instead of
+            using `scale_factor`. Default: None.
+
+    Shape:
+        - Input: `(N, C, *spatial)` with 1-3 spatial axes.
+        - Output: `(N, C, *out)`, out = size or floor(spatial * scale_factor).
+
+    Raises:
+        InvalidArgumentError: for an unsupported `mode`, or `align_corners` given with a mode
+            that does not interpolate.
     """
 
     size: int | tuple[int, ...] | None
@@ -44,6 +59,7 @@ class Upsample(Module):
         check_mode(mode, align_corners, type(self).__name__)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """`input` resized as `F.interpolate` does with the layer's settings."""
         return _interpolate(
             input,
             self,

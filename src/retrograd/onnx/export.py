@@ -52,13 +52,21 @@ def export(
 ) -> None:
     """Write `model` to `path` as an ONNX model that computes what `model(x)` does in eval mode.
 
-    **Arguments:** `example_input`: a Tensor or array shaped like the model's input (its dtype
-    becomes the graph input's: float32, or int64 indices for an Embedding); `opset`: the ONNX
-    opset (13 or later; LayerNorm needs 17); `input_names` / `output_names`: one name each
-    (default `["input"]`, `["output"]`); `dynamic_batch`: leave the first axis of the input and
-    output free (named "batch") instead of fixing it to the example's size.
-    **Raises** UnsupportedLayerError naming a layer (or custom module) with no ONNX conversion,
-    ExportError for a setting ONNX cannot express, MissingDependencyError without `onnx`.
+    Args:
+        model: the module to export.
+        example_input: a Tensor or array shaped like the model's input (its dtype becomes the
+            graph input's: float32, or int64 indices for an Embedding).
+        path: the `.onnx` file to write.
+        opset: the ONNX opset (13 or later; LayerNorm needs 17). Default: 17.
+        input_names: one name. Default: `["input"]`.
+        output_names: one name. Default: `["output"]`.
+        dynamic_batch: leave the first axis of the input and output free (named "batch") instead
+            of fixing it to the example's size. Default: True.
+
+    Raises:
+        UnsupportedLayerError: naming a layer (or custom module) with no ONNX conversion.
+        ExportError: for a setting ONNX cannot express.
+        MissingDependencyError: without `onnx`.
     """
     proto = to_onnx(
         model,

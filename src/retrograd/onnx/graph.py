@@ -15,7 +15,11 @@ from retrograd.onnx.errors import ONNX_EXTRA, MissingDependencyError
 
 
 def require_onnx() -> Any:
-    """The `onnx` module. **Raises** MissingDependencyError naming the extra when missing."""
+    """The `onnx` module.
+
+    Raises:
+        MissingDependencyError: naming the extra when missing.
+    """
     try:
         import onnx
     except ImportError:
@@ -29,7 +33,8 @@ def require_onnx() -> Any:
 class GraphBuilder:
     """Nodes and initializers of one ONNX graph, in the order they were added.
 
-    **Arguments:** `opset` (the default domain's version the graph targets).
+    Args:
+        opset: the default domain's version the graph targets.
     """
 
     def __init__(self, opset: int) -> None:

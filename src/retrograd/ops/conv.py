@@ -1,22 +1,26 @@
-"""2-d convolution primitives on `(N, C, H, W)` arrays: `Conv2d` and `ConvTranspose2d`.
+"""Convolution primitives on `(N, C, *spatial)` arrays with 1, 2 or 3 spatial axes: `ConvNd`
+and `ConvTransposeNd` (also under their 2-d names `Conv2d` and `ConvTranspose2d`).
 
 Both are primitives for speed: one matmul per call (per group) on an im2col copy of the input
 instead of a graph of thousands of slices. The helpers below are shared: a transposed
 convolution's forward is a convolution's input gradient (`_input_grad`, through `_col2im`) and
-its backward is a convolution's forward (`_im2col`), so each rule is written once.
+its backward is a convolution's forward (`_im2col`), so each rule is written once, for every
+number of spatial axes.
 
-The work is done channels-last. Windows unfold into rows `(N * oH * oW, kH * kW * C)`, so the
-product with the kernel is `(N * oH * oW, O)`: the output in `(N, oH, oW, O)` memory order,
-returned as an `(N, O, oH, oW)` view without a transpose copy. An input already laid out that
-way (a convolution's output after ReLU and max-pooling) unfolds without a transpose copy either,
-and gradients come back in the layout of the array they belong to.
+The work is done channels-last. Windows unfold into rows `(N * prod(out), prod(kernel) * C)`,
+so the product with the kernel is `(N * prod(out), O)`: the output in `(N, *out, O)` memory
+order, returned as an `(N, O, *out)` view without a transpose copy. An input already laid out
+that way (a convolution's output after ReLU and max-pooling) unfolds without a transpose copy
+either, and gradients come back in the layout of the array they belong to.
 
-Shapes: `x: (N, C, H, W)`, `weight: (O, C/groups, kH, kW)` (transposed: `(C, O/groups, kH, kW)`),
-`bias: (O,)`; `padding` is `((top, bottom), (left, right))` zeros, so 'same' can be asymmetric.
+Shapes: `x: (N, C, *S)`, `weight: (O, C/groups, *kernel)` (transposed:
+`(C, O/groups, *kernel)`), `bias: (O,)`; `padding` is one `(before, after)` pair of zeros per
+spatial axis, so 'same' can be asymmetric.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,95 +28,115 @@ from numpy.lib.stride_tricks import as_strided
 
 from retrograd.autograd.node import Node
 
-Pair = tuple[int, int]
-Padding = tuple[Pair, Pair]
+Ints = tuple[int, ...]
+Padding = tuple[tuple[int, int], ...]
 
 
 # ---------------------------------------------------------------------- shared helpers
-# Rows are indexed by (n, oh, ow) and columns by (group, kernel row, kernel column, channel in
-# group), the layout whose products are plain BLAS gemms with no transposed copies.
+# Rows are indexed by (n, *out) and columns by (group, *kernel offset, channel in group), the
+# layout whose products are plain BLAS gemms with no transposed copies.
 
 
 def _channels_last(x: np.ndarray, padding: Padding) -> np.ndarray:
-    """`x: (N, C, H, W)` as `(N, Hp, Wp, C)` with `padding` zeros around (H, W): a view when
-    there is no padding, else one copy."""
-    xt = x.transpose(0, 2, 3, 1)
-    if padding == ((0, 0), (0, 0)):
+    """`x: (N, C, *S)` as `(N, *Sp, C)` with `padding` zeros around the spatial axes: a view
+    when there is no padding, else one copy."""
+    nd = x.ndim - 2
+    xt = x.transpose(0, *range(2, nd + 2), 1)
+    if not any(a or b for a, b in padding):
         return xt
-    (top, bottom), (left, right) = padding
-    n, h, w, c = xt.shape
-    out = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
-    out[:, top : top + h, left : left + w] = xt
+    shape = (xt.shape[0], *(s + a + b for s, (a, b) in zip(xt.shape[1:-1], padding)), xt.shape[-1])
+    out = np.zeros(shape, dtype=x.dtype)
+    inside = (slice(None), *(slice(a, a + s) for s, (a, _) in zip(xt.shape[1:-1], padding)))
+    out[inside] = xt
     return out
 
 
 def _im2col(
-    xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, groups: int, out_hw: Pair
+    xp: np.ndarray, kernel: Ints, stride: Ints, dilation: Ints, groups: int, out_size: Ints
 ) -> np.ndarray:
-    """The windows of the channels-last padded input as rows: `xp: (N, Hp, Wp, C)` ->
-    `(N * oH * oW, groups, kH * kW * C/groups)`, one copy.
+    """The windows of the channels-last padded input as rows: `xp: (N, *Sp, C)` ->
+    `(N * prod(out), groups, prod(kernel) * C/groups)`, one copy.
 
     With one channel per group a row holds runs of only kW elements, so the copy runs along
-    output rows instead and the result is a transposed view of `(groups, kH * kW, N * oH * oW)`
-    (which every product below takes as it is)."""
-    n, c = xp.shape[0], xp.shape[3]
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    output rows instead and the result is a transposed view of
+    `(groups, prod(kernel), N * prod(out))` (which every product below takes as it is)."""
+    nd = len(kernel)
+    n, c = xp.shape[0], xp.shape[-1]
     per_group = c // groups
-    s0, s1, s2, s3 = xp.strides
-    # a read-only view of every window: (N, oH, oW, kH, kW, C); as_strided costs a third of
+    spatial = xp.strides[1:-1]
+    # a read-only view of every window: (N, *out, *kernel, C); as_strided costs a third of
     # sliding_window_view, which checks and slices more than needed here
     windows = as_strided(
-        xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False
+        xp,
+        (n, *out_size, *kernel, c),
+        (
+            xp.strides[0],
+            *(s * st for s, st in zip(spatial, stride)),
+            *(s * d for s, d in zip(spatial, dilation)),
+            xp.strides[-1],
+        ),
+        writeable=False,
     )
+    rows, taps = n * math.prod(out_size), math.prod(kernel)
     if per_group == 1:
-        cols = np.empty((groups, kh, kw, n, oh, ow), dtype=xp.dtype)
-        np.copyto(cols, windows.transpose(5, 3, 4, 0, 1, 2))
-        return cols.reshape(groups, kh * kw, n * oh * ow).transpose(2, 0, 1)
-    cols = np.empty((n, oh, ow, groups, kh, kw, per_group), dtype=xp.dtype)
+        cols = np.empty((groups, *kernel, n, *out_size), dtype=xp.dtype)
+        np.copyto(cols, windows.transpose(2 * nd + 1, *range(nd + 1, 2 * nd + 1), *range(nd + 1)))
+        return cols.reshape(groups, taps, rows).transpose(2, 0, 1)
+    cols = np.empty((n, *out_size, groups, *kernel, per_group), dtype=xp.dtype)
+    split = windows.reshape(n, *out_size, *kernel, groups, per_group)
     np.copyto(
-        cols, windows.reshape(n, oh, ow, kh, kw, groups, per_group).transpose(0, 1, 2, 5, 3, 4, 6)
+        cols,
+        split.transpose(*range(nd + 1), 2 * nd + 1, *range(nd + 1, 2 * nd + 1), 2 * nd + 2),
     )
-    return cols.reshape(n * oh * ow, groups, kh * kw * per_group)
+    return cols.reshape(rows, groups, taps * per_group)
 
 
 def _col2im(
     blocks: np.ndarray,
-    padded_shape: tuple[int, int, int, int],
-    kernel: Pair,
-    stride: Pair,
-    dilation: Pair,
-    out_hw: Pair,
+    padded_shape: Ints,
+    kernel: Ints,
+    stride: Ints,
+    dilation: Ints,
+    out_size: Ints,
 ) -> np.ndarray:
     """Scatter-add window rows back onto the channels-last padded input (the adjoint of
     `_im2col`), given one block of rows per kernel tap:
-    `blocks: (kH * kW, groups, N * oH * oW, C/groups)` -> `(N, Hp, Wp, C)`.
-    One strided add of a contiguous block per tap (kH * kW of them), never a loop over pixels."""
-    n, hp, wp, c = padded_shape
+    `blocks: (prod(kernel), groups, N * prod(out), C/groups)` -> `(N, *Sp, C)`.
+    One strided add of a contiguous block per tap, never a loop over pixels."""
+    nd = len(kernel)
+    n, c = padded_shape[0], padded_shape[-1]
     groups = blocks.shape[1]
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
-    blocks = blocks.reshape(kh, kw, groups, n, oh, ow, c // groups)
-    out = np.zeros((n, hp, wp, groups, c // groups), dtype=blocks.dtype)
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            columns = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            out[:, rows, columns] += blocks[i, j].transpose(1, 2, 3, 0, 4)
+    blocks = blocks.reshape(math.prod(kernel), groups, n, *out_size, c // groups)
+    out = np.zeros((*padded_shape[:-1], groups, c // groups), dtype=blocks.dtype)
+    order = (1, *range(2, nd + 2), 0, nd + 2)  # (groups, N, *out, C/g) -> (N, *out, groups, C/g)
+    for tap, offset in enumerate(np.ndindex(*kernel)):
+        where = tuple(
+            slice(j * d, j * d + s * (o - 1) + 1, s)
+            for j, d, s, o in zip(offset, dilation, stride, out_size)
+        )
+        index = (slice(None), *where)
+        out[index] += blocks[tap].transpose(order)
     return out.reshape(padded_shape)
 
 
 def _kernel_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
-    """`(O, C/groups, kH, kW)` -> `(groups, O/groups, kH * kW * C/groups)`, columns ordered
-    like `_im2col`'s (a small copy)."""
-    o, c, kh, kw = weight.shape
-    matrix = weight.reshape(groups, o // groups, c, kh, kw).transpose(0, 1, 3, 4, 2)
-    return matrix.reshape(groups, o // groups, kh * kw * c)
+    """`(O, C/groups, *kernel)` -> `(groups, O/groups, prod(kernel) * C/groups)`, columns
+    ordered like `_im2col`'s (a small copy)."""
+    o, c, *kernel = weight.shape
+    nd = len(kernel)
+    matrix = weight.reshape(groups, o // groups, c, *kernel)
+    matrix = matrix.transpose(0, 1, *range(3, nd + 3), 2)
+    return matrix.reshape(groups, o // groups, -1)
 
 
-def _kernel_from_matrix(matrix: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Inverse of `_kernel_matrix`: `(groups, O/groups, kH * kW * C/groups)` -> contiguous
-    `shape = (O, C/groups, kH, kW)`."""
-    o, c, kh, kw = shape
-    return np.ascontiguousarray(matrix.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+def _kernel_from_matrix(matrix: np.ndarray, shape: Ints) -> np.ndarray:
+    """Inverse of `_kernel_matrix`: `(groups, O/groups, prod(kernel) * C/groups)` ->
+    contiguous `shape = (O, C/groups, *kernel)`."""
+    o, c, *kernel = shape
+    nd = len(kernel)
+    return np.ascontiguousarray(
+        matrix.reshape(o, *kernel, c).transpose(0, nd + 1, *range(1, nd + 1))
+    )
 
 
 def _times_kernel_t(rows: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -125,14 +149,15 @@ def _times_kernel_t(rows: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return out.transpose(1, 0, 2).reshape(m, -1)
 
 
-def _times_kernel_taps(rows: np.ndarray, matrix: np.ndarray, kernel: Pair) -> np.ndarray:
+def _times_kernel_taps(rows: np.ndarray, matrix: np.ndarray, kernel: Ints) -> np.ndarray:
     """Each group's rows times its kernel, one block per kernel tap: `rows: (M, groups * P)`,
-    `matrix: (groups, P, kH * kW * K)` -> `(kH * kW, groups, M, K)`, as `_col2im` takes it.
+    `matrix: (groups, P, prod(kernel) * K)` -> `(prod(kernel), groups, M, K)`, as `_col2im`
+    takes it.
 
     Blocks keep the scatter-add's reads contiguous: adding from the row layout (runs of
     C/groups elements) takes about twice as long."""
     groups, p, _ = matrix.shape
-    taps = matrix.reshape(groups, p, kernel[0] * kernel[1], -1).transpose(2, 0, 1, 3)
+    taps = matrix.reshape(groups, p, math.prod(kernel), -1).transpose(2, 0, 1, 3)
     return np.matmul(rows.reshape(len(rows), groups, p).transpose(1, 0, 2), taps)
 
 
@@ -146,30 +171,36 @@ def _t_times(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def _as_rows(y: np.ndarray) -> np.ndarray:
-    """`y: (N, O, oH, oW)` as the matrix `(N * oH * oW, O)`: a view when `y` is channels-last
-    in memory, else one copy."""
-    return y.transpose(0, 2, 3, 1).reshape(-1, y.shape[1])
+    """`y: (N, O, *S)` as the matrix `(N * prod(S), O)`: a view when `y` is channels-last in
+    memory, else one copy."""
+    return y.transpose(0, *range(2, y.ndim), 1).reshape(-1, y.shape[1])
+
+
+def _from_rows(rows: np.ndarray, n: int, spatial: Ints) -> np.ndarray:
+    """`(N * prod(S), O)` rows as the `(N, O, *S)` view (channels-last in memory)."""
+    nd = len(spatial)
+    return rows.reshape(n, *spatial, -1).transpose(0, nd + 1, *range(1, nd + 1))
 
 
 def _input_grad(
     grad_rows: np.ndarray,
     matrix: np.ndarray,
-    kernel: Pair,
-    x_shape: tuple[int, ...],
+    kernel: Ints,
+    x_shape: Ints,
     padding: Padding,
-    stride: Pair,
-    dilation: Pair,
-    out_hw: Pair,
+    stride: Ints,
+    dilation: Ints,
+    out_size: Ints,
 ) -> np.ndarray:
-    """The gradient of a convolution's input of `x_shape = (N, C, H, W)` (channels-last in
-    memory) from that of its output `(N, O, oH, oW)` as `grad_rows` (`_as_rows` of it);
+    """The gradient of a convolution's input of `x_shape = (N, C, *S)` (channels-last in
+    memory) from that of its output `(N, O, *out)` as `grad_rows` (`_as_rows` of it);
     `matrix` is the kernel as `_kernel_matrix` gives it. Also a transposed convolution."""
-    (top, bottom), (left, right) = padding
-    n, c, h, w = x_shape
-    padded = (n, h + top + bottom, w + left + right, c)
+    n, c, *sizes = x_shape
+    padded = (n, *(s + a + b for s, (a, b) in zip(sizes, padding)), c)
     blocks = _times_kernel_taps(grad_rows, matrix, kernel)
-    grad_xp = _col2im(blocks, padded, kernel, stride, dilation, out_hw)
-    return grad_xp[:, top : top + h, left : left + w].transpose(0, 3, 1, 2)
+    grad_xp = _col2im(blocks, padded, kernel, stride, dilation, out_size)
+    crop = (slice(None), *(slice(a, a + s) for s, (a, _) in zip(sizes, padding)))
+    return grad_xp[crop].transpose(0, len(sizes) + 1, *range(1, len(sizes) + 1))
 
 
 def _out_size(size: int, kernel: int, stride: int, dilation: int) -> int:
@@ -177,9 +208,9 @@ def _out_size(size: int, kernel: int, stride: int, dilation: int) -> int:
 
 
 # ---------------------------------------------------------------------- primitives
-class Conv2d(Node):
-    """Cross-correlation of `x: (N, C, H, W)` with `weight: (O, C/groups, kH, kW)` plus `bias`:
-    `(N, O, oH, oW)`, channels-last in memory.
+class ConvNd(Node):
+    """Cross-correlation of `x: (N, C, *S)` with `weight: (O, C/groups, *kernel)` plus `bias`:
+    `(N, O, *out)`, channels-last in memory, for 1, 2 or 3 spatial axes.
 
     Primitive for speed: one matmul per call instead of a graph of thousands of slices."""
 
@@ -192,24 +223,29 @@ class Conv2d(Node):
         weight: np.ndarray,
         bias: np.ndarray | None = None,
         *,
-        stride: Pair = (1, 1),
-        padding: Padding = ((0, 0), (0, 0)),
-        dilation: Pair = (1, 1),
+        stride: Ints | None = None,
+        padding: Padding | None = None,
+        dilation: Ints | None = None,
         groups: int = 1,
     ) -> np.ndarray:
+        nd = x.ndim - 2
+        stride = stride or (1,) * nd
+        padding = padding or ((0, 0),) * nd
+        dilation = dilation or (1,) * nd
         xp = _channels_last(x, padding)
-        kernel = (weight.shape[2], weight.shape[3])
-        oh = _out_size(xp.shape[1], kernel[0], stride[0], dilation[0])
-        ow = _out_size(xp.shape[2], kernel[1], stride[1], dilation[1])
-        cols = _im2col(xp, kernel, stride, dilation, groups, (oh, ow))
+        kernel = weight.shape[2:]
+        out_size = tuple(
+            _out_size(s, k, st, d) for s, k, st, d in zip(xp.shape[1:-1], kernel, stride, dilation)
+        )
+        cols = _im2col(xp, kernel, stride, dilation, groups, out_size)
         matrix = _kernel_matrix(weight, groups)
-        out = _times_kernel_t(cols, matrix)  # (N * oH * oW, O)
+        out = _times_kernel_t(cols, matrix)  # (N * prod(out), O)
         if bias is not None:
             out += bias
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         self.x_shape = x.shape
         self.saved = (cols, matrix, weight.shape)
-        return out.reshape(x.shape[0], oh, ow, -1).transpose(0, 3, 1, 2)
+        return _from_rows(out, x.shape[0], out_size)
 
     def backward(self, grad: np.ndarray) -> tuple[Any, ...]:
         cols, matrix, weight_shape = self.saved
@@ -217,17 +253,15 @@ class Conv2d(Node):
         grad_x = grad_w = grad_b = None
         grad_rows = _as_rows(grad)
         if needs[0]:
-            kernel = (weight_shape[2], weight_shape[3])
-            out_hw = (grad.shape[2], grad.shape[3])
             grad_x = _input_grad(
                 grad_rows,
                 matrix,
-                kernel,
+                weight_shape[2:],
                 self.x_shape,
                 self.padding,
                 self.stride,
                 self.dilation,
-                out_hw,
+                grad.shape[2:],
             )
         if needs[1]:
             grad_w = _kernel_from_matrix(_t_times(grad_rows, cols), weight_shape)
@@ -237,14 +271,15 @@ class Conv2d(Node):
         return grad_x, grad_w, grad_b
 
 
-class ConvTranspose2d(Node):
-    """Transposed convolution of `x: (N, C, H, W)` with `weight: (C, O/groups, kH, kW)`, the
-    input gradient of `Conv2d`: `(N, O, oH, oW)` with `oH = (H - 1) * stride - 2 * padding
-    + dilation * (kH - 1) + output_padding + 1`, channels-last in memory.
+class ConvTransposeNd(Node):
+    """Transposed convolution of `x: (N, C, *S)` with `weight: (C, O/groups, *kernel)`, the
+    input gradient of `ConvNd`: `(N, O, *out)` with `out = (S - 1) * stride - 2 * padding
+    + dilation * (kernel - 1) + output_padding + 1`, channels-last in memory.
 
-    Primitive for speed: one matmul and kH * kW strided adds instead of a graph of slices."""
+    Primitive for speed: one matmul and one strided add per kernel tap instead of a graph of
+    slices."""
 
-    __slots__ = ("stride", "padding", "dilation", "groups", "x_hw")
+    __slots__ = ("stride", "padding", "dilation", "groups", "x_size")
     value_needed_by = ((1,), (0,), ())
 
     def forward(
@@ -253,36 +288,35 @@ class ConvTranspose2d(Node):
         weight: np.ndarray,
         bias: np.ndarray | None = None,
         *,
-        stride: Pair = (1, 1),
-        padding: Pair = (0, 0),
-        output_padding: Pair = (0, 0),
-        dilation: Pair = (1, 1),
+        stride: Ints | None = None,
+        padding: Ints | None = None,
+        output_padding: Ints | None = None,
+        dilation: Ints | None = None,
         groups: int = 1,
     ) -> np.ndarray:
-        n, _, h, w = x.shape
-        kernel = (weight.shape[2], weight.shape[3])
+        sizes = x.shape[2:]
+        ones, zeros = (1,) * len(sizes), (0,) * len(sizes)
+        stride, dilation = stride or ones, dilation or ones
+        padding, output_padding = padding or zeros, output_padding or zeros
+        kernel = weight.shape[2:]
         out_shape = (
-            n,
+            x.shape[0],
             weight.shape[1] * groups,
-            (h - 1) * stride[0]
-            - 2 * padding[0]
-            + dilation[0] * (kernel[0] - 1)
-            + 1
-            + output_padding[0],
-            (w - 1) * stride[1]
-            - 2 * padding[1]
-            + dilation[1] * (kernel[1] - 1)
-            + 1
-            + output_padding[1],
+            *(
+                (size - 1) * s - 2 * p + d * (k - 1) + 1 + o
+                for size, s, p, d, k, o in zip(
+                    sizes, stride, padding, dilation, kernel, output_padding
+                )
+            ),
         )
         x_rows = _as_rows(x)
-        matrix = _kernel_matrix(weight, groups)  # (groups, C/groups, kH * kW * O/groups)
-        pads = ((padding[0], padding[0]), (padding[1], padding[1]))
-        out = _input_grad(x_rows, matrix, kernel, out_shape, pads, stride, dilation, (h, w))
+        matrix = _kernel_matrix(weight, groups)  # (groups, C/groups, prod(kernel) * O/groups)
+        pads = tuple((p, p) for p in padding)
+        out = _input_grad(x_rows, matrix, kernel, out_shape, pads, stride, dilation, sizes)
         if bias is not None:
-            out += bias[:, None, None]
+            out += bias.reshape(-1, *(1,) * len(sizes))
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
-        self.x_hw = (h, w)
+        self.x_size = sizes
         self.saved = (x_rows, matrix, weight.shape)
         return out
 
@@ -291,17 +325,20 @@ class ConvTranspose2d(Node):
         needs = self.needs_input_grad
         grad_x = grad_w = grad_b = None
         if needs[0] or needs[1]:
-            ph, pw = self.padding
-            kernel = (weight_shape[2], weight_shape[3])
-            # only the (H, W) windows that x wrote to are read: rows that output_padding added
+            # only the windows that x wrote to are read: positions that output_padding added
             # past the last window received nothing
-            grad_p = _channels_last(grad, ((ph, ph), (pw, pw)))
-            cols = _im2col(grad_p, kernel, self.stride, self.dilation, self.groups, self.x_hw)
+            grad_p = _channels_last(grad, tuple((p, p) for p in self.padding))
+            kernel = weight_shape[2:]
+            cols = _im2col(grad_p, kernel, self.stride, self.dilation, self.groups, self.x_size)
             if needs[0]:
-                grad_x = _times_kernel_t(cols, matrix)
-                grad_x = grad_x.reshape(grad.shape[0], *self.x_hw, -1).transpose(0, 3, 1, 2)
+                grad_x = _from_rows(_times_kernel_t(cols, matrix), grad.shape[0], self.x_size)
             if needs[1]:
                 grad_w = _kernel_from_matrix(_t_times(x_rows, cols), weight_shape)
         if len(needs) > 2 and needs[2]:
-            grad_b = grad.sum(axis=(0, 2, 3))
+            grad_b = grad.sum(axis=(0, *range(2, grad.ndim)))
         return grad_x, grad_w, grad_b
+
+
+#: the 2-d names (the ops take any number of spatial axes)
+Conv2d = ConvNd
+ConvTranspose2d = ConvTransposeNd

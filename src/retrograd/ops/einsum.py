@@ -54,7 +54,7 @@ def _operand_grad(
     order = [(kept + "".join(missing)).index(letter) for letter in letters]
     full = np.broadcast_to(contracted.transpose(order), tuple(sizes[c] for c in letters))
     if len(letters) == len(subs):
-        return np.ascontiguousarray(full, dtype=x.dtype)
+        return np.array(full, dtype=x.dtype)  # ascontiguousarray would make a 0-d grad 1-d
     out = np.zeros(x.shape, dtype=x.dtype)
     index = tuple(
         np.arange(sizes[letter]).reshape(

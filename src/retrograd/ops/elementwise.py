@@ -8,6 +8,7 @@ import numpy as np
 
 from retrograd.autograd.node import Node
 from retrograd.autograd.unbroadcast import unbroadcast
+from retrograd.errors import InvalidArgumentError
 
 
 class Add(Node):
@@ -78,6 +79,8 @@ class PowScalar(Node):
         self.exponent = exponent
         if exponent == 2:
             return x * x
+        if x.dtype.kind in "iu" and isinstance(exponent, (int, np.integer)) and exponent < 0:
+            raise InvalidArgumentError("Integers to negative integer powers are not allowed.")
         return x**exponent
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -97,6 +100,8 @@ class Pow(Node):
     b < 0: out is inf and log(0) is -inf)."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(b < 0):
+            raise InvalidArgumentError("Integers to negative integer powers are not allowed.")
         with np.errstate(divide="ignore", invalid="ignore"):
             out = a**b
         self.saved = (a, b, out)

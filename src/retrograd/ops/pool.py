@@ -1,4 +1,4 @@
-"""Pooling on raw arrays, over the trailing `len(kernel)` axes (1 for 1-d, 2 for 2-d pooling).
+"""Pooling on raw arrays, over the trailing `len(kernel)` axes (1, 2 or 3 pooled axes).
 
 `pool_output_size` is PyTorch's output-size rule. `MaxPool` and `AvgPool` are primitives;
 `max_pool_indices` gives the positions of the maxima that `MaxPool` picks (for `return_indices`).
@@ -176,8 +176,9 @@ def _separable_max(
     the last: the first maximum of each row, then the first of those rows to hold the window's
     maximum, which is the first maximum in row-major order (PyTorch's choice on ties).
 
-    **Returns** the maxima and, per axis in order, the winning offsets along it (each of the
-    shape that axis's pass produced).
+    Returns:
+        The maxima and, per axis in order, the winning offsets along it (each of the shape that
+            axis's pass produced).
     """
     lead = padded.ndim - len(kernel)
     offsets: list[np.ndarray] = [np.zeros(0, dtype=np.int8)] * len(kernel)
@@ -220,15 +221,18 @@ def max_pool_indices(
     padded = _pad(x, kernel, stride, padding, dilation, out_size, _lowest(x.dtype))
     _, offsets = _separable_max(padded, kernel, stride, dilation, out_size, x.dtype.kind == "f")
     flat = np.zeros(x.shape[:lead] + tuple(out_size), dtype=np.int64)
+    out_shape: tuple[int, ...] = flat.shape
+    grid: list[np.ndarray] = list(np.ix_(*(np.arange(extent) for extent in out_shape)))
     rows: list[np.ndarray] = []  # the padded index each window chose on the axes before
     for axis, size in enumerate(x.shape[lead:]):
         k, s, p, d, o = kernel[axis], stride[axis], padding[axis], dilation[axis], out_size[axis]
         start, first_inside, _ = _starts(axis, n, k, s, p, d, o, size)
-        # the pass over this axis ran on every row of the axes before it: read each window's
-        # winner in the rows it chose there
+        # the pass over this axis ran on every (padded) position of the axes before it: read
+        # each window's winner at the positions it chose there, all of them at once
         chosen = offsets[axis]
-        for before, row in enumerate(rows):
-            chosen = np.take_along_axis(chosen, row, axis=lead + before)
+        if rows:
+            index = (*grid[:lead], *rows, *grid[lead + axis :])
+            chosen = chosen[index]
         padded_index = start + p + chosen.astype(np.int64) * d
         rows.append(np.broadcast_to(padded_index, flat.shape))
         position = np.where(padded_index < p, first_inside, padded_index - p)

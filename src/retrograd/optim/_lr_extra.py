@@ -71,11 +71,11 @@ def _load_lambda_state(scheduler: Any, state_dict: dict[str, Any]) -> None:
 class LambdaLR(LRScheduler):
     """Set each learning rate to its initial value times ``lr_lambda(epoch)``.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `lr_lambda`: a function of the epoch index giving the factor, or a list of such functions,
-      one per parameter group.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        lr_lambda: a function of the epoch index giving the factor, or a list of such functions,
+            one per parameter group.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -105,10 +105,10 @@ class LambdaLR(LRScheduler):
 class MultiplicativeLR(LRScheduler):
     """Multiply each learning rate by ``lr_lambda(epoch)`` every epoch after the first.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `lr_lambda`: a function of the epoch index giving the factor, or one per parameter group.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        lr_lambda: a function of the epoch index giving the factor, or one per parameter group.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -140,11 +140,11 @@ class MultiplicativeLR(LRScheduler):
 class ConstantLR(LRScheduler):
     """Scale the learning rates by `factor` until epoch `total_iters`, then restore them.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `factor`: the scale during the first `total_iters` epochs, in [0, 1].
-    - `total_iters`: number of scaled epochs.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        factor: the scale during the first `total_iters` epochs, in [0, 1]. Default: 1/3.
+        total_iters: number of scaled epochs. Default: 5.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -175,11 +175,11 @@ class ConstantLR(LRScheduler):
 class PolynomialLR(LRScheduler):
     """Decay the learning rates to zero over `total_iters` epochs along ``(1 - t/T) ** power``.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `total_iters`: number of epochs of the decay.
-    - `power`: the polynomial's power (1.0 is a straight line).
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        total_iters: number of epochs of the decay. Default: 5.
+        power: the polynomial's power (1.0 is a straight line). Default: 1.0.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -214,12 +214,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     `step(epoch)` accepts a fractional epoch (``epoch + i / iters``) for per-batch stepping,
     as in PyTorch.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `T_0`: length of the first period, in epochs.
-    - `T_mult`: growth factor of the period after each restart (an int >= 1).
-    - `eta_min`: the lowest learning rate.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        T_0: length of the first period, in epochs.
+        T_mult: growth factor of the period after each restart (an int >= 1). Default: 1.
+        eta_min: the lowest learning rate. Default: 0.0.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -316,12 +316,12 @@ class SequentialLR(_OfSchedulers):
     A scheduler that takes over restarts from its epoch 0 (a warm-up `LinearLR` followed by a
     `CosineAnnealingLR`, for instance).
 
-    **Arguments**
-    - `optimizer`: the optimizer all the schedulers adjust.
-    - `schedulers`: the schedulers, in order (not `ReduceLROnPlateau`).
-    - `milestones`: the epochs at which the next scheduler takes over; one fewer than
-      `schedulers`.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer all the schedulers adjust.
+        schedulers: the schedulers, in order (not `ReduceLROnPlateau`).
+        milestones: the epochs at which the next scheduler takes over; one fewer than
+            `schedulers`.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -382,15 +382,25 @@ class CyclicLR(LRScheduler):
     """Cycle the learning rate between `base_lr` and `max_lr` (and the momentum the other way),
     stepped after every batch (Smith, "Cyclical Learning Rates").
 
-    **Arguments**
-    - `optimizer`; `base_lr`, `max_lr`: the cycle's bounds, one value or one per group.
-    - `step_size_up`, `step_size_down` (default: `step_size_up`): batches going up and down.
-    - `mode`: ``"triangular"``, ``"triangular2"`` (amplitude halved each cycle) or
-      ``"exp_range"`` (scaled by ``gamma ** step``); or your own `scale_fn(x)` with
-      `scale_mode` ``"cycle"`` or ``"iterations"``.
-    - `cycle_momentum`, `base_momentum`, `max_momentum`: cycle SGD's ``momentum`` or Adam's
-      ``betas[0]`` inversely to the learning rate.
-    - `last_epoch`: index of the last batch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates (and momenta) are scheduled.
+        base_lr: the cycle's lower bound, one value or one per group.
+        max_lr: the cycle's upper bound, one value or one per group.
+        step_size_up: batches going up. Default: 2000.
+        step_size_down: batches going down. Default: `step_size_up`.
+        mode: ``"triangular"``, ``"triangular2"`` (amplitude halved each cycle) or
+            ``"exp_range"`` (scaled by ``gamma ** step``); or your own `scale_fn(x)` with
+            `scale_mode` ``"cycle"`` or ``"iterations"``. Default: "triangular".
+        gamma: the factor of ``"exp_range"``. Default: 1.0.
+        scale_fn: your own amplitude scaling, used instead of `mode`.
+        scale_mode: what `scale_fn` is called with: ``"cycle"`` (the cycle number) or
+            ``"iterations"`` (the batch count). Default: "cycle".
+        cycle_momentum: cycle SGD's ``momentum`` or Adam's ``betas[0]`` inversely to the
+            learning rate, between `base_momentum` and `max_momentum`. Default: True.
+        base_momentum: the momentum where the learning rate peaks, one value or one per group.
+            Default: 0.8.
+        max_momentum: the momentum at `base_lr`, one value or one per group. Default: 0.9.
+        last_epoch: index of the last batch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -493,8 +503,9 @@ class ChainedScheduler(_OfSchedulers):
     """Step every scheduler of `schedulers` at each `step`, one after another, so their
     multiplicative effects combine (e.g. a constant warm-up factor and an exponential decay).
 
-    **Arguments:** `schedulers` (all on one optimizer; not `ReduceLROnPlateau`) and, optionally,
-    that `optimizer`.
+    Args:
+        schedulers: the schedulers, all on one optimizer (not `ReduceLROnPlateau`).
+        optimizer: optionally, that optimizer.
     """
 
     def __init__(

@@ -19,15 +19,17 @@ from retrograd.tensor import Tensor
 class Adadelta(Optimizer):
     """Adadelta, as ``torch.optim.Adadelta``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: coefficient that scales the update before it is applied.
-    - `rho`: decay rate of the running averages of the squared gradient and squared update.
-    - `eps`: term added inside the square roots for numerical stability.
-    - `weight_decay`: L2 penalty added to the gradient.
-    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: coefficient that scales the update before it is applied. Default: 1.0.
+        rho: decay rate of the running averages of the squared gradient and squared update. Default:
+            0.9.
+        eps: term added inside the square roots for numerical stability. Default: 1e-06.
+        weight_decay: L2 penalty added to the gradient. Default: 0.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``square_avg`` and ``acc_delta``.
     """

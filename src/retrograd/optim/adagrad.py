@@ -19,16 +19,17 @@ from retrograd.tensor import Tensor
 class Adagrad(Optimizer):
     """Adagrad, as ``torch.optim.Adagrad``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `lr_decay`: the step size is ``lr / (1 + (step - 1) * lr_decay)``.
-    - `weight_decay`: L2 penalty added to the gradient.
-    - `initial_accumulator_value`: starting value of the sum of squared gradients.
-    - `eps`: term added to the denominator for numerical stability.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `foreach`, `fused`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.01.
+        lr_decay: the step size is ``lr / (1 + (step - 1) * lr_decay)``. Default: 0.
+        weight_decay: L2 penalty added to the gradient. Default: 0.
+        initial_accumulator_value: starting value of the sum of squared gradients. Default: 0.
+        eps: term added to the denominator for numerical stability. Default: 1e-10.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        fused: PyTorch's kernel switches; accepted, no effect.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter (created with the optimizer, as PyTorch does): ``step`` and ``sum``.
     A group's own ``initial_accumulator_value`` starts that group's sums (PyTorch uses the

@@ -19,20 +19,26 @@ from retrograd.tensor import Tensor
 class Adam(Optimizer):
     """Adam, as ``torch.optim.Adam``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `betas`: decay rates of the running averages of the gradient and of its square.
-    - `eps`: term added to the denominator for numerical stability.
-    - `weight_decay`: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
-      applied to the weights directly, as `AdamW` does).
-    - `amsgrad`: use the AMSGrad variant (normalize by the largest second moment seen so far).
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `decoupled_weight_decay`: decay the weights directly instead of through the gradient.
-    - `foreach`, `fused`: None (the default) or True update the group's small parameters
-      packed into flat arrays (3 NumPy calls a parameter instead of 13; the same values bit
-      for bit); `foreach=False` updates each parameter with `adam`, the reference.
-    - `capturable`: accepted, no effect; `differentiable`: must be False.
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.001.
+        betas: decay rates of the running averages of the gradient and of its square. Default: (0.9,
+            0.999).
+        eps: term added to the denominator for numerical stability. Default: 1e-08.
+        weight_decay: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
+            applied to the weights directly, as `AdamW` does). Default: 0.
+        amsgrad: use the AMSGrad variant (normalize by the largest second moment seen so far).
+            Default: False.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        decoupled_weight_decay: decay the weights directly instead of through the gradient. Default:
+            False.
+        foreach: None (the default) or True update the group's small parameters packed into
+            flat arrays (3 NumPy calls a parameter instead of 13; the same values bit for bit);
+            `foreach=False` updates each parameter with `adam`, the reference.
+        fused: as `foreach`: None (the default) or True update the small parameters packed
+            into flat arrays.
+        capturable: accepted, no effect.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
     ``max_exp_avg_sq``.

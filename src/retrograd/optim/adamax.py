@@ -19,15 +19,17 @@ from retrograd.tensor import Tensor
 class Adamax(Optimizer):
     """Adamax, as ``torch.optim.Adamax``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `betas`: decay rates of the running average of the gradient and of the infinity norm.
-    - `eps`: term added to the infinity norm for numerical stability.
-    - `weight_decay`: L2 penalty added to the gradient.
-    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.002.
+        betas: decay rates of the running average of the gradient and of the infinity norm. Default:
+            (0.9, 0.999).
+        eps: term added to the infinity norm for numerical stability. Default: 1e-08.
+        weight_decay: L2 penalty added to the gradient. Default: 0.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``exp_avg`` and ``exp_inf``.
     """

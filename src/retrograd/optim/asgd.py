@@ -21,16 +21,17 @@ from retrograd.tensor import Tensor
 class ASGD(Optimizer):
     """Averaged SGD, as ``torch.optim.ASGD``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate (the first step size ``eta``).
-    - `lambd`: decay term (shrinks the weights and the step size).
-    - `alpha`: power of the step-size decay.
-    - `t0`: step at which averaging starts.
-    - `weight_decay`: L2 penalty added to the gradient.
-    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate (the first step size ``eta``). Default: 0.01.
+        lambd: decay term (shrinks the weights and the step size). Default: 0.0001.
+        alpha: power of the step-size decay. Default: 0.75.
+        t0: step at which averaging starts. Default: 1e6.
+        weight_decay: L2 penalty added to the gradient. Default: 0.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``eta`` (step size), ``mu`` (averaging weight), both 0-d
     arrays in PyTorch's scalar dtype, and ``ax`` (the averaged parameter).

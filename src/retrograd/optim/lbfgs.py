@@ -20,15 +20,16 @@ _FLAT_STATE = ("d", "prev_flat_grad", "old_dirs", "old_stps", "ro", "al", "H_dia
 class LBFGS(Optimizer):
     """L-BFGS, as ``torch.optim.LBFGS``; `step` takes a closure that re-evaluates the model.
 
-    **Arguments**
-    - `params`: Tensors to optimize (one parameter group: per-parameter options are refused).
-    - `lr`: learning rate (the step length tried first).
-    - `max_iter`: most iterations per `step`.
-    - `max_eval`: most closure evaluations per `step` (default ``max_iter * 5 // 4``).
-    - `tolerance_grad`: stop when the largest gradient entry is at most this.
-    - `tolerance_change`: stop when the loss or the parameters change by less than this.
-    - `history_size`: how many update pairs approximate the inverse Hessian.
-    - `line_search_fn`: None (fixed step `lr`) or ``"strong_wolfe"``.
+    Args:
+        params: Tensors to optimize (one parameter group: per-parameter options are refused).
+        lr: learning rate (the step length tried first). Default: 1.
+        max_iter: most iterations per `step`. Default: 20.
+        max_eval: most closure evaluations per `step`. Default: ``max_iter * 5 // 4``.
+        tolerance_grad: stop when the largest gradient entry is at most this. Default: 1e-07.
+        tolerance_change: stop when the loss or the parameters change by less than this. Default:
+            1e-09.
+        history_size: how many update pairs approximate the inverse Hessian. Default: 100.
+        line_search_fn: None (fixed step `lr`) or ``"strong_wolfe"``.
 
     State (kept for the first parameter, as PyTorch keeps it): ``func_evals`` and ``n_iter``
     (totals over all steps) and, once an iteration ran, ``d``, ``t``, ``old_dirs``,

@@ -98,10 +98,10 @@ class LRScheduler:
     Subclasses write `get_lr` (the next rates, from the current ones: the chainable form) and,
     where one exists, `_get_closed_form_lr` (the rates at `last_epoch` from `base_lrs`).
 
-    **Arguments**
-    - `optimizer`: the optimizer whose ``param_groups[i]["lr"]`` are set.
-    - `last_epoch`: index of the last epoch seen; -1 (the default) starts a new schedule. A
-      value >= 0 resumes one and needs ``initial_lr`` in every group (a loaded optimizer has it).
+    Args:
+        optimizer: the optimizer whose ``param_groups[i]["lr"]`` are set.
+        last_epoch: index of the last epoch seen; -1 (the default) starts a new schedule. A value >=
+            0 resumes one and needs ``initial_lr`` in every group (a loaded optimizer has it).
     """
 
     optimizer: Optimizer
@@ -175,11 +175,11 @@ class LRScheduler:
 class StepLR(LRScheduler):
     """Multiply the learning rates by `gamma` every `step_size` epochs.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `step_size`: period of the decay, in epochs.
-    - `gamma`: multiplicative factor of the decay.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        step_size: period of the decay, in epochs.
+        gamma: multiplicative factor of the decay. Default: 0.1.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -203,11 +203,11 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """Multiply the learning rates by `gamma` at each epoch listed in `milestones`.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `milestones`: epoch indices; one listed n times decays by ``gamma ** n``.
-    - `gamma`: multiplicative factor of the decay.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        milestones: epoch indices; one listed n times decays by ``gamma ** n``.
+        gamma: multiplicative factor of the decay. Default: 0.1.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     milestones: Counter[int]
@@ -251,10 +251,10 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply the learning rates by `gamma` every epoch.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `gamma`: multiplicative factor of the decay.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        gamma: multiplicative factor of the decay.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -278,11 +278,11 @@ class CosineAnnealingLR(LRScheduler):
     follows PyTorch's recursive form (each rate from the previous one), which also lets other
     changes to the rates chain with it. Past `T_max` the rate climbs back up (no restarts).
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `T_max`: number of epochs of the half cosine.
-    - `eta_min`: the lowest learning rate.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        T_max: number of epochs of the half cosine.
+        eta_min: the lowest learning rate. Default: 0.0.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -331,12 +331,12 @@ class LinearLR(LRScheduler):
     """Scale the learning rates by a factor that moves linearly from `start_factor` to
     `end_factor` over `total_iters` epochs (a warm-up when `start_factor` < `end_factor`).
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are scheduled.
-    - `start_factor`: factor at epoch 0, in (0, 1].
-    - `end_factor`: factor from epoch `total_iters` on, in [0, 1].
-    - `total_iters`: number of epochs of the linear change.
-    - `last_epoch`: index of the last epoch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates are scheduled.
+        start_factor: factor at epoch 0, in (0, 1]. Default: 1/3.
+        end_factor: factor from epoch `total_iters` on, in [0, 1]. Default: 1.0.
+        total_iters: number of epochs of the linear change. Default: 5.
+        last_epoch: index of the last epoch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -390,18 +390,23 @@ class OneCycleLR(LRScheduler):
     Two phases by default (fastai's); `three_phase` runs warm-up and cool-down symmetrically and
     then a third phase down to ``initial_lr / final_div_factor``.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates (and momenta) are scheduled.
-    - `max_lr`: peak learning rate, or one per parameter group.
-    - `total_steps`, or `epochs` and `steps_per_epoch`: length of the cycle in steps.
-    - `pct_start`: fraction of the cycle spent warming up.
-    - `anneal_strategy`: ``"cos"`` or ``"linear"``.
-    - `cycle_momentum`: cycle momentum between `max_momentum` and `base_momentum`.
-    - `base_momentum`, `max_momentum`: momentum at the peak and at the ends of the cycle.
-    - `div_factor`: ``initial_lr = max_lr / div_factor``.
-    - `final_div_factor`: ``min_lr = initial_lr / final_div_factor``.
-    - `three_phase`: use the three-phase schedule.
-    - `last_epoch`: index of the last batch (-1 starts a new schedule).
+    Args:
+        optimizer: the optimizer whose learning rates (and momenta) are scheduled.
+        max_lr: peak learning rate, or one per parameter group.
+        total_steps: length of the cycle in steps; or give `epochs` and `steps_per_epoch`.
+        epochs: with `steps_per_epoch`, the cycle's length is ``epochs * steps_per_epoch`` steps.
+        steps_per_epoch: see `epochs`.
+        pct_start: fraction of the cycle spent warming up. Default: 0.3.
+        anneal_strategy: ``"cos"`` or ``"linear"``. Default: "cos".
+        cycle_momentum: cycle momentum between `max_momentum` and `base_momentum`. Default: True.
+        base_momentum: momentum at the peak of the cycle, one value or one per group.
+            Default: 0.85.
+        max_momentum: momentum at the ends of the cycle, one value or one per group.
+            Default: 0.95.
+        div_factor: ``initial_lr = max_lr / div_factor``. Default: 25.0.
+        final_div_factor: ``min_lr = initial_lr / final_div_factor``. Default: 10000.0.
+        three_phase: use the three-phase schedule. Default: False.
+        last_epoch: index of the last batch (-1 starts a new schedule). Default: -1.
     """
 
     def __init__(
@@ -551,17 +556,17 @@ class ReduceLROnPlateau(LRScheduler):
     After more than `patience` epochs without improvement the rates drop, then `cooldown` epochs
     pass before bad epochs count again.
 
-    **Arguments**
-    - `optimizer`: the optimizer whose learning rates are reduced.
-    - `mode`: ``"min"`` (lower is better) or ``"max"``.
-    - `factor`: ``new_lr = lr * factor``, below 1.
-    - `patience`: bad epochs tolerated before a reduction.
-    - `threshold`: how much better counts as an improvement.
-    - `threshold_mode`: ``"rel"`` (``best * (1 -/+ threshold)``) or ``"abs"``
-      (``best -/+ threshold``).
-    - `cooldown`: epochs to wait after a reduction before counting bad epochs.
-    - `min_lr`: lower bound on the rates: one value, or one per parameter group.
-    - `eps`: a reduction smaller than this is skipped.
+    Args:
+        optimizer: the optimizer whose learning rates are reduced.
+        mode: ``"min"`` (lower is better) or ``"max"``. Default: "min".
+        factor: ``new_lr = lr * factor``, below 1. Default: 0.1.
+        patience: bad epochs tolerated before a reduction. Default: 10.
+        threshold: how much better counts as an improvement. Default: 0.0001.
+        threshold_mode: ``"rel"`` (``best * (1 -/+ threshold)``) or ``"abs"``
+            (``best -/+ threshold``). Default: "rel".
+        cooldown: epochs to wait after a reduction before counting bad epochs. Default: 0.
+        min_lr: lower bound on the rates: one value, or one per parameter group. Default: 0.
+        eps: a reduction smaller than this is skipped. Default: 1e-08.
     """
 
     def __init__(

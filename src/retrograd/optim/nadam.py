@@ -20,18 +20,22 @@ from retrograd.tensor import Tensor
 class NAdam(Optimizer):
     """NAdam, as ``torch.optim.NAdam``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `betas`: decay rates of the running averages of the gradient and of its square.
-    - `eps`: term added to the denominator for numerical stability.
-    - `weight_decay`: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
-      applied to the weights directly).
-    - `momentum_decay`: how fast the momentum schedule ``mu_t`` approaches ``beta1``.
-    - `decoupled_weight_decay`: decay the weights directly instead of through the gradient.
-    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.002.
+        betas: decay rates of the running averages of the gradient and of its square. Default: (0.9,
+            0.999).
+        eps: term added to the denominator for numerical stability. Default: 1e-08.
+        weight_decay: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
+            applied to the weights directly). Default: 0.
+        momentum_decay: how fast the momentum schedule ``mu_t`` approaches ``beta1``. Default:
+            0.004.
+        decoupled_weight_decay: decay the weights directly instead of through the gradient. Default:
+            False.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``mu_product`` (the product of the ``mu_t`` so far, a 0-d
     array in PyTorch's scalar dtype), ``exp_avg`` and ``exp_avg_sq``.

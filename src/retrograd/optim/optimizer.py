@@ -54,10 +54,10 @@ class OptimizerStateDictError(StateDictError, ValueError):
 class Optimizer:
     """Base class of optimizers: holds parameter groups and per-parameter state.
 
-    **Arguments**
-    - `params`: an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts with a
-      ``"params"`` entry and per-group options that override `defaults`.
-    - `defaults`: the options a group gets when it does not set them.
+    Args:
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts with a
+            ``"params"`` entry and per-group options that override `defaults`.
+        defaults: the options a group gets when it does not set them.
     """
 
     defaults: dict[str, Any]
@@ -306,7 +306,8 @@ class Optimizer:
         from the optimizer's (say `maximize`) warns, naming it: the loaded value is used, as in
         PyTorch.
 
-        **Raises** OptimizerStateDictError naming the group and the option.
+        Raises:
+            OptimizerStateDictError: naming the group and the option.
         """
         name = type(self).__name__
         where = f"parameter group {index} of the loaded state dict"

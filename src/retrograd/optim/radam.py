@@ -19,17 +19,20 @@ from retrograd.tensor import Tensor
 class RAdam(Optimizer):
     """RAdam, as ``torch.optim.RAdam``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `betas`: decay rates of the running averages of the gradient and of its square.
-    - `eps`: term added to the denominator for numerical stability.
-    - `weight_decay`: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
-      applied to the weights directly).
-    - `decoupled_weight_decay`: decay the weights directly instead of through the gradient.
-    - `foreach`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.001.
+        betas: decay rates of the running averages of the gradient and of its square. Default: (0.9,
+            0.999).
+        eps: term added to the denominator for numerical stability. Default: 1e-08.
+        weight_decay: L2 penalty added to the gradient (or, with `decoupled_weight_decay`,
+            applied to the weights directly). Default: 0.
+        decoupled_weight_decay: decay the weights directly instead of through the gradient. Default:
+            False.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``exp_avg`` and ``exp_avg_sq``.
     """

@@ -19,17 +19,19 @@ from retrograd.tensor import Tensor
 class RMSprop(Optimizer):
     """RMSprop, as ``torch.optim.RMSprop``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `alpha`: smoothing constant of the running average of the squared gradient.
-    - `eps`: term added to the denominator for numerical stability.
-    - `weight_decay`: L2 penalty added to the gradient.
-    - `momentum`: momentum factor (0 turns momentum off).
-    - `centered`: normalize by an estimate of the gradient's variance instead of its second moment.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `foreach`, `fused`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.01.
+        alpha: smoothing constant of the running average of the squared gradient. Default: 0.99.
+        eps: term added to the denominator for numerical stability. Default: 1e-08.
+        weight_decay: L2 penalty added to the gradient. Default: 0.
+        momentum: momentum factor (0 turns momentum off). Default: 0.
+        centered: normalize by an estimate of the gradient's variance instead of its second moment.
+            Default: False.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer`` (with momentum) and
     ``grad_avg`` (when centered).

@@ -20,15 +20,16 @@ from retrograd.tensor import Tensor
 class Rprop(Optimizer):
     """Rprop, as ``torch.optim.Rprop``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: the first step size of every coordinate.
-    - `etas`: ``(etaminus, etaplus)``, the factors a step size is multiplied by when the
-      gradient's sign flips and when it stays (``0 < etaminus < 1 < etaplus``).
-    - `step_sizes`: ``(min, max)``, the bounds of a step size.
-    - `capturable`, `foreach`: PyTorch's kernel switches; accepted, no effect.
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: the first step size of every coordinate. Default: 0.01.
+        etas: ``(etaminus, etaplus)``, the factors a step size is multiplied by when the gradient's
+            sign flips and when it stays (``0 < etaminus < 1 < etaplus``). Default: (0.5, 1.2).
+        step_sizes: ``(min, max)``, the bounds of a step size. Default: (1e-06, 50).
+        capturable: PyTorch's kernel switches; accepted, no effect.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``step``, ``prev`` (the last gradient used) and ``step_size``.
     """

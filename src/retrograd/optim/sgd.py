@@ -14,16 +14,17 @@ from retrograd.tensor import Tensor
 class SGD(Optimizer):
     """Stochastic gradient descent (optionally with momentum), as ``torch.optim.SGD``.
 
-    **Arguments**
-    - `params`: Tensors to optimize, or dicts defining parameter groups.
-    - `lr`: learning rate.
-    - `momentum`: momentum factor (0 turns momentum off).
-    - `dampening`: dampening for momentum.
-    - `weight_decay`: L2 penalty added to the gradient.
-    - `nesterov`: use Nesterov momentum (needs momentum > 0 and zero dampening).
-    - `maximize`: maximize the objective instead of minimizing it.
-    - `foreach`, `fused`, `capturable`: PyTorch's kernel switches; accepted, no effect.
-    - `differentiable`: must be False (a step is not recorded by autograd).
+    Args:
+        params: Tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate. Default: 0.001.
+        momentum: momentum factor (0 turns momentum off). Default: 0.
+        dampening: dampening for momentum. Default: 0.
+        weight_decay: L2 penalty added to the gradient. Default: 0.
+        nesterov: use Nesterov momentum (needs momentum > 0 and zero dampening). Default: False.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        foreach: PyTorch's kernel switches; accepted, no effect.
+        fused: PyTorch's kernel switches; accepted, no effect.
+        differentiable: must be False (a step is not recorded by autograd).
 
     State per parameter: ``momentum_buffer`` (when momentum is on).
     """

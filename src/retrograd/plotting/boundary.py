@@ -71,22 +71,26 @@ def plot_decision_boundary(
 ) -> Any:
     """Draw what a two-input classifier predicts over the plane, with the data on top, as PNG.
 
-    **Arguments**
-    - `model`: maps `(N, 2)` to one output per sample (binary: a logit or a probability) or to
-      `(N, C)` class scores.
-    - `X: (N, 2)` the data points (in the units of the axes), `y: (N,)` or `(N, 1)` their
-      labels (numbers or strings; used for the colours of the points).
-    - `path`: the PNG file to write (atomically); None only returns the figure.
-    - `resolution`: grid points along each axis; `margin`: extra room around the data, as a
-      fraction of its range.
-    - `logits`: whether the outputs are logits (passed through a sigmoid or softmax first);
-      None guesses: probabilities when the model ends in Sigmoid/Softmax or all outputs lie in
-      [0, 1].
-    - `transform`: applied to the grid points before the model (e.g. a fitted scaler's
-      `transform`), so the axes stay in the original units.
+    Args:
+        model: maps `(N, 2)` to one output per sample (binary: a logit or a probability) or to
+            `(N, C)` class scores.
+        X: `(N, 2)` the data points (in the units of the axes).
+        y: `(N,)` or `(N, 1)` their labels (numbers or strings; used for the colours of the
+            points).
+        path: the PNG file to write (atomically); None only returns the figure.
+        resolution: grid points along each axis. Default: 200.
+        margin: extra room around the data, as a fraction of its range. Default: 0.1.
+        logits: whether the outputs are logits (passed through a sigmoid or softmax first);
+            None guesses: probabilities when the model ends in Sigmoid/Softmax or all outputs lie in
+            [0, 1].
+        transform: applied to the grid points before the model (e.g. a fitted scaler's
+            `transform`), so the axes stay in the original units.
+        title: the plot's title. Default: "decision boundary".
+        dpi: resolution of the PNG. Default: 100.
 
-    **Returns** the matplotlib `Figure`. A binary problem shows the probability of class 1
-    with the 0.5 contour drawn as the boundary; more classes show the predicted class.
+    Returns:
+        The matplotlib `Figure`. A binary problem shows the probability of class 1 with the 0.5
+            contour drawn as the boundary; more classes show the predicted class.
     """
     points = _as_array(X).astype(np.float64)
     labels = _as_array(y)

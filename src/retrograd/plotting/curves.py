@@ -56,15 +56,18 @@ def plot_history(
 ) -> Any:
     """Draw the training curves of `history` and write them as a PNG at `path`.
 
-    **Arguments**
-    - `history`: what `retrograd.train.fit` returns, or its ``.history`` dict
-      (``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``).
-    - `path`: the PNG file to write (atomically); None only returns the figure.
-    - `title`: a title over all panels.
-    - `overwrite`: replace an existing file at `path` (False: refuse with OutputFileError).
+    Args:
+        history: what `retrograd.train.fit` returns, or its ``.history`` dict
+            (``{"loss": [...], "val_loss": [...], "accuracy": [...], ...}``).
+        path: the PNG file to write (atomically); None only returns the figure.
+        title: a title over all panels.
+        dpi: resolution of the PNG. Default: 100.
+        overwrite: replace an existing file at `path` (False: refuse with OutputFileError).
+            Default: True.
 
-    **Returns** the matplotlib `Figure`: one panel per quantity (loss first, then each metric),
-    training and validation curves against the epoch (1-based).
+    Returns:
+        The matplotlib `Figure`: one panel per quantity (loss first, then each metric),
+            training and validation curves against the epoch (1-based).
     """
     curves = _curves(history)
     names = panel_keys(list(curves))

@@ -15,7 +15,8 @@ __all__ = ["MissingDependencyError", "new_figure", "require_matplotlib", "save_p
 def require_matplotlib(who: str) -> None:
     """Import what the figures need, so a missing matplotlib is found before any work.
 
-    **Raises** MissingDependencyError naming `who` and the `retrograd[plot]` extra.
+    Raises:
+        MissingDependencyError: naming `who` and the `retrograd[plot]` extra.
     """
     try:
         import matplotlib  # noqa: F401 - the package first: a cached submodule proves nothing
@@ -31,8 +32,8 @@ def require_matplotlib(who: str) -> None:
 def new_figure(who: str, figsize: tuple[float, float]) -> Any:
     """A matplotlib `Figure` attached to an Agg canvas (never a pyplot window).
 
-    **Raises** MissingDependencyError naming the `retrograd[plot]` extra when matplotlib is
-    missing.
+    Raises:
+        MissingDependencyError: naming the `retrograd[plot]` extra when matplotlib is missing.
     """
     require_matplotlib(who)
     from matplotlib.backends.backend_agg import FigureCanvasAgg

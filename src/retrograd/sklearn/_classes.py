@@ -17,8 +17,9 @@ def resolve_classes(who: str, y: np.ndarray, classes: Any, known: np.ndarray | N
     """The `classes_` to train on: `known` from an earlier call when given (a `classes` passed
     again must match it), else the labels of `classes` or of `y`.
 
-    **Raises** InvalidArgumentError for fewer than 2 classes, labels of `y` outside them, or
-    `classes` that changed between calls to partial_fit.
+    Raises:
+        InvalidArgumentError: for fewer than 2 classes, labels of `y` outside them, or `classes`
+            that changed between calls to partial_fit.
     """
     check_classification_targets(y)
     if known is not None:

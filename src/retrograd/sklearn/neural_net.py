@@ -280,27 +280,32 @@ class NeuralNetClassifier(ClassifierMixin, _BaseNeuralNet):
     """A classifier around any `nn.Module` factory, trained on logits with `CrossEntropyLoss`;
     by default the network, optimizer and stopping rule of `retrograd train`.
 
-    **Arguments**
-    - `module`: a callable returning the network; called with the ``module__<name>``
-      arguments, and with ``in_features`` / ``out_features`` (number of classes) when it takes
-      them. The network maps ``(batch, n_features)`` to logits ``(batch, n_classes)``. None:
-      linear layers with ReLU between them, as `retrograd train` builds, of the hidden widths
-      of `tabular_settings` for the training rows (``module__hidden`` to choose them).
-    - `criterion`: the loss class (``criterion__<name>`` for its arguments); with
-      `nn.NLLLoss` the network should end in `nn.LogSoftmax`.
-    - `optimizer`: the optimizer class, built with `lr` and the ``optimizer__<name>`` arguments
-      (for `AdamW`, the default, weight decay 0.01 unless ``optimizer__weight_decay``).
-    - `lr`: the learning rate (default 0.001).
-    - `max_epochs`, `batch_size`: passes over the data, samples per step; None: from the number
-      of training rows (`tabular_settings`: up to about 15,000 steps, 16 to 256 rows a step).
-    - `train_split`: the fraction of the rows held out (stratified when every class allows) and
-      scored after every epoch (``val_loss`` in `history_`); None or 0 to train on every row.
-    - `patience`: with a held-out split, stop after this many epochs without a lower
-      ``val_loss`` and restore the weights of the best epoch; None: from the number of
-      training rows (20, or 40 when an epoch takes fewer than 20 steps); 0: never stop early.
-    - `random_state`: seeds the network's initial values, the batch order and the split
-      (retrograd's global generator is left as it was); None uses the global generator.
-    - `verbose`: print a progress line per epoch.
+    Args:
+        module: a callable returning the network; called with the ``module__<name>``
+            arguments, and with ``in_features`` / ``out_features`` (number of classes) when it takes
+            them. The network maps ``(batch, n_features)`` to logits ``(batch, n_classes)``. None:
+            linear layers with ReLU between them, as `retrograd train` builds, of the hidden widths
+            of `tabular_settings` for the training rows (``module__hidden`` to choose them).
+        criterion: the loss class (``criterion__<name>`` for its arguments); with
+            `nn.NLLLoss` the network should end in `nn.LogSoftmax`. Default: nn.CrossEntropyLoss.
+        optimizer: the optimizer class, built with `lr` and the ``optimizer__<name>`` arguments
+            (for `AdamW`, the default, weight decay 0.01 unless ``optimizer__weight_decay``).
+        lr: the learning rate. Default: 0.001.
+        max_epochs: passes over the data; None: from the number of training rows
+            (`tabular_settings`: up to about 15,000 steps).
+        batch_size: samples per step; None: from the number of training rows
+            (`tabular_settings`: 16 to 256 rows a step).
+        train_split: the fraction of the rows held out (stratified when every class allows) and
+            scored after every epoch (``val_loss`` in `history_`); None or 0 to train on every row.
+            Default: 0.2.
+        patience: with a held-out split, stop after this many epochs without a lower
+            ``val_loss`` and restore the weights of the best epoch; None: from the number of
+            training rows (20, or 40 when an epoch takes fewer than 20 steps); 0: never stop early.
+        random_state: seeds the network's initial values, the batch order and the split
+            (retrograd's global generator is left as it was); None uses the global generator.
+        verbose: print a progress line per epoch. Default: False.
+        **kwargs: the ``module__<name>``, ``criterion__<name>`` and ``optimizer__<name>``
+            arguments.
 
     **Fitted attributes:** `classes_`, `n_features_in_`, `feature_names_in_`, `n_outputs_`,
     `module_`, `criterion_`, `optimizer_`, `history_` (a `retrograd.train.History`).

@@ -50,9 +50,11 @@ class CompatMethods:
     clamp_max_ = _in_place("clamp_max_", "clamp_max")
 
     def clamp_min(self: Any, min: Any) -> Any:  # noqa: A002 - PyTorch's name
+        """Values limited from below by `min`: `clamp(min=min)`."""
         return self.clamp(min=min)
 
     def clamp_max(self: Any, max: Any) -> Any:  # noqa: A002 - PyTorch's name
+        """Values limited from above by `max`: `clamp(max=max)`."""
         return self.clamp(max=max)
 
     def addcmul(self: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:

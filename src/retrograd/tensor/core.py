@@ -44,6 +44,7 @@ from retrograd.tensor.dispatch import (
 )
 from retrograd.tensor.index_methods import IndexMethods
 from retrograd.tensor.math_methods import MathMethods
+from retrograd.tensor.numpy_names import accept_numpy_names
 from retrograd.tensor.reductions import ReductionMethods
 from retrograd.tensor.shape import ShapeMethods
 
@@ -67,12 +68,23 @@ class RemovableHandle:
         self.remove()
 
 
+@accept_numpy_names
 class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMethods):
     """An n-d array (NumPy underneath) that records the ops applied to it for `backward()`.
 
-    **Arguments:** `data` (nested lists, a scalar or an ndarray), `dtype`, `requires_grad`.
-    Python floats become float32 (the default dtype), Python ints int64, and a NumPy array
+    Python floats become the default float dtype (float32 unless changed with
+    `set_default_dtype`), Python ints int64 and Python bools bool; a NumPy array or scalar
     keeps its dtype (float64 stays float64).
+
+    Args:
+        data: nested lists, a scalar, an ndarray or a Tensor. An ndarray or a Tensor is not
+            copied when its dtype is kept: the new tensor shares its values.
+        dtype: the dtype to convert to. Default: None (as above).
+        requires_grad: record operations on this tensor for `backward()`. Default: False.
+
+    Raises:
+        DTypeError: for data that is not numbers or bools (strings, objects).
+        InvalidArgumentError: for ragged or mixed nested lists.
     """
 
     __slots__ = (

@@ -115,6 +115,17 @@ _METHODS = (
     "bmm",
     "dot",
     "outer",
+    # linear algebra (`retrograd.linalg`)
+    "det",
+    "inverse",
+    "cholesky",
+    "svd",
+    "qr",
+    "pinverse",
+    "slogdet",
+    "logdet",
+    "matrix_power",
+    "cross",
     "numel",
     # sorting, triangles, selection, scatter, sampling
     "sort",
@@ -136,6 +147,8 @@ _METHODS = (
     "scatter_add",
     "scatter_reduce",
     "multinomial",
+    "movedim",
+    "moveaxis",
 )
 
 

@@ -19,6 +19,7 @@ from retrograd.errors import DTypeError, IndexRangeError, InvalidArgumentError, 
 from retrograd.ops.nograd import NoGrad
 from retrograd.ops.scatter import Scatter, ScatterReduce
 from retrograd.tensor.dispatch import _normalize_dim, _wrap, apply, is_tensor, to_tensor
+from retrograd.tensor.numpy_names import accept_numpy_names
 
 if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
@@ -58,6 +59,7 @@ def _triangle_mask(shape: tuple[int, ...], diagonal: int, lower: bool) -> np.nda
     return np.tril(ones, diagonal) if lower else np.triu(ones, diagonal)
 
 
+@accept_numpy_names
 class IndexMethods:
     """Sorting, triangles, selection and scatter; see the module docstring."""
 
@@ -127,7 +129,9 @@ class IndexMethods:
                 f"{'tril' if lower else 'triu'} needs a tensor with at least 2 dimensions, "
                 f"got shape {self.shape}"
             )
-        return where(_wrap(_triangle_mask(self.shape, diagonal, lower)), self, 0)
+        # a zero of self's own dtype: bool and integer tensors keep their dtype, as in PyTorch
+        zero = _wrap(np.zeros((), dtype=self.array.dtype))
+        return where(_wrap(_triangle_mask(self.shape, diagonal, lower)), self, zero)
 
     def tril_(self: Any, diagonal: builtins.int = 0) -> Tensor:
         """In-place `tril`."""

@@ -45,6 +45,7 @@ from retrograd.tensor.dispatch import (
     is_tensor,
     to_tensor,
 )
+from retrograd.tensor.numpy_names import accept_numpy_names
 
 if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
@@ -107,6 +108,7 @@ def _running_extreme_index(x: np.ndarray, axis: int, largest: bool) -> np.ndarra
     return np.maximum.accumulate(np.where(hits, positions, 0), axis=axis).astype(np.int64)
 
 
+@accept_numpy_names
 class MathMethods:
     """Elementwise math, division and bitwise variants, scans and matrix products."""
 
@@ -300,7 +302,8 @@ class MathMethods:
         if source.ndim == 0:
             return source.clone() if source.dtype.kind == "f" else source.long()
         if source.dtype.kind != "f":
-            return apply(NoGrad, source, fn=np.cumprod, axis=axis_, dtype=np.int64)
+            out = apply(NoGrad, source, fn=np.cumprod, axis=axis_, dtype=np.int64)
+            return out if dtype is None else out.type(source.dtype)
         return apply(CumProd, source, axis=axis_)
 
     def logcumsumexp(self: Any, dim: builtins.int) -> Tensor:
@@ -387,6 +390,75 @@ class MathMethods:
         """The outer product of two 1-d tensors."""
         return self.reshape(-1, 1) * to_tensor(vec2).reshape(1, -1)
 
+    # linear algebra (`retrograd.linalg`, loaded on first use)
+    def det(self: Any) -> Tensor:
+        """The determinant of each square matrix (`linalg.det`)."""
+        from retrograd import linalg
+
+        return linalg.det(self)
+
+    def inverse(self: Any) -> Tensor:
+        """The inverse of each square matrix (`linalg.inv`)."""
+        from retrograd import linalg
+
+        return linalg.inv(self)
+
+    def cholesky(self: Any, upper: builtins.bool = False) -> Tensor:
+        """The Cholesky factor of each positive-definite matrix (`linalg.cholesky`)."""
+        from retrograd import linalg
+
+        return linalg.cholesky(self, upper=upper)
+
+    def svd(self: Any, some: builtins.bool = True, compute_uv: builtins.bool = True) -> Any:
+        """PyTorch's older SVD: `(U, S, V)` with `A = U diag(S) V^T` (`V`, not `Vh`).
+
+        Args:
+            some: the reduced factors (True) or the full ones.
+            compute_uv: False returns zero-filled `U` `(..., m, m)` and `V` `(..., n, n)`.
+
+        Returns:
+            A named tuple `(U, S, V)`; see `linalg.svd`.
+        """
+        from retrograd import linalg
+
+        return linalg.svd_old(self, some, compute_uv)
+
+    def qr(self: Any, some: builtins.bool = True) -> Any:
+        """PyTorch's older QR: `(Q, R)`, reduced when `some`, else complete (`linalg.qr`)."""
+        from retrograd import linalg
+
+        return linalg.qr_old(self, some)
+
+    def pinverse(self: Any, rcond: builtins.float = 1e-15) -> Tensor:
+        """The pseudo-inverse; singular values below `rcond * largest` count as zero."""
+        from retrograd import linalg
+
+        return linalg.pinv(self, rtol=rcond)
+
+    def slogdet(self: Any) -> Any:
+        """`(sign, logabsdet)` of each square matrix's determinant (`linalg.slogdet`)."""
+        from retrograd import linalg
+
+        return linalg.slogdet_old(self)
+
+    def logdet(self: Any) -> Tensor:
+        """The log-determinant of each square matrix; NaN where the determinant is negative."""
+        from retrograd import linalg
+
+        return linalg.logdet(self)
+
+    def matrix_power(self: Any, n: builtins.int) -> Tensor:
+        """The `n`-th power of each square matrix (`linalg.matrix_power`)."""
+        from retrograd import linalg
+
+        return linalg.matrix_power(self, n)
+
+    def cross(self: Any, other: Tensor, dim: builtins.int | None = None) -> Tensor:
+        """The cross product along `dim` (None: the first dim of size 3, PyTorch's default)."""
+        from retrograd import linalg
+
+        return linalg.cross_old(self, other, dim)
+
     def nelement(self: Any) -> builtins.int:
         """Alias of `numel`."""
         return self.numel()
@@ -440,6 +512,10 @@ def _explicit_subscripts(equation: str, ndims: Sequence[int]) -> tuple[list[str]
     spare = [c for c in string.ascii_letters if c not in used]
     widest = 0
     for subs, ndim in zip(inputs, ndims):
+        if subs.count("...") > 1 or "." in subs.replace("...", "", 1):
+            raise InvalidArgumentError(
+                f"einsum: subscripts {subs!r} hold more than one ellipsis or a stray '.'"
+            )
         letters = len(subs.replace("...", ""))
         if ("..." in subs and letters > ndim) or ("..." not in subs and letters != ndim):
             raise ShapeError(

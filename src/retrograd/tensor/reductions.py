@@ -21,6 +21,7 @@ from retrograd.tensor.dispatch import (
     apply,
     is_tensor,
 )
+from retrograd.tensor.numpy_names import accept_numpy_names
 
 if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 
+@accept_numpy_names
 class ReductionMethods:
     """Reductions; `dim`/`axis` and `keepdim`/`keepdims` are both accepted."""
 
@@ -44,11 +46,10 @@ class ReductionMethods:
         dtype: Any = None,
     ) -> Tensor:
         """The sum over `dim` (or all values)."""
-        source = self if dtype is None else self.type(dtype)
-        if source.array.dtype.kind == "b":
-            source = source.long()
+        source = _accumulator(self, dtype)
         axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        return apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+        out = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+        return _as_requested(out, source, dtype)
 
     def mean(
         self: Any,
@@ -76,11 +77,14 @@ class ReductionMethods:
         *,
         axis: Any = None,
         keepdims: builtins.bool | None = None,
+        dtype: Any = None,
     ) -> Tensor:
-        """The product over `dim` (or all values)."""
+        """The product over `dim` (or all values), computed in `dtype` when given."""
+        source = _accumulator(self, dtype)
         picked = _pick_dim(dim, axis)
         axes = None if picked is None else _normalize_axes(int(picked), self.ndim)
-        return apply(ops.Prod, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+        out = apply(ops.Prod, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
+        return _as_requested(out, source, dtype)
 
     def var(
         self: Any,
@@ -284,15 +288,41 @@ class ReductionMethods:
             keepdims=_pick_keepdim(keepdim, keepdims),
         )
 
-    def cumsum(self: Any, dim: builtins.int) -> Tensor:
-        """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable)."""
+    def cumsum(self: Any, dim: builtins.int, *, dtype: Any = None) -> Tensor:
+        """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable).
+
+        Integer and bool tensors give int64 (as in PyTorch) unless `dtype` says otherwise.
+        """
+        source = _accumulator(self, dtype)
         axis_ = _normalize_dim(dim, self.ndim)
+        if source.array.dtype.kind != "f":
+            out = apply(NoGrad, source, fn=np.cumsum, axis=axis_ if source.ndim else None)
+            return _as_requested(out.reshape(self.shape), source, dtype)
+        if dtype is not None:
+            return source.cumsum(dim)
         if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the value itself, as in PyTorch
             return self.clone()
         n = self.shape[axis_]
         lower = _wrap(np.tril(np.ones((n, n), dtype=self.array.dtype)))
         moved = self.transpose(axis_, -1) if self.ndim > 1 else self
         return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
+
+
+def _accumulator(tensor: Tensor, dtype: Any) -> Tensor:
+    """What a sum or product runs over: `dtype` when given, else int64 for bool and integer
+    tensors (PyTorch's rule: integer sums and products do not overflow their input dtype)."""
+    if dtype is not None:
+        return tensor.type(dtype)
+    if tensor.array.dtype.kind in "biu" and tensor.array.dtype != np.int64:
+        return tensor.long()
+    return tensor
+
+
+def _as_requested(out: Tensor, source: Tensor, dtype: Any) -> Tensor:
+    """`out` in the dtype asked for (NumPy widens small integer sums; PyTorch keeps `dtype`)."""
+    if dtype is not None and out.array.dtype != source.array.dtype:
+        return out.type(source.dtype)
+    return out
 
 
 def _count(shape: tuple[int, ...], axes: Any) -> int:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
+from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
+from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
     _normalize_dim,
     _promote,
@@ -19,11 +21,13 @@ from retrograd.tensor.dispatch import (
     is_tensor,
     to_tensor,
 )
+from retrograd.tensor.numpy_names import accept_numpy_names
 
 if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
 
 
+@accept_numpy_names
 class ShapeMethods:
     """Views and rearrangements; each is one primitive (or none when nothing changes)."""
 
@@ -50,7 +54,9 @@ class ShapeMethods:
         return apply(ops.Reshape, self, shape=resolved)
 
     def view(self: Any, *shape: Any) -> Tensor:
-        """`reshape` (retrograd's views need no layout)."""
+        """`reshape` (retrograd's views need no layout); `view(dtype)` reinterprets the bytes."""
+        if len(shape) == 1 and _is_dtype_arg(shape[0]):
+            return _view_dtype(self, shape[0])
         return self.reshape(*shape)
 
     def view_as(self: Any, other: Tensor) -> Tensor:
@@ -115,14 +121,16 @@ class ShapeMethods:
 
     @property
     def T(self: Any) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The dimensions reversed (`permute` of all); a 0-d or 1-d tensor as it is."""
         return self.permute(*reversed(range(self.ndim))) if self.ndim > 1 else self
 
     @property
     def mT(self: Any) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The last two dimensions swapped (a batch of matrices, each transposed)."""
         return self.transpose(-2, -1)
 
     def squeeze(self: Any, dim: Any = None) -> Tensor:
-        """The dimensions reversed (`permute` of all)."""
+        """Size-1 dimensions removed: all of them, or those among `dim` (an int or a tuple)."""
         if dim is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
         axes = {
@@ -186,7 +194,17 @@ class ShapeMethods:
             _normalize_dim(d, self.ndim)
             for d in (dims if isinstance(dims, (tuple, list)) else (dims,))
         )
+        if len(set(axes)) != len(axes):
+            raise InvalidArgumentError(f"flip: a dim appears more than once in {tuple(dims)}")
         return apply(ops.Flip, self, axes=axes)
+
+    def movedim(self: Any, source: Any, destination: Any) -> Tensor:
+        """Dims `source` moved to positions `destination`, the others kept in order."""
+        return movedim(self, source, destination)
+
+    def moveaxis(self: Any, source: Any, destination: Any) -> Tensor:
+        """`movedim` (NumPy's name)."""
+        return movedim(self, source, destination)
 
     def split(self: Any, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         """Pieces of `split_size` (or the given sizes) along `dim`."""
@@ -217,6 +235,55 @@ class ShapeMethods:
                 )
             ]
         return apply(ops.Gather, source, indices=indices, axis=axis_)
+
+
+def _is_dtype_arg(arg: Any) -> bool:
+    if isinstance(arg, (int, np.integer, tuple, list)) or arg is None:
+        return False
+    try:
+        to_numpy_dtype(arg)
+    except (TypeError, DTypeError):
+        return False
+    return True
+
+
+def _view_dtype(tensor: Tensor, dtype: Any) -> Tensor:
+    """PyTorch's `view(dtype)`: the same bytes read as `dtype` (no gradient)."""
+    target = to_numpy_dtype(dtype)
+    source = tensor.array.dtype
+    if target == source:
+        return tensor
+    if target.itemsize != source.itemsize:
+        if tensor.ndim == 0:
+            raise ShapeError(
+                f"view({target}): a 0-dim tensor of {source} can only be viewed as a dtype "
+                "of the same size"
+            )
+        last = tensor.shape[-1]
+        if target.itemsize > source.itemsize and (last * source.itemsize) % target.itemsize:
+            raise ShapeError(
+                f"view({target}): the last dim ({last}) of {source} is not a whole number "
+                f"of {target} elements"
+            )
+    return apply(NoGrad, tensor, fn=lambda a: np.array(a, order="C").view(target))
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    """`input` with dims `source` moved to positions `destination`."""
+    src = source if isinstance(source, (tuple, list)) else (source,)
+    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise InvalidArgumentError(
+            f"movedim: source {tuple(src)} and destination {tuple(dst)} must have the same length"
+        )
+    src_ = [_normalize_dim(d, input.ndim) for d in src]
+    dst_ = [_normalize_dim(d, input.ndim) for d in dst]
+    if len(set(src_)) != len(src_) or len(set(dst_)) != len(dst_):
+        raise InvalidArgumentError("movedim: repeated dim in source or destination")
+    order = [d for d in range(input.ndim) if d not in src_]
+    for d, s in sorted(zip(dst_, src_)):
+        order.insert(d, s)
+    return input.permute(*order)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:

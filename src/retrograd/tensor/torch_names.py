@@ -21,6 +21,7 @@ def is_tensor(obj: Any) -> bool:
 
 
 def is_floating_point(tensor: Tensor) -> bool:
+    """Whether `tensor` has a floating-point dtype (float16, float32 or float64)."""
     return bool(tensor.array.dtype.kind == "f")
 
 
@@ -122,6 +123,7 @@ def set_num_threads(count: int) -> None:
 
 
 def get_num_threads() -> int:
+    """The thread count `set_num_threads` set, else the number of CPUs."""
     return _threads["count"] or (os.cpu_count() or 1)
 
 

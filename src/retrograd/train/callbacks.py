@@ -215,16 +215,18 @@ class EarlyStopping(Callback):
     An epoch improves when its value beats the best so far by more than `min_delta`; training
     stops once `patience` epochs in a row have not.
 
-    **Arguments**
-    - `monitor`: the log key to watch (``"val_loss"``, ``"loss"``, ``"val_accuracy"`` ...).
-    - `mode`: ``"min"``, ``"max"`` or ``"auto"`` (max for metrics where higher is better,
-      min for losses and errors).
-    - `patience`: epochs without improvement to allow before stopping.
-    - `min_delta`: the smallest change that counts as an improvement.
-    - `restore_best_weights`: when training ends, load the weights of the best epoch.
-    - `baseline`: a value to beat; epochs that do not beat it count against patience.
-    - `start_from_epoch`: epochs to ignore at the start (warm-up).
-    - `verbose`: 1 prints a line when it stops training and when it restores weights.
+    Args:
+        monitor: the log key to watch (``"val_loss"``, ``"loss"``, ``"val_accuracy"`` ...). Default:
+            "val_loss".
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (max for metrics where higher is better,
+            min for losses and errors). Default: "auto".
+        patience: epochs without improvement to allow before stopping. Default: 0.
+        min_delta: the smallest change that counts as an improvement. Default: 0.0.
+        restore_best_weights: when training ends, load the weights of the best epoch. Default:
+            False.
+        baseline: a value to beat; epochs that do not beat it count against patience.
+        start_from_epoch: epochs to ignore at the start (warm-up). Default: 0.
+        verbose: 1 prints a line when it stops training and when it restores weights. Default: 0.
 
     After `fit`: ``best``, ``best_epoch`` and ``stopped_epoch`` (0-based; 0 if it did not stop).
     """
@@ -302,15 +304,18 @@ class ModelCheckpoint(Callback):
     """Save the model (with `retrograd.io.save`, atomically) after epochs (on rank 0 alone in a
     distributed run).
 
-    **Arguments**
-    - `path`: the file to write; ``str.format`` fields are filled with ``epoch`` (1-based) and
-      the epoch's logs: ``"ckpt-{epoch:03d}-{val_loss:.3f}.safetensors"``.
-    - `monitor`, `mode`: the quantity that decides the best epoch (as in `EarlyStopping`).
-    - `save_best_only`: save only when `monitor` improves on the best so far.
-    - `save_weights_only`: write the state dict alone (`retrograd.io.save_state_dict`), which
-      works for custom modules too; otherwise the whole model (`retrograd.io.save`, which
-      `retrograd.io.load` rebuilds).
-    - `verbose`: 1 prints a line for each file written.
+    Args:
+        path: the file to write; ``str.format`` fields are filled with ``epoch`` (1-based) and
+            the epoch's logs: ``"ckpt-{epoch:03d}-{val_loss:.3f}.safetensors"``.
+        monitor: the quantity that decides the best epoch (as in `EarlyStopping`).
+            Default: "val_loss".
+        mode: ``"min"``, ``"max"`` or ``"auto"``, for `monitor` (as in `EarlyStopping`).
+            Default: "auto".
+        save_best_only: save only when `monitor` improves on the best so far. Default: False.
+        save_weights_only: write the state dict alone (`retrograd.io.save_state_dict`), which
+            works for custom modules too; otherwise the whole model (`retrograd.io.save`, which
+            `retrograd.io.load` rebuilds). Default: False.
+        verbose: 1 prints a line for each file written. Default: 0.
 
     Each file's metadata records the epoch (1-based) and the epoch's logs. An epoch whose
     monitored value or loss is NaN or infinite, or whose weights are, is not saved (a

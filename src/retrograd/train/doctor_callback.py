@@ -51,11 +51,11 @@ OVERFIT_RISE = 0.02  # validation loss 2% above its best
 class DoctorCallback(Callback):
     """Watch a training run and report what goes wrong as it happens (see the module docs).
 
-    **Arguments**
-    - `patience`: epochs a plateau, a rising validation loss or growing dead units must last
-      before they are reported.
-    - `probe_samples`: training rows kept to count dead ReLU units after each epoch.
-    - `verbose`: 1 prints each finding when it is found; 0 only collects them.
+    Args:
+        patience: epochs a plateau, a rising validation loss or growing dead units must last
+            before they are reported. Default: 3.
+        probe_samples: training rows kept to count dead ReLU units after each epoch. Default: 256.
+        verbose: 1 prints each finding when it is found; 0 only collects them. Default: 1.
 
     After `fit`: ``findings`` (a list of `Finding`, also in ``history.findings``), and the
     per-epoch series it watched in ``grad_norms`` and ``dead_fractions``.

@@ -171,15 +171,20 @@ def evaluate(
 ) -> dict[str, float]:
     """The mean loss and the metrics of `model` on some data, like Keras's ``evaluate``.
 
-    **Arguments**
-    - `model`, `loss_fn`: as for `fit`.
-    - `data`: a DataLoader, a Dataset or a tuple ``(x, y)``; or give `x` and `y`.
-    - `batch_size`: batch size when the data is not already a DataLoader.
-    - `metrics`: names (``"accuracy"``, ``"mae"`` ...), `Metric` objects or functions
-      ``fn(y_true, y_pred)``, computed on all the outputs at once.
+    Args:
+        model: as for `fit`.
+        loss_fn: as for `fit`.
+        data: a DataLoader, a Dataset or a tuple ``(x, y)``; or give `x` and `y`.
+        x: the inputs, when `data` is not given.
+        y: the targets, when `data` is not given.
+        batch_size: batch size when the data is not already a DataLoader. Default: 32.
+        metrics: names (``"accuracy"``, ``"mae"`` ...), `Metric` objects or functions
+            ``fn(y_true, y_pred)``, computed on all the outputs at once.
 
-    **Returns** ``{"loss": ..., <metric name>: ...}``. Runs under `no_grad` in eval mode and
-    gives the model back the mode it had.
+    Runs under `no_grad` in eval mode and gives the model back the mode it had.
+
+    Returns:
+        ``{"loss": ..., <metric name>: ...}``.
     """
     check_positive_int("evaluate", "batch_size", batch_size)
     source = resolve_data("evaluate", data, x, y)

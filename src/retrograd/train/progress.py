@@ -65,9 +65,9 @@ def _is_terminal(stream: Any) -> bool:
 class ProgressLogger(Callback):
     """Prints `fit`'s progress (see the module docstring); `fit` adds it when ``verbose > 0``.
 
-    **Arguments**
-    - `verbose`: 1 (a bar on a terminal, else lines) or 2 (always lines).
-    - `bar_stream`: where the bar goes (default: sys.stderr at the start of training).
+    Args:
+        verbose: 1 (a bar on a terminal, else lines) or 2 (always lines). Default: 1.
+        bar_stream: where the bar goes (default: sys.stderr at the start of training).
     """
 
     def __init__(self, verbose: int = 1, bar_stream: IO[str] | None = None) -> None:

@@ -23,8 +23,10 @@ def _is_int(value: Any) -> bool:
 def check_size(value: Any, name: str, who: object, minimum: int = 0) -> int:
     """A layer's integer constructor argument (a size, a count of heads or groups) as an int.
 
-    **Raises** ArgumentTypeError for anything but an int (a float such as 3.5 is never rounded
-    down silently) and InvalidArgumentError below `minimum`, each naming `who` and `name`.
+    Raises:
+        ArgumentTypeError: for anything but an int (a float such as 3.5 is never rounded down
+            silently), naming `who` and `name`.
+        InvalidArgumentError: below `minimum`, naming `who` and `name`.
     """
     if not _is_int(value):
         raise ArgumentTypeError(
@@ -39,7 +41,8 @@ def check_size(value: Any, name: str, who: object, minimum: int = 0) -> int:
 def as_tuple(value: Any, n: int, name: str, who: object) -> tuple[int, ...]:
     """An int or a sequence of 1 or `n` ints as an `n`-tuple of ints (PyTorch's `_pair` and kin).
 
-    **Raises** InvalidArgumentError naming `who`, the argument and the value otherwise.
+    Raises:
+        InvalidArgumentError: naming `who`, the argument and the value otherwise.
     """
     if _is_int(value):
         return (int(value),) * n

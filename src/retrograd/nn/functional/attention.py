@@ -15,7 +15,8 @@ import numpy as np
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.nn.functional._utils import require_tensor
 from retrograd.nn.functional.dropout import dropout
-from retrograd.tensor import Tensor
+from retrograd.ops.attention import CausalMask, SafeSoftmax
+from retrograd.tensor import Tensor, apply
 
 
 def _check_inputs(name: str, query: Any, key: Any, value: Any) -> None:
@@ -92,23 +93,18 @@ def attention_with_weights(
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = (query @ key.transpose(-2, -1)) * factor
     if is_causal:
-        target, source = scores_shape[-2:]
-        scores = scores.masked_fill(~np.tril(np.ones((target, source), dtype=bool)), -math.inf)
+        scores = apply(CausalMask, scores)
     elif attn_mask is not None:
         mask = _mask_tensor(name, attn_mask, scores_shape)
         if mask.dtype == np.bool_:
-            scores = scores.masked_fill(np.logical_not(mask.array), -math.inf)
+            scores = scores.masked_fill(mask.logical_not(), -math.inf)
         else:
             scores = scores + mask
-    dead = np.all(np.isneginf(scores.array), axis=-1, keepdims=True)
-    if safe_softmax and dead.any():
-        # softmax of an all -inf row is NaN; give it finite scores, then zero its weights
-        weights = scores.masked_fill(dead, 0.0).softmax(-1).masked_fill(dead, 0.0)
-    elif dead.any():
-        with np.errstate(invalid="ignore"):  # the NaN rows are asked for
-            weights = scores.softmax(-1)
+    if safe_softmax:
+        weights = apply(SafeSoftmax, scores)
     else:
-        weights = scores.softmax(-1)
+        with np.errstate(invalid="ignore"):  # a row with nothing to attend to gives NaN
+            weights = scores.softmax(-1)
     weights = dropout(weights, dropout_p, generator=generator)
     return weights @ value, weights
 
@@ -121,17 +117,42 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
     *,
     generator: Any = None,
 ) -> Tensor:
     """softmax(query @ key^T * scale + mask) @ value, with dropout `dropout_p` on the weights.
 
-    **Arguments:** `query: (*, L, E)`, `key: (*, S, E)`, `value: (*, S, Ev)` (batch dims
-    broadcast); `attn_mask` broadcastable to `(*, L, S)`: bool (True = take part) or float (added
-    to the scores); `is_causal` masks out j > i (no attn_mask then); `scale` defaults to
-    1 / sqrt(E); `generator` for the dropout draws. **Returns** `(*, L, Ev)`; a row with no
-    position to attend to gives zeros.
+    Batch dims broadcast. A row with no position to attend to gives zeros.
+
+    Args:
+        query: `(*, L, E)`.
+        key: `(*, S, E)`.
+        value: `(*, S, Ev)`.
+        attn_mask: broadcastable to `(*, L, S)`: bool (True = take part) or float (added to the
+            scores).
+        dropout_p: dropout probability on the attention weights, in [0, 1]. Default: 0.0.
+        is_causal: mask out j > i (no attn_mask then). Default: False.
+        scale: the factor of the scores. Default: 1 / sqrt(E).
+        enable_gqa: let `query` have more heads (dim -3) than `key` and `value`, a multiple of
+            theirs, each key/value head then serving that many query heads (grouped-query
+            attention). Default: False.
+        generator: a NumPy Generator for the dropout draws.
+
+    Returns:
+        `(*, L, Ev)`.
     """
+    if enable_gqa and query.ndim >= 3 and key.ndim >= 3:
+        q_heads, kv_heads = query.shape[-3], key.shape[-3]
+        if q_heads != kv_heads:
+            if kv_heads == 0 or q_heads % kv_heads or value.shape[-3] != kv_heads:
+                raise ShapeError(
+                    f"scaled_dot_product_attention: with enable_gqa the query's heads ({q_heads}) "
+                    f"must be a multiple of the key's ({kv_heads}) and value's "
+                    f"({value.shape[-3]}), which must agree"
+                )
+            key = key.repeat_interleave(q_heads // kv_heads, dim=-3)
+            value = value.repeat_interleave(q_heads // kv_heads, dim=-3)
     output, _ = attention_with_weights(
         query, key, value, attn_mask, dropout_p, is_causal, scale, generator=generator
     )

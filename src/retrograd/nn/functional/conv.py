@@ -1,5 +1,5 @@
-"""`conv1d`, `conv2d` and `conv_transpose2d` with PyTorch's arguments, through the 2-d
-primitives of `retrograd.ops.conv` (a 1-d convolution is a 2-d one of height 1).
+"""`conv1d/2d/3d` and `conv_transpose1d/2d/3d` with PyTorch's arguments, through the N-d
+primitives of `retrograd.ops.conv`.
 
 `conv_nd` and `conv_transpose_nd` do the work for the layers too; `who` names the layer (its
 repr) or the function in error messages.
@@ -12,15 +12,15 @@ from typing import Any
 
 from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn.functional._utils import as_tuple, match_weight_dtype, require_tensor
-from retrograd.ops.conv import Conv2d as Conv2dOp
-from retrograd.ops.conv import ConvTranspose2d as ConvTranspose2dOp
+from retrograd.ops.conv import ConvNd as ConvOp
+from retrograd.ops.conv import ConvTransposeNd as ConvTransposeOp
 from retrograd.tensor import Tensor, apply
 
 IntOrTuple = int | Sequence[int]
 PaddingArg = int | Sequence[int] | str
 
 _PADDING_STRINGS = ("valid", "same")
-_AXES = {1: "L", 2: "H, W"}
+_AXES = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def check_padding_string(padding: str, stride: tuple[int, ...], who: object) -> None:
@@ -113,7 +113,7 @@ def conv_nd(
     groups: int,
     who: object,
 ) -> Tensor:
-    """A 1-d or 2-d convolution (by the weight's rank), checked and reported as `who`."""
+    """A 1-d, 2-d or 3-d convolution (by the weight's rank), checked and reported as `who`."""
     return conv_nd_kwargs(input, weight, bias, stride, padding, dilation, groups, who)[0]
 
 
@@ -127,10 +127,10 @@ def conv_nd_kwargs(
     groups: int,
     who: object,
 ) -> tuple[Tensor, dict[str, Any] | None]:
-    """`conv_nd`, and the `Conv2d` op's keyword arguments when `input` went to the op as it is
-    (batched, 2-d, in the weight's dtype): another such call can skip the checks (None when
-    the input was reshaped or cast)."""
-    n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4) else 2
+    """`conv_nd`, and the `ConvNd` op's keyword arguments when `input` went to the op as it is
+    (batched, in the weight's dtype): another such call can skip the checks (None when the
+    input was reshaped or cast)."""
+    n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4, 5) else 2
     _check_weight(weight, bias, n, weight.shape[0], who)
     _check_groups(groups, weight, 0, who)
     stride_t = as_tuple(stride, n, "stride", who)
@@ -147,14 +147,9 @@ def conv_nd_kwargs(
     x = check_conv_input(input, weight.shape[1] * groups, n, weight, who)
     _check_kernel_fits(x.shape, pads, kernel, dilation_t, who)
     unbatched = x.ndim != input.ndim
-    if n == 1:  # a 1-d convolution is a 2-d one over a height of 1
-        x, weight = x.unsqueeze(2), weight.unsqueeze(2)
-        stride_t, dilation_t, pads = (1, *stride_t), (1, *dilation_t), [(0, 0), *pads]
     kwargs = {"stride": stride_t, "padding": tuple(pads), "dilation": dilation_t, "groups": groups}
     args = (x, weight) if bias is None else (x, weight, bias)
-    out = apply(Conv2dOp, *args, **kwargs)
-    if n == 1:
-        out = out.squeeze(2)
+    out = apply(ConvOp, *args, **kwargs)
     if unbatched:
         return out.squeeze(0), None
     return out, (kwargs if x is input else None)
@@ -171,8 +166,9 @@ def conv_transpose_nd(
     dilation: IntOrTuple,
     who: object,
 ) -> Tensor:
-    """A 2-d transposed convolution, checked and reported as `who`."""
-    n = 2
+    """A 1-d, 2-d or 3-d transposed convolution (by the weight's rank), checked and reported
+    as `who`."""
+    n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4, 5) else 2
     _check_weight(weight, None, n, 0, who)
     _check_groups(groups, weight, 0, who)
     out_channels = weight.shape[1] * groups
@@ -208,7 +204,7 @@ def conv_transpose_nd(
         )
     args = (x, weight) if bias is None else (x, weight, bias)
     out = apply(
-        ConvTranspose2dOp,
+        ConvTransposeOp,
         *args,
         stride=stride_t,
         padding=padding_t,
@@ -228,9 +224,21 @@ def conv1d(
     dilation: IntOrTuple = 1,
     groups: int = 1,
 ) -> Tensor:
-    """1-d cross-correlation. **Arguments:** `input: (N, C, L)` or `(C, L)`,
-    `weight: (O, C/groups, k)`, `bias: (O,)` or None; `padding` an int, a 1-tuple, 'valid' or
-    'same'. **Returns** `(N, O, L_out)`, `L_out = (L + 2p - d(k - 1) - 1) // stride + 1`."""
+    """1-d cross-correlation.
+
+    Args:
+        input: `(N, C, L)` or unbatched `(C, L)`.
+        weight: `(O, C/groups, k)`.
+        bias: `(O,)` or None. Default: None.
+        stride: an int or a 1-tuple. Default: 1.
+        padding: an int, a 1-tuple, 'valid' or 'same' ('same' with stride 1 only). Default: 0.
+        dilation: an int or a 1-tuple. Default: 1.
+        groups: the number of blocked connections from input to output channels. Default: 1.
+
+    Returns:
+        `(N, O, L_out)`, or `(O, L_out)` for an unbatched input, with
+        `L_out = (L + 2p - d(k - 1) - 1) // stride + 1`.
+    """
     _require_rank(weight, 3, "conv1d")
     return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv1d")
 
@@ -244,10 +252,21 @@ def conv2d(
     dilation: IntOrTuple = 1,
     groups: int = 1,
 ) -> Tensor:
-    """2-d cross-correlation. **Arguments:** `input: (N, C, H, W)` or `(C, H, W)`,
-    `weight: (O, C/groups, kH, kW)`, `bias: (O,)` or None; `stride`, `padding`, `dilation` ints
-    or pairs (`padding` also 'valid' or 'same'). **Returns** `(N, O, H_out, W_out)` with
-    `H_out = (H + 2p - d(kH - 1) - 1) // stride + 1`."""
+    """2-d cross-correlation.
+
+    Args:
+        input: `(N, C, H, W)` or unbatched `(C, H, W)`.
+        weight: `(O, C/groups, kH, kW)`.
+        bias: `(O,)` or None. Default: None.
+        stride: an int or a pair. Default: 1.
+        padding: an int, a pair, 'valid' or 'same' ('same' with stride 1 only). Default: 0.
+        dilation: an int or a pair. Default: 1.
+        groups: the number of blocked connections from input to output channels. Default: 1.
+
+    Returns:
+        `(N, O, H_out, W_out)`, or `(O, H_out, W_out)` for an unbatched input, with
+        `H_out = (H + 2p - d(kH - 1) - 1) // stride + 1`, likewise W.
+    """
     _require_rank(weight, 4, "conv2d")
     return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv2d")
 
@@ -263,9 +282,22 @@ def conv_transpose2d(
     dilation: IntOrTuple = 1,
 ) -> Tensor:
     """2-d transposed convolution (the gradient of `conv2d` with respect to its input).
-    **Arguments:** `input: (N, C, H, W)` or `(C, H, W)`, `weight: (C, O/groups, kH, kW)`,
-    `bias: (O,)` or None. **Returns** `(N, O, H_out, W_out)` with
-    `H_out = (H - 1) * stride - 2p + d(kH - 1) + output_padding + 1`."""
+
+    Args:
+        input: `(N, C, H, W)` or unbatched `(C, H, W)`.
+        weight: `(C, O/groups, kH, kW)`.
+        bias: `(O,)` or None. Default: None.
+        stride: an int or a pair. Default: 1.
+        padding: an int or a pair (no 'valid' or 'same'). Default: 0.
+        output_padding: extra rows/columns on one side of the output, smaller than `stride`
+            or `dilation`. Default: 0.
+        groups: the number of blocked connections from input to output channels. Default: 1.
+        dilation: an int or a pair. Default: 1.
+
+    Returns:
+        `(N, O, H_out, W_out)`, or `(O, H_out, W_out)` for an unbatched input, with
+        `H_out = (H - 1) * stride - 2p + d(kH - 1) + output_padding + 1`, likewise W.
+    """
     _require_rank(weight, 4, "conv_transpose2d")
     return conv_transpose_nd(
         input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose2d"
@@ -288,28 +320,84 @@ def conv_transpose1d(
     groups: int = 1,
     dilation: IntOrTuple = 1,
 ) -> Tensor:
-    """1-d transposed convolution (the gradient of `conv1d` with respect to its input), run as a
-    2-d one over a height of 1. **Arguments:** `input: (N, C, L)` or `(C, L)`,
-    `weight: (C, O/groups, k)`, `bias: (O,)` or None. **Returns** `(N, O, L_out)` with
-    `L_out = (L - 1) * stride - 2p + d(k - 1) + output_padding + 1`."""
-    who = "conv_transpose1d"
-    _require_rank(weight, 3, who)
-    require_tensor(input, who)
-    if input.ndim not in (2, 3):
-        raise ShapeError(f"{who} expects input of shape (N, C, L) or (C, L), got {input.shape}")
+    """1-d transposed convolution (the gradient of `conv1d` with respect to its input).
 
-    def pair(value: IntOrTuple, name: str, first: int) -> tuple[int, int]:
-        return (first, as_tuple(value, 1, name, who)[0])
+    Args:
+        input: `(N, C, L)` or unbatched `(C, L)`.
+        weight: `(C, O/groups, k)`.
+        bias: `(O,)` or None. Default: None.
+        stride: an int or a 1-tuple. Default: 1.
+        padding: an int or a 1-tuple (no 'valid' or 'same'). Default: 0.
+        output_padding: extra size on one side of the output, smaller than `stride` or
+            `dilation`. Default: 0.
+        groups: the number of blocked connections from input to output channels. Default: 1.
+        dilation: an int or a 1-tuple. Default: 1.
 
-    out = conv_transpose_nd(
-        input.unsqueeze(-2),
-        weight.unsqueeze(-2),
-        bias,
-        pair(stride, "stride", 1),
-        pair(padding, "padding", 0),
-        pair(output_padding, "output_padding", 0),
-        groups,
-        pair(dilation, "dilation", 1),
-        who,
+    Returns:
+        `(N, O, L_out)`, or `(O, L_out)` for an unbatched input, with
+        `L_out = (L - 1) * stride - 2p + d(k - 1) + output_padding + 1`.
+    """
+    _require_rank(weight, 3, "conv_transpose1d")
+    return conv_transpose_nd(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose1d"
     )
-    return out.squeeze(-2)
+
+
+def conv3d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: PaddingArg = 0,
+    dilation: IntOrTuple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-d cross-correlation.
+
+    Args:
+        input: `(N, C, D, H, W)` or unbatched `(C, D, H, W)`.
+        weight: `(O, C/groups, kD, kH, kW)`.
+        bias: `(O,)` or None.
+        stride: an int or a triple.
+        padding: an int, a triple, 'valid' or 'same' (stride 1 only).
+        dilation: an int or a triple.
+        groups: the number of blocked connections from input to output channels.
+
+    Shape:
+        Output `(N, O, D_out, H_out, W_out)` with
+        `D_out = (D + 2p - d(kD - 1) - 1) // stride + 1`, likewise for H and W.
+    """
+    _require_rank(weight, 5, "conv3d")
+    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv3d")
+
+
+def conv_transpose3d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntOrTuple = 1,
+    padding: IntOrTuple = 0,
+    output_padding: IntOrTuple = 0,
+    groups: int = 1,
+    dilation: IntOrTuple = 1,
+) -> Tensor:
+    """3-d transposed convolution (the gradient of `conv3d` with respect to its input).
+
+    Args:
+        input: `(N, C, D, H, W)` or unbatched `(C, D, H, W)`.
+        weight: `(C, O/groups, kD, kH, kW)`.
+        bias: `(O,)` or None.
+        stride: an int or a triple.
+        padding: an int or a triple: `dilation * (k - 1) - padding` zeros on each side.
+        output_padding: extra size on one side of each axis (below stride or dilation).
+        groups: the number of blocked connections from input to output channels.
+        dilation: an int or a triple.
+
+    Shape:
+        Output `(N, O, D_out, H_out, W_out)` with
+        `D_out = (D - 1) * stride - 2p + d(kD - 1) + output_padding + 1`, likewise for H, W.
+    """
+    _require_rank(weight, 5, "conv_transpose3d")
+    return conv_transpose_nd(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose3d"
+    )

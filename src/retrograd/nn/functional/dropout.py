@@ -51,8 +51,15 @@ def dropout(
 ) -> Tensor:
     """Zero each element with probability `p` and scale the rest by 1 / (1 - p), in training.
 
-    **Arguments:** `input` of any shape; `generator` (a NumPy Generator; default the seeded
-    global one). Outside training, or with p = 0, **returns** `input` itself.
+    Args:
+        input: a tensor of any shape.
+        p: the probability of zeroing an element. Default: 0.5.
+        training: apply dropout; False returns `input` itself. Default: True.
+        inplace: multiply `input` in place instead of returning a new tensor. Default: False.
+        generator: a NumPy Generator. Default: the seeded global one.
+
+    Returns:
+        The input's shape; outside training, or with p = 0, `input` itself.
     """
     check_probability(p)
     _check_input(input, "dropout")
@@ -71,7 +78,15 @@ def dropout1d(
 ) -> Tensor:
     """Zero whole channels with probability `p` (scaling the rest by 1 / (1 - p)), in training.
 
-    **Arguments:** `input: (N, C, L)` or `(C, L)`. **Returns** the input's shape.
+    Args:
+        input: `(N, C, L)` or `(C, L)`.
+        p: the probability of zeroing a channel. Default: 0.5.
+        training: apply dropout; False returns `input` itself. Default: True.
+        inplace: multiply `input` in place instead of returning a new tensor. Default: False.
+        generator: a NumPy Generator. Default: the seeded global one.
+
+    Returns:
+        The input's shape.
     """
     check_probability(p, "dropout1d")
     _check_input(input, "dropout1d")
@@ -95,8 +110,16 @@ def dropout2d(
 ) -> Tensor:
     """Zero whole channels with probability `p` (scaling the rest by 1 / (1 - p)), in training.
 
-    **Arguments:** `input: (N, C, H, W)`. A 3-d input is taken as `(N, C, L)` with a warning, as
-    PyTorch does (use `dropout1d` for that). **Returns** the input's shape.
+    Args:
+        input: `(N, C, H, W)`. A 3-d input is taken as `(N, C, L)` with a warning, as PyTorch
+            does (use `dropout1d` for that).
+        p: the probability of zeroing a channel. Default: 0.5.
+        training: apply dropout; False returns `input` itself. Default: True.
+        inplace: multiply `input` in place instead of returning a new tensor. Default: False.
+        generator: a NumPy Generator. Default: the seeded global one.
+
+    Returns:
+        The input's shape.
     """
     check_probability(p, "dropout2d")
     _check_input(input, "dropout2d")

@@ -25,8 +25,16 @@ def check_linear_input(input: Tensor, weight: Tensor, who: object) -> Tensor:  #
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
-    """x @ weight.T + bias. **Arguments:** `input: (*, in)`, `weight: (out, in)`,
-    `bias: (out,)` or None. **Returns** `(*, out)`."""
+    """x @ weight.T + bias.
+
+    Args:
+        input: `(*, in)`.
+        weight: `(out, in)`.
+        bias: `(out,)` or None.
+
+    Returns:
+        `(*, out)`.
+    """
     if weight.ndim != 2:
         raise ShapeError(f"linear expects a 2-d weight (out, in), got shape {weight.shape}")
     if bias is not None and bias.shape != (weight.shape[0],):

@@ -274,11 +274,17 @@ def binary_cross_entropy(
 ) -> Tensor:
     """`-w [t log(p) + (1 - t) log(1 - p)]` with each log floored at -100 (as PyTorch).
 
-    **Arguments:** `input` p: probabilities in [0, 1], any shape; `target` t: same shape;
-    `weight`: broadcasts to the input's shape.
     The gradient is the exact derivative of this loss, so a floored log (p within e^-100 of
     0 or 1) passes none; PyTorch's hand-written backward gives `(p - t) / max(p (1 - p), 1e-12)`
     there instead. The two agree wherever `p (1 - p) > 1e-12`.
+
+    Args:
+        input: p, probabilities in [0, 1], any shape.
+        target: t, the same shape.
+        weight: w, broadcasts to the input's shape.
+        size_average: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        reduce: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        reduction: 'mean', 'sum' or 'none'. Default: 'mean'.
     """
     name = "binary_cross_entropy"
     reduction = resolve_reduction(reduction, size_average, reduce, name)
@@ -304,8 +310,15 @@ def binary_cross_entropy_with_logits(
 
     `(1 - t) x + l * softplus(-x)` with `l = 1 + (pos_weight - 1) t`, and
     `softplus(-x) = max(-x, 0) + log1p(exp(-|x|))`: no overflow, no log(0).
-    **Arguments:** `input` x: logits, any shape; `target` t: same shape; `weight`: broadcasts to
-    the input's shape; `pos_weight`: broadcasts to it too, usually `(C,)` for `(N, C)`.
+
+    Args:
+        input: x, logits, any shape.
+        target: t, the same shape.
+        weight: broadcasts to the input's shape.
+        size_average: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        reduce: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        reduction: 'mean', 'sum' or 'none'. Default: 'mean'.
+        pos_weight: broadcasts to the input's shape too, usually `(C,)` for `(N, C)`.
     """
     name = "binary_cross_entropy_with_logits"
     reduction = resolve_reduction(reduction, size_average, reduce, name)
@@ -404,9 +417,15 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood `-weight[t] * input[t]`: input holds log-probabilities.
 
-    **Arguments:** `input`: `(N, C)`, `(N, C, d1, ...)` or `(C,)`; `target`: integer class
-    indices `(N,)`, `(N, d1, ...)` or `()`; `weight`: `(C,)`. Targets equal to `ignore_index`
-    add nothing, to the loss or to the mean's divisor.
+    Args:
+        input: `(N, C)`, `(N, C, d1, ...)` or `(C,)`.
+        target: integer class indices `(N,)`, `(N, d1, ...)` or `()`.
+        weight: `(C,)`.
+        size_average: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        ignore_index: targets equal to it add nothing, to the loss or to the mean's divisor.
+            Default: -100.
+        reduce: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        reduction: 'mean', 'sum' or 'none'. Default: 'mean'.
     """
     name = "nll_loss"
     reduction = resolve_reduction(reduction, size_average, reduce, name)
@@ -428,10 +447,18 @@ def cross_entropy(
 ) -> Tensor:
     """Cross entropy of raw scores (logits): `nll_loss(log_softmax(input), target)`.
 
-    **Arguments:** `input`: `(N, C)`, `(N, C, d1, ...)` or `(C,)`; `target`: integer class
-    indices of shape `(N,)`, `(N, d1, ...)` or `()`, or float class probabilities of the
-    input's shape; `weight`: `(C,)`; `label_smoothing` in [0, 1] mixes each target with the
-    uniform distribution over the C classes.
+    Args:
+        input: `(N, C)`, `(N, C, d1, ...)` or `(C,)`.
+        target: integer class indices of shape `(N,)`, `(N, d1, ...)` or `()`, or float class
+            probabilities of the input's shape.
+        weight: `(C,)`.
+        size_average: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        ignore_index: class-index targets equal to it add nothing, to the loss or to the mean's
+            divisor. Default: -100.
+        reduce: PyTorch's deprecated form of `reduction` (a DeprecationWarning).
+        reduction: 'mean', 'sum' or 'none'. Default: 'mean'.
+        label_smoothing: in [0, 1], mixes each target with the uniform distribution over the C
+            classes. Default: 0.0.
     """
     name = "cross_entropy"
     reduction = resolve_reduction(reduction, size_average, reduce, name)

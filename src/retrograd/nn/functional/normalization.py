@@ -100,10 +100,29 @@ def batch_norm(
 ) -> Tensor:
     """Normalise each channel (dim 1) over the batch and every other dim.
 
-    **Arguments:** `input: (N, C, *)`; `running_mean, running_var, weight, bias: (C,)` or None.
     With `training`, the batch's mean and biased variance normalise, and the running stats (when
     given) move in place: `r = (1 - momentum) * r + momentum * batch_stat`, the variance taken
-    unbiased. Otherwise the running stats normalise. **Returns** `(N, C, *)`.
+    unbiased. Otherwise the running stats normalise.
+
+    Args:
+        input: `(N, C, *)`, floating point.
+        running_mean: `(C,)` or None (needed when not `training`).
+        running_var: `(C,)` or None (needed when not `training`).
+        weight: `(C,)` or None. Default: None.
+        bias: `(C,)` or None. Default: None.
+        training: normalise with the batch's statistics and update the running ones.
+            Default: False.
+        momentum: the weight of the batch's statistics in the running update. Default: 0.1.
+        eps: added to the variance; positive in training, non-negative otherwise.
+            Default: 1e-5.
+
+    Returns:
+        `(N, C, *)`.
+
+    Raises:
+        InvalidArgumentError: when not `training` and `running_mean` or `running_var` is None,
+            or for a negative `eps` (or a zero one in training).
+        ShapeError: in training, when each channel holds a single value.
     """
     check_norm_input(input, "batch_norm", min_dims=2)
     channels = input.shape[1]
@@ -167,8 +186,15 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the last `len(normalized_shape)` dims of each sample.
 
-    **Arguments:** `input: (*, *normalized_shape)`; `weight, bias: normalized_shape` or None.
-    **Returns** the input's shape.
+    Args:
+        input: `(*, *normalized_shape)`, floating point.
+        normalized_shape: an int or the trailing shape to normalise over.
+        weight: of shape `normalized_shape`, or None. Default: None.
+        bias: of shape `normalized_shape`, or None. Default: None.
+        eps: added to the variance. Default: 1e-5.
+
+    Returns:
+        The input's shape.
     """
     shape = to_shape_tuple(normalized_shape)
     check_norm_input(input, "layer_norm")
@@ -188,8 +214,18 @@ def group_norm(
 ) -> Tensor:
     """Split the channels (dim 1) into `num_groups` groups; normalise each group of each sample.
 
-    **Arguments:** `input: (N, C, *)` with C divisible by `num_groups`; `weight, bias: (C,)` or
-    None. **Returns** `(N, C, *)`.
+    Args:
+        input: `(N, C, *)`, floating point.
+        num_groups: the number of groups; divides C.
+        weight: `(C,)` or None. Default: None.
+        bias: `(C,)` or None. Default: None.
+        eps: added to the variance. Default: 1e-5.
+
+    Returns:
+        `(N, C, *)`.
+
+    Raises:
+        ShapeError: when `num_groups` does not divide C.
     """
     check_norm_input(input, "group_norm", min_dims=2)
     check_groups(input, num_groups, "group_norm")
@@ -212,8 +248,24 @@ def instance_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalise each channel of each sample over its other dims: `group_norm` with one group
-    per channel. **Arguments:** `input: (N, C, *)`; `weight, bias: (C,)` or None. Running
-    statistics (`running_mean`, `running_var`, `use_input_stats=False`) are not supported.
+    per channel.
+
+    Args:
+        input: `(N, C, *)`, floating point.
+        running_mean: only None: running statistics are not supported. Default: None.
+        running_var: only None: running statistics are not supported. Default: None.
+        weight: `(C,)` or None. Default: None.
+        bias: `(C,)` or None. Default: None.
+        use_input_stats: only True (normalise with the input's own statistics). Default: True.
+        momentum: kept for PyTorch's signature; unused. Default: 0.1.
+        eps: added to the variance. Default: 1e-5.
+
+    Returns:
+        `(N, C, *)`.
+
+    Raises:
+        UnsupportedError: for running statistics (`running_mean`, `running_var`,
+            `use_input_stats=False`).
     """
     if running_mean is not None or running_var is not None or not use_input_stats:
         raise UnsupportedError(
@@ -244,8 +296,15 @@ def rms_norm(
 ) -> Tensor:
     """x / sqrt(mean(x**2) + eps) over the last `len(normalized_shape)` dims, times `weight`.
 
-    **Arguments:** `input: (*, *normalized_shape)`; `weight: normalized_shape` or None; `eps`
-    None means the machine epsilon of the input's dtype. **Returns** the input's shape.
+    Args:
+        input: `(*, *normalized_shape)`, floating point.
+        normalized_shape: an int or the trailing shape to normalise over.
+        weight: of shape `normalized_shape`, or None. Default: None.
+        eps: added to the mean square; None means the machine epsilon of the input's dtype.
+            Default: None.
+
+    Returns:
+        The input's shape.
     """
     shape = to_shape_tuple(normalized_shape)
     check_norm_input(input, "rms_norm")

@@ -73,10 +73,18 @@ def embedding(
 ) -> Tensor:
     """Look up rows of `weight`.
 
-    **Arguments:** `input`: integer indices of any shape; `weight: (num_embeddings,
-    embedding_dim)`; `padding_idx`: the row at that index gets no gradient. `max_norm`,
-    `scale_grad_by_freq` and `sparse` are not supported (an error, not silently ignored).
-    **Returns** `(*input.shape, embedding_dim)`.
+    Args:
+        input: integer indices of any shape.
+        weight: `(num_embeddings, embedding_dim)`.
+        padding_idx: the row at that index gets no gradient (a negative value counts from the
+            end).
+        max_norm: not supported: only None (anything else is an error, not silently ignored).
+        norm_type: the p of the norm for `max_norm`; kept for PyTorch compatibility.
+        scale_grad_by_freq: not supported: only False (True is an error).
+        sparse: not supported: only False (True is an error).
+
+    Returns:
+        `(*input.shape, embedding_dim)`.
     """
     if not isinstance(weight, Tensor) or weight.ndim != 2:
         shape = weight.shape if isinstance(weight, Tensor) else type(weight).__name__

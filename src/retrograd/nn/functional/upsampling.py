@@ -1,10 +1,12 @@
-"""`interpolate` with PyTorch's 'nearest', 'nearest-exact', 'linear', 'bilinear' and 'trilinear'
-modes, on `(N, C, *spatial)` inputs with 1 to 3 spatial axes.
+"""`interpolate` with PyTorch's 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic',
+'trilinear' and 'area' modes, on `(N, C, *spatial)` inputs with 1 to 3 spatial axes.
 
 Nearest resizing is integer-array indexing (`x[..., rows, cols]`), so the gradient comes from
 `GetItem`, which adds up the gradients of every output that copied the same input element.
 Linear resizing is separable: along each axis, two such reads weighted by the distances to the
-source position, so it is composed from indexing, products and a sum (gradients included).
+source position, so it is composed from indexing, products and a sum (gradients included);
+cubic resizing likewise reads four neighbours along each axis. 'area' is adaptive average
+pooling.
 """
 
 from __future__ import annotations
@@ -17,11 +19,22 @@ import numpy as np
 
 from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional._utils import require_tensor
+from retrograd.nn.functional.pooling import _adaptive_avg_pool
 from retrograd.tensor import Tensor
 
-SUPPORTED_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear")
+SUPPORTED_MODES = (
+    "nearest",
+    "nearest-exact",
+    "linear",
+    "bilinear",
+    "bicubic",
+    "trilinear",
+    "area",
+)
 #: the interpolating modes and the number of spatial axes each one takes
-LINEAR_MODES = {"linear": 1, "bilinear": 2, "trilinear": 3}
+LINEAR_MODES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+#: PyTorch's cubic convolution coefficient
+CUBIC_A = -0.75
 _LAYOUTS = "(N, C, L), (N, C, H, W) or (N, C, D, H, W)"
 
 
@@ -99,6 +112,57 @@ def linear_source(
     return first, second, (source - first.astype(dtype)).astype(dtype)
 
 
+def cubic_source(
+    out: int, size: int, scale: float | None, align_corners: bool, dtype: Any
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The four input positions each of `out` outputs reads along one axis (clamped to the
+    input) and their weights: PyTorch's cubic convolution with A = -0.75, the source position
+    `(i + 0.5) * in / out - 0.5` not clamped at 0 (or `i * (in - 1) / (out - 1)`)."""
+    dtype = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float32)
+    if align_corners:
+        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
+        source = np.arange(out, dtype=dtype) * ratio
+    else:
+        if scale is not None and scale > 0:
+            ratio = dtype.type(1.0 / scale)
+        else:
+            ratio = dtype.type(size) / dtype.type(out)
+        half = dtype.type(0.5)
+        source = (np.arange(out, dtype=dtype) + half) * ratio - half
+    floor = np.floor(source)
+    t = (source - floor).astype(dtype)
+    a = dtype.type(CUBIC_A)
+
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    one = dtype.type(1)
+    weights = [far(t + one), near(t), near(one - t), far(2 * one - t)]
+    start = floor.astype(np.int64) - 1
+    positions = [np.clip(start + k, 0, size - 1) for k in range(4)]
+    return positions, [w.astype(dtype) for w in weights]
+
+
+def _resize_cubic(
+    input: Tensor,  # noqa: A002
+    out: tuple[int, ...],
+    scales: tuple[float | None, ...],
+    align_corners: bool,
+) -> Tensor:
+    result = input
+    for i, (o, s) in enumerate(zip(out, scales)):
+        axis = 2 + i
+        positions, weights = cubic_source(o, input.shape[axis], s, align_corners, input.dtype)
+        lead = (slice(None),) * axis
+        shape = (o,) + (1,) * (input.ndim - 1 - axis)
+        terms = [result[lead + (p,)] * Tensor(w.reshape(shape)) for p, w in zip(positions, weights)]
+        result = terms[0] + terms[1] + terms[2] + terms[3]
+    return result
+
+
 def _resize_linear(
     input: Tensor,  # noqa: A002
     out: tuple[int, ...],
@@ -156,7 +220,11 @@ def _interpolate(
                 f"{who}: got {input.ndim}D input, but {mode} mode needs "
                 f"{LINEAR_MODES[mode] + 2}D input"
             )
+        if mode == "bicubic":
+            return _resize_cubic(input, out, scales, bool(align_corners))
         return _resize_linear(input, out, scales, bool(align_corners))
+    if mode == "area":
+        return _adaptive_avg_pool(input, len(sizes), who, out)
     exact = mode == "nearest-exact"
     shortcuts = len(sizes) == 2
     rows = [source_index(o, n, s, exact, shortcuts) for o, n, s in zip(out, sizes, scales)]
@@ -175,11 +243,14 @@ def interpolate(
     """Resize the spatial axes to `size`, or to floor(size * `scale_factor`).
 
     'nearest' copies input floor(i * in / out), 'nearest-exact' floor((i + 0.5) * in / out)
-    (with 1 / scale_factor for in / out when a factor is given). 'linear' (1 spatial axis),
-    'bilinear' (2) and 'trilinear' (3) mix the two neighbours of the source position
-    (i + 0.5) * in / out - 0.5, or i * (in - 1) / (out - 1) with `align_corners=True`.
+    (with 1 / scale_factor for in / out when a factor is given, unless
+    `recompute_scale_factor`). 'linear' (1 spatial axis), 'bilinear' (2) and 'trilinear' (3)
+    mix the two neighbours of the source position (i + 0.5) * in / out - 0.5, or
+    i * (in - 1) / (out - 1) with `align_corners=True`; 'bicubic' (2) mixes four neighbours
+    per axis with PyTorch's cubic convolution (A = -0.75); 'area' is adaptive average pooling
+    to the output size.
     **Shapes:** `(N, C, *spatial)` with 1-3 spatial axes -> `(N, C, *out)`."""
-    if antialias and mode == "bilinear":
+    if antialias and mode in ("bilinear", "bicubic"):
         raise UnsupportedError("interpolate: antialias=True is not supported")
     if antialias:
         raise InvalidArgumentError(

@@ -3,9 +3,11 @@
 from retrograd.nn import (
     BatchNorm1d,
     BatchNorm2d,
+    BatchNorm3d,
 )
 
 __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
+    "BatchNorm3d",
 ]

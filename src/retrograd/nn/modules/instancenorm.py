@@ -3,9 +3,11 @@
 from retrograd.nn import (
     InstanceNorm1d,
     InstanceNorm2d,
+    InstanceNorm3d,
 )
 
 __all__ = [
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "InstanceNorm3d",
 ]

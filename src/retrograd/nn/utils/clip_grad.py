@@ -28,14 +28,16 @@ def clip_grad_norm_(
     The norm is taken over all gradients together, as if they were one vector; the gradients are
     multiplied by ``min(max_norm / (total_norm + 1e-6), 1)``, as ``torch.nn.utils.clip_grad_norm_``.
 
-    **Arguments**
-    - `parameters`: a Tensor or an iterable of Tensors; those without a gradient are skipped.
-    - `max_norm`: the largest total norm allowed.
-    - `norm_type`: the p of the p-norm; ``float("inf")`` or ``"inf"`` for the largest magnitude.
-    - `error_if_nonfinite`: raise NonFiniteNormError when the total norm is nan or infinite.
+    Args:
+        parameters: a Tensor or an iterable of Tensors; those without a gradient are skipped.
+        max_norm: the largest total norm allowed.
+        norm_type: the p of the p-norm; ``float("inf")`` or ``"inf"`` for the largest magnitude.
+            Default: 2.0.
+        error_if_nonfinite: raise NonFiniteNormError when the total norm is nan or infinite.
+            Default: False.
 
-    **Returns**
-    The total norm of the gradients before clipping, as a 0-d Tensor.
+    Returns:
+        The total norm of the gradients before clipping, as a 0-d Tensor.
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     args = (params, max_norm, float(norm_type), error_if_nonfinite)
@@ -73,9 +75,9 @@ def _clip_norm(
 def clip_grad_value_(parameters: ParametersT, clip_value: float) -> None:
     """Clamp every gradient value in place into ``[-clip_value, clip_value]``.
 
-    **Arguments**
-    - `parameters`: a Tensor or an iterable of Tensors; those without a gradient are skipped.
-    - `clip_value`: the largest magnitude a gradient value may keep.
+    Args:
+        parameters: a Tensor or an iterable of Tensors; those without a gradient are skipped.
+        clip_value: the largest magnitude a gradient value may keep.
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     args = (params, float(clip_value))

@@ -22,14 +22,14 @@ def pad_sequence(
 
     Gradients flow back to each sequence (the padding gets none).
 
-    **Arguments**
-    - `sequences`: tensors whose first dim is the length; the other dims must agree.
-    - `batch_first`: return ``(batch, L_max, *)`` instead of ``(L_max, batch, *)``.
-    - `padding_value`: the value of the padded positions.
-    - `padding_side`: ``"right"`` (after each sequence) or ``"left"``.
+    Args:
+        sequences: tensors whose first dim is the length; the other dims must agree.
+        batch_first: return ``(batch, L_max, *)`` instead of ``(L_max, batch, *)``. Default: False.
+        padding_value: the value of the padded positions. Default: 0.0.
+        padding_side: ``"right"`` (after each sequence) or ``"left"``. Default: "right".
 
-    **Returns**
-    - ``(L_max, batch, *)``, or ``(batch, L_max, *)`` with `batch_first`.
+    Returns:
+        ``(L_max, batch, *)``, or ``(batch, L_max, *)`` with `batch_first`.
     """
     if padding_side not in ("right", "left"):
         raise InvalidArgumentError(
