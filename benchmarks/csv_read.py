@@ -7,13 +7,15 @@ about 200 MB), then reads it in a fresh process per reader and repeat:
   builds it (PyArrow's reader when the `csv` extra is installed);
 - ``retrograd-chunks``: the same with ``--chunk-rows 200000`` (float32 numbers, chunk by chunk);
 - ``retrograd-stdlib``: the fallback reader (Python's csv module) used without PyArrow;
-- ``pandas``: ``pandas.read_csv(path)`` with its defaults (the C parser).
+- ``pandas``: ``pandas.read_csv(path)`` with its defaults (the C parser);
+- ``pandas-pyarrow``: ``pandas.read_csv(path, engine="pyarrow")``, for reference (not run by
+  default).
 
 Reports the median seconds of the read (imports excluded), the CPU seconds it took (all
 threads: above the seconds where a reader runs in parallel), and the memory it adds: the peak
 resident memory (VmHWM, Linux) minus the resident memory after the imports.
 
-    .venv/bin/python benchmarks/csv_read.py                  # 2,000,000 rows, 3 repeats
+    .venv/bin/python benchmarks/csv_read.py                  # 2,000,000 rows, 5 repeats
     .venv/bin/python benchmarks/csv_read.py --rows 200000 --repeats 1
     .venv/bin/python benchmarks/csv_read.py --path big.csv   # generate once, keep, reuse
 """
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 READERS = ("retrograd", "retrograd-chunks", "retrograd-stdlib", "pandas")
+OTHER_READERS = ("pandas-pyarrow",)
 
 CHILD = r"""
 import json, sys, time
@@ -43,8 +46,11 @@ def rss(key):
             if line.startswith(key):
                 return int(line.split()[1]) * 1024
     return 0
-if reader == "pandas":
+if reader.startswith("pandas"):
     import pandas
+    options = {"engine": "pyarrow"} if reader == "pandas-pyarrow" else {}  # else the C parser
+    if options:
+        import pyarrow.csv  # imported outside the timing, like PyArrow for retrograd
 else:
     from retrograd.cli import csvdata
     if reader == "retrograd-stdlib":
@@ -52,8 +58,8 @@ else:
     csvdata._pyarrow()  # imports PyArrow (outside the timing, like pandas)
 before = rss("VmRSS:")
 start, cpu = time.perf_counter(), time.process_time()
-if reader == "pandas":
-    frame = pandas.read_csv(path)
+if reader.startswith("pandas"):
+    frame = pandas.read_csv(path, **options)
     shape = frame.shape
 else:
     chunk = 200_000 if reader == "retrograd-chunks" else None
@@ -94,9 +100,12 @@ def measure(path: Path, reader: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="default: 2,000,000")
-    parser.add_argument("--repeats", type=int, default=3, help="default: 3")
+    parser.add_argument("--repeats", type=int, default=5, help="default: 5")
     parser.add_argument(
-        "--readers", default=",".join(READERS), help=f"comma-separated from {', '.join(READERS)}"
+        "--readers",
+        default=",".join(READERS),
+        help=f"comma-separated from {', '.join(READERS + OTHER_READERS)} "
+        f"(default: {','.join(READERS)})",
     )
     parser.add_argument(
         "--path",
