@@ -82,6 +82,12 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         dtype: the dtype to convert to. Default: None (as above).
         requires_grad: record operations on this tensor for `backward()`. Default: False.
 
+    Attributes:
+        array: the NumPy array that holds the values (`t.array` is what `t.numpy()` returns,
+            without its graph check). `t.data` is PyTorch's: a tensor over the same values,
+            outside the graph.
+        grad: the gradient `backward()` accumulated, a Tensor, or None.
+
     Raises:
         DTypeError: for data that is not numbers or bools (strings, objects).
         InvalidArgumentError: for ragged or mixed nested lists.
