@@ -54,6 +54,14 @@ BARS: dict[str, list[Bar]] = {
     "char_rnn": [("loss", lt, 0.5), ("sample_has_hello", eq, 1.0)],
     "polynomial_nn": [("loss", lt, 12.0), ("cubic", lt, -0.05)],
     "data_attribute": [("accuracy", gt, 0.9)],
+    # adapted from pytorch/examples
+    "forward_forward": [("train_error", lt, 0.6), ("test_error", lt, 0.6)],  # chance: 0.9
+    "mingpt_char": [
+        ("loss", lt, 0.3),
+        ("greedy_has_brown", eq, 1.0),
+        ("sampled_shape_ok", eq, 1.0),
+    ],
+    "mnist_rnn": [("accuracy", gt, 0.45), ("test_loss", lt, 1.8), ("lr", lt, 0.025)],
 }
 
 # Scripts that do not yet run with retrograd, each with the missing piece named.

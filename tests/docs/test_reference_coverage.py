@@ -28,6 +28,7 @@ PUBLIC_MODULES = (
     "retrograd.nn",
     "retrograd.nn.functional",
     "retrograd.nn.init",
+    "retrograd.nn.parallel",
     "retrograd.nn.utils",
     "retrograd.optim",
     "retrograd.optim.lr_scheduler",

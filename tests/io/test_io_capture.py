@@ -21,6 +21,7 @@ def test_records_bound_arguments_with_defaults() -> None:
             "in_features": 2,
             "out_features": 3,
             "bias": True,
+            "device": None,
             "dtype": None,
             "generator": None,
         },

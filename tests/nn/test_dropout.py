@@ -152,9 +152,28 @@ def test_errors() -> None:
             dropout(rg.ones(2), bad)
     with pytest.raises(ShapeError, match=r"dropout1d: Expected 2D or 3D input.*4D.*\(1, 2, 3, 4\)"):
         Dropout1d()(rg.ones(1, 2, 3, 4))
-    with pytest.raises(ShapeError, match=r"dropout2d: Expected 3D or 4D input.*2D"):
-        dropout2d(rg.ones(2, 3))
+    with (
+        pytest.raises(ShapeError, match=r"dropout2d: Feature dropout requires at least 2"),
+        pytest.warns(UserWarning, match="1-D input to dropout2d"),
+    ):
+        dropout2d(rg.ones(3))
     with pytest.raises(DTypeError, match="floating-point input, got int64"):
         dropout(rg.tensor([1, 2, 3]))
     with pytest.raises(TypeError, match="retrograd Tensor, got ndarray"):
         dropout1d(np.ones((2, 3)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape", [(300, 40), (6, 5, 2, 3, 4)])
+def test_dropout2d_other_ranks_follow_pytorch(shape: tuple[int, ...]) -> None:
+    """PyTorch warns for a 2-D or 5-D input to dropout2d and drops whole (sample, channel)
+    slices over the first two dims (a 2-D input: single elements), scaled by 1 / (1 - p)."""
+    torch = pytest.importorskip("torch")
+    for lib, x in ((rg, rg.ones(*shape)), (torch, torch.ones(*shape))):
+        with pytest.warns(UserWarning, match=f"{len(shape)}-D input to dropout2d"):
+            out = lib.nn.functional.dropout2d(x, 0.5)
+        values = np.asarray(out.detach().numpy()).reshape(shape[0] * shape[1], -1)
+        assert set(np.unique(values)) <= {0.0, 2.0}
+        assert np.all(values == values[:, :1])  # constant over each (sample, channel)
+        assert 0.3 < float((values[:, 0] == 0).mean()) < 0.7
+    with pytest.warns(UserWarning):
+        assert dropout2d(rg.ones(4, 3), 0.5, training=False).tolist() == [[1.0] * 3] * 4

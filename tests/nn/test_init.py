@@ -160,3 +160,29 @@ def test_global_seed_and_generator_reproduce() -> None:
     a = init.uniform_(rg.zeros(5), generator=np.random.default_rng(1)).array
     b = init.uniform_(rg.zeros(5), generator=np.random.default_rng(1)).array
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (4, 6), (8, 3, 2, 2), (5, 5)])
+def test_orthogonal_matches_pytorch_properties(shape: tuple[int, ...]) -> None:
+    """orthogonal_ gives what torch.nn.init.orthogonal_ gives: with W the tensor flattened to
+    (rows, rest), W W^T (wide) or W^T W (tall) is gain^2 I, and R's diagonal sign rule makes the
+    result of a fixed draw unique."""
+    torch = pytest.importorskip("torch")
+    gain = rg.nn.init.calculate_gain("relu")
+    ours = rg.nn.init.orthogonal_(rg.empty(*shape, dtype=rg.float64), gain)
+    theirs = torch.nn.init.orthogonal_(torch.empty(*shape, dtype=torch.float64), gain)
+    for w in (ours.numpy(), theirs.numpy()):
+        flat = w.reshape(shape[0], -1)
+        small = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+        np.testing.assert_allclose(small, gain**2 * np.eye(len(small)), atol=1e-10)
+    draw = np.random.default_rng(3).normal(0.0, 1.0, (shape[0], int(np.prod(shape[1:]))))
+    expected = torch.from_numpy(draw.T.copy() if draw.shape[0] < draw.shape[1] else draw)
+    q, r = torch.linalg.qr(expected)
+    q = q * torch.diag(r).sign()
+    q = q.T if draw.shape[0] < draw.shape[1] else q
+    got = rg.nn.init.orthogonal_(
+        rg.empty(*shape, dtype=rg.float64), generator=np.random.default_rng(3)
+    )
+    np.testing.assert_allclose(got.numpy().reshape(q.shape), q.numpy(), atol=1e-12)
+    with pytest.raises(rg.errors.ShapeError, match="2 or more dimensions"):
+        rg.nn.init.orthogonal_(rg.empty(3))

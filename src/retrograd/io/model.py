@@ -6,9 +6,10 @@ modules, and PyTorch through `safetensors.torch`)."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -89,7 +90,7 @@ def _optional_dict(value: Any, name: str) -> dict[str, Any]:
 
 def save(
     model: Any,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | IO[bytes],
     *,
     preprocessing: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
@@ -107,7 +108,8 @@ def save(
 
     Args:
         model: the module (or other object, see above) to write.
-        path: the file to write.
+        path: the file to write, or a binary file object opened for writing (as
+            `torch.save(obj, f)` takes it; the bytes are written to it, it is not closed).
         preprocessing: states needed to use the model, e.g.
             `{"scaler": scaler.state_dict(), "label_encoder": encoder.state_dict()}`. Arrays
             inside are kept exactly.
@@ -123,6 +125,20 @@ def save(
             non-finite weights.
         OutputFileError: (a ModelFileError) for a path that cannot be written.
     """
+    if _is_file_object(path, "write"):
+        with tempfile.TemporaryDirectory() as folder:
+            temporary = os.path.join(folder, "object.safetensors")
+            save(
+                model,
+                temporary,
+                preprocessing=preprocessing,
+                metadata=metadata,
+                allow_non_finite=allow_non_finite,
+            )
+            with open(temporary, "rb") as handle:
+                path.write(handle.read())  # type: ignore[union-attr]
+        return
+    path = cast("str | os.PathLike[str]", path)
     if not isinstance(model, Module):
         if preprocessing is not None or metadata is not None:
             raise ArgumentTypeError("preprocessing= and metadata= go with a model, not an object")
@@ -145,7 +161,7 @@ def save(
 
 
 def load(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | IO[bytes],
     map_location: Any = None,
     weights_only: bool | None = None,
     mmap: bool | None = None,
@@ -157,8 +173,35 @@ def load(
     `mmap` are accepted as in `torch.load` (the CPU is the only device; nothing is ever
     unpickled, so every load is "weights only"). A `torch.save` pickle is refused by name
     (the header check names a zip archive or a pickle).
+
+    Args:
+        path: the file, or a binary file object opened for reading (as `torch.load(f)` takes
+            it; read from its position to its end, not closed).
+        map_location: a device, its name, a dict or a function, as in `torch.load`; the
+            target must be the CPU.
+        weights_only: accepted for PyTorch's signature.
+        mmap: accepted for PyTorch's signature.
+        **kwargs: further `torch.load` keyword arguments, accepted and unused.
+
+    Returns:
+        The model, object or state dict the file holds.
+
+    Raises:
+        ModelFileError: for a file retrograd did not write or that is damaged.
     """
     check_map_location(map_location)
+    if _is_file_object(path, "read"):
+        content = path.read()  # type: ignore[union-attr]
+        name = str(getattr(path, "name", "<file object>"))
+        with tempfile.TemporaryDirectory() as folder:
+            temporary = os.path.join(folder, "object.safetensors")
+            with open(temporary, "wb") as handle:
+                handle.write(content)
+            try:
+                return load(temporary, map_location, weights_only, mmap, **kwargs)
+            except ModelFileError as error:
+                raise ModelFileError(str(error).replace(temporary, name)) from None
+    path = cast("str | os.PathLike[str]", path)
     source = os.fspath(path)
     with SafetensorsFile(path) as opened:
         header = opened.header.metadata
@@ -256,3 +299,8 @@ def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, Tensor]:
     `safetensors.torch.save_file`), for `model.load_state_dict(...)`."""
     arrays, _ = read_arrays(path)
     return {key: Tensor(array) for key, array in arrays.items()}
+
+
+def _is_file_object(path: Any, method: str) -> bool:
+    """Whether `path` is a file object (has `method`) rather than a path."""
+    return not isinstance(path, (str, bytes, os.PathLike)) and callable(getattr(path, method, None))

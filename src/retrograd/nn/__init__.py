@@ -103,6 +103,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         ZeroPad2d,
         ZeroPad3d,
     )
+    from retrograd.nn.parallel import DataParallel
     from retrograd.nn.pooling import (
         AdaptiveAvgPool1d,
         AdaptiveAvgPool2d,
@@ -249,6 +250,7 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
         "TransformerEncoderLayer",
     ),
     "upsampling": ("Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"),
+    "parallel": ("DataParallel",),
 }
 _LAZY_SUBMODULES = ("functional", "init", "modules", "utils")  # modules: PyTorch's paths
 _LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
@@ -299,6 +301,7 @@ __all__ = [
     "ConvTranspose3d",
     "CosineSimilarity",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Dropout1d",
     "Dropout2d",

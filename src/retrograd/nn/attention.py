@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
 from retrograd.errors import (
@@ -57,6 +58,7 @@ class MultiheadAttention(Module):
         kdim: features of key. Default: embed_dim.
         vdim: features of value. Default: embed_dim.
         batch_first: inputs and outputs are `(N, L, E)` instead of `(L, N, E)`. Default: False.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
@@ -92,9 +94,11 @@ class MultiheadAttention(Module):
         kdim: int | None = None,
         vdim: int | None = None,
         batch_first: bool = False,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "MultiheadAttention")
         super().__init__()
         embed_dim = check_size(embed_dim, "embed_dim", NAME)
         num_heads = check_size(num_heads, "num_heads", NAME)

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
 from retrograd.errors import InvalidArgumentError, ShapeError
@@ -165,9 +166,11 @@ class _Conv(_ConvNd):
         bias: bool = True,
         padding_mode: str = "zeros",
         *,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "Conv")
         super().__init__(
             self._dims,
             in_channels,
@@ -252,6 +255,7 @@ class Conv1d(_Conv):
             counts. Default: 1.
         bias: whether to add a learnable bias. Default: True.
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -281,6 +285,7 @@ class Conv2d(_Conv):
             counts. Default: 1.
         bias: whether to add a learnable bias. Default: True.
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -309,6 +314,7 @@ class Conv3d(_Conv):
         groups: blocked connections from input to output channels (1).
         bias: whether to add a learnable bias (True).
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters (the default float dtype).
         generator: for the initial values.
 
@@ -345,9 +351,11 @@ class _ConvTransposeNd(_ConvNd):
         dilation: IntOrTuple = 1,
         padding_mode: str = "zeros",
         *,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "ConvTransposeNd")
         if isinstance(padding, str):
             raise InvalidArgumentError(
                 f"{type(self).__name__}: padding={padding!r} is not supported, give ints"
@@ -427,6 +435,7 @@ class ConvTranspose1d(_ConvTransposeNd):
         bias: whether to add a learnable bias. Default: True.
         dilation: an int or a 1-tuple. Default: 1.
         padding_mode: 'zeros' only, as PyTorch. Default: 'zeros'.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -459,6 +468,7 @@ class ConvTranspose2d(_ConvTransposeNd):
         bias: whether to add a learnable bias. Default: True.
         dilation: an int or a pair. Default: 1.
         padding_mode: 'zeros' only, as PyTorch. Default: 'zeros'.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -489,6 +499,7 @@ class ConvTranspose3d(_ConvTransposeNd):
         bias: whether to add a learnable bias (True).
         dilation: an int or a triple (1).
         padding_mode: 'zeros' only, as PyTorch.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters (the default float dtype).
         generator: for the initial values.
 

@@ -191,6 +191,40 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, std, generator=generator)
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix, PyTorch's way: the Q of the QR decomposition of a
+    normal draw of shape `(rows, numel // rows)` (transposed when wider than tall), its columns'
+    signs fixed by R's diagonal, times `gain`. Dims after the first are flattened.
+
+    Args:
+        tensor: the tensor to fill, with 2 or more dims.
+        gain: the scale. Default: 1.0.
+        generator: a NumPy Generator. Default: None, the seeded global one.
+
+    Returns:
+        `tensor`, filled in place.
+
+    Raises:
+        ShapeError: for a tensor with fewer than 2 dims.
+    """
+    if tensor.ndim < 2:
+        raise ShapeError(
+            f"Only tensors with 2 or more dimensions are supported, got shape {tensor.shape}"
+        )
+    if tensor.numel() == 0:
+        return tensor  # PyTorch: no-op
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flattened = resolve_generator(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flattened = flattened.T
+    q, r = np.linalg.qr(flattened)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (q * gain).reshape(tensor.shape))
+
+
 __all__ = [
     "calculate_gain",
     "constant_",
@@ -199,6 +233,7 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from retrograd import ops
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
 from retrograd.nn import init
@@ -23,6 +24,7 @@ class Linear(Module):
         in_features: the size of each input's last dimension.
         out_features: the size of each output's last dimension.
         bias: whether to learn an additive bias. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype (float32
             unless `set_default_dtype` changed it).
         generator: the NumPy Generator that draws the initial values. Default: None, the seeded
@@ -54,9 +56,11 @@ class Linear(Module):
         in_features: int,
         out_features: int,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "Linear")
         super().__init__()
         self.in_features = check_size(in_features, "in_features", "Linear")
         self.out_features = check_size(out_features, "out_features", "Linear")

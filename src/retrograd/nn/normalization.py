@@ -92,10 +92,12 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device: Any = None,
         dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        check_device(device, "BatchNorm")
         super().__init__()
         self.num_features = check_size(num_features, "num_features", type(self).__name__)
         self.eps = eps
@@ -179,6 +181,7 @@ class BatchNorm1d(_BatchNorm):
         momentum: of the running statistics; None for a cumulative average. Default: 0.1.
         affine: learnable per-channel weight and bias. Default: True.
         track_running_stats: keep running mean and variance for eval. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters and running statistics. Default: the default float dtype.
         bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
 
@@ -199,6 +202,7 @@ class BatchNorm2d(_BatchNorm):
         momentum: of the running statistics; None for a cumulative average. Default: 0.1.
         affine: learnable per-channel weight and bias. Default: True.
         track_running_stats: keep running mean and variance for eval. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters and running statistics. Default: the default float dtype.
         bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
 
@@ -219,6 +223,7 @@ class BatchNorm3d(_BatchNorm):
         momentum: of the running statistics (0.1; None for a cumulative average).
         affine: learnable per-channel weight and bias (True).
         track_running_stats: keep running mean and variance for eval (True).
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters and buffers.
         bias: with `affine`, whether to learn the bias.
 
@@ -244,6 +249,7 @@ class LayerNorm(Module):
         elementwise_affine: learnable weight and bias of shape `normalized_shape`.
             Default: True.
         bias: with `elementwise_affine`, whether to learn the bias. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters. Default: the default float dtype.
 
     Shape:
@@ -263,8 +269,10 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(device, "LayerNorm")
         super().__init__()
         sizes = (
             normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
@@ -305,6 +313,7 @@ class GroupNorm(Module):
         num_channels: C, the channels of the input.
         eps: added to the variance for stability. Default: 1e-5.
         affine: learnable weight and bias of shape `(C,)`. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the parameters. Default: the default float dtype.
         bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
 
@@ -329,10 +338,12 @@ class GroupNorm(Module):
         num_channels: int,
         eps: float = 1e-5,
         affine: bool = True,
+        device: Any = None,
         dtype: Any = None,
         *,
         bias: bool = True,
     ) -> None:
+        check_device(device, "GroupNorm")
         super().__init__()
         num_groups = check_size(num_groups, "num_groups", "GroupNorm", minimum=1)
         num_channels = check_size(num_channels, "num_channels", "GroupNorm")
@@ -500,6 +511,7 @@ class RMSNorm(Module):
         eps: added to the mean square; None means the machine epsilon of the input's dtype.
             Default: None.
         elementwise_affine: a learnable weight of shape `normalized_shape`. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: of the weight. Default: the default float dtype.
 
     Shape:
@@ -517,8 +529,10 @@ class RMSNorm(Module):
         normalized_shape: ShapeLike,
         eps: float | None = None,
         elementwise_affine: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        check_device(device, "RMSNorm")
         super().__init__()
         self.normalized_shape = to_shape_tuple(normalized_shape)
         self.eps = eps

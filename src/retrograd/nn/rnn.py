@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, zeros
 from retrograd.errors import (
@@ -316,6 +317,7 @@ class RNN(RNNBase):
             Default: 0.0.
         bidirectional: whether each layer also runs over the sequence backwards, its outputs
             joined to the forward ones. Default: False.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -358,9 +360,11 @@ class RNN(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "RNN")
         if nonlinearity not in NONLINEARITIES:
             raise InvalidArgumentError(
                 f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'."
@@ -415,6 +419,7 @@ class LSTM(RNNBase):
         bidirectional: whether each layer also runs over the sequence backwards, its outputs
             joined to the forward ones. Default: False.
         proj_size: only 0 (projections are not supported). Default: 0.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -454,9 +459,11 @@ class LSTM(RNNBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "LSTM")
         super().__init__(
             "LSTM",
             input_size,
@@ -513,6 +520,7 @@ class GRU(RNNBase):
             Default: 0.0.
         bidirectional: whether each layer also runs over the sequence backwards, its outputs
             joined to the forward ones. Default: False.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -552,9 +560,11 @@ class GRU(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "GRU")
         super().__init__(
             "GRU",
             input_size,

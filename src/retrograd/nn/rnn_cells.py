@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from retrograd import ops
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty, zeros
 from retrograd.errors import ArgumentTypeError, DTypeError, InvalidArgumentError, ShapeError
@@ -160,6 +161,7 @@ class RNNCell(RNNCellBase):
         hidden_size: the number of features of the hidden state.
         bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
         nonlinearity: the activation act, `"tanh"` or `"relu"`. Default: `"tanh"`.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -190,9 +192,11 @@ class RNNCell(RNNCellBase):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "RNNCell")
         if nonlinearity not in NONLINEARITIES:
             raise InvalidArgumentError(
                 f"Unknown nonlinearity: {nonlinearity!r}; select 'tanh' or 'relu'"
@@ -225,6 +229,7 @@ class LSTMCell(RNNCellBase):
         input_size: the number of features of the input.
         hidden_size: the number of features of the hidden state.
         bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -254,9 +259,11 @@ class LSTMCell(RNNCellBase):
         input_size: int,
         hidden_size: int,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "LSTMCell")
         super().__init__(input_size, hidden_size, bias, 4, dtype, generator)
 
     def forward(
@@ -295,6 +302,7 @@ class GRUCell(RNNCellBase):
         input_size: the number of features of the input.
         hidden_size: the number of features of the hidden state.
         bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -322,9 +330,11 @@ class GRUCell(RNNCellBase):
         input_size: int,
         hidden_size: int,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "GRUCell")
         super().__init__(input_size, hidden_size, bias, 3, dtype, generator)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from retrograd.autograd.grad_mode import no_grad
+from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.creation import empty
 from retrograd.errors import ShapeError
@@ -35,6 +36,7 @@ class Embedding(Module):
         norm_type: the p of the norm for `max_norm`; kept for PyTorch compatibility. Default: 2.0.
         scale_grad_by_freq: only False. Default: False.
         sparse: only False (gradients are dense). Default: False.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the dtype of `weight`. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the N(0, 1) initial values. Default: None, the
             seeded global one.
@@ -72,9 +74,11 @@ class Embedding(Module):
         sparse: bool = False,
         _weight: Tensor | None = None,
         _freeze: bool = False,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "Embedding")
         super().__init__()
         num_embeddings = check_size(num_embeddings, "num_embeddings", "Embedding")
         embedding_dim = check_size(embedding_dim, "embedding_dim", "Embedding")

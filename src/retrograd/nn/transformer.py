@@ -60,6 +60,7 @@ class TransformerEncoderLayer(Module):
         batch_first: inputs and outputs have the batch first. Default: False.
         norm_first: normalise before each block instead of after. Default: False.
         bias: give the attention, Linear and LayerNorm layers biases. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
@@ -89,9 +90,11 @@ class TransformerEncoderLayer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "TransformerEncoderLayer")
         super().__init__()
         name = type(self).__name__
         check_size(d_model, "d_model", name, minimum=1)
@@ -252,6 +255,7 @@ class TransformerDecoderLayer(Module):
         batch_first: inputs and outputs have the batch first. Default: False.
         norm_first: normalise before each block instead of after. Default: False.
         bias: give the attention, Linear and LayerNorm layers biases. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
@@ -284,9 +288,11 @@ class TransformerDecoderLayer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "TransformerDecoderLayer")
         super().__init__()
         name = type(self).__name__
         check_size(d_model, "d_model", name, minimum=1)
@@ -465,6 +471,7 @@ class Transformer(Module):
         batch_first: inputs and outputs have the batch first. Default: False.
         norm_first: normalise before each block instead of after. Default: False.
         bias: give the attention, Linear and LayerNorm layers biases. Default: True.
+        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
@@ -493,9 +500,11 @@ class Transformer(Module):
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: Any = None,
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
+        check_device(device, "Transformer")
         super().__init__()
         shared = {
             "dim_feedforward": dim_feedforward,

@@ -181,6 +181,44 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         """False: retrograd computes on the CPU."""
         return False
 
+    @property
+    def is_cpu(self) -> builtins.bool:
+        """True: retrograd computes on the CPU."""
+        return True
+
+    @property
+    def is_xpu(self) -> builtins.bool:
+        """False: retrograd computes on the CPU (PyTorch's Intel GPU flag)."""
+        return False
+
+    @property
+    def is_mps(self) -> builtins.bool:
+        """False: retrograd computes on the CPU (PyTorch's Apple GPU flag)."""
+        return False
+
+    @property
+    def is_meta(self) -> builtins.bool:
+        """False: every retrograd tensor holds its values."""
+        return False
+
+    @property
+    def is_sparse(self) -> builtins.bool:
+        """False: retrograd tensors are dense (strided)."""
+        return False
+
+    @property
+    def is_quantized(self) -> builtins.bool:
+        """False: retrograd has no quantized tensors."""
+        return False
+
+    def is_complex(self) -> builtins.bool:
+        """Whether the dtype is a complex one.
+
+        Returns:
+            True for a complex dtype, else False.
+        """
+        return builtins.bool(self.array.dtype.kind == "c")
+
     def size(self, dim: builtins.int | None = None) -> Any:
         """The shape, or the size of dimension `dim`."""
         if dim is None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 _tensor_class: Any = None  # set by retrograd.tensor.core once Tensor exists
 # index parts that make an index more than basic slicing (the Tensor class joins at registration)
-_ADVANCED_TYPES: tuple[type, ...] = (np.ndarray, list, tuple, bool, np.bool_)
+_ADVANCED_TYPES: tuple[type, ...] = (np.ndarray, list, tuple, range, bool, np.bool_)
 
 # `object.__new__` bound once: read through `object` on every call, it costs a third as much
 # again as the allocation itself
@@ -31,7 +31,7 @@ def register_tensor_class(cls: type) -> None:
     """Tell the dispatcher which class to build (done once, by `retrograd.tensor.core`)."""
     global _tensor_class, _ADVANCED_TYPES
     _tensor_class = cls
-    _ADVANCED_TYPES = (np.ndarray, list, tuple, bool, np.bool_, cls)
+    _ADVANCED_TYPES = (np.ndarray, list, tuple, range, bool, np.bool_, cls)
 
 
 def _wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -237,10 +237,11 @@ _SPANNED = object()  # a dim that a multi-dim bool mask covers along with the on
 
 def _index_item(item: Any) -> Any:
     """One part of an index, as PyTorch reads it: tensors, lists and tuples become arrays, a 0-d
-    integer tensor is an integer, a 0-d bool tensor a bool, a uint8 tensor a mask."""
+    integer tensor is an integer, a 0-d bool tensor a bool, a uint8 tensor a mask, a `range` a
+    list of its integers."""
     if isinstance(item, _tensor_class):
         item = np.asarray(item.array)  # a 0-d result of arithmetic can hold a NumPy scalar
-    elif isinstance(item, (list, tuple)):
+    elif isinstance(item, (list, tuple, range)):
         item = np.asarray([_index_item(i) for i in item])
         if item.size == 0:
             item = item.astype(np.int64)

@@ -112,7 +112,9 @@ def dropout2d(
 
     Args:
         input: `(N, C, H, W)`. A 3-d input is taken as `(N, C, L)` with a warning, as PyTorch
-            does (use `dropout1d` for that).
+            does (use `dropout1d` for that); any other input of 2 or more dims, with
+            PyTorch's deprecation warning, drops whole `(sample, channel)` slices over its
+            first two dims (a 2-d input: single elements, as `dropout`).
         p: the probability of zeroing a channel. Default: 0.5.
         training: apply dropout; False returns `input` itself. Default: True.
         inplace: multiply `input` in place instead of returning a new tensor. Default: False.
@@ -124,9 +126,16 @@ def dropout2d(
     check_probability(p, "dropout2d")
     _check_input(input, "dropout2d")
     if input.ndim not in (3, 4):
+        warnings.warn(
+            f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+            "and will result in an error in a future release. To retain the behavior and "
+            "silence this warning, please use dropout instead.",
+            stacklevel=2,
+        )
+    if input.ndim < 2:
         raise ShapeError(
-            f"dropout2d: Expected 3D or 4D input, but received a {input.ndim}D input "
-            f"of shape {input.shape}"
+            f"dropout2d: Feature dropout requires at least 2 dimensions in the input, "
+            f"got shape {input.shape}"
         )
     if input.ndim == 3:
         warnings.warn(
