@@ -41,6 +41,7 @@ LAYERS: dict[str, int] = {
     "nn": 3,
     "data": 3,
     "io": 3,
+    "serialization": 3,  # torch.serialization: the allow-list of io.module_tree
     "datasets": 3,
     "distributions": 3,  # torch.distributions, built on Tensor and the seeded generator
     "metrics": 3,  # scores on arrays (NumPy only), used by training and diagnostics

@@ -144,6 +144,7 @@ _LAZY_MODULES = (
     "linalg",
     "metrics",
     "nn",
+    "serialization",
     "optim",
     "plotting",
     "train",

@@ -35,6 +35,7 @@ PUBLIC_MODULES = (
     "retrograd.data",
     "retrograd.utils.data",
     "retrograd.io",
+    "retrograd.serialization",
     "retrograd.train",
     "retrograd.metrics",
     "retrograd.diagnostics",

@@ -1,8 +1,9 @@
 """Files: whole models, weights and training checkpoints, in the safetensors format.
 
 - `save(model, path, preprocessing=..., metadata=...)` / `load(path)`: architecture and weights;
-  `load` rebuilds the model with no user code (`load_with_info` also returns the preprocessing
-  state and metadata).
+  `load` rebuilds a model of retrograd's layers with no user code (`load_with_info` also returns
+  the preprocessing state and metadata), and one of your own classes as a module tree, when
+  those classes are allowed (`retrograd.serialization`).
 - `save_state_dict` / `load_state_dict_file`: weights alone under PyTorch's key names, for custom
   modules and for moving weights to and from PyTorch (`safetensors.torch`).
 - `save_checkpoint` / `load_checkpoint`: weights, optimizer, scheduler, epoch and random state.

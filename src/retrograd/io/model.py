@@ -18,6 +18,7 @@ from retrograd.io.config import build_for_file, module_to_config
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import check_content, header_metadata, json_entry
 from retrograd.io.header import SafetensorsFile
+from retrograd.io.module_tree import module_from_tree, module_to_tree
 from retrograd.io.objects import (
     check_map_location,
     is_retrograd,
@@ -99,6 +100,11 @@ def save(
     inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> None:
     """Write `model` (architecture and weights) to a safetensors file at `path`, atomically.
+
+    A model of retrograd's layers is written with its architecture, which `load` rebuilds
+    with no code; a model of your own classes as a module tree, as `torch.save(model)` saves it
+    (never a pickle; `load` rebuilds your classes only when allowed, see
+    `retrograd.serialization`).
     Anything else PyTorch scripts save — a tensor, a state dict, an optimizer's state, nested
     dicts, lists and tuples of them with numbers and strings — is written as such
     (`torch.save(model.state_dict(), path)` works unchanged); `load` gives it back.
@@ -121,8 +127,8 @@ def save(
         inputs: files `path` must not be.
 
     Raises:
-        ModelFileError: for a model with custom layers (use `save_state_dict`) or with
-            non-finite weights.
+        ModelFileError: for a model holding what a file cannot name (a lambda, a class
+            defined inside a function) or non-finite weights.
         OutputFileError: (a ModelFileError) for a path that cannot be written.
     """
     if _is_file_object(path, "write"):
@@ -144,7 +150,19 @@ def save(
             raise ArgumentTypeError("preprocessing= and metadata= go with a model, not an object")
         save_object(model, path, overwrite=overwrite, inputs=inputs)
         return
-    architecture = module_to_config(model)
+    try:
+        architecture = module_to_config(model)
+    except ModelFileError:
+        if preprocessing is not None or metadata is not None:
+            raise
+        # not retrograd's layers alone: PyTorch's `torch.save(model)`, as a module tree
+        tree, arrays = module_to_tree(model)
+        if not allow_non_finite:  # the weights; a mask of -inf kept as an attribute is fine
+            check_finite(state_arrays(model.state_dict()), path)
+        write_arrays(
+            path, arrays, header_metadata("module", module=tree), overwrite=overwrite, inputs=inputs
+        )
+        return
     entries = {
         "architecture": architecture,
         "preprocessing": encode(
@@ -179,7 +197,10 @@ def load(
             it; read from its position to its end, not closed).
         map_location: a device, its name, a dict or a function, as in `torch.load`; the
             target must be the CPU.
-        weights_only: accepted for PyTorch's signature.
+        weights_only: as in `torch.load`: None or True rebuild classes of your own (a whole
+            model saved like `torch.save(model)`) only when allowed with
+            `retrograd.serialization.safe_globals`; False rebuilds any class already
+            imported (for files you trust). Retrograd's own classes are always allowed.
         mmap: accepted for PyTorch's signature.
         **kwargs: further `torch.load` keyword arguments, accepted and unused.
 
@@ -209,6 +230,9 @@ def load(
             return load_plain_weights(opened)
         if header.get("content") == "object":
             return load_object(opened, source)
+        if header.get("content") == "module":
+            tree = json_entry(header, "module", path)
+            return module_from_tree(tree, opened.arrays(), weights_only is not False, source)
         return _model_from(opened, path)[0]
 
 
@@ -226,6 +250,12 @@ def load_with_info(path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
 def _model_from(opened: SafetensorsFile, path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:
     source = os.fspath(path)
     header = opened.header.metadata
+    if header.get("content") == "module":
+        raise ModelFileError(
+            f"{source}: holds a whole model of your own classes (saved like torch.save(model)); "
+            "load it with retrograd.load(path, weights_only=False), or allow its classes with "
+            "retrograd.serialization.safe_globals([...])"
+        )
     check_content(header, "model", path)
     architecture = json_entry(header, "architecture", path)
     model = build_for_file(architecture, opened.header.entries, source)

@@ -49,6 +49,7 @@ class _ConvNd(Module):
     weight: Parameter
     bias: Parameter | None
     _checked: CheckedCall | None  # what the last forward's checks resolved (`_Conv`)
+    _transient = ("_checked",)  # a cache: a saved model starts without it
 
     def __init__(
         self,

@@ -175,6 +175,8 @@ class Module:
     (after `super().__init__()`), and write `forward`. Call the module, not `forward`."""
 
     training: bool
+    #: attributes that are caches: a whole model written to a file keeps them as None
+    _transient: tuple[str, ...] = ()
     _parameters: dict[str, Parameter | None]
     _buffers: dict[str, Tensor | None]
     _non_persistent_buffers: set[str]

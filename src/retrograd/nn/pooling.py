@@ -37,6 +37,7 @@ class _MaxPoolNd(Module):
     return_indices: bool
     ceil_mode: bool
     _checked: CheckedCall | None  # what the last forward's checks resolved
+    _transient = ("_checked",)  # a cache: a saved model starts without it
 
     def __init__(
         self,

@@ -9,3 +9,7 @@ __all__ = [
     "Identity",
     "Linear",
 ]
+
+# PyTorch's subclass of Linear for MultiheadAttention's output projection (named in scripts'
+# `safe_globals` lists); retrograd's attention uses Linear itself
+NonDynamicallyQuantizableLinear = Linear
