@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "tensor": 2,
     "function": 2,  # public custom Function, which wraps results in Tensor
     "creation": 2,  # factories: tensor, zeros, ones, rand, ...
+    "sparse": 2,  # torch.sparse: COO tensors stored dense
     "linalg": 2,  # torch.linalg: matrix primitives wrapped in Tensor
     # L3: built on Tensor
     "gradcheck": 3,

@@ -126,6 +126,8 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
     from retrograd.diagnostics import BackpropReport as BackpropReport
     from retrograd.diagnostics import check_backprop as check_backprop
     from retrograd.interop import from_dlpack as from_dlpack
+    from retrograd.sparse import sparse_coo_tensor as sparse_coo_tensor
+    from retrograd.sparse import spmm as spmm
 
 # Everything beyond tensors and autograd loads on first use (PEP 562), so `import retrograd`
 # stays quick: `retrograd.nn`, `from retrograd import optim` and the rest work as usual, and the
@@ -145,6 +147,7 @@ _LAZY_MODULES = (
     "metrics",
     "nn",
     "serialization",
+    "sparse",
     "optim",
     "plotting",
     "train",
@@ -155,6 +158,8 @@ _LAZY_NAMES = {
     "CompiledStep": "retrograd.compiler",
     "compile": "retrograd.compiler",
     "from_dlpack": "retrograd.interop",
+    "sparse_coo_tensor": "retrograd.sparse",
+    "spmm": "retrograd.sparse",
     "AnomalyError": "retrograd.diagnostics",
     "BackpropReport": "retrograd.diagnostics",
     "check_backprop": "retrograd.diagnostics",

@@ -82,7 +82,7 @@ def tensor(
     """A new tensor holding a copy of `data` (lists of floats -> float32; arrays keep dtype)."""
     check_device(device, "tensor")
     source = data.array if isinstance(data, Tensor) else data
-    return Tensor(
+    return Tensor._of(
         np.array(source, copy=True) if isinstance(source, np.ndarray) else source,
         dtype=dtype,
         requires_grad=requires_grad,
@@ -94,7 +94,7 @@ def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or to_numpy_dtype(dtype) == data.dtype):
         return data
-    return Tensor(data, dtype=dtype)
+    return Tensor._of(data, dtype=dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -104,8 +104,18 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor(array)
 
 
+def _sizes(sizes: tuple[Any, ...], size: Any, name: str) -> tuple[int, ...]:
+    """The shape given as `f(2, 3)`, `f((2, 3))` or `f(size=(2, 3))`, as PyTorch takes it."""
+    if size is None:
+        return _shape_arg(sizes)
+    if sizes:
+        raise ArgumentTypeError(f"{name}() got the size both positionally and as size=")
+    return _shape_arg((size,) if isinstance(size, (tuple, list)) else (size,))
+
+
 def zeros(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     dtype: Any = None,
     requires_grad: bool = False,
     device: Any = None,
@@ -114,11 +124,14 @@ def zeros(
     """A tensor of zeros of `size`."""
     check_device(device, "zeros")
     dtype_ = _dtype(dtype)
-    return _make(np.zeros(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
+    return _make(
+        np.zeros(_reserve(_sizes(sizes, size, "zeros"), dtype_), dtype=dtype_), requires_grad
+    )
 
 
 def ones(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     dtype: Any = None,
     requires_grad: bool = False,
     device: Any = None,
@@ -127,11 +140,14 @@ def ones(
     """A tensor of ones of `size`."""
     check_device(device, "ones")
     dtype_ = _dtype(dtype)
-    return _make(np.ones(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
+    return _make(
+        np.ones(_reserve(_sizes(sizes, size, "ones"), dtype_), dtype=dtype_), requires_grad
+    )
 
 
 def empty(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     dtype: Any = None,
     requires_grad: bool = False,
     device: Any = None,
@@ -140,7 +156,9 @@ def empty(
     """A tensor of `size` (uninitialised values, as `torch.empty`)."""
     check_device(device, "empty")
     dtype_ = _dtype(dtype)
-    return _make(np.empty(_reserve(_shape_arg(size), dtype_), dtype=dtype_), requires_grad)
+    return _make(
+        np.empty(_reserve(_sizes(sizes, size, "empty"), dtype_), dtype=dtype_), requires_grad
+    )
 
 
 def full(
@@ -264,7 +282,8 @@ def eye(
 
 
 def rand(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
@@ -274,12 +293,13 @@ def rand(
     """Uniform on [0, 1), drawn from the seeded generator."""
     check_device(device, "rand")
     rng = resolve_generator(generator)
-    shape = _reserve(_shape_arg(size), np.dtype(np.float64))
+    shape = _reserve(_sizes(sizes, size, "rand"), np.dtype(np.float64))
     return _make(rng.random(shape).astype(_dtype(dtype)), requires_grad)
 
 
 def randn(
-    *size: Any,
+    *sizes: Any,
+    size: Any = None,
     generator: np.random.Generator | None = None,
     dtype: Any = None,
     requires_grad: bool = False,
@@ -289,7 +309,7 @@ def randn(
     """Standard normal, drawn from the seeded generator."""
     check_device(device, "randn")
     rng = resolve_generator(generator)
-    shape = _reserve(_shape_arg(size), np.dtype(np.float64))
+    shape = _reserve(_sizes(sizes, size, "randn"), np.dtype(np.float64))
     return _make(rng.standard_normal(shape).astype(_dtype(dtype)), requires_grad)
 
 

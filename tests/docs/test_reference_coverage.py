@@ -36,6 +36,7 @@ PUBLIC_MODULES = (
     "retrograd.utils.data",
     "retrograd.io",
     "retrograd.serialization",
+    "retrograd.sparse",
     "retrograd.train",
     "retrograd.metrics",
     "retrograd.diagnostics",

@@ -30,6 +30,37 @@ class CompatMethods:
 
     __slots__ = ()
 
+    # sparse COO tensors are stored dense (see `retrograd.sparse`)
+    def to_sparse(self: Any, sparse_dim: Any = None, **kwargs: Any) -> Any:
+        """A sparse COO tensor with these values, stored dense: a copy (see `retrograd.sparse`)."""
+        return self.clone()
+
+    to_sparse_coo = to_sparse
+
+    def to_dense(self: Any, dtype: Any = None, **kwargs: Any) -> Any:
+        """The dense tensor: the tensor itself (retrograd stores sparse tensors dense)."""
+        return self if dtype is None else self.to(dtype)
+
+    def coalesce(self: Any) -> Any:
+        """The tensor itself: a dense-stored sparse tensor is always coalesced."""
+        return self
+
+    def is_coalesced(self: Any) -> builtins.bool:
+        """True: a dense-stored sparse tensor is always coalesced."""
+        return True
+
+    def indices(self: Any) -> Any:
+        """The coordinates `(ndim, nnz)` of the nonzero entries, as a coalesced sparse tensor's."""
+        from retrograd.sparse import indices_and_values
+
+        return indices_and_values(self)[0]
+
+    def values(self: Any) -> Any:
+        """The nonzero entries `(nnz,)`, in the order of `indices()` (gradients flow)."""
+        from retrograd.sparse import indices_and_values
+
+        return indices_and_values(self)[1]
+
     # in-place forms of elementwise functions
     abs_ = _in_place("abs_", "abs")
     neg_ = _in_place("neg_", "neg")

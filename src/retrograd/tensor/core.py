@@ -68,6 +68,15 @@ class RemovableHandle:
         self.remove()
 
 
+_NO_DATA: Any = object()  # `Tensor()` with no argument
+
+
+def _is_python_int(value: Any) -> builtins.bool:
+    return builtins.isinstance(value, builtins.int) and not builtins.isinstance(
+        value, builtins.bool
+    )
+
+
 @accept_numpy_names
 class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMethods):
     """An n-d array (NumPy underneath) that records the ops applied to it for `backward()`.
@@ -78,7 +87,11 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     Args:
         data: nested lists, a scalar, an ndarray or a Tensor. An ndarray or a Tensor is not
-            copied when its dtype is kept: the new tensor shares its values.
+            copied when its dtype is kept: the new tensor shares its values. A Python int is
+            a size, as in PyTorch's legacy constructor: `Tensor(3)` and `Tensor(2, 3)` are
+            zeros of that shape (PyTorch leaves them uninitialised) and `Tensor()` is empty;
+            `retrograd.tensor(3)` is the value 3.
+        *sizes: the further sizes of `Tensor(2, 3)`.
         dtype: the dtype to convert to. Default: None (as above).
         requires_grad: record operations on this tensor for `backward()`. Default: False.
 
@@ -113,7 +126,34 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     _hooks: dict[builtins.int, Callable[[Tensor], Any]] | None
     _retains_grad: builtins.bool
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -> None:
+    def __init__(
+        self,
+        data: Any = _NO_DATA,
+        *sizes: Any,
+        dtype: Any = None,
+        requires_grad: builtins.bool = False,
+    ) -> None:
+        if sizes or data is _NO_DATA or _is_python_int(data):
+            # PyTorch's legacy constructor: `Tensor(2, 3)` and `Tensor(3)` are shapes (filled
+            # with zeros, where PyTorch leaves memory uninitialised), `Tensor()` is empty
+            shape = () if data is _NO_DATA else (data, *sizes)
+            if not builtins.all(_is_python_int(size) and size >= 0 for size in shape):
+                raise ArgumentTypeError(
+                    f"Tensor(*sizes) takes non-negative integers, got {shape!r:.80}; for data "
+                    "pass one list or array: Tensor([1, 2]) or retrograd.tensor(...)"
+                )
+            data = np.zeros(shape or (0,), dtype=to_numpy_dtype(dtype or default_float_dtype()))
+        self._init(data, dtype, requires_grad)
+
+    @classmethod
+    def _of(cls, data: Any, dtype: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+        """A tensor of `data` (a Python int is a value here, not a size): what `tensor()`
+        and the library build from values."""
+        t = cls.__new__(cls)
+        t._init(data, dtype, requires_grad)
+        return t
+
+    def _init(self, data: Any, dtype: Any, requires_grad: builtins.bool) -> None:
         self.array = _to_array(data, dtype)
         self.grad = None
         self._requires_grad = False

@@ -290,7 +290,7 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
         if isinstance(value, int) and not isinstance(value, bool):
             return _wrap(_python_int(value, dtype))
         return _wrap(np.asarray(value, dtype=dtype))
-    return _tensor_class(value)
+    return _tensor_class._of(value)
 
 
 def _python_int(value: int, dtype: np.dtype) -> np.ndarray:
@@ -315,7 +315,7 @@ def is_tensor(value: Any) -> bool:
 
 def to_tensor(value: Any) -> Tensor:
     """`value` itself when it is a Tensor, else a new Tensor made from it."""
-    return value if isinstance(value, _tensor_class) else _tensor_class(value)
+    return value if isinstance(value, _tensor_class) else _tensor_class._of(value)
 
 
 def forward_error(op: Node, inputs: Sequence[Tensor], error: ValueError) -> Exception:
