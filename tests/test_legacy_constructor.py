@@ -45,3 +45,9 @@ def test_factories_take_size_as_a_keyword(name: str) -> None:
         assert tuple(ours.shape) == tuple(getattr(torch, name)(size=size).shape)
     with pytest.raises(ArgumentTypeError, match="both positionally and as size="):
         getattr(rg, name)(2, size=(2,))
+
+
+@pytest.mark.parametrize("data", [[1, 2], [[True, False]], (3, 4), [1.5]], ids=repr)
+def test_the_class_makes_lists_float_like_torch(data) -> None:  # type: ignore[no-untyped-def]
+    assert rg.Tensor(data).dtype == torch.Tensor(data).numpy().dtype
+    np.testing.assert_array_equal(rg.Tensor(data).array, torch.Tensor(data).numpy())

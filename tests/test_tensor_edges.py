@@ -36,7 +36,7 @@ def test_requires_grad_method_on_a_non_float_tensor_is_refused(dtype):
         lambda: rg.full((2,), 3, requires_grad=True),
         lambda: rg.arange(3, requires_grad=True),
         lambda: rg.tensor([1, 2], requires_grad=True),
-        lambda: rg.Tensor([True], requires_grad=True),
+        lambda: rg.tensor([True], requires_grad=True),
     ],
 )
 def test_factories_refuse_requires_grad_on_integer_dtypes(make):

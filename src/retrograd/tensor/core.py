@@ -90,7 +90,9 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
             copied when its dtype is kept: the new tensor shares its values. A Python int is
             a size, as in PyTorch's legacy constructor: `Tensor(3)` and `Tensor(2, 3)` are
             zeros of that shape (PyTorch leaves them uninitialised) and `Tensor()` is empty;
-            `retrograd.tensor(3)` is the value 3.
+            `retrograd.tensor(3)` is the value 3. Lists and tuples become the default float
+            dtype, as `torch.Tensor([1, 2])` does (`retrograd.tensor([1, 2])` is int64); an
+            ndarray keeps its dtype.
         *sizes: the further sizes of `Tensor(2, 3)`.
         dtype: the dtype to convert to. Default: None (as above).
         requires_grad: record operations on this tensor for `backward()`. Default: False.
@@ -143,6 +145,8 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
                     "pass one list or array: Tensor([1, 2]) or retrograd.tensor(...)"
                 )
             data = np.zeros(shape or (0,), dtype=to_numpy_dtype(dtype or default_float_dtype()))
+        elif dtype is None and builtins.isinstance(data, (builtins.list, builtins.tuple)):
+            dtype = default_float_dtype()  # `torch.Tensor([1, 2])` is float, as `FloatTensor`
         self._init(data, dtype, requires_grad)
 
     @classmethod
