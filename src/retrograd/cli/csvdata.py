@@ -177,9 +177,10 @@ def read_csv(
     missing cells as NaN.
     `progress`: show a progress bar (default: for files of 20 MiB or more, on a terminal).
 
-    **Raises** CommandError for a missing, unreadable or empty file, a file without a header
-    line, a header with an empty or repeated name, no data rows, or a row with a different
-    number of fields than the header (blank lines are skipped).
+    Raises:
+        CommandError: for a missing, unreadable or empty file, a file without a header line,
+            a header with an empty or repeated name, no data rows, or a row with a different
+            number of fields than the header (blank lines are skipped).
     """
     _check_path(path)
     size = os.path.getsize(path)
@@ -570,7 +571,9 @@ def _stream_piece(pa: Any, reader: Any, numbers: list[int], rows: np.ndarray, la
     """Read every block of `reader`: the `numbers` columns into `rows` (beyond its end, into
     spilled arrays when `last`), every other column as arrays.
 
-    **Raises** `_Irregular` when `rows` is too short and not `last`."""
+    Raises:
+        _Irregular: when `rows` is too short and not `last`.
+    """
     part = _Part(0, 0, [], {i: [] for i in range(len(reader.schema)) if i not in numbers})
     for batch in reader:
         stop = part.n_rows + batch.num_rows
@@ -1016,7 +1019,8 @@ def label_array(
     the cells (compared exactly, after stripping spaces) that mean a missing target; by
     default only the empty cell, so `NA` or `None` is a label like any other.
 
-    **Raises** CommandError for a missing target cell, naming its line.
+    Raises:
+        CommandError: for a missing target cell, naming its line.
     """
     column = table.data[target]
     missing = frozenset(na_values)
