@@ -26,6 +26,7 @@ LAYERS: dict[str, int] = {
     "random": 0,  # the seeded generator
     "backend": 0,
     "cuda": 0,  # torch.cuda for portable scripts: reports no device
+    "amp": 0,  # torch.amp: autocast and GradScaler without mixed precision
     "accelerator": 0,
     "backends": 0,
     # L1: the gradient machinery on raw arrays

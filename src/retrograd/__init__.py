@@ -4,6 +4,7 @@ PyTorch's names and semantics: `Tensor`, `backward()`, `.grad`, `nn.Module`, `op
 `no_grad`. `gradcheck` pinpoints a wrong hand-written derivative.
 """
 
+import math as _math
 from typing import TYPE_CHECKING
 
 from retrograd import autograd
@@ -96,7 +97,9 @@ from retrograd.tensor.torch_names import (
     are_deterministic_algorithms_enabled,
     bernoulli,
     empty_like,
+    finfo,
     get_num_threads,
+    iinfo,
     is_floating_point,
     is_tensor,
     normal,
@@ -117,10 +120,24 @@ for _name, _value in (
 ):
     setattr(autograd, _name, _value)
 
+
+def _autograd_attribute(name: str) -> object:
+    """`torch.autograd.detect_anomaly` and friends, loaded on first use (they live with the
+    doctor's tools, a layer above `autograd`)."""
+    if name in ("detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"):
+        from retrograd.diagnostics import anomaly
+
+        return getattr(anomaly, name)
+    raise AttributeError(f"module 'retrograd.autograd' has no attribute {name!r}")
+
+
+autograd.__getattr__ = _autograd_attribute  # type: ignore[method-assign]
+
 if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editors (re-exported)
     from retrograd import datasets as datasets
     from retrograd import nn as nn
     from retrograd import optim as optim
+    from retrograd.amp import autocast as autocast
     from retrograd.compiler import CompiledStep as CompiledStep
     from retrograd.compiler import compile as compile
     from retrograd.diagnostics import BackpropReport as BackpropReport
@@ -135,6 +152,7 @@ if TYPE_CHECKING:  # the names loaded on first use, for type checkers and editor
 # only when used.
 _LAZY_MODULES = (
     "accelerator",
+    "amp",
     "backends",
     "cuda",
     "data",
@@ -158,6 +176,7 @@ _LAZY_NAMES = {
     "CompiledStep": "retrograd.compiler",
     "compile": "retrograd.compiler",
     "from_dlpack": "retrograd.interop",
+    "autocast": "retrograd.amp",
     "sparse_coo_tensor": "retrograd.sparse",
     "spmm": "retrograd.sparse",
     "AnomalyError": "retrograd.diagnostics",
@@ -218,6 +237,15 @@ uint8 = "uint8"
 uint16 = "uint16"
 uint32 = "uint32"
 uint64 = "uint64"
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+# memory formats: retrograd's views need no layout, so these are accepted and change nothing
+contiguous_format = "contiguous_format"
+channels_last = "channels_last"
+channels_last_3d = "channels_last_3d"
+preserve_format = "preserve_format"
 int = "int32"  # noqa: A001 - torch.int
 bool = "bool"  # noqa: A001 - torch.bool
 
@@ -235,6 +263,8 @@ __all__ = [
     "are_deterministic_algorithms_enabled",
     "bernoulli",
     "empty_like",
+    "finfo",
+    "iinfo",
     "get_num_threads",
     "is_floating_point",
     "is_tensor",

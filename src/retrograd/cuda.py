@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from retrograd import amp as amp  # `torch.cuda.amp.autocast` / `GradScaler`
 from retrograd.backend.device import check_device
 
 

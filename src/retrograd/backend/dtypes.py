@@ -32,6 +32,20 @@ _NAMES = {
 }
 
 
+#: PyTorch's typed tensor names, as `Tensor.type` takes them
+_TENSOR_TYPES = {
+    "FloatTensor": "float32",
+    "DoubleTensor": "float64",
+    "HalfTensor": "float16",
+    "LongTensor": "int64",
+    "IntTensor": "int32",
+    "ShortTensor": "int16",
+    "CharTensor": "int8",
+    "ByteTensor": "uint8",
+    "BoolTensor": "bool",
+}
+
+
 def default_float_dtype() -> np.dtype:
     """The dtype Python floats become (float32 unless changed)."""
     return _default_float[0]
@@ -48,10 +62,15 @@ def set_default_dtype(dtype: Any) -> None:
 def to_numpy_dtype(dtype: Any) -> np.dtype:
     """A NumPy dtype, a Python type or a name ('float64', 'double') as an np.dtype."""
     if isinstance(dtype, str):
+        name = dtype.removeprefix("retrograd.").removeprefix("torch.")
+        name = _TENSOR_TYPES.get(name, name)  # `x.type("torch.FloatTensor")`
         try:
-            return np.dtype(_NAMES[dtype.removeprefix("retrograd.")])
+            return np.dtype(_NAMES[name])
         except KeyError:
             raise DTypeError(f"unknown dtype name {dtype!r}; use one of {sorted(_NAMES)}") from None
+    typed = getattr(dtype, "tensor_dtype", None)  # `x.type(torch.FloatTensor)`
+    if typed is not None:
+        return np.dtype(typed)
     if dtype is float:
         return default_float_dtype()
     if dtype is int:

@@ -119,6 +119,30 @@ class detect_anomaly:
         return wrapper  # type: ignore[return-value]
 
 
+class set_detect_anomaly:
+    """`torch.autograd.set_detect_anomaly(mode)`: turn `detect_anomaly`'s checks on or off,
+    from now on when called, or for a `with` block (the previous setting comes back after it).
+
+    Args:
+        mode: True to check every op's output and gradient, False to stop checking.
+        check_nan: accepted for PyTorch's signature (the checks always look for NaN).
+    """
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._previous = (anomaly_state.enabled, anomaly_state.modules)
+        anomaly_state.check_forward = _check_forward
+        anomaly_state.check_backward = _check_backward
+        if mode and not anomaly_state.enabled:
+            anomaly_state.modules = []
+        anomaly_state.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        anomaly_state.enabled, anomaly_state.modules = self._previous
+
+
 def is_anomaly_enabled() -> bool:
     """True inside `detect_anomaly()`."""
     return anomaly_state.enabled

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.backend.device import check_device
-from retrograd.errors import ArgumentTypeError, InvalidArgumentError
+from retrograd.errors import ArgumentTypeError, DTypeError, InvalidArgumentError
 from retrograd.tensor.core import Tensor
 from retrograd.tensor.dispatch import _wrap
 
@@ -23,6 +23,27 @@ def is_tensor(obj: Any) -> bool:
 def is_floating_point(tensor: Tensor) -> bool:
     """Whether `tensor` has a floating-point dtype (float16, float32 or float64)."""
     return bool(tensor.array.dtype.kind == "f")
+
+
+def finfo(type: Any = None) -> np.finfo:  # noqa: A002 - PyTorch's name
+    """`torch.finfo`: the limits of a floating dtype (`eps`, `max`, `min`, `tiny`, `bits`,
+    `resolution`, `smallest_normal`); the default float dtype when none is given."""
+    from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
+
+    dtype = default_float_dtype() if type is None else to_numpy_dtype(type)
+    if dtype.kind != "f":
+        raise DTypeError(f"finfo takes a floating dtype, got {dtype} (use iinfo)")
+    return np.finfo(dtype)
+
+
+def iinfo(type: Any) -> np.iinfo:  # noqa: A002 - PyTorch's name
+    """`torch.iinfo`: the limits of an integer dtype (`max`, `min`, `bits`)."""
+    from retrograd.backend.dtypes import to_numpy_dtype
+
+    dtype = to_numpy_dtype(type)
+    if dtype.kind not in "iu":
+        raise DTypeError(f"iinfo takes an integer dtype, got {dtype} (use finfo)")
+    return np.iinfo(dtype)
 
 
 class Size(tuple[int, ...]):
@@ -45,6 +66,7 @@ def _typed(name: str, dtype: Any) -> Any:
             raise ArgumentTypeError(f"{name}: give data or sizes (ints), got {data!r}")
         return _wrap(np.zeros(tuple(int(d) for d in data), dtype=dtype))  # FloatTensor(2, 3)
 
+    make.tensor_dtype = np.dtype(dtype)  # type: ignore[attr-defined]  # for `x.type(make)`
     make.__name__ = name
     make.__doc__ = f"`torch.{name}`: a {np.dtype(dtype)} tensor from data, or zeros of a size."
     return make

@@ -22,6 +22,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float | str = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale the gradients in place so that their total norm is at most `max_norm`.
 
@@ -34,6 +35,7 @@ def clip_grad_norm_(
         norm_type: the p of the p-norm; ``float("inf")`` or ``"inf"`` for the largest magnitude.
             Default: 2.0.
         error_if_nonfinite: raise NonFiniteNormError when the total norm is nan or infinite.
+        foreach: PyTorch's kernel switch; accepted, no effect.
             Default: False.
 
     Returns:
@@ -72,12 +74,15 @@ def _clip_norm(
     return Tensor(total_norm)
 
 
-def clip_grad_value_(parameters: ParametersT, clip_value: float) -> None:
+def clip_grad_value_(
+    parameters: ParametersT, clip_value: float, foreach: bool | None = None
+) -> None:
     """Clamp every gradient value in place into ``[-clip_value, clip_value]``.
 
     Args:
         parameters: a Tensor or an iterable of Tensors; those without a gradient are skipped.
         clip_value: the largest magnitude a gradient value may keep.
+        foreach: PyTorch's kernel switch; accepted, no effect.
     """
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     args = (params, float(clip_value))
