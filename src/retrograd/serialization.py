@@ -2,7 +2,7 @@
 
 `retrograd.save(model, f)` writes any model (never a pickle); `retrograd.load(f)` rebuilds one of
 your own classes only when the class is allowed here or the load passes `weights_only=False`,
-as PyTorch's `torch.load` does.
+as PyTorch's loader does (no pickle is ever read).
 """
 
 from retrograd.io.module_tree import (

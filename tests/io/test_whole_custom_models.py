@@ -183,3 +183,16 @@ def test_the_model_commands_name_the_way_to_load_it(tmp_path: Path) -> None:
     rg.save(LanguageModel(), tmp_path / "m.pt")
     with pytest.raises(ModelFileError, match="weights_only=False"):
         rg.io.load_with_info(tmp_path / "m.pt")
+
+
+def test_saving_and_loading_a_whole_model_never_pickles(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("pickle was used")
+
+    for name in ("dump", "dumps", "load", "loads", "Pickler", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    saved = _saved(LanguageModel())
+    assert saved.getvalue()[8:9] == b"{"  # a safetensors header, not a pickle stream
+    assert isinstance(rg.load(saved, weights_only=False), LanguageModel)

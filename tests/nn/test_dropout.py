@@ -167,7 +167,6 @@ def test_errors() -> None:
 def test_dropout2d_other_ranks_follow_pytorch(shape: tuple[int, ...]) -> None:
     """PyTorch warns for a 2-D or 5-D input to dropout2d and drops whole (sample, channel)
     slices over the first two dims (a 2-D input: single elements), scaled by 1 / (1 - p)."""
-    torch = pytest.importorskip("torch")
     for lib, x in ((rg, rg.ones(*shape)), (torch, torch.ones(*shape))):
         with pytest.warns(UserWarning, match=f"{len(shape)}-D input to dropout2d"):
             out = lib.nn.functional.dropout2d(x, 0.5)

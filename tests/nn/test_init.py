@@ -167,7 +167,6 @@ def test_orthogonal_matches_pytorch_properties(shape: tuple[int, ...]) -> None:
     """orthogonal_ gives what torch.nn.init.orthogonal_ gives: with W the tensor flattened to
     (rows, rest), W W^T (wide) or W^T W (tall) is gain^2 I, and R's diagonal sign rule makes the
     result of a fixed draw unique."""
-    torch = pytest.importorskip("torch")
     gain = rg.nn.init.calculate_gain("relu")
     ours = rg.nn.init.orthogonal_(rg.empty(*shape, dtype=rg.float64), gain)
     theirs = torch.nn.init.orthogonal_(torch.empty(*shape, dtype=torch.float64), gain)

@@ -188,21 +188,21 @@ def load(
     """What `save` wrote at `path`: a model (rebuilt, weights loaded strictly), or the object
     (tensors, state dicts, nested containers). A file of weights alone (`save_state_dict`,
     `safetensors.torch.save_file`) gives its state dict. `map_location`, `weights_only` and
-    `mmap` are accepted as in `torch.load` (the CPU is the only device; nothing is ever
-    unpickled, so every load is "weights only"). A `torch.save` pickle is refused by name
-    (the header check names a zip archive or a pickle).
+    `mmap` are accepted as PyTorch's loader takes them (the CPU is the only device). Only
+    safetensors files are read; a PyTorch pickle archive is refused by name (the header check
+    names a zip archive or a pickle) and never opened as one.
 
     Args:
-        path: the file, or a binary file object opened for reading (as `torch.load(f)` takes
+        path: the file, or a binary file object opened for reading (as PyTorch's loader takes
             it; read from its position to its end, not closed).
-        map_location: a device, its name, a dict or a function, as in `torch.load`; the
+        map_location: a device, its name, a dict or a function, as PyTorch takes it; the
             target must be the CPU.
-        weights_only: as in `torch.load`: None or True rebuild classes of your own (a whole
+        weights_only: PyTorch's rule: None or True rebuild classes of your own (a whole
             model saved like `torch.save(model)`) only when allowed with
             `retrograd.serialization.safe_globals`; False rebuilds any class already
             imported (for files you trust). Retrograd's own classes are always allowed.
         mmap: accepted for PyTorch's signature.
-        **kwargs: further `torch.load` keyword arguments, accepted and unused.
+        **kwargs: PyTorch's further loading keyword arguments, accepted and unused.
 
     Returns:
         The model, object or state dict the file holds.

@@ -1,5 +1,5 @@
-"""Whole models of any module classes — `torch.save(model, f)` and `torch.load(f)` — without
-pickle.
+"""Whole models of any module classes, as PyTorch scripts save and load them whole, in a
+safetensors file: no pickle is written or read.
 
 A model that is not built from retrograd's layers alone cannot be rebuilt from constructor
 arguments (`io/config.py`). It is written as a tree instead: for each module its class (as
@@ -203,7 +203,7 @@ def _resolve(name: Any, weights_only: bool, source: str, where: str) -> Any:
             f"{source}: {where} is {module_name}.{qualname}, which is not one of retrograd's. "
             "Load whole models of your own classes only from files you trust: allow the class "
             "with retrograd.serialization.safe_globals([...]) (or add_safe_globals), or pass "
-            "weights_only=False, as with torch.load"
+            "weights_only=False, as PyTorch's loader takes it"
         )
     module = sys.modules.get(module_name)
     if module is None:
