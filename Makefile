@@ -11,12 +11,13 @@ STAMP_BENCH := $(VENV)/.stamp-bench
 STAMP_DOCS := $(VENV)/.stamp-docs
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench docs lint typecheck clean distclean
+.PHONY: help demo test bench gpu-check docs lint typecheck clean distclean
 
 help:
 	@echo "make demo       train the built-in demo network"
 	@echo "make test       run the test suite"
 	@echo "make bench      run the benchmarks (writes benchmarks/results/)"
+	@echo "make gpu-check  on a machine with a CUDA GPU: ops, examples and bench rows on it"
 	@echo "make docs       build the docs site into site/ (mkdocs build --strict)"
 	@echo "make lint       ruff check, ruff format --check and mypy"
 	@echo "make typecheck  mypy only"
@@ -53,6 +54,13 @@ test: $(STAMP_TEST)
 # they slow a current NumPy, so only the benchmarks run without them.
 bench: $(STAMP_BENCH)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/run.py $(ARGS)
+
+# Needs a CUDA GPU; installs CuPy (the `gpu` extra) on first use. ARGS=--emulate rehearses it on
+# the CPU with the emulated accelerator.
+gpu-check: $(STAMP_TEST)
+	$(BIN)/python -c "import cupy" 2>/dev/null || case "$(ARGS)" in *--emulate*) ;; \
+		*) $(BIN)/pip install -e '.[gpu]' ;; esac
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/gpu_check.py $(ARGS)
 
 docs: $(STAMP_DOCS)
 	$(BIN)/mkdocs build --strict

@@ -13,6 +13,8 @@ puts ties and non-differentiable points everywhere).
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +24,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import retrograd as rg
+from retrograd.backend.arrays import emulate, to_host
+from retrograd.errors import UnsupportedError
 
 RTOL = 1e-6  # float64 against PyTorch: only summation order may differ
 ATOL = 1e-9
@@ -104,12 +108,15 @@ def check(
     fd: bool = True,
     rtol: float = RTOL,
     atol: float = ATOL,
+    device: bool = True,
 ) -> list[rg.Tensor]:
     """Compare `fn` on retrograd with `torch_fn` (default: `fn`) on PyTorch, forward and backward.
 
     **Arguments:** `inputs` are shapes (filled with uniform values in [low, high) from `seed`) or
     arrays; float inputs require grad. `grad=False` compares the forward only; `fd=False` skips
-    finite differences. **Returns** the retrograd inputs (their `.grad` filled).
+    finite differences. `device=False` skips the rerun on the emulated GPU (`on_device`), for a
+    `fn` that mixes in host arrays on purpose. **Returns** the retrograd inputs (their `.grad`
+    filled).
     """
     arrays = [_as_array(spec, seed + i, low, high) for i, spec in enumerate(inputs)]
     floats = [a.dtype.kind == "f" for a in arrays]
@@ -121,6 +128,8 @@ def check(
     for k, (o, t) in enumerate(zip(out_ours, out_theirs)):
         assert_close(o, t, rtol, atol, what=f"forward output {k}")
     if not grad or not any(floats):
+        if device:
+            on_device(fn, arrays, floats, False, out_ours, ours)
         return ours
 
     rng = np.random.default_rng(seed + 1000)
@@ -142,6 +151,8 @@ def check(
         assert o.grad is not None, f"input {i} got no gradient"
         assert_close(o.grad, expected, rtol, atol, what=f"gradient of input {i}")
 
+    if device:
+        on_device(fn, arrays, floats, True, out_ours, ours, upstream)
     if fd:
 
         def loss(values: list[np.ndarray]) -> float:
@@ -160,6 +171,73 @@ def check(
                     err_msg=f"finite differences, input {i}",
                 )
     return ours
+
+
+#: "1" under `make gpu-check`: "cuda" is the real GPU and results are compared with tolerances
+#: (another device's kernels sum in another order); else the emulated one, bit for bit
+REAL_GPU = os.environ.get("RETROGRAD_TEST_GPU") == "1"
+
+
+def gpu() -> contextlib.AbstractContextManager[None]:
+    """The context in which "cuda" names the device under test."""
+    return contextlib.nullcontext() if REAL_GPU else emulate()
+
+
+def on_device(
+    fn: Callable[..., Any],
+    arrays: list[np.ndarray],
+    floats: list[bool],
+    grad: bool,
+    cpu_outputs: list[Any],
+    cpu_inputs: list[rg.Tensor],
+    upstream: list[Any] | None = None,
+) -> None:
+    """Run `fn` again on the emulated GPU (NumPy under CuPy's rules, so every NumPy-only call
+    in the op is an error) and require the CPU's outputs and gradients bit for bit. An op
+    declared CPU-only (`Node.cpu_only`, listed in the docs) may refuse with `UnsupportedError`."""
+    with gpu():
+        inputs = [
+            rg.tensor(a, requires_grad=grad and f, device="cuda") for a, f in zip(arrays, floats)
+        ]
+        try:
+            outputs = _outputs(fn(*inputs))
+        except UnsupportedError as error:
+            if "runs on the CPU only" in str(error):
+                return
+            raise
+        assert len(outputs) == len(cpu_outputs), "device: different number of outputs"
+        for k, (o, c) in enumerate(zip(outputs, cpu_outputs)):
+            if isinstance(c, rg.Tensor):
+                assert isinstance(o, rg.Tensor), f"device: output {k} is not a tensor"
+                assert o.is_cuda, f"device: output {k} is on {o.device}"
+                _same(to_host(o.array), c.array, f"device: forward output {k}")
+            else:
+                assert o == c, f"device: output {k}: {o!r} != {c!r}"
+        if upstream is None:
+            return
+        chosen = [k for k, g in enumerate(upstream) if g is not None]
+        _backward(
+            [outputs[k] for k in chosen],
+            [upstream[k] for k in chosen],
+            lambda g: rg.tensor(g, device="cuda"),
+        )
+        for i, (d, c) in enumerate(zip(inputs, cpu_inputs)):
+            if floats[i]:
+                assert d.grad is not None, f"device: input {i} got no gradient"
+                assert d.grad.is_cuda, f"device: gradient {i} is on {d.grad.device}"
+                _same(to_host(d.grad.array), c.grad.array, f"device: gradient of input {i}")
+
+
+def _same(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """Equal bit for bit on the emulated GPU; close on a real one (1e-10 in float64)."""
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype, (
+        f"{what}: {actual.shape} {actual.dtype} != {expected.shape} {expected.dtype}"
+    )
+    if REAL_GPU and actual.dtype.kind == "f":
+        tolerance = 1e-10 if actual.dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance, err_msg=what)
+        return
+    np.testing.assert_array_equal(actual, expected, err_msg=what, strict=True)
 
 
 def _backward(outs: list[Any], grads: list[np.ndarray], make: Callable[[Any], Any]) -> None:

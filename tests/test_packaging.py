@@ -153,6 +153,7 @@ EXTRA_IMPORTS = {
     "onnx": "onnx",
     "mpi": "mpi4py",
     "csv": "pyarrow",
+    "gpu": "cupy",
 }
 
 

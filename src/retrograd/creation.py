@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.tracing import trace_state
+from retrograd.backend.arrays import is_device_array, is_host, to_device
 from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.errors import (
@@ -71,6 +73,24 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
     return made
 
 
+def placed(factory: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """Put `factory`'s new tensor on its `device=` (a `*_like` factory: by default on the device
+    of the tensor it copies), as PyTorch's factories do."""
+
+    @functools.wraps(factory)
+    def make(*args: Any, **kwargs: Any) -> Tensor:
+        out = factory(*args, **kwargs)
+        target = kwargs.get("device")
+        if target is None and args and isinstance(args[0], Tensor) and not is_host(args[0].array):
+            target = args[0].device if factory.__name__.endswith("_like") else None
+        if target is not None and out.device != target:
+            out.array = to_device(out.array, target)
+        return out
+
+    return make
+
+
+@placed
 def tensor(
     data: Any,
     dtype: Any = None,
@@ -82,6 +102,9 @@ def tensor(
     """A new tensor holding a copy of `data` (lists of floats -> float32; arrays keep dtype)."""
     check_device(device, "tensor")
     source = data.array if isinstance(data, Tensor) else data
+    if is_device_array(source):  # a GPU array: copied on its device
+        copied = source.copy() if dtype is None else source.astype(to_numpy_dtype(dtype))
+        return Tensor(copied, requires_grad=requires_grad)
     return Tensor._of(
         np.array(source, copy=True) if isinstance(source, np.ndarray) else source,
         dtype=dtype,
@@ -89,6 +112,7 @@ def tensor(
     )
 
 
+@placed
 def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     """`data` as a tensor, sharing memory with a NumPy array when the dtype allows."""
     check_device(device, "as_tensor")
@@ -113,6 +137,7 @@ def _sizes(sizes: tuple[Any, ...], size: Any, name: str) -> tuple[int, ...]:
     return _shape_arg((size,) if isinstance(size, (tuple, list)) else (size,))
 
 
+@placed
 def zeros(
     *sizes: Any,
     size: Any = None,
@@ -129,6 +154,7 @@ def zeros(
     )
 
 
+@placed
 def ones(
     *sizes: Any,
     size: Any = None,
@@ -145,6 +171,7 @@ def ones(
     )
 
 
+@placed
 def empty(
     *sizes: Any,
     size: Any = None,
@@ -161,6 +188,7 @@ def empty(
     )
 
 
+@placed
 def full(
     size: Any,
     fill_value: Any,
@@ -182,6 +210,7 @@ def full(
     return _make(np.full(_reserve(shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
 
+@placed
 def zeros_like(
     t: Tensor,
     dtype: Any = None,
@@ -196,6 +225,7 @@ def zeros_like(
     return _make(np.zeros(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
 
+@placed
 def ones_like(
     t: Tensor,
     dtype: Any = None,
@@ -210,6 +240,7 @@ def ones_like(
     return _make(np.ones(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
 
+@placed
 def full_like(
     t: Tensor,
     fill_value: Any,
@@ -225,6 +256,7 @@ def full_like(
     return _make(np.full(_reserve(t.shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
 
+@placed
 def arange(
     start: float,
     end: float | None = None,
@@ -245,6 +277,7 @@ def arange(
     return _make(np.arange(start, end, step).astype(_dtype(dtype, fallback)), requires_grad)
 
 
+@placed
 def linspace(
     start: float,
     end: float,
@@ -265,6 +298,7 @@ def linspace(
     return _make(np.linspace(start, end, int(steps)).astype(dtype_), requires_grad)
 
 
+@placed
 def eye(
     n: int,
     m: int | None = None,
@@ -281,6 +315,7 @@ def eye(
     return _make(np.eye(n, m, dtype=dtype_), requires_grad)
 
 
+@placed
 def rand(
     *sizes: Any,
     size: Any = None,
@@ -297,6 +332,7 @@ def rand(
     return _make(rng.random(shape).astype(_dtype(dtype)), requires_grad)
 
 
+@placed
 def randn(
     *sizes: Any,
     size: Any = None,
@@ -313,6 +349,7 @@ def randn(
     return _make(rng.standard_normal(shape).astype(_dtype(dtype)), requires_grad)
 
 
+@placed
 def randint(
     low: int,
     high: int | None = None,
@@ -333,6 +370,7 @@ def randint(
     return Tensor(rng.integers(low, high, shape).astype(_dtype(dtype, np.int64)))
 
 
+@placed
 def rand_like(
     t: Tensor,
     generator: np.random.Generator | None = None,
@@ -345,6 +383,7 @@ def rand_like(
     return rand(t.shape, generator=generator, dtype=t.dtype)
 
 
+@placed
 def randn_like(
     t: Tensor,
     generator: np.random.Generator | None = None,
@@ -357,6 +396,7 @@ def randn_like(
     return randn(t.shape, generator=generator, dtype=t.dtype)
 
 
+@placed
 def randperm(
     n: int,
     generator: np.random.Generator | None = None,

@@ -27,6 +27,7 @@ from retrograd.autograd.context import Context
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node, next_seq
 from retrograd.autograd.tracing import trace_state
+from retrograd.backend.arrays import as_array
 from retrograd.errors import ArgumentTypeError, GraphError, ShapeError
 from retrograd.tensor import Tensor, _wrap
 
@@ -114,7 +115,7 @@ class _CustomNode(Node):
     def backward(self, grad: np.ndarray) -> tuple[Any, ...]:
         call, ctx = self.call, self.saved  # the walk refuses a freed node before this
         grads = [
-            _wrap(grad) if i == self.position else _wrap(np.zeros(shape, dtype=grad.dtype))
+            _wrap(grad) if i == self.position else _wrap(np.zeros_like(grad, shape=shape))
             for i, shape in enumerate(call.output_shapes)
         ]
         with no_grad():
@@ -134,7 +135,7 @@ class _CustomNode(Node):
             if g is None:
                 results.append(None)
                 continue
-            g_array = np.asarray(g.array if isinstance(g, Tensor) else g)
+            g_array = as_array(g.array if isinstance(g, Tensor) else g)
             if g_array.shape != arg.shape:
                 try:
                     g_array = np.broadcast_to(g_array, arg.shape)
@@ -203,9 +204,10 @@ def grad(
                     f"autograd.grad: grad can be implicitly created only for scalar outputs; "
                     f"output {position} has shape {out.shape}: pass grad_outputs"
                 )
-            array = np.ones(out.array.shape, dtype=out.array.dtype)
+            array = np.ones_like(out.array)
         else:
-            array = np.asarray(seed.array if isinstance(seed, Tensor) else seed, out.array.dtype)
+            seed_array = seed.array if isinstance(seed, Tensor) else seed
+            array = as_array(seed_array).astype(out.array.dtype, copy=False)
             if array.shape != out.shape:
                 raise ShapeError(
                     f"autograd.grad: grad_outputs {position} has shape {array.shape}, the output "

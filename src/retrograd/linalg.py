@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from retrograd.backend.arrays import as_array, namespace
 from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.ops.linalg import (
     QR,
@@ -186,7 +187,7 @@ def qr(A: Tensor, mode: str = "reduced") -> Any:  # noqa: N803
     m, n = a.shape[-2:]
     k = m if mode == "complete" else min(m, n)
     if mode == "r":
-        return linalg_qr(_wrap(np.zeros((0,), a.dtype)), apply(QR, a, mode=mode))
+        return linalg_qr(_wrap(np.zeros_like(a.array, shape=(0,))), apply(QR, a, mode=mode))
     q, r = _split(apply(QR, a, mode=mode), [(m, k), (k, n)])
     return linalg_qr(q, r)
 
@@ -296,7 +297,7 @@ def slogdet(A: Tensor) -> Any:  # noqa: N803
         ShapeError: `A` is not a batch of square matrices.
     """
     a = _square(A, "slogdet")
-    sign = np.asarray(np.linalg.slogdet(a.array)[0], dtype=a.dtype)
+    sign = as_array(np.linalg.slogdet(a.array)[0]).astype(a.dtype, copy=False)
     return linalg_slogdet(_wrap(sign), apply(LogAbsDet, a))
 
 
@@ -324,8 +325,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:  # noqa: N803
     a = _square(A, "matrix_power")
     n = int(n)
     if n == 0:
-        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-        return a.clone().copy_(_wrap(np.ascontiguousarray(eye)))
+        eye = np.broadcast_to(namespace(a.array).eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return a.clone().copy_(_wrap(eye.copy()))
     if n < 0:
         a, n = inv(a), -n
     result: Tensor | None = None
@@ -375,9 +376,13 @@ def matrix_rank(
         if hermitian
         else np.linalg.svd(a.array, compute_uv=False)
     )
-    largest = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    largest = (
+        s.max(axis=-1, keepdims=True)
+        if s.shape[-1]
+        else np.zeros_like(s, shape=s.shape[:-1] + (1,), dtype=np.float64)
+    )
     tol = np.maximum(atol_ or 0.0, rtol_ * largest)
-    return _wrap(np.asarray(np.sum(s > tol, axis=-1), dtype=np.int64))
+    return _wrap(as_array(np.sum(s > tol, axis=-1)).astype(np.int64, copy=False))
 
 
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002
@@ -550,7 +555,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
         s.max(axis=-1, keepdims=True) if s.shape[-1] else 0
     )
     rank = np.sum(s > limit, axis=-1).astype(np.int64)
-    empty = _wrap(np.zeros((0,), a.dtype))
+    empty = _wrap(np.zeros_like(a.array, shape=(0,)))
     residuals = empty
     if m > n and driver != "gelsy" and bool(np.all(rank == n)):
         residuals = ((a @ x - b) ** 2).sum(-2)
@@ -559,7 +564,9 @@ def lstsq(A: Tensor, B: Tensor, rcond: Any = None, *, driver: str | None = None)
     return linalg_lstsq(
         x.squeeze(-1) if vector else x,
         residuals,
-        _wrap(np.asarray(rank)) if driver != "gels" else _wrap(np.zeros((0,), np.int64)),
+        _wrap(as_array(rank))
+        if driver != "gels"
+        else _wrap(np.zeros_like(rank, shape=(0,), dtype=np.int64)),
         _wrap(s.astype(a.dtype)) if driver in ("gelsd", "gelss") else empty,
     )
 
@@ -630,7 +637,9 @@ def svd_old(a: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
         s = svdvals(a)
         batch = tuple(s.shape[:-1])
         return svd_result(
-            _wrap(np.zeros(batch + (m, m), s.dtype)), s, _wrap(np.zeros(batch + (n, n), s.dtype))
+            _wrap(np.zeros_like(s.array, shape=batch + (m, m))),
+            s,
+            _wrap(np.zeros_like(s.array, shape=batch + (n, n))),
         )
     u, s, vh = svd(a, full_matrices=not some)
     return svd_result(u, s, vh.mT)

@@ -31,8 +31,8 @@ def test_bce_matches_torch(shape, reduction, choice, seed):
     weight = None if w_shape is None else rand(w_shape, seed + 2, 0.1, 2.0)
 
     def ours(p):
-        w = None if weight is None else rg.tensor(weight)
-        return F.binary_cross_entropy(p, rg.tensor(target), w, reduction=reduction)
+        w = None if weight is None else rg.tensor(weight, device=p.device)
+        return F.binary_cross_entropy(p, rg.tensor(target, device=p.device), w, reduction=reduction)
 
     def theirs(p):
         w = None if weight is None else torch.tensor(weight)
@@ -57,8 +57,8 @@ def test_bce_with_logits_matches_torch(shape, reduction, choice, pos_choice, see
 
     def call(lib, fn):
         def run(x, t):
-            w = None if weight is None else lib.tensor(weight)
-            pw = None if pos_weight is None else lib.tensor(pos_weight)
+            w = None if weight is None else lib.tensor(weight, device=x.device)
+            pw = None if pos_weight is None else lib.tensor(pos_weight, device=x.device)
             return fn(x, t, w, reduction=reduction, pos_weight=pw)
 
         return run
@@ -82,7 +82,7 @@ def test_logits_gradient_at_zero():
     pos_weight = np.array([1.0, 1.0, 2.0, 3.0])
     check(
         lambda x, t: F.binary_cross_entropy_with_logits(
-            x, t, pos_weight=rg.tensor(pos_weight), reduction="none"
+            x, t, pos_weight=rg.tensor(pos_weight, device=x.device), reduction="none"
         ),
         x,
         target,
@@ -150,6 +150,7 @@ def test_bce_module_matches_torch_and_keeps_weight_buffer():
         torch_fn=lambda p: theirs(p, torch.tensor(target)),
         low=0.05,
         high=0.95,
+        device=False,  # the module's weight buffer stays on the CPU
     )
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
     assert repr(ours) == "BCELoss(reduction='sum')"
@@ -159,7 +160,7 @@ def test_bce_with_logits_module_matches_torch():
     pos_weight = rand((3,), 5, 0.5, 3.0)
     ours = nn.BCEWithLogitsLoss(pos_weight=rg.tensor(pos_weight))
     theirs = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
-    check(ours, (4, 3), rand((4, 3), 9, 0.0, 1.0), torch_fn=theirs)
+    check(ours, (4, 3), rand((4, 3), 9, 0.0, 1.0), torch_fn=theirs, device=False)  # CPU buffer
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["pos_weight"]
     assert repr(ours) == "BCEWithLogitsLoss()"
 

@@ -41,8 +41,11 @@ def _weight(use, n_classes, seed):
     return rand((n_classes,), seed + 5, 0.2, 2.0) if use else None
 
 
-def _lib_weight(lib, weight):
-    return None if weight is None else lib.tensor(weight)
+def _lib_weight(lib, weight, like=None):
+    """The class weights for `lib`, on the device of `like` (the input) when given."""
+    if weight is None:
+        return None
+    return lib.tensor(weight) if like is None else lib.tensor(weight, device=like.device)
 
 
 @settings(max_examples=40)
@@ -59,7 +62,7 @@ def test_cross_entropy_matches_torch(problem, reduction, use_weight, smoothing):
         target = np.zeros_like(target)  # an all-ignored mean is NaN; tested on its own below
     kwargs = {"reduction": reduction, "label_smoothing": smoothing}
     check(
-        lambda x, t: F.cross_entropy(x, t, _lib_weight(rg, weight), **kwargs),
+        lambda x, t: F.cross_entropy(x, t, _lib_weight(rg, weight, x), **kwargs),
         shape,
         target,
         torch_fn=lambda x, t: TF.cross_entropy(x, t, _lib_weight(torch, weight), **kwargs),
@@ -77,7 +80,7 @@ def test_nll_loss_matches_torch(problem, reduction, use_weight):
     if reduction == "mean" and np.all(target == -100):
         target = np.zeros_like(target)
     check(
-        lambda x, t: F.nll_loss(x, t, _lib_weight(rg, weight), reduction=reduction),
+        lambda x, t: F.nll_loss(x, t, _lib_weight(rg, weight, x), reduction=reduction),
         shape,
         target,
         torch_fn=lambda x, t: TF.nll_loss(x, t, _lib_weight(torch, weight), reduction=reduction),
@@ -106,7 +109,7 @@ def test_cross_entropy_with_probabilities_matches_torch(
     weight = _weight(use_weight, n_classes, seed)
     kwargs = {"reduction": reduction, "label_smoothing": smoothing}
     check(
-        lambda x, p: F.cross_entropy(x, p, _lib_weight(rg, weight), **kwargs),
+        lambda x, p: F.cross_entropy(x, p, _lib_weight(rg, weight, x), **kwargs),
         shape,
         probs,
         torch_fn=lambda x, p: TF.cross_entropy(x, p, _lib_weight(torch, weight), **kwargs),
@@ -178,11 +181,13 @@ def test_modules_match_torch():
     target = np.array([0, 2, -100, 1, 1])
     ours = nn.CrossEntropyLoss(rg.tensor(weight), reduction="sum", label_smoothing=0.1)
     theirs = torch.nn.CrossEntropyLoss(torch.tensor(weight), reduction="sum", label_smoothing=0.1)
-    check(ours, (5, 3), target, torch_fn=theirs)
+    check(ours, (5, 3), target, torch_fn=theirs, device=False)  # the weight buffer is on the CPU
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
     ours_nll = nn.NLLLoss(rg.tensor(weight), ignore_index=1)
     theirs_nll = torch.nn.NLLLoss(torch.tensor(weight), ignore_index=1)
-    check(ours_nll, (5, 3), np.array([0, 2, 1, 1, 0]), torch_fn=theirs_nll, high=0.0)
+    check(  # the weight buffer is on the CPU: no device rerun
+        ours_nll, (5, 3), np.array([0, 2, 1, 1, 0]), torch_fn=theirs_nll, high=0.0, device=False
+    )
 
 
 def test_module_repr():

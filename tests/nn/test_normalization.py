@@ -233,7 +233,9 @@ def test_functional_forms_match_torch_with_finite_differences() -> None:
     )
     mean, var = np.array([0.5, -1.0]), np.array([2.0, 0.5])
     check(
-        lambda x, w: F.batch_norm(x, rg.tensor(mean), rg.tensor(var), w, training=False),
+        lambda x, w: F.batch_norm(
+            x, rg.tensor(mean, device=x.device), rg.tensor(var, device=x.device), w, training=False
+        ),
         (3, 2),
         (2,),
         torch_fn=lambda x, w: TF.batch_norm(x, torch.tensor(mean), torch.tensor(var), w),

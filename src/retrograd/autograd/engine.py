@@ -16,6 +16,7 @@ import numpy as np
 
 from retrograd.autograd.node import FREED, Node
 from retrograd.autograd.tracing import hook_ids
+from retrograd.backend.arrays import as_array, writeable, zeros
 from retrograd.errors import GraphError
 
 Wrap = Callable[[np.ndarray], Any]
@@ -197,7 +198,7 @@ def sum_grads(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.nda
     if id(previous) in owned:
         np.add(previous, grad, out=previous)
         return previous
-    total = np.asarray(previous + grad)  # 0-d sums come back as scalars
+    total = as_array(previous + grad)  # 0-d sums come back as scalars
     owned.add(id(total))
     return total
 
@@ -234,7 +235,7 @@ def scatter_grad(
     (made on first use, holding `previous`); returns the buffer. Also the replay's routine."""
     if previous is None or id(previous) not in owned:
         tensor = node.inputs[0]
-        buffer = np.zeros(tensor.shape, dtype=tensor.dtype)
+        buffer = zeros(tensor.array.shape, tensor.array.dtype, like=tensor.array)
         if previous is not None:
             buffer += previous
         owned.add(id(buffer))
@@ -275,7 +276,7 @@ def _run_hooks(tensor: Any, grad: np.ndarray, wrap: Wrap) -> np.ndarray:
     for hook in list(tensor._hooks.values()):
         replaced = hook(wrap(grad))
         if replaced is not None:
-            grad = np.asarray(getattr(replaced, "array", replaced))
+            grad = as_array(getattr(replaced, "array", replaced))
     return grad
 
 
@@ -286,7 +287,7 @@ def _accumulate(tensor: Any, grad: np.ndarray, wrap: Wrap, handed_out: set[int])
     if grad.dtype != tensor.array.dtype:
         grad = grad.astype(tensor.array.dtype)
     if tensor.grad is None:
-        if id(grad) in handed_out or grad.base is not None or not grad.flags.writeable:
+        if id(grad) in handed_out or grad.base is not None or not writeable(grad):
             grad = grad.copy()
         handed_out.add(id(grad))
         tensor.grad = wrap(grad)

@@ -39,6 +39,10 @@ class Node(_NodeExtras):
     #: needed); an in-place change to an input no needed gradient reads is harmless
     value_needed_by: tuple[tuple[int, ...], ...] | None = None
 
+    #: why the op runs on the CPU only (empty: it runs on a GPU too, through the same code);
+    #: such ops are listed in the docs' "Scaling out" guide
+    cpu_only: str = ""
+
     #: the output's value was overwritten in place (matters when backward reads the output)
     output_modified: bool = False
     #: backward is `scatter_add(buffer, grad)` into the input's gradient buffer (indexing)

@@ -1,8 +1,8 @@
 """Devices, as PyTorch names them: `device("cpu")`, `device("cuda:0")`, `t.device`.
 
-retrograd computes on the CPU (NumPy). The device API exists so that code written for PyTorch
-runs unchanged: `device("cuda" if cuda.is_available() else "cpu")` picks the CPU, `.to(device)`
-and `device=` accept it, and asking for a device that is not there is an error naming what is
+retrograd computes on the CPU (NumPy) and, when CuPy is installed and sees a GPU, on "cuda"
+(see `retrograd.backend.arrays`). `device("cuda" if cuda.is_available() else "cpu")` picks the
+GPU where there is one; asking for a device that is not there is an error naming what is
 available.
 """
 
@@ -35,7 +35,6 @@ KNOWN_TYPES = (
     "mtia",
     "privateuseone",
 )
-AVAILABLE = ("cpu",)
 
 
 class device:  # noqa: N801 - PyTorch's name
@@ -120,23 +119,39 @@ CPU = device("cpu")
 
 
 def check_device(requested: Any, where: str = "") -> None:
-    """Raise unless `requested` (a device, its string, or None) is one retrograd computes on."""
+    """Raise unless `requested` (a device, its string, or None) is one retrograd computes on:
+    the CPU, or CUDA when CuPy sees a GPU."""
     if requested is None or requested is CPU:
         return
     wanted = requested if isinstance(requested, device) else device(requested)
-    if wanted.type not in AVAILABLE:
-        prefix = f"{where}: " if where else ""
-        raise InvalidArgumentError(
-            f"{prefix}device {str(wanted)!r} is not available: retrograd computes on the CPU "
-            f"(available: {', '.join(AVAILABLE)}); pick the device with "
-            "`device('cuda' if cuda.is_available() else 'cpu')`"
-        )
+    if wanted.type == "cpu":
+        return
+    from retrograd.backend.arrays import cuda_available
+
+    if wanted.type == "cuda" and cuda_available():
+        return
+    prefix = f"{where}: " if where else ""
+    raise InvalidArgumentError(
+        f"{prefix}device {str(wanted)!r} is not available: retrograd computes on the CPU "
+        "and, with CuPy and a GPU (pip install 'retrograd[gpu]'), on 'cuda' (available here: "
+        f"{', '.join(available())}); pick the device with "
+        "`device('cuda' if cuda.is_available() else 'cpu')`"
+    )
 
 
-def parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], who: str) -> tuple[Any, bool]:
-    """The dtype (or None) and `copy` flag of a `.to(...)` call, PyTorch's forms: `to(dtype)`,
-    `to(device)`, `to(device, dtype)`, `to(tensor)`, keywords `dtype`, `device`, `copy`,
-    `non_blocking` and `memory_format`. An unavailable device is an error."""
+def available() -> tuple[str, ...]:
+    """The device types that can hold tensors here."""
+    from retrograd.backend.arrays import cuda_available
+
+    return ("cpu", "cuda") if cuda_available() else ("cpu",)
+
+
+def parse_to(
+    args: tuple[Any, ...], kwargs: dict[str, Any], who: str
+) -> tuple[Any, device | None, bool]:
+    """The dtype (or None), device (or None) and `copy` flag of a `.to(...)` call, PyTorch's
+    forms: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`, keywords `dtype`,
+    `device`, `copy`, `non_blocking` and `memory_format`. An unavailable device is an error."""
     dtype = kwargs.pop("dtype", None)
     wanted = kwargs.pop("device", None)
     copy = bool(kwargs.pop("copy", False))
@@ -156,4 +171,6 @@ def parse_to(args: tuple[Any, ...], kwargs: dict[str, Any], who: str) -> tuple[A
         elif arg is not None:
             dtype = arg
     check_device(wanted, who)
-    return dtype, copy
+    if wanted is not None and not isinstance(wanted, device):
+        wanted = device(wanted)
+    return dtype, wanted, copy

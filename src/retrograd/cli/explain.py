@@ -52,7 +52,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--dataset", type=str.lower, choices=datasets.DATASETS, default="seed")
     parser.add_argument("--hidden", type=positive_int, default=3, help="units per hidden layer")
     parser.add_argument("--layers", type=positive_int, default=1, help="hidden layers")
-    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="sigmoid")
+    choices.add_activation_option(parser, "sigmoid")
     parser.add_argument("--lr", type=positive_float, default=0.5, help="learning rate")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="initial weights")
     parser.set_defaults(handler=run, parser=parser)

@@ -179,7 +179,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         help="hidden layer widths, comma-separated, 0 for none (default: auto: two layers of "
         "64 units below 2,000 training rows, of 128 above, at least as wide as the features)",
     )
-    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="relu")
+    choices.add_activation_option(parser, "relu")
     parser.add_argument(
         "--dropout",
         type=_dropout,

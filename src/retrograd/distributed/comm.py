@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import device_of, is_host, to_device, to_host
 from retrograd.errors import RetrogradError
 from retrograd.io.errors import ModelFileError
 from retrograd.io.tree import decode, encode
@@ -168,9 +169,15 @@ def _mpi_op(op: ReduceOp) -> Any:
 
 
 def all_reduce_array(array: np.ndarray, op: ReduceOp = ReduceOp.SUM) -> None:
-    """Combine a contiguous array across ranks, in place."""
+    """Combine a contiguous array across ranks, in place. A GPU array travels through a host
+    copy (CUDA-aware MPI is not used)."""
     comm = _comm()
     if comm.Get_size() == 1:
+        return
+    if not is_host(array):
+        host = np.ascontiguousarray(to_host(array))
+        all_reduce_array(host, op)
+        array[...] = to_device(host, device_of(array))
         return
     if not array.flags.c_contiguous:
         raise DistributedError("all_reduce needs a contiguous array")
@@ -184,13 +191,18 @@ def broadcast_array(array: np.ndarray, src: int = 0) -> None:
     comm = _comm()
     if comm.Get_size() == 1:
         return
+    if not is_host(array):  # through a host copy, as all_reduce_array
+        host = np.ascontiguousarray(to_host(array))
+        broadcast_array(host, src)
+        array[...] = to_device(host, device_of(array))
+        return
     _wait(comm.Ibcast(array, root=src), "broadcast")
 
 
 def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM) -> None:
     """`torch.distributed.all_reduce`: combine `tensor` across ranks, in place."""
     data = tensor.array
-    work = data if data.flags.c_contiguous else np.ascontiguousarray(data)
+    work = data if data.flags.c_contiguous or not is_host(data) else np.ascontiguousarray(data)
     all_reduce_array(work, op)
     if work is not data:
         data[...] = work
@@ -199,7 +211,7 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM) -> None:
 def broadcast(tensor: Tensor, src: int = 0) -> None:
     """`torch.distributed.broadcast`: every rank gets rank `src`'s `tensor`, in place."""
     data = tensor.array
-    work = data if data.flags.c_contiguous else np.ascontiguousarray(data)
+    work = data if data.flags.c_contiguous or not is_host(data) else np.ascontiguousarray(data)
     broadcast_array(work, src)
     if work is not data:
         data[...] = work

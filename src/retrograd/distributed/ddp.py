@@ -24,6 +24,7 @@ import numpy as np
 
 from retrograd.autograd.engine import add_post_backward_callback
 from retrograd.autograd.tracing import record_call
+from retrograd.backend.arrays import is_host, to_host
 from retrograd.distributed.comm import (
     DistributedError,
     ReduceOp,
@@ -43,7 +44,8 @@ class _Bucket:
     def __init__(self, params: list[Tensor]) -> None:
         self.params = params
         self.sizes = [p.array.size for p in params]
-        self.flat = np.empty(sum(self.sizes), dtype=params[0].array.dtype)
+        # on the parameters' device (a GPU model's buckets cross to the host once each)
+        self.flat = np.empty_like(params[0].array, shape=(sum(self.sizes),))
 
 
 def _buckets(params: list[Tensor], cap_bytes: int) -> list[_Bucket]:
@@ -185,7 +187,7 @@ class DistributedDataParallel(Module):
         ]
         digest = hashlib.blake2b(digest_size=16)
         for _, p in self.module.named_parameters():
-            digest.update(np.ascontiguousarray(p.array).tobytes())
+            digest.update(np.ascontiguousarray(to_host(p.array)).tobytes())
         everyone = _gather_objects({"parameters": names, "weights": digest.hexdigest()})
         mine = everyone[0]
         for rank, theirs in enumerate(everyone[1:], start=1):
@@ -208,7 +210,7 @@ class DistributedDataParallel(Module):
         if get_world_size() == 1:
             return
         for tensor in list(self.module.parameters()) + list(self.module.buffers()):
-            if not tensor.array.flags.c_contiguous:
+            if is_host(tensor.array) and not tensor.array.flags.c_contiguous:
                 tensor.array = np.ascontiguousarray(tensor.array)
             broadcast_array(tensor.array, 0)
 

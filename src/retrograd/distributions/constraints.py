@@ -7,9 +7,17 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import as_array
+
 
 def _array(value: Any) -> np.ndarray:
-    return np.asarray(getattr(value, "array", value))
+    return as_array(getattr(value, "array", value))  # a device array stays on its device
+
+
+def _bound(value: Any) -> Any:
+    """A bound's array, or the plain number itself (a host 0-d array would not mix with a
+    device value)."""
+    return getattr(value, "array", value)
 
 
 class Constraint:
@@ -22,7 +30,7 @@ class Constraint:
 
     def check(self, value: Any) -> np.ndarray:
         """A boolean array: whether each value (each event) satisfies the constraint."""
-        return np.ones(np.shape(_array(value)), dtype=bool)
+        return np.ones_like(_array(value), dtype=bool)
 
     def __repr__(self) -> str:
         return type(self).__name__.lstrip("_") + "()"
@@ -58,7 +66,7 @@ class _GreaterThan(Constraint):
             self.description = f"{'>' if strict else '>='} {lower_bound}"
 
     def check(self, value: Any) -> np.ndarray:
-        v, low = _array(value), _array(self.lower_bound)
+        v, low = _array(value), _bound(self.lower_bound)
         return v > low if self.strict else v >= low
 
     def __repr__(self) -> str:
@@ -73,7 +81,7 @@ class _Interval(Constraint):
 
     def check(self, value: Any) -> np.ndarray:
         v = _array(value)
-        low, high = _array(self.lower_bound), _array(self.upper_bound)
+        low, high = _bound(self.lower_bound), _bound(self.upper_bound)
         return (low <= v) & ((v < high) if self.half_open else (v <= high))
 
     def __repr__(self) -> str:
@@ -139,7 +147,7 @@ class _PositiveDefinite(Constraint):
     def check(self, value: Any) -> np.ndarray:
         v = _array(value)
         symmetric = np.all(np.abs(v - np.swapaxes(v, -1, -2)) < 1e-6, axis=(-2, -1))
-        return np.asarray(symmetric & np.all(np.linalg.eigvalsh(v) > 0, axis=-1))
+        return as_array(symmetric & np.all(np.linalg.eigvalsh(v) > 0, axis=-1))
 
 
 class _Independent(Constraint):
@@ -154,7 +162,7 @@ class _Independent(Constraint):
         n = self.reinterpreted_batch_ndims
         if not n:
             return result
-        return np.asarray(result.reshape(result.shape[: result.ndim - n] + (-1,)).all(-1))
+        return as_array(result.reshape(result.shape[: result.ndim - n] + (-1,)).all(-1))
 
     def __repr__(self) -> str:
         return f"IndependentConstraint({self.base}, {self.reinterpreted_batch_ndims})"

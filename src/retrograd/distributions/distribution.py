@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.grad_mode import no_grad
+from retrograd.backend.arrays import namespace
 from retrograd.distributions import constraints
 from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.random import resolve_generator
@@ -33,12 +34,16 @@ def broadcast_all(*values: Any) -> list[Tensor]:
     take the dtype of the first Tensor given."""
     tensors = [v for v in values if isinstance(v, Tensor)]
     dtype = next((t.dtype for t in tensors if t.dtype.kind == "f"), None)
+    # plain numbers go to the device of the first Tensor
+    like = tensors[0].array if tensors and type(tensors[0].array) is not np.ndarray else None
     out = []
     for value in values:
         if isinstance(value, Tensor):
             out.append(_float(value))
         else:
             array = np.asarray(value, dtype=dtype if dtype is not None else None)
+            if like is not None:
+                array = namespace(like).asarray(array)
             out.append(_float(_wrap(array) if array.dtype.kind == "f" else array))
     try:
         shape = tuple(np.broadcast_shapes(*[t.shape for t in out]))
@@ -48,10 +53,19 @@ def broadcast_all(*values: Any) -> list[Tensor]:
     return [t if tuple(t.shape) == shape else t.expand(shape) for t in out]
 
 
-def uniform(shape: tuple[int, ...], dtype: Any, generator: Any, low: float = 0.0) -> Tensor:
-    """Uniform draws in `[low, 1)` (outside the graph)."""
+def draws_like(draws: np.ndarray, like: Tensor) -> Tensor:
+    """Host `draws` (from retrograd's generator) as a Tensor on the device of `like`."""
+    array = like.array
+    return _wrap(draws if type(array) is np.ndarray else namespace(array).asarray(draws))
+
+
+def uniform(
+    shape: tuple[int, ...], dtype: Any, generator: Any, low: float = 0.0, like: Any = None
+) -> Tensor:
+    """Uniform draws in `[low, 1)` (outside the graph), on the device of the Tensor `like`."""
     rng = resolve_generator(generator)
-    return _wrap(rng.uniform(low, 1.0, shape).astype(dtype))
+    draws = rng.uniform(low, 1.0, shape).astype(dtype)
+    return _wrap(draws) if like is None else draws_like(draws, like)
 
 
 def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:

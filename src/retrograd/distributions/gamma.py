@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import to_host
 from retrograd.distributions import constraints
-from retrograd.distributions.distribution import Distribution, _float, broadcast_all
+from retrograd.distributions.distribution import Distribution, _float, broadcast_all, draws_like
 from retrograd.ops.special import StandardGamma
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, apply, stack
@@ -24,10 +25,10 @@ from retrograd.tensor.special import digamma, lgamma
 def standard_gamma(concentration: Tensor, shape: tuple[int, ...], generator: Any) -> Tensor:
     """Standard gamma draws of `shape` with the implicit gradient to `concentration`."""
     rng = resolve_generator(generator)
-    alpha = np.broadcast_to(concentration.array, shape)
+    alpha = np.broadcast_to(to_host(concentration.array), shape)  # the generator is NumPy's
     draws = rng.standard_gamma(alpha).astype(concentration.dtype)
     tiny = np.finfo(concentration.dtype).tiny
-    return apply(StandardGamma, concentration, _wrap(np.maximum(draws, tiny)))
+    return apply(StandardGamma, concentration, draws_like(np.maximum(draws, tiny), concentration))
 
 
 class Gamma(Distribution):
@@ -259,7 +260,7 @@ class StudentT(Distribution):
         """`loc + scale X / sqrt(Z / df)` with standard normal X and chi-squared Z."""
         shape = self._extended_shape(sample_shape)
         rng = resolve_generator(generator)
-        x = _wrap(rng.standard_normal(shape).astype(self.df.dtype))
+        x = draws_like(rng.standard_normal(shape).astype(self.df.dtype), self.df)
         chi2 = standard_gamma(0.5 * self.df, shape, rng) * 2
         return self.loc + self.scale * x * (chi2 / self.df).rsqrt()
 
@@ -293,7 +294,7 @@ def _fill_where(t: Tensor, mask: np.ndarray, value: float) -> Tensor:
         return t
     from retrograd.tensor import where
 
-    return where(_wrap(mask), _wrap(np.array(value, dtype=t.dtype)), t)
+    return where(_wrap(mask), _wrap(np.full_like(t.array, value, shape=())), t)
 
 
 def _nan_where(t: Tensor, mask: np.ndarray) -> Tensor:

@@ -82,7 +82,7 @@ def _inf_where(t: Tensor, mask: np.ndarray, value: float = np.inf) -> Tensor:
     mask = np.broadcast_to(mask, t.shape)
     if not mask.any():
         return t
-    return where(_wrap(mask), _wrap(np.array(value, dtype=t.dtype)), t)
+    return where(_wrap(mask), _wrap(np.full_like(t.array, value, shape=())), t)
 
 
 @register_kl(Normal, Normal)

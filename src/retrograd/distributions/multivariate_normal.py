@@ -8,12 +8,16 @@ from typing import Any
 import numpy as np
 
 from retrograd.distributions import constraints
-from retrograd.distributions.distribution import Distribution, _float, lazy_property
+from retrograd.distributions.distribution import (
+    Distribution,
+    _float,
+    draws_like,
+    lazy_property,
+)
 from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.ops.special import Cholesky, SolveTriangular
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, apply
-from retrograd.tensor.dispatch import _wrap
 
 
 def _batch_mv(matrix: Tensor, vector: Tensor) -> Tensor:
@@ -157,7 +161,7 @@ class MultivariateNormal(Distribution):
         """`loc + scale_tril @ eps` with standard normal `eps` (reparameterised)."""
         shape = self._extended_shape(sample_shape)
         eps = resolve_generator(generator).standard_normal(shape).astype(self.loc.dtype)
-        return self.loc + _batch_mv(self._unbroadcasted_scale_tril, _wrap(eps))
+        return self.loc + _batch_mv(self._unbroadcasted_scale_tril, draws_like(eps, self.loc))
 
     def log_prob(self, value: Any) -> Tensor:
         """`-(n log(2 pi) + |L^-1 (x - loc)|^2) / 2 - log det L`."""

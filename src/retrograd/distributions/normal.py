@@ -13,6 +13,7 @@ from retrograd.distributions.distribution import (
     Distribution,
     _float,
     broadcast_all,
+    draws_like,
     uniform,
 )
 from retrograd.ops.elementwise import Expm1
@@ -75,7 +76,7 @@ class Normal(_LocScale):
         """`loc + scale * eps` with standard normal `eps`: the gradient reaches loc and scale."""
         shape = self._extended_shape(sample_shape)
         eps = resolve_generator(generator).standard_normal(shape).astype(self.loc.dtype)
-        return self.loc + _wrap(eps) * self.scale
+        return self.loc + draws_like(eps, self.loc) * self.scale
 
     def _log_prob(self, x: Tensor) -> Tensor:
         return -((x - self.loc) ** 2) / (2 * self.scale**2) - self.scale.log() - _LOG_SQRT_2PI
@@ -181,7 +182,7 @@ class Laplace(_LocScale):
         """`loc - scale sign(u) log(1 - |u|)` for uniform `u` in (-1, 1) (reparameterised)."""
         shape = self._extended_shape(sample_shape)
         eps = float(np.finfo(self.loc.dtype).eps)
-        u = uniform(shape, self.loc.dtype, generator, low=eps) * 2 - 1
+        u = uniform(shape, self.loc.dtype, generator, low=eps, like=self.loc) * 2 - 1
         return self.loc - self.scale * u.sign() * (-(u.abs())).log1p()
 
     def _log_prob(self, x: Tensor) -> Tensor:
@@ -214,7 +215,7 @@ class Cauchy(_LocScale):
     @property
     def mean(self) -> Tensor:
         """nan (undefined)."""
-        return _wrap(np.full(self._batch_shape, np.nan, dtype=self.loc.dtype))
+        return _wrap(np.full_like(self.loc.array, np.nan, shape=self._batch_shape))
 
     @property
     def mode(self) -> Tensor:
@@ -224,13 +225,13 @@ class Cauchy(_LocScale):
     @property
     def variance(self) -> Tensor:
         """inf (undefined)."""
-        return _wrap(np.full(self._batch_shape, np.inf, dtype=self.loc.dtype))
+        return _wrap(np.full_like(self.loc.array, np.inf, shape=self._batch_shape))
 
     def rsample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """`loc + scale * eps` with standard Cauchy `eps` (reparameterised)."""
         shape = self._extended_shape(sample_shape)
         eps = resolve_generator(generator).standard_cauchy(shape).astype(self.loc.dtype)
-        return self.loc + _wrap(eps) * self.scale
+        return self.loc + draws_like(eps, self.loc) * self.scale
 
     def _log_prob(self, x: Tensor) -> Tensor:
         z = (x - self.loc) / self.scale

@@ -68,7 +68,7 @@ class RelaxedBernoulli(Distribution):
         """`sigmoid((logits + log u - log(1 - u)) / temperature)` for uniform `u`."""
         shape = self._extended_shape(sample_shape)
         info = np.finfo(self.logits.dtype)
-        u = uniform(shape, self.logits.dtype, generator, low=float(info.tiny)).clamp(
+        u = uniform(shape, self.logits.dtype, generator, float(info.tiny), self.logits).clamp(
             max=1 - float(info.eps)
         )
         return ((self.logits + u.log() - (-u).log1p()) / self.temperature).sigmoid()
@@ -127,7 +127,7 @@ class RelaxedOneHotCategorical(Distribution):
         """`softmax((logits + g) / temperature)` with standard Gumbel `g`."""
         shape = self._extended_shape(sample_shape)
         info = np.finfo(self.logits.dtype)
-        u = uniform(shape, self.logits.dtype, generator, low=float(info.tiny)).clamp(
+        u = uniform(shape, self.logits.dtype, generator, float(info.tiny), self.logits).clamp(
             max=1 - float(info.eps)
         )
         gumbels = -((-(u.log())).log())

@@ -7,7 +7,13 @@ from typing import Any
 import numpy as np
 
 from retrograd.distributions import constraints
-from retrograd.distributions.distribution import Distribution, _float, broadcast_all, uniform
+from retrograd.distributions.distribution import (
+    Distribution,
+    _float,
+    broadcast_all,
+    draws_like,
+    uniform,
+)
 from retrograd.random import resolve_generator
 from retrograd.tensor import Tensor, where
 from retrograd.tensor.dispatch import _wrap
@@ -50,7 +56,7 @@ class Uniform(Distribution):
     @property
     def mode(self) -> Tensor:
         """nan (every point is a mode)."""
-        return _wrap(np.full(self._batch_shape, np.nan, dtype=self.low.dtype))
+        return _wrap(np.full_like(self.low.array, np.nan, shape=self._batch_shape))
 
     @property
     def variance(self) -> Tensor:
@@ -64,7 +70,7 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """`low + u (high - low)` for standard uniform `u` (reparameterised)."""
-        u = uniform(self._extended_shape(sample_shape), self.low.dtype, generator)
+        u = uniform(self._extended_shape(sample_shape), self.low.dtype, generator, like=self.low)
         return self.low + u * (self.high - self.low)
 
     def log_prob(self, value: Any) -> Tensor:
@@ -72,7 +78,7 @@ class Uniform(Distribution):
         x = _float(self._validate_sample(value))
         inside = (self.low.array <= x.array) & (x.array < self.high.array)
         density = -(self.high - self.low).log()
-        return where(_wrap(inside), density, _wrap(np.array(-np.inf, dtype=x.dtype)))
+        return where(_wrap(inside), density, _wrap(np.full_like(x.array, -np.inf, shape=())))
 
     def cdf(self, value: Any) -> Tensor:
         """`(x - low) / (high - low)`, clamped to [0, 1]."""
@@ -129,7 +135,7 @@ class Exponential(Distribution):
         """`e / rate` for a standard exponential draw `e` (reparameterised)."""
         shape = self._extended_shape(sample_shape)
         e = resolve_generator(generator).standard_exponential(shape).astype(self.rate.dtype)
-        return _wrap(e) / self.rate
+        return draws_like(e, self.rate) / self.rate
 
     def log_prob(self, value: Any) -> Tensor:
         """`log(rate) - rate x`."""

@@ -13,6 +13,7 @@ from typing import IO, Any, cast
 
 import numpy as np
 
+from retrograd.backend.arrays import to_host
 from retrograd.errors import ArgumentTypeError, StateDictError
 from retrograd.io.config import build_for_file, module_to_config
 from retrograd.io.errors import ModelFileError
@@ -46,7 +47,7 @@ def state_arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     arrays = {}
     for key, value in state.items():
         if isinstance(value, Tensor):
-            arrays[key] = value.array
+            arrays[key] = to_host(value.array)  # a GPU tensor is saved from a host copy
         elif isinstance(value, np.ndarray):
             arrays[key] = value
         elif hasattr(value, "detach") and hasattr(value, "numpy"):  # torch, without importing it

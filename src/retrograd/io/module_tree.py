@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import to_host
 from retrograd.io.errors import ModelFileError
 from retrograd.io.tree import decode, encode
 from retrograd.nn.module import Module
@@ -115,7 +116,7 @@ def _tensor_key(
 ) -> str:
     if id(tensor) not in keys:
         keys[id(tensor)] = key
-        tensors[key] = tensor.array
+        tensors[key] = to_host(tensor.array)
     return keys[id(tensor)]
 
 
@@ -165,7 +166,7 @@ def _encode_attribute(
     if isinstance(value, Module):
         raise ModelFileError(f"cannot store {path}: a module kept outside the module tree")
     if isinstance(value, Tensor):
-        return {_TENSOR: encode(value.array, "attribute." + path, tensors)}
+        return {_TENSOR: encode(to_host(value.array), "attribute." + path, tensors)}
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
         return {_CALLABLE: _name_of(value, path)}
     if isinstance(value, (list, tuple)):

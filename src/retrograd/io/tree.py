@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import is_device_array, to_host
 from retrograd.errors import ArgumentTypeError, InvalidArgumentError
 from retrograd.io.errors import ModelFileError
 from retrograd.io.header import DTYPES
@@ -36,6 +37,8 @@ def encode(value: Any, path: str, tensors: dict[str, np.ndarray] | None) -> Any:
         return value
     if isinstance(value, Tensor):
         value = value.array
+    if is_device_array(value):  # GPU state (an optimizer's moments) is saved from the host
+        value = to_host(value)
     if isinstance(value, np.ndarray):
         return _encode_array(value, path, tensors)
     if isinstance(value, np.generic):

@@ -11,6 +11,37 @@ from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor, apply
 
+#: the activation layers (`retrograd.nn`, `nn.modules.activation` and the command line
+#: take this list: a layer added here is exported and offered everywhere)
+__all__ = [
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "GELU",
+    "SiLU",
+    "Sigmoid",
+    "Tanh",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "Softmin",
+    "Hardtanh",
+    "ReLU6",
+    "Hardsigmoid",
+    "Hardswish",
+    "Mish",
+    "SELU",
+    "CELU",
+    "LogSigmoid",
+    "Softsign",
+    "Tanhshrink",
+    "Softshrink",
+    "Hardshrink",
+    "Threshold",
+    "GLU",
+    "PReLU",
+]
+
 
 def _inplace_note(inplace: bool) -> str:
     return ", inplace=True" if inplace else ""

@@ -143,6 +143,8 @@ class MultiheadAttention(Module):
             embed_dim, embed_dim, bias=bias, dtype=dtype, generator=generator
         )
         self._reset_parameters(generator)
+        if device is not None:
+            self.to(device)
 
     def _reset_parameters(self, generator: Any = None) -> None:
         """PyTorch's init: xavier_uniform_ projection weights, zero biases (out_proj's weight

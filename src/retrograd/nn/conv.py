@@ -188,6 +188,8 @@ class _Conv(_ConvNd):
             dtype=dtype,
             generator=generator,
         )
+        if device is not None:
+            self.to(device)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """Convolve `input` with the layer's weight (and add its bias)."""
@@ -377,6 +379,8 @@ class _ConvTransposeNd(_ConvNd):
             dtype=dtype,
             generator=generator,
         )
+        if device is not None:
+            self.to(device)
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:  # noqa: A002
         """Transposed convolution of `input`; `output_size` (optional, its last entries count)

@@ -72,6 +72,8 @@ class Linear(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self, generator: Any = None) -> None:
         """PyTorch's default: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),

@@ -11,6 +11,7 @@ from retrograd.nn.functional import loss as F
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
+#: the loss layers (`retrograd.nn` and `nn.modules.loss` export this list)
 __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",

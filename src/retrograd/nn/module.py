@@ -15,6 +15,7 @@ import numpy as np
 from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.tracing import hook_ids, record_call, trace_state
+from retrograd.backend.arrays import to_device
 from retrograd.backend.device import check_device, parse_to
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import (
@@ -601,23 +602,40 @@ class Module:
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
         """PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` and the
-        keywords `dtype`, `device`, `non_blocking`. The device must be the CPU; a dtype casts
-        the floating parameters and buffers."""
-        dtype, _ = parse_to(args, kwargs, "Module.to")
+        keywords `dtype`, `device`, `non_blocking`. A dtype casts the floating parameters and
+        buffers; a device moves every parameter, buffer and gradient there, in place (the
+        Parameter objects stay the same, so an optimizer built on them keeps working)."""
+        dtype, target, _ = parse_to(args, kwargs, "Module.to")
+        if target is not None:
+            self._move(target)
         return self if dtype is None else self._cast_floats(dtype)
 
-    def cpu(self: M) -> M:
-        """The module itself: it lives on the CPU."""
+    def _move(self: M, target: Any) -> M:
+        tensors = itertools.chain(
+            self.parameters(),
+            self.buffers(),
+            (p.grad for p in self.parameters() if p.grad is not None),
+        )
+        for tensor in tensors:
+            tensor.array = to_device(tensor.array, target)
         return self
+
+    def cpu(self: M) -> M:
+        """Move every parameter and buffer to host memory (in place)."""
+        return self._move("cpu")
 
     def type(self: M, dst_type: Any) -> M:
         """Cast the floating parameters and buffers to `dst_type` (PyTorch's `Module.type`)."""
         return self._cast_floats(dst_type)
 
     def cuda(self: M, device: Any = None) -> M:
-        """An error naming the available devices: retrograd computes on the CPU."""
-        check_device("cuda" if device is None else device, "Module.cuda")
-        return self  # pragma: no cover - check_device raises for every CUDA device
+        """Move every parameter and buffer to a CUDA GPU (in place); an error naming the
+        available devices where there is none."""
+        if isinstance(device, int) and not isinstance(device, bool):
+            device = f"cuda:{device}"
+        target = "cuda" if device is None else device
+        check_device(target, "Module.cuda")
+        return self._move(target)
 
     # ------------------------------------------------------------------ state dict
     def state_dict(

@@ -115,6 +115,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
@@ -286,6 +288,8 @@ class LayerNorm(Module):
             self, self.normalized_shape, elementwise_affine, bias, _float_dtype(dtype)
         )
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
@@ -358,6 +362,8 @@ class GroupNorm(Module):
         self.affine = affine
         _add_affine_parameters(self, (num_channels,), affine, bias, _float_dtype(dtype))
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
@@ -438,6 +444,8 @@ class _InstanceNorm(Module):
         self.track_running_stats = False
         _add_affine_parameters(self, (self.num_features,), affine, bias, _float_dtype(dtype))
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0 (when `affine`)."""
@@ -542,6 +550,8 @@ class RMSNorm(Module):
         else:
             self.register_parameter("weight", None)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """weight = 1."""

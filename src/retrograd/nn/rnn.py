@@ -206,7 +206,7 @@ class RNNBase(Module):
         """An initial state `(num_layers * num_directions, B, hidden_size)`, zeros when None."""
         layers = self.num_layers * self.num_directions
         if hx is None:
-            return zeros(layers, x.shape[1], self.hidden_size, dtype=x.dtype)
+            return zeros(layers, x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device)
         expected = (layers, x.shape[1], self.hidden_size) if batched else (layers, self.hidden_size)
         if not isinstance(hx, Tensor) or hx.shape != expected:
             got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
@@ -383,6 +383,8 @@ class RNN(RNNBase):
             dtype=dtype,
             generator=generator,
         )
+        if device is not None:
+            self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         """Run the layers over the sequence `input` from the state `hx`; returns
@@ -477,6 +479,8 @@ class LSTM(RNNBase):
             dtype,
             generator,
         )
+        if device is not None:
+            self.to(device)
 
     def forward(
         self,
@@ -577,6 +581,8 @@ class GRU(RNNBase):
             dtype=dtype,
             generator=generator,
         )
+        if device is not None:
+            self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         """Run the layers over the sequence `input` from the state `hx`; returns

@@ -143,7 +143,7 @@ class RNNCellBase(Module):
     def _state(self, hx: Tensor | None, x: Tensor, batched: bool, what: str = "hx") -> Tensor:
         """A hidden (or cell) state `(batch, hidden_size)` for input `x`: zeros when None."""
         if hx is None:
-            return zeros(x.shape[0], self.hidden_size, dtype=x.dtype)
+            return zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
         expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
         if not isinstance(hx, Tensor) or hx.shape != expected:
             got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
@@ -203,6 +203,8 @@ class RNNCell(RNNCellBase):
             )
         self.nonlinearity = nonlinearity
         super().__init__(input_size, hidden_size, bias, 1, dtype, generator)
+        if device is not None:
+            self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         """The next hidden state from the input `input` and the hidden state `hx`.
@@ -265,6 +267,8 @@ class LSTMCell(RNNCellBase):
     ) -> None:
         check_device(device, "LSTMCell")
         super().__init__(input_size, hidden_size, bias, 4, dtype, generator)
+        if device is not None:
+            self.to(device)
 
     def forward(
         self,
@@ -336,6 +340,8 @@ class GRUCell(RNNCellBase):
     ) -> None:
         check_device(device, "GRUCell")
         super().__init__(input_size, hidden_size, bias, 3, dtype, generator)
+        if device is not None:
+            self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         """The next hidden state from the input `input` and the hidden state `hx`.

@@ -103,6 +103,8 @@ class Embedding(Module):
                     f"({num_embeddings}, {embedding_dim})"
                 )
             self.weight = Parameter(_weight, requires_grad=not _freeze)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self, generator: Any = None) -> None:
         """weight ~ N(0, 1), the padding row (if any) zero, as in PyTorch."""

@@ -118,6 +118,8 @@ class TransformerEncoderLayer(Module):
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _activation(activation, name)
+        if device is not None:
+            self.to(device)
 
     def forward(
         self,
@@ -318,6 +320,8 @@ class TransformerDecoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.dropout3 = Dropout(dropout)
         self.activation = _activation(activation, name)
+        if device is not None:
+            self.to(device)
 
     def forward(
         self,
@@ -533,6 +537,8 @@ class Transformer(Module):
         self.d_model = d_model
         self.nhead = nhead
         self.batch_first = batch_first
+        if device is not None:
+            self.to(device)
 
     def _reset_parameters(self, generator: Any = None) -> None:
         for param in self.parameters():

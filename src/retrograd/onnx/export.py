@@ -1,10 +1,15 @@
 """`export(model, example_input, path)`: write a retrograd model as an ONNX file.
 
 The export walks the module tree: `nn.Sequential` containers (nested or not) are unrolled, and
-every other module must be a built-in layer with a converter (`supported_layers()`); anything
-else, a custom Module included, is refused by name. The example input is run through the model
-once in eval mode, layer by layer, which gives each converter the ranks, static sizes and
-dtypes it needs; the model's train/eval flags are restored afterwards. The graph is checked
+every other module is a layer. A built-in layer with a converter (`supported_layers()`) is
+converted by it. Any other leaf module (one without submodules: a built-in activation such as
+Mish, or a custom Module) is exported by the general rule: its forward is traced into
+retrograd's primitive ops on the example input and each primitive is converted
+(`retrograd.onnx.converters.traced`); a module whose forward cannot be traced (a tensor value
+read into Python, an in-place change, a primitive with no ONNX entry) or that holds submodules
+is refused by name, with the reason. The example input is run through the model once in eval
+mode, layer by layer, which gives each converter the ranks, static sizes and dtypes it needs;
+the model's train/eval flags are restored afterwards. The graph is checked
 with `onnx.checker.check_model` (with shape inference) and written atomically.
 """
 
@@ -21,7 +26,8 @@ from retrograd.autograd.grad_mode import no_grad
 from retrograd.io.atomic import atomic_write
 from retrograd.nn.containers import Sequential
 from retrograd.nn.module import Module
-from retrograd.onnx.converters import CONVERTERS, Step
+from retrograd.onnx.converters import CONVERTERS, Step, TraceError, convert_traced
+from retrograd.onnx.converters.traced import record
 from retrograd.onnx.errors import ExportError, UnsupportedLayerError
 from retrograd.onnx.graph import GraphBuilder, require_onnx
 from retrograd.tensor import Tensor
@@ -37,7 +43,15 @@ GraphStep = Callable[[GraphBuilder, str, np.dtype], str]
 
 
 def supported_layers() -> list[str]:
-    """The names of the layers `export` converts (besides `Sequential`, which it unrolls)."""
+    """The names of the layers `export` converts with a dedicated converter (besides
+    `Sequential`, which it unrolls).
+
+    Other leaf modules export too, by the general rule: their forward is traced into primitive
+    ops on the example input and each primitive is converted, so a built-in activation with no
+    converter (Mish, Hardswish, SELU, ...) or a custom module written from tensor ops exports
+    when its forward uses only the primitives of
+    `retrograd.onnx.converters.supported_primitives()` and no Python control flow on values.
+    """
     return sorted(layer.__name__ for layer in CONVERTERS)
 
 
@@ -63,8 +77,12 @@ def export(
         dynamic_batch: leave the first axis of the input and output free (named "batch") instead
             of fixing it to the example's size. Default: True.
 
+    Layers with no dedicated converter are exported by tracing their forward into primitive
+    ops (see `supported_layers`).
+
     Raises:
-        UnsupportedLayerError: naming a layer (or custom module) with no ONNX conversion.
+        UnsupportedLayerError: naming a layer (or custom module) with no ONNX conversion, and
+            why tracing its forward failed.
         ExportError: for a setting ONNX cannot express.
         MissingDependencyError: without `onnx`.
     """
@@ -117,7 +135,7 @@ def to_onnx(
         value = step(g, value, example.dtype)
     output = example
     for step_info in _run_layers(model, example):
-        value = CONVERTERS[type(step_info.module)](g, step_info, value)
+        value = _convert(g, step_info, value)
         output = step_info.y
     for step in after:
         value = step(g, value, output.dtype)
@@ -186,23 +204,38 @@ def _graph_name(model: Module) -> str:
 
 
 # ------------------------------------------------------------------------------ the walk
-def _unsupported(where: str, module: Module) -> UnsupportedLayerError:
+def _unsupported(where: str, module: Module, reason: str) -> UnsupportedLayerError:
+    """The refusal of a layer with no converter whose forward could not be traced (`reason`)."""
     cls = type(module)
     supported = ", ".join(["Sequential", *supported_layers()])
     if cls.__module__.split(".")[0] != "retrograd":
         return UnsupportedLayerError(
             f"layer {where} is a custom module {cls.__module__}.{cls.__qualname__}, which "
             "retrograd.onnx cannot export: it converts nn.Sequential models of built-in layers "
-            f"({supported})"
+            f"({supported}) and leaf modules whose forward it can trace into supported "
+            f"primitives; tracing this one failed: {reason}"
         )
     return UnsupportedLayerError(
         f"layer {where} is a {cls.__name__}, which retrograd.onnx cannot export; supported "
-        f"layers: {supported}"
+        f"layers: {supported}, and leaf layers whose forward it can trace into supported "
+        f"primitives; tracing this one failed: {reason}"
     )
 
 
+def _convert(g: GraphBuilder, step: Step, value: str) -> str:
+    """The layer's nodes: its converter's, else those of its traced forward."""
+    converter = CONVERTERS.get(type(step.module))
+    if converter is not None:
+        return converter(g, step, value)
+    try:
+        return convert_traced(g, step, value)
+    except TraceError as failure:
+        raise _unsupported(step.where, step.module, failure.reason) from None
+
+
 def _leaves(module: Module, where: str) -> list[tuple[str, Module]]:
-    """The layers of `module` in call order, Sequentials unrolled; refuse the unknown ones."""
+    """The layers of `module` in call order, Sequentials unrolled; refuse modules with no
+    converter that hold submodules (the leaf ones are traced when they run)."""
     if type(module) is Sequential:
         layers = []
         for name, child in module._modules.items():
@@ -211,13 +244,20 @@ def _leaves(module: Module, where: str) -> list[tuple[str, Module]]:
                 layers += _leaves(child, path)
         return layers
     if type(module) not in CONVERTERS:
-        raise _unsupported(where, module)
+        children = [name for name, child in module._modules.items() if child is not None]
+        if children:
+            raise _unsupported(
+                where,
+                module,
+                f"it holds submodules ({', '.join(children)}); only Sequential containers are "
+                "unrolled, and only leaf modules are traced",
+            )
     return [(where, module)]
 
 
 def _run_layers(model: Module, example: np.ndarray) -> list[Step]:
     """Each layer with its input and output on `example`, run in eval mode without a graph."""
-    leaves = _leaves(model, "model")  # refuse unsupported layers before running anything
+    leaves = _leaves(model, "model")  # refuse containers it cannot unroll before running
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     steps = []
@@ -225,14 +265,22 @@ def _run_layers(model: Module, example: np.ndarray) -> list[Step]:
         x = example
         with no_grad():
             for where, layer in leaves:
-                result = layer(Tensor(x))
+                trace = None
+                if type(layer) in CONVERTERS:
+                    result = layer(Tensor(x))
+                else:  # the general rule: record the forward's primitive ops
+                    try:
+                        trace = record(layer, x)
+                    except TraceError as failure:
+                        raise _unsupported(where, layer, failure.reason) from None
+                    result = trace.output
                 if not isinstance(result, Tensor):
                     raise ExportError(
                         f"layer {where} ({layer!r}) returns a {type(result).__name__}; the "
                         "ONNX export handles layers that return one tensor (built without "
                         "return_indices, for instance)"
                     )
-                steps.append(Step(layer, where, x, result.array))
+                steps.append(Step(layer, where, x, result.array, trace))
                 x = result.array
     finally:
         for module, training in modes:

@@ -37,6 +37,7 @@ from retrograd.ops.movement import (
     Pad,
     Permute,
     Reshape,
+    Transfer,
 )
 from retrograd.ops.normalization import Normalize
 from retrograd.ops.pool import AvgPool
@@ -81,6 +82,7 @@ __all__ = [
     "Prod",
     "Relu",
     "Reshape",
+    "Transfer",
     "Sigmoid",
     "Sign",
     "Sin",

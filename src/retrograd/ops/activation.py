@@ -11,6 +11,7 @@ import numpy as np
 from numpy import add, exp, maximum, multiply, negative, reciprocal, subtract
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array
 
 
 class Relu(Node):
@@ -54,6 +55,10 @@ _SIGMOID_CONSTANTS: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {
     np.dtype(t): (_constant(-_exp_limit(np.dtype(t)), t), _constant(1, t))
     for t in (np.float32, np.float64)
 }
+# the same constants as NumPy scalars, for device arrays (a host 0-d array does not mix with one)
+_SIGMOID_SCALARS: dict[np.dtype, tuple[np.floating, np.floating]] = {
+    dtype: (dtype.type(low), dtype.type(one)) for dtype, (low, one) in _SIGMOID_CONSTANTS.items()
+}
 
 
 class Sigmoid(Node):
@@ -66,7 +71,7 @@ class Sigmoid(Node):
     def forward(self, x: np.ndarray) -> np.ndarray:
         constants = _SIGMOID_CONSTANTS.get(x.dtype)
         if constants is not None and x.ndim:  # float32 / float64 arrays: five calls
-            low, one = constants
+            low, one = constants if type(x) is np.ndarray else _SIGMOID_SCALARS[x.dtype]
             # -max(x, -limit) is min(-x, limit) exactly, without min's slow `out=` keyword
             out = maximum(x, low)
             negative(out, out)
@@ -79,7 +84,7 @@ class Sigmoid(Node):
         work = np.float32 if x.dtype == np.float16 else x.dtype
         # outputs are passed positionally: on small arrays an `out=` keyword costs as much as
         # the arithmetic (np.minimum accepts only the keyword)
-        out = np.negative(x, np.empty(x.shape, dtype=work))  # an array even for 0-d input
+        out = np.negative(x, np.empty_like(x, dtype=work))  # an array even for 0-d input
         if out.dtype.kind == "f":
             np.minimum(out, _exp_limit(out.dtype), out=out)
         np.exp(out, out)
@@ -96,7 +101,10 @@ class Sigmoid(Node):
             return grad * (1 - out) * out
         # grad * (1 - out) * out, PyTorch's order, in one new array
         constants = _SIGMOID_CONSTANTS.get(out.dtype)
-        result = subtract(1 if constants is None else constants[1], out)
+        if constants is None or type(out) is not np.ndarray:  # a device array: a Python 1
+            result = subtract(1, out)
+        else:
+            result = subtract(constants[1], out)
         multiply(grad, result, result)
         return multiply(result, out, result)
 
@@ -168,7 +176,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
         import math
 
         erf = np.vectorize(math.erf, otypes=[np.float64])
-    return np.asarray(erf(x), dtype=x.dtype)
+    return as_array(erf(x)).astype(x.dtype, copy=False)
 
 
 class Erf(Node):

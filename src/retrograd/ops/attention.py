@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import namespace
 
 
 @lru_cache(maxsize=32)
@@ -26,11 +27,14 @@ class CausalMask(Node):
 
     def forward(self, scores: np.ndarray) -> np.ndarray:
         keep = _lower_triangle(*scores.shape[-2:])
+        if type(scores) is not np.ndarray:  # a device array: the mask goes to its device
+            keep = namespace(scores).asarray(keep)
         self.saved = keep
-        return np.where(keep, scores, np.array(-np.inf, dtype=scores.dtype))
+        # NumPy scalars, not 0-d arrays: a host array does not mix with a device one
+        return np.where(keep, scores, scores.dtype.type(-np.inf))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
-        return np.where(self.saved, grad, np.zeros((), dtype=grad.dtype))
+        return np.where(self.saved, grad, grad.dtype.type(0))
 
 
 class SafeSoftmax(Node):
@@ -45,10 +49,11 @@ class SafeSoftmax(Node):
             self.saved = x
             return x.copy()
         top = x.max(axis=-1, keepdims=True)
-        top = np.where(np.isneginf(top), np.zeros((), dtype=x.dtype), top)  # dead rows: exp -> 0
+        zero, one = x.dtype.type(0), x.dtype.type(1)  # scalars: they mix with device arrays
+        top = np.where(np.isneginf(top), zero, top)  # dead rows: exp -> 0
         e = np.exp(x - top)
         total = e.sum(axis=-1, keepdims=True)
-        out = e / np.where(total == 0, np.ones((), dtype=x.dtype), total)
+        out = e / np.where(total == 0, one, total)
         self.saved = out
         return out
 

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import namespace, zeros
 
 Ints = tuple[int, ...]
 Padding = tuple[tuple[int, int], ...]
@@ -45,7 +46,7 @@ def _channels_last(x: np.ndarray, padding: Padding) -> np.ndarray:
     if not any(a or b for a, b in padding):
         return xt
     shape = (xt.shape[0], *(s + a + b for s, (a, b) in zip(xt.shape[1:-1], padding)), xt.shape[-1])
-    out = np.zeros(shape, dtype=x.dtype)
+    out = zeros(shape, x.dtype, like=x)
     inside = (slice(None), *(slice(a, a + s) for s, (a, _) in zip(xt.shape[1:-1], padding)))
     out[inside] = xt
     return out
@@ -66,23 +67,26 @@ def _im2col(
     spatial = xp.strides[1:-1]
     # a read-only view of every window: (N, *out, *kernel, C); as_strided costs a third of
     # sliding_window_view, which checks and slices more than needed here
-    windows = as_strided(
-        xp,
-        (n, *out_size, *kernel, c),
-        (
-            xp.strides[0],
-            *(s * st for s, st in zip(spatial, stride)),
-            *(s * d for s, d in zip(spatial, dilation)),
-            xp.strides[-1],
-        ),
-        writeable=False,
+    window_shape = (n, *out_size, *kernel, c)
+    window_strides = (
+        xp.strides[0],
+        *(s * st for s, st in zip(spatial, stride)),
+        *(s * d for s, d in zip(spatial, dilation)),
+        xp.strides[-1],
     )
+    if type(xp) is np.ndarray:
+        windows = as_strided(xp, window_shape, window_strides, writeable=False)
+        empty = np.empty
+    else:  # CuPy's as_strided has no read-only views (nothing here writes through them)
+        module = namespace(xp)
+        windows = module.lib.stride_tricks.as_strided(xp, window_shape, window_strides)
+        empty = module.empty
     rows, taps = n * math.prod(out_size), math.prod(kernel)
     if per_group == 1:
-        cols = np.empty((groups, *kernel, n, *out_size), dtype=xp.dtype)
+        cols = empty((groups, *kernel, n, *out_size), dtype=xp.dtype)
         np.copyto(cols, windows.transpose(2 * nd + 1, *range(nd + 1, 2 * nd + 1), *range(nd + 1)))
         return cols.reshape(groups, taps, rows).transpose(2, 0, 1)
-    cols = np.empty((n, *out_size, groups, *kernel, per_group), dtype=xp.dtype)
+    cols = empty((n, *out_size, groups, *kernel, per_group), dtype=xp.dtype)
     split = windows.reshape(n, *out_size, *kernel, groups, per_group)
     np.copyto(
         cols,
@@ -107,7 +111,7 @@ def _col2im(
     n, c = padded_shape[0], padded_shape[-1]
     groups = blocks.shape[1]
     blocks = blocks.reshape(math.prod(kernel), groups, n, *out_size, c // groups)
-    out = np.zeros((*padded_shape[:-1], groups, c // groups), dtype=blocks.dtype)
+    out = zeros((*padded_shape[:-1], groups, c // groups), blocks.dtype, like=blocks)
     order = (1, *range(2, nd + 2), 0, nd + 2)  # (groups, N, *out, C/g) -> (N, *out, groups, C/g)
     for tap, offset in enumerate(np.ndindex(*kernel)):
         where = tuple(
@@ -134,9 +138,10 @@ def _kernel_from_matrix(matrix: np.ndarray, shape: Ints) -> np.ndarray:
     contiguous `shape = (O, C/groups, *kernel)`."""
     o, c, *kernel = shape
     nd = len(kernel)
-    return np.ascontiguousarray(
-        matrix.reshape(o, *kernel, c).transpose(0, nd + 1, *range(1, nd + 1))
-    )
+    kernel_first = matrix.reshape(o, *kernel, c).transpose(0, nd + 1, *range(1, nd + 1))
+    if type(kernel_first) is np.ndarray:
+        return np.ascontiguousarray(kernel_first)
+    return namespace(kernel_first).ascontiguousarray(kernel_first)  # no NumPy dispatch here
 
 
 def _times_kernel_t(rows: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -267,7 +272,8 @@ class ConvNd(Node):
             grad_w = _kernel_from_matrix(_t_times(grad_rows, cols), weight_shape)
         if len(needs) > 2 and needs[2]:
             # a product with ones: BLAS sums the columns several times faster than `sum`
-            grad_b = np.matmul(np.ones(len(grad_rows), dtype=grad.dtype), grad_rows)
+            ones = np.ones_like(grad_rows, shape=len(grad_rows), dtype=grad.dtype)
+            grad_b = np.matmul(ones, grad_rows)
         return grad_x, grad_w, grad_b
 
 

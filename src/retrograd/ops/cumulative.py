@@ -8,6 +8,19 @@ import numpy as np
 from retrograd.autograd.node import Node
 
 
+def accumulate(ufunc: np.ufunc, x: np.ndarray, axis: int) -> np.ndarray:
+    """`ufunc.accumulate(x, axis=axis)`. CuPy accumulates only add and multiply, so on a device
+    array any other ufunc runs as a loop along `axis`: the same ufunc in the same order, which
+    gives the CPU's result bit for bit."""
+    if type(x) is np.ndarray or ufunc is np.add or ufunc is np.multiply:
+        return ufunc.accumulate(x, axis=axis)
+    out = x.copy()
+    head = (slice(None),) * axis
+    for i in range(1, x.shape[axis]):
+        out[head + (i,)] = ufunc(out[head + (i - 1,)], x[head + (i,)])
+    return out
+
+
 def _reverse_cumsum(x: np.ndarray, axis: int) -> np.ndarray:
     return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
 
@@ -42,7 +55,7 @@ class CumProd(Node):
             values, g = moved_x[row], moved_g[row]
             first = int(np.flatnonzero(values == 0)[0])
             before = np.prod(values[:first])
-            after = np.cumprod(np.concatenate([[1], values[first + 1 :]]))
+            after = np.cumprod(np.concatenate([np.ones_like(values[:1]), values[first + 1 :]]))
             moved_r[row, first] = before * np.sum(g[first:] * after)
             moved_r[row, first + 1 :] = 0
         shape = np.moveaxis(x, axis, -1).shape
@@ -57,7 +70,7 @@ class LogCumSumExp(Node):
     __slots__ = ("axis",)
 
     def forward(self, x: np.ndarray, *, axis: int) -> np.ndarray:
-        out = np.logaddexp.accumulate(x, axis=axis) if x.size else x.copy()
+        out = accumulate(np.logaddexp, x, axis) if x.size else x.copy()
         self.saved = (x, out)
         self.axis = axis
         return out
@@ -76,4 +89,4 @@ class LogCumSumExp(Node):
 
 
 def _reverse_logcumsumexp(x: np.ndarray, axis: int) -> np.ndarray:
-    return np.flip(np.logaddexp.accumulate(np.flip(x, axis), axis=axis), axis)
+    return np.flip(accumulate(np.logaddexp, np.flip(x, axis), axis), axis)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array, namespace
 
 
 class Einsum(Node):
@@ -16,7 +17,7 @@ class Einsum(Node):
         self.saved = arrays
         self.inputs_subscripts, self.output_subscripts = inputs, output
         equation = ",".join(inputs) + "->" + output
-        return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
+        return as_array(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         arrays = self.saved
@@ -54,10 +55,12 @@ def _operand_grad(
     order = [(kept + "".join(missing)).index(letter) for letter in letters]
     full = np.broadcast_to(contracted.transpose(order), tuple(sizes[c] for c in letters))
     if len(letters) == len(subs):
-        return np.array(full, dtype=x.dtype)  # ascontiguousarray would make a 0-d grad 1-d
-    out = np.zeros(x.shape, dtype=x.dtype)
+        # a contiguous copy (ascontiguousarray would make a 0-d grad 1-d)
+        return full.astype(x.dtype, order="C")
+    out = np.zeros_like(x, order="C")
+    xp = namespace(x)
     index = tuple(
-        np.arange(sizes[letter]).reshape(
+        xp.arange(sizes[letter]).reshape(
             [-1 if k == letters.index(letter) else 1 for k in range(len(letters))]
         )
         for letter in subs

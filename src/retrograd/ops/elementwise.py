@@ -8,6 +8,7 @@ import numpy as np
 
 from retrograd.autograd.node import Node
 from retrograd.autograd.unbroadcast import unbroadcast
+from retrograd.backend.arrays import is_host, namespace
 from retrograd.errors import InvalidArgumentError
 
 
@@ -289,11 +290,10 @@ class Clamp(Node):
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         x, low, high = self.saved
-        mask = np.ones(x.shape, dtype=bool)
-        if low is not None:
-            mask &= x >= low
-        if high is not None:
-            mask &= x <= high
+        if low is None:
+            mask = np.ones_like(x, dtype=bool) if high is None else x <= high
+        else:
+            mask = x >= low if high is None else (x >= low) & (x <= high)
         return grad * mask
 
 
@@ -303,12 +303,14 @@ class Where(Node):
     saves_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray, *, condition: np.ndarray) -> np.ndarray:
+        if type(a) is not np.ndarray and is_host(condition):  # a host mask for device values
+            condition = namespace(a).asarray(condition)
         self.saved = (condition, a.shape, b.shape)
         return np.where(condition, a, b)
 
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
         condition, a_shape, b_shape = self.saved
-        zero = np.zeros((), dtype=grad.dtype)
+        zero = grad.dtype.type(0)  # a NumPy scalar: a host 0-d array would not mix with a device
         return (
             unbroadcast(np.where(condition, grad, zero), a_shape),
             unbroadcast(np.where(condition, zero, grad), b_shape),

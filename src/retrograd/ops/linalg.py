@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array
 from retrograd.errors import InvalidArgumentError, UnsupportedError
 
 
@@ -40,7 +41,7 @@ class Inverse(Node):
 
 class Det(Node):
     def forward(self, a: np.ndarray) -> np.ndarray:
-        out = np.asarray(np.linalg.det(a))
+        out = as_array(np.linalg.det(a))
         self.saved = (a, out)
         return out
 
@@ -72,7 +73,7 @@ class Solve(Node):
 def _diag_embed(d: np.ndarray) -> np.ndarray:
     """A batch of diagonal matrices with `d` (..., k) on the diagonal."""
     k = d.shape[-1]
-    out = np.zeros(d.shape + (k,), dtype=d.dtype)
+    out = np.zeros_like(d, shape=d.shape + (k,))
     idx = np.arange(k)
     out[..., idx, idx] = d
     return out
@@ -137,7 +138,11 @@ def pinv_array(
         s = np.abs(w)
     else:
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-    largest = s.max(axis=-1, keepdims=True) if s.shape[-1] else np.zeros(s.shape[:-1] + (1,))
+    largest = (
+        s.max(axis=-1, keepdims=True)
+        if s.shape[-1]
+        else np.zeros_like(s, shape=s.shape[:-1] + (1,), dtype=np.float64)
+    )
     keep = s > np.maximum(atol, rtol * largest)
     if hermitian:
         inv_w = np.where(keep, 1 / np.where(keep, w, 1), 0).astype(a.dtype)
@@ -372,7 +377,7 @@ class LogAbsDet(Node):
     def forward(self, a: np.ndarray) -> np.ndarray:
         _, out = np.linalg.slogdet(a)
         self.saved = (a,)
-        return np.asarray(out)
+        return as_array(out)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (a,) = self.saved

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array, namespace
 from retrograd.errors import IndexRangeError
 
 
@@ -25,14 +26,17 @@ class MeanSquaredError(Node):
             total = np.vdot(diff, diff)
             if mean:
                 self.scale = 2.0 / size
-                return np.asarray(total / size)
+                return as_array(total / size)
             self.scale = 2.0
-            return np.asarray(total)
+            return as_array(total)
         self.scale = 2.0 / diff.size if mean and diff.size else 2.0
         total = np.vdot(diff, diff) if diff.dtype.kind == "f" else (diff * diff).sum()
         if mean and not diff.size and diff.dtype.kind == "f":
-            return np.asarray(np.nan, dtype=diff.dtype)  # the mean of nothing, as torch
-        return np.asarray(total / diff.size if mean else total, dtype=diff.dtype)
+            total = np.nan  # the mean of nothing, as torch
+        elif mean:
+            total = total / diff.size
+        result: np.ndarray = namespace(diff).asarray(total, dtype=diff.dtype)  # on diff's device
+        return result
 
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
         (diff,) = self.saved
@@ -63,8 +67,13 @@ class SoftmaxCrossEntropy(Node):
                     f"cross_entropy: target class index {bad} is out of range for {n_classes} "
                     f"classes (valid: 0 to {n_classes - 1}, or ignore_index={ignore_index})"
                 )
-        probs = np.subtract(logits, np.maximum.reduce(logits, axis=1, keepdims=True))
-        rows = np.arange(n)
+        host = type(logits) is np.ndarray
+        if host:
+            probs = np.subtract(logits, np.maximum.reduce(logits, axis=1, keepdims=True))
+            rows = np.arange(n)
+        else:  # CuPy reduces and indexes with its own: no `maximum.reduce`, no host rows
+            probs = np.subtract(logits, logits.max(axis=1, keepdims=True))
+            rows = namespace(logits).arange(n)
         shifted_at_target = probs[rows, target]
         np.exp(probs, probs)
         total = np.add.reduce(probs, 1, keepdims=True)
@@ -80,7 +89,10 @@ class SoftmaxCrossEntropy(Node):
             loss = np.add.reduce(np.multiply(losses, counted, losses))
         if mean:
             loss = loss / self.count if self.count else np.float64("nan")
-        return np.asarray(loss, dtype=logits.dtype)
+        if host:
+            return np.asarray(loss, dtype=logits.dtype)
+        result: np.ndarray = namespace(logits).asarray(loss, dtype=logits.dtype)
+        return result
 
     def backward(self, grad: np.ndarray) -> tuple[Any, None]:
         # softmax * scale - scale at the targets: PyTorch's order for the log-softmax backward

@@ -14,6 +14,7 @@ import numpy as np
 
 from retrograd.autograd.node import Node
 from retrograd.autograd.unbroadcast import unbroadcast
+from retrograd.backend.arrays import as_array
 
 _LN2 = float(np.log(2.0))
 _LN10 = float(np.log(10.0))
@@ -170,7 +171,7 @@ class Copysign(Node):
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
         a, b_shape, out = self.saved
         ratio = np.where(a == 0, 0.0, np.sign(a) * np.sign(out)).astype(grad.dtype)
-        grad_b = np.zeros(b_shape, dtype=grad.dtype) if self.needs_input_grad[1] else None
+        grad_b = np.zeros_like(grad, shape=b_shape) if self.needs_input_grad[1] else None
         return unbroadcast(grad * ratio, a.shape), grad_b
 
 
@@ -205,8 +206,8 @@ class ZeroGrad(Node):
     def forward(self, *arrays: np.ndarray, fn: Callable[..., Any]) -> np.ndarray:
         self.saved = tuple(a.shape for a in arrays)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray(fn(*arrays))
+            return as_array(fn(*arrays))
 
     def backward(self, grad: np.ndarray) -> Any:
-        zeros = tuple(np.zeros(shape, dtype=grad.dtype) for shape in self.saved)
+        zeros = tuple(np.zeros_like(grad, shape=shape) for shape in self.saved)
         return zeros[0] if len(zeros) == 1 else zeros

@@ -66,12 +66,14 @@ class Linear(Node):
         lead = None
         if x.ndim > 2 and dtype in _BLAS_FLOATS and dtype == weight.dtype and x.size:
             lead = x.shape[:-1]
-            x = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-        blas = (
-            x.ndim == 2
+            x = (np.ascontiguousarray(x) if type(x) is np.ndarray else x).reshape(-1, x.shape[-1])
+        blas = (  # np.dot on NumPy arrays only: a GPU array takes np.matmul
+            type(x) is np.ndarray
+            and x.ndim == 2
             and dtype in _BLAS_FLOATS
             and dtype == weight.dtype
             and x.flags.forc
+            and type(weight) is np.ndarray
             and weight.flags.forc
         )
         # (whether x and weight suit np.dot is kept for backward: in-place changes to them
@@ -90,7 +92,9 @@ class Linear(Node):
         needs = self.needs_input_grad
         grad_x = grad_w = grad_b = None
         if lead is not None:
-            grad = np.ascontiguousarray(grad).reshape(-1, grad.shape[-1])
+            grad = (np.ascontiguousarray(grad) if type(grad) is np.ndarray else grad).reshape(
+                -1, grad.shape[-1]
+            )
         if blas and grad.ndim == 2 and grad.dtype == x.dtype and grad.flags.forc:
             if needs[0]:
                 grad_x = dot(grad, weight)

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 
 from retrograd.autograd.node import Node
 from retrograd.autograd.unbroadcast import unbroadcast
+from retrograd.backend.arrays import (
+    as_array,
+    device_of,
+    is_device_array,
+    is_host,
+    namespace,
+    to_device,
+    zeros,
+)
+
+
+class Transfer(Node):
+    """A copy on another device (`Tensor.to("cuda")`); the gradient goes back to the source."""
+
+    saves_inputs = False
+
+    def forward(self, x: Any, *, target: Any) -> Any:
+        self.saved = (device_of(x),)
+        return to_device(x, target)
+
+    def backward(self, grad: Any) -> Any:
+        return to_device(grad, self.saved[0])
 
 
 class Reshape(Node):
@@ -25,7 +48,9 @@ class Permute(Node):
     saves_inputs = False
 
     def forward(self, x: np.ndarray, *, axes: tuple[int, ...]) -> np.ndarray:
-        self.saved = (np.argsort(axes),)
+        # the inverse permutation as a tuple: np.argsort costs more, and a NumPy array of axes
+        # cannot go to a device array's transpose
+        self.saved = (tuple(sorted(range(len(axes)), key=axes.__getitem__)),)
         return x.transpose(axes)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -60,17 +85,19 @@ class GetItem(Node):
     def forward(self, x: np.ndarray, *, index: Any, advanced: Any = None) -> np.ndarray:
         self.saved = (x.shape, x.dtype, index, advanced)
         if advanced is None:
-            return np.asarray(x[index])
-        return np.asarray(x[index][advanced])
+            return as_array(x[index])
+        return as_array(x[index][advanced])
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         shape, dtype, _, _ = self.saved
-        out = np.zeros(shape, dtype=dtype)
+        out = zeros(shape, dtype, like=grad)
         self.scatter_add(out, grad)
         return out
 
     def scatter_add(self, buffer: np.ndarray, grad: np.ndarray) -> None:
         index, advanced = self.saved[2], self.saved[3]
+        if type(buffer) is not np.ndarray:  # np.add.at takes device index arrays only there
+            index, advanced = on_device_of(buffer, index), on_device_of(buffer, advanced)
         if advanced is not None:  # basic indexing gives a view, so the adds land in `buffer`
             np.add.at(buffer[index], advanced, grad)
         elif _is_advanced(index):  # repeated indices must add up, not overwrite
@@ -81,7 +108,20 @@ class GetItem(Node):
 
 def _is_advanced(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(item, np.ndarray) for item in items)
+    return any(isinstance(item, np.ndarray) or is_device_array(item) for item in items)
+
+
+def on_device_of(array: Any, index: Any) -> Any:
+    """`index` (an index, or a tuple of parts) with its host arrays copied to the device of
+    `array`; as it is when `array` is a host array or nothing needs to move."""
+    if is_host(array):
+        return index
+    if isinstance(index, np.ndarray):
+        return namespace(array).asarray(index)
+    if type(index) is tuple and any(isinstance(item, np.ndarray) for item in index):
+        xp = namespace(array)
+        return tuple(xp.asarray(i) if isinstance(i, np.ndarray) else i for i in index)
+    return index
 
 
 class Gather(Node):
@@ -91,15 +131,18 @@ class Gather(Node):
     saves_inputs = False
 
     def forward(self, x: np.ndarray, *, indices: np.ndarray, axis: int) -> np.ndarray:
+        if type(x) is not np.ndarray:  # host indices (a CPU index tensor) go to the device
+            indices = on_device_of(x, indices)
         self.saved = (x.shape, x.dtype, indices)
         self.axis = axis
         return np.take_along_axis(x, indices, axis=axis)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         shape, dtype, indices = self.saved
-        out = np.zeros(shape, dtype=dtype)
-        grid = list(np.ix_(*[np.arange(n) for n in indices.shape]))
-        grid[self.axis] = indices
+        out = zeros(shape, dtype, like=grad)
+        xp = namespace(grad)
+        grid = list(xp.ix_(*[xp.arange(n) for n in indices.shape]))
+        grid[self.axis] = on_device_of(grad, indices)
         np.add.at(out, tuple(grid), grad)
         return out
 
@@ -109,7 +152,8 @@ class Concat(Node):
     saves_inputs = False
 
     def forward(self, *arrays: np.ndarray, axis: int) -> np.ndarray:
-        self.saved = (np.cumsum([a.shape[axis] for a in arrays])[:-1],)
+        ends = list(itertools.accumulate(a.shape[axis] for a in arrays))
+        self.saved = (ends[:-1],)  # a list: np.split of a device array takes no NumPy array
         self.axis = axis
         return np.concatenate(arrays, axis=axis)
 
@@ -159,9 +203,9 @@ class IndexPut(Node):
     def backward(self, grad: np.ndarray) -> tuple[Any, Any]:
         index, advanced, value_shape = self.saved
         grad_x = grad.copy()
-        put(grad_x, np.zeros((), grad.dtype), index, advanced)
+        put(grad_x, grad.dtype.type(0), index, advanced)  # a scalar goes to any device
         picked = grad[index] if advanced is None else grad[index][advanced]
-        return grad_x, unbroadcast(np.asarray(picked), value_shape)
+        return grad_x, unbroadcast(as_array(picked), value_shape)
 
 
 def put(array: np.ndarray, value: Any, index: Any, advanced: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array
 
 
 class NoGrad(Node):
@@ -21,7 +22,7 @@ class NoGrad(Node):
         self, *arrays: np.ndarray, fn: Callable[..., Any], args: tuple[Any, ...] = (), **kwargs: Any
     ) -> np.ndarray:
         """`fn(*arrays, *args, **kwargs)`; `args` holds constants such as a compared scalar."""
-        return np.asarray(fn(*arrays, *args, **kwargs))
+        return as_array(fn(*arrays, *args, **kwargs))
 
     def backward(self, grad: np.ndarray) -> Any:  # never recorded: `differentiable` is False
         raise NotImplementedError

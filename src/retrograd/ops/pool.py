@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array, namespace, zeros
 
 Ints = Sequence[int]
 
@@ -70,9 +71,11 @@ def _memory_order(a: np.ndarray) -> list[int]:
     return sorted(range(a.ndim), key=lambda axis: -a.strides[axis])
 
 
-def _new(shape: Ints, order: Ints, dtype: Any, zero: bool = False) -> np.ndarray:
-    """A new array of `shape` whose axes lie in memory in `order` (outermost first)."""
-    new = np.zeros if zero else np.empty
+def _new(shape: Ints, order: Ints, dtype: Any, like: Any, zero: bool = False) -> np.ndarray:
+    """A new array of `shape` whose axes lie in memory in `order` (outermost first), on the
+    device of the array `like`."""
+    xp = np if type(like) is np.ndarray else namespace(like)
+    new = xp.zeros if zero else xp.empty
     inverse = sorted(range(len(order)), key=order.__getitem__)  # np.argsort costs 5x more
     return new([shape[axis] for axis in order], dtype=dtype).transpose(inverse)
 
@@ -82,7 +85,7 @@ def _in_layout(a: np.ndarray, order: Ints) -> np.ndarray:
     expected = a.itemsize
     for axis in reversed(order):
         if a.shape[axis] != 1 and a.strides[axis] != expected:
-            copy = _new(a.shape, order, a.dtype)
+            copy = _new(a.shape, order, a.dtype, like=a)
             np.copyto(copy, a)
             return copy
         expected *= a.shape[axis]
@@ -143,12 +146,16 @@ def _window_max_grad(
     grad = _in_layout(grad, order)
     overlap = s < d * (k - 1) + 1  # overlapping windows add up, others are copied
     tiled = not exact and d == 1 and s == k and offsets.shape[axis] * k == shape[axis]
-    upstream = _new(shape, order, grad.dtype, zero=not tiled)
+    upstream = _new(shape, order, grad.dtype, like=grad, zero=not tiled)
     taps = _taps(k, s, d, offsets.shape[axis])
     if exact:  # a product would turn an infinite or NaN gradient into NaN where not chosen
+        host = type(grad) is np.ndarray
         for j, tap in enumerate(taps):
             view = upstream[_along(upstream.ndim, axis, tap)]
-            np.add(view, grad, out=view, where=offsets == j)
+            if host:
+                np.add(view, grad, out=view, where=offsets == j)
+            else:  # CuPy's ufuncs take no `where`; adding +0 leaves `view` (never -0) as it is
+                view += np.where(offsets == j, grad, grad.dtype.type(0))
         return upstream
     if k == 2:  # offsets 0 or 1: one product, and the rest
         second = grad * offsets.view(bool)
@@ -189,12 +196,13 @@ def _separable_max(
     return values, offsets
 
 
-def _starts(axis: int, n: int, k: int, s: int, p: int, d: int, o: int, size: int) -> Any:
+def _starts(axis: int, n: int, k: int, s: int, p: int, d: int, o: int, size: int, like: Any) -> Any:
     """Along one pooled axis (of `n`): each window's start in the input, its first position
-    inside the input, and whether it holds padding only; shaped to broadcast on that axis."""
+    inside the input, and whether it holds padding only; shaped to broadcast on that axis, on
+    the device of the array `like`."""
     shape = [1] * n
     shape[axis] = o
-    start = (np.arange(o) * s - p).reshape(shape)
+    start = (namespace(like).arange(o) * s - p).reshape(shape)
     first_inside = start + np.maximum(-start + d - 1, 0) // d * d
     empty = first_inside > np.minimum(start + (k - 1) * d, size - 1)
     return start, first_inside, empty
@@ -220,13 +228,14 @@ def max_pool_indices(
     lead = x.ndim - n
     padded = _pad(x, kernel, stride, padding, dilation, out_size, _lowest(x.dtype))
     _, offsets = _separable_max(padded, kernel, stride, dilation, out_size, x.dtype.kind == "f")
-    flat = np.zeros(x.shape[:lead] + tuple(out_size), dtype=np.int64)
+    flat = zeros(x.shape[:lead] + tuple(out_size), np.int64, like=x)
     out_shape: tuple[int, ...] = flat.shape
-    grid: list[np.ndarray] = list(np.ix_(*(np.arange(extent) for extent in out_shape)))
+    xp = namespace(x)
+    grid: list[np.ndarray] = list(xp.ix_(*(xp.arange(extent) for extent in out_shape)))
     rows: list[np.ndarray] = []  # the padded index each window chose on the axes before
     for axis, size in enumerate(x.shape[lead:]):
         k, s, p, d, o = kernel[axis], stride[axis], padding[axis], dilation[axis], out_size[axis]
-        start, first_inside, _ = _starts(axis, n, k, s, p, d, o, size)
+        start, first_inside, _ = _starts(axis, n, k, s, p, d, o, size, like=x)
         # the pass over this axis ran on every (padded) position of the axes before it: read
         # each window's winner at the positions it chose there, all of them at once
         chosen = offsets[axis]
@@ -276,7 +285,7 @@ class MaxPool(Node):
             for axis, size in enumerate(x.shape[lead:]):
                 k, s, p, d = kernel[axis], stride[axis], padding[axis], dilation[axis]
                 shape = offsets[axis].shape[lead:]
-                start, first_inside, empty = _starts(axis, n, k, s, p, d, shape[axis], size)
+                start, first_inside, empty = _starts(axis, n, k, s, p, d, shape[axis], size, like=x)
                 inside = (first_inside - start) // d
                 move = (start + offsets[axis] * d < 0) & ~empty
                 offsets[axis] = np.where(move, inside, offsets[axis]).astype(offsets[axis].dtype)
@@ -344,11 +353,13 @@ class AvgPool(Node):
         lead = x.ndim - len(kernel)
         ones = (1,) * len(kernel)
         padded = _pad(x, kernel, stride, padding, ones, out_size, 0.0)
-        total = np.zeros(x.shape[:lead] + out_size, dtype=x.dtype)
+        total = zeros(x.shape[:lead] + out_size, x.dtype, like=x)
         for offset in np.ndindex(*kernel):  # kernel offsets only, each a strided add
             total += padded[_window_element(lead, offset, stride, ones, out_size)]
+        if type(x) is not np.ndarray:  # the divisor is made on the host
+            divisor = namespace(x).asarray(divisor)
         self.saved = (x.shape, x.dtype, kernel, stride, padding, out_size, divisor)
-        return np.asarray(total / divisor.astype(x.dtype), dtype=x.dtype)
+        return as_array(total / divisor.astype(x.dtype)).astype(x.dtype, copy=False)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         shape, dtype, kernel, stride, padding, out_size, divisor = self.saved
@@ -359,7 +370,7 @@ class AvgPool(Node):
             max(p + size, (o - 1) * s + k)
             for size, k, s, p, o in zip(shape[lead:], kernel, stride, padding, out_size)
         )
-        padded = np.zeros(padded_shape, dtype=dtype)
+        padded = zeros(padded_shape, dtype, like=grad)
         ones = (1,) * n
         for offset in np.ndindex(*kernel):  # kernel offsets only, each a strided add
             padded[_window_element(lead, offset, stride, ones, out_size)] += share

@@ -15,25 +15,30 @@ import numpy as np
 from numpy import add, dot, exp, maximum, multiply, negative, reciprocal, subtract, tanh
 
 from retrograd.autograd.node import Node
-from retrograd.ops.activation import _SIGMOID_CONSTANTS
+from retrograd.ops.activation import _SIGMOID_CONSTANTS, _SIGMOID_SCALARS
 
 #: dtypes whose 2-D products go to BLAS (as in `ops.matmul.Linear`)
 _BLAS_FLOATS = frozenset([np.dtype(np.float32), np.dtype(np.float64)])
 
 
-def _product(h: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """h @ weight.T as `ops.Linear` computes it (so the two paths round alike)."""
-    if h.dtype in _BLAS_FLOATS and h.dtype == weight.dtype and weight.flags.forc:
-        return dot(h, weight.T)
-    return np.matmul(h, weight.T)
+def _uses_dot(h: np.ndarray, weight: np.ndarray) -> bool:
+    """Whether `h @ weight.T` goes to np.dot, as `ops.Linear` decides (so the two paths round
+    alike): NumPy float32 / float64 arrays of one dtype; a device array takes np.matmul."""
+    return (
+        type(h) is np.ndarray
+        and type(weight) is np.ndarray
+        and h.dtype in _BLAS_FLOATS
+        and h.dtype == weight.dtype
+        and weight.flags.forc
+    )
 
 
-def _sigmoid_(z: np.ndarray) -> None:
-    """z = 1 / (1 + exp(-z)) (float32 / float64), with `ops.Sigmoid`'s calls and cap.
+def _sigmoid_(z: np.ndarray, low: Any, one: Any) -> None:
+    """z = 1 / (1 + exp(-z)) (float32 / float64), with `ops.Sigmoid`'s calls and cap (`low`,
+    `one`: its constants for z's dtype).
 
     The work happens in a fresh contiguous array, copied back: in place on a column view
     NumPy's float32 `negative` has been seen to give -0 for every row after the first."""
-    low, one = _SIGMOID_CONSTANTS[z.dtype]
     out = maximum(z, low)
     negative(out, out)
     exp(out, out)
@@ -71,23 +76,29 @@ class LSTMSequence(Node):
         size = gates // 4
         dtype = gi.dtype
         i_f, g, o = slice(0, 2 * size), slice(2 * size, 3 * size), slice(3 * size, gates)
-        acts = np.empty((length, batch, gates), dtype)  # sigmoid(i, f), tanh(g), sigmoid(o)
-        h_prev = np.empty((length, batch, size), dtype)  # the state each step starts from
-        c_prev = np.empty((length, batch, size), dtype)
-        tanh_c = np.empty((length, batch, size), dtype)
-        out = np.empty((length + 1, batch, size), dtype)
+        # the buffers on gi's device (np.empty_like dispatches a device array to its library)
+        acts = np.empty_like(gi, shape=(length, batch, gates), order="C")  # sigmoid(i, f), ...
+        h_prev = np.empty_like(gi, shape=(length, batch, size), order="C")  # each step's start
+        c_prev = np.empty_like(gi, shape=(length, batch, size), order="C")
+        tanh_c = np.empty_like(gi, shape=(length, batch, size), order="C")
+        out = np.empty_like(gi, shape=(length + 1, batch, size), order="C")
+        host = type(gi) is np.ndarray
+        # a device array mixes with NumPy scalars, not with the host 0-d constants
+        low, one = (_SIGMOID_CONSTANTS if host else _SIGMOID_SCALARS)[dtype]
+        w_hh_t = w_hh.T
+        blas = _uses_dot(gi, w_hh)
         h, c = h0, c0
         for t in range(length - 1, -1, -1) if reverse else range(length):
             np.copyto(h_prev[t], h)
             np.copyto(c_prev[t], c)
-            z = _product(h_prev[t], w_hh)
+            z = dot(h_prev[t], w_hh_t) if blas else np.matmul(h_prev[t], w_hh_t)
             if b_hh is not None:
                 add(z, b_hh, z)
             a = acts[t]
             add(gi[t], z, a)
-            _sigmoid_(a[:, i_f])
+            _sigmoid_(a[:, i_f], low, one)
             tanh(a[:, g], a[:, g])
-            _sigmoid_(a[:, o])
+            _sigmoid_(a[:, o], low, one)
             c = multiply(a[:, size : i_f.stop], c_prev[t])  # f * c
             c += multiply(a[:, :size], a[:, g])  # + i * g
             tanh(c, tanh_c[t])
@@ -108,9 +119,10 @@ class LSTMSequence(Node):
         i, f, g, o = (slice(k * size, (k + 1) * size) for k in range(4))
         i_f = slice(0, 2 * size)
         grad_gates = np.empty_like(acts)
-        dh = np.zeros((batch, size), dtype)  # from the later step, through W_hh
-        dc = np.array(grad[length], dtype=dtype)  # the final cell state's gradient
-        tmp = np.empty((batch, size), dtype)
+        # on acts' device (the `_like` forms dispatch a device array to its library)
+        dh = np.zeros_like(acts, shape=(batch, size))  # from the later step, through W_hh
+        dc = grad[length].astype(dtype, copy=True)  # the final cell state's gradient
+        tmp = np.empty_like(acts, shape=(batch, size))
         for t in range(length) if self.reverse else range(length - 1, -1, -1):
             a, dz = acts[t], grad_gates[t]
             dh += grad[t]

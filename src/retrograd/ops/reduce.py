@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import as_array
 
 Axis = Any  # None | int | tuple[int, ...]
 
@@ -29,7 +30,7 @@ class Sum(Node):
     def forward(self, x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
         self.saved = (x.shape,)
         self.axis, self.keepdims = axis, keepdims
-        return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+        return as_array(x.sum(axis=axis, keepdims=keepdims))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         shape = self.saved[0]
@@ -49,7 +50,7 @@ class Extremum(Node):
         self.axis, self.keepdims = axis, keepdims
         if keepdims:
             return out
-        return np.asarray(out.reshape(()) if axis is None else np.squeeze(out, axis=axis))
+        return as_array(out.reshape(()) if axis is None else np.squeeze(out, axis=axis))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         x, out = self.saved
@@ -68,21 +69,22 @@ class Prod(Node):
     ) -> np.ndarray:
         self.saved = (x,)
         self.axis, self.keepdims = axis, keepdims
-        return np.asarray(x.prod(axis=axis, keepdims=keepdims))
+        return as_array(x.prod(axis=axis, keepdims=keepdims))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved
         axis = self.axis
         flat = x.reshape(-1) if axis is None else x
         along = 0 if axis is None else axis
-        ones = np.ones_like(np.take(flat, [0], axis=along))
+        head = (slice(None),) * along
+        ones = np.ones_like(flat[head + (slice(0, 1),)])
         before = np.cumprod(
-            np.concatenate([ones, np.delete(flat, -1, axis=along)], axis=along), axis=along
+            np.concatenate([ones, flat[head + (slice(0, -1),)]], axis=along), axis=along
         )
         reversed_flat = np.flip(flat, axis=along)
         after = np.flip(
             np.cumprod(
-                np.concatenate([ones, np.delete(reversed_flat, -1, axis=along)], axis=along),
+                np.concatenate([ones, reversed_flat[head + (slice(0, -1),)]], axis=along),
                 axis=along,
             ),
             axis=along,
@@ -118,7 +120,7 @@ class Norm(Node):
         self.axis, self.keepdims, self.p = axis, keepdims, p
         if keepdims:
             return out
-        return np.asarray(out.reshape(()) if axis is None else np.squeeze(out, axis=axis))
+        return as_array(out.reshape(()) if axis is None else np.squeeze(out, axis=axis))
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         x, out = self.saved
@@ -145,4 +147,4 @@ class Norm(Node):
             else:
                 scaled = x * np.abs(x) ** (p - 2)
                 result = scaled * np.where(zero, 0.0, g / out ** (p - 1))
-        return np.asarray(result, dtype=x.dtype)
+        return as_array(result).astype(x.dtype, copy=False)

@@ -9,16 +9,45 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd.node import Node
+from retrograd.backend.arrays import is_host, namespace
 
 _IDENTITY = {"sum": 0, "mean": 0, "prod": 1}
 
 
 def scatter_grid(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
-    """The NumPy index that addresses out[..., index[i, j, ...], ...] for every entry of index."""
-    grid = list(np.ix_(*[np.arange(n) for n in index.shape])) if index.ndim else []
+    """The NumPy index that addresses out[..., index[i, j, ...], ...] for every entry of index
+    (on index's device)."""
+    xp = namespace(index)
+    grid = list(xp.ix_(*[xp.arange(n) for n in index.shape])) if index.ndim else []
     if grid:
         grid[axis] = index
     return tuple(grid)
+
+
+def _on_device_of(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """`index` on the device of `x` (a host index array is copied to a GPU's)."""
+    if type(x) is not np.ndarray and is_host(index):
+        return namespace(x).asarray(index)
+    return index
+
+
+def _multiply_at(out: np.ndarray, grid: tuple[np.ndarray, ...], values: Any, axis: int) -> None:
+    """`np.multiply.at(out, grid, values)`. CuPy has no `multiply.at`: on a device array the
+    products run as a loop along `axis`, whose places are distinct within each step, in the
+    order NumPy takes them (so the result is the CPU's bit for bit)."""
+    if type(out) is np.ndarray:
+        np.multiply.at(out, grid, values)
+        return
+    if not grid:  # a 0-d index: the one place
+        out[...] = out[...] * values
+        return
+    places = np.broadcast_arrays(*grid)
+    values = np.broadcast_to(values, places[axis].shape)
+    head = (slice(None),) * axis
+    for k in range(places[axis].shape[axis]):
+        step = (*head, slice(k, k + 1))
+        place = tuple(p[step] for p in places)
+        out[place] = out[place] * values[step]
 
 
 def _src_part(src: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -26,7 +55,7 @@ def _src_part(src: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 def _src_grad(part: np.ndarray, src_shape: tuple[int, ...]) -> np.ndarray:
-    out = np.zeros(src_shape, dtype=part.dtype)
+    out = np.zeros_like(part, shape=src_shape)
     out[tuple(slice(0, n) for n in part.shape)] = part
     return out
 
@@ -41,7 +70,7 @@ class Scatter(Node):
     def forward(
         self, x: np.ndarray, src: np.ndarray, *, index: np.ndarray, axis: int
     ) -> np.ndarray:
-        grid = scatter_grid(index, axis)
+        grid = scatter_grid(_on_device_of(x, index), axis)
         out = x.copy()
         out[grid] = _src_part(src, index)
         self.saved = (grid, src.shape)
@@ -78,9 +107,9 @@ class ScatterReduce(Node):
         reduce: str,
         include_self: bool = True,
     ) -> np.ndarray:
-        grid = scatter_grid(index, axis)
+        grid = scatter_grid(_on_device_of(x, index), axis)
         part = _src_part(src, index)
-        written = np.zeros(x.shape, dtype=bool)
+        written = np.zeros_like(x, dtype=bool)
         written[grid] = True
         out = x.copy()
         if not include_self:
@@ -88,7 +117,7 @@ class ScatterReduce(Node):
         if reduce in ("sum", "mean"):
             np.add.at(out, grid, part)
         elif reduce == "prod":
-            np.multiply.at(out, grid, part)
+            _multiply_at(out, grid, part, axis)
         elif reduce == "amax":
             np.maximum.at(out, grid, part)
         else:
@@ -132,7 +161,7 @@ class ScatterReduce(Node):
         x, part, _, grid, written, out, _ = self.saved
         keeps_self = self.include_self | ~written
         nonzero_product = np.where(keeps_self & (x != 0), x, 1).astype(x.dtype)
-        np.multiply.at(nonzero_product, grid, np.where(part != 0, part, 1))
+        _multiply_at(nonzero_product, grid, np.where(part != 0, part, 1), self.axis)
         zeros = (keeps_self & (x == 0)).astype(np.int64)
         np.add.at(zeros, grid, part == 0)
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from retrograd.autograd.node import Node
 from retrograd.autograd.unbroadcast import unbroadcast
+from retrograd.backend.arrays import as_array, is_host
+from retrograd.errors import ArgumentTypeError
 
 #: B_2, B_4, ..., B_20 (Bernoulli numbers) for the asymptotic series
 _BERNOULLI = (
@@ -42,8 +44,10 @@ def _lgamma_scalar(value: float) -> float:
 
 
 def lgamma(x: np.ndarray) -> np.ndarray:
-    """`log |Gamma(x)|` elementwise (inf at the poles)."""
-    x = np.asarray(x)
+    """`log |Gamma(x)|` elementwise (inf at the poles); host arrays only (math.lgamma)."""
+    x = as_array(x)
+    if not is_host(x):  # `Lgamma.cpu_only`: apply() names it for a device input
+        raise ArgumentTypeError("lgamma computes with math.lgamma per element: host arrays only")
     flat = np.fromiter(
         (_lgamma_scalar(float(v)) for v in x.reshape(-1)), dtype=np.float64, count=x.size
     )
@@ -51,7 +55,7 @@ def lgamma(x: np.ndarray) -> np.ndarray:
 
 
 def _digamma64(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = as_array(x).astype(np.float64, copy=False)
     out = np.zeros_like(x)
     reflect = x < 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -76,14 +80,14 @@ def _digamma64(x: np.ndarray) -> np.ndarray:
 
 def digamma(x: np.ndarray) -> np.ndarray:
     """The digamma function `d/dx lgamma(x)` elementwise."""
-    x = np.asarray(x)
+    x = as_array(x)
     return _digamma64(x).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 def _polygamma64(n: int, x: np.ndarray) -> np.ndarray:
     if n == 0:
         return _digamma64(x)
-    x = np.asarray(x, dtype=np.float64)
+    x = as_array(x).astype(np.float64, copy=False)
     sign = -1.0 if n % 2 == 0 else 1.0  # (-1)^(n+1)
     factorial = math.factorial(n)
     threshold = 20.0 + n
@@ -109,11 +113,13 @@ def _polygamma64(n: int, x: np.ndarray) -> np.ndarray:
 
 def polygamma(n: int, x: np.ndarray) -> np.ndarray:
     """The `n`-th derivative of digamma elementwise."""
-    x = np.asarray(x)
+    x = as_array(x)
     return _polygamma64(n, x).astype(x.dtype if x.dtype.kind == "f" else np.float64)
 
 
 class Lgamma(Node):
+    cpu_only = "CuPy has no lgamma (gammaln is in cupyx.scipy.special, not CuPy's NumPy API)"
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.saved = (x,)
         return lgamma(x)
@@ -185,10 +191,10 @@ def _gamma_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
 def standard_gamma_grad(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
     """`dx/dalpha` of a standard gamma draw `x` held at a fixed quantile (implicit
     reparameterisation: `-(dF/dalpha) / (dF/dx)` with `F` the regularised incomplete gamma)."""
-    a = np.asarray(alpha, dtype=np.float64)
-    z = np.asarray(x, dtype=np.float64)
+    a = as_array(alpha).astype(np.float64, copy=False)
+    z = as_array(x).astype(np.float64, copy=False)
     a, z = np.broadcast_arrays(a, z)
-    out = np.zeros(a.shape)
+    out = np.zeros_like(a)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lower = z < a + 1
         if lower.any():
@@ -269,7 +275,9 @@ _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
 def erfinv(y: np.ndarray) -> np.ndarray:
     """The inverse error function elementwise (Giles' approximation polished by Newton
     steps; +-inf at +-1, nan outside [-1, 1])."""
-    y = np.asarray(y)
+    y = as_array(y)
+    if not is_host(y):  # `Erfinv.cpu_only`: apply() names it for a device input
+        raise ArgumentTypeError("erfinv computes with math.erf per element: host arrays only")
     v = np.asarray(y, dtype=np.float64)
     inside = np.abs(v) < 1
     t = np.where(inside, v, 0.0)
@@ -309,6 +317,8 @@ def erfinv(y: np.ndarray) -> np.ndarray:
 
 
 class Erfinv(Node):
+    cpu_only = "its Newton steps call math.erf per element (np.vectorize), which CuPy lacks"
+
     saves_inputs = False
     saves_output = True
 

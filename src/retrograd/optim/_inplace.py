@@ -54,6 +54,8 @@ class Workspace:
         each with `n_scratch` scratch arrays appended."""
         first = arrays[0]
         assert first is not None
+        if type(first) is not np.ndarray:  # a GPU array: the ufuncs make their temporaries there
+            return [arrays + (None,) * n_scratch]
         if first.nbytes <= SMALL_BYTES and first.ndim:  # (ufuncs return 0-d results as scalars)
             return [arrays + (None,) * n_scratch]
         scratch = self._views.get(first.shape)

@@ -94,7 +94,10 @@ class Adam(Optimizer):
             "decoupled_weight_decay": group["decoupled_weight_decay"],
         }
         packed = None  # foreach=False: the reference, one `adam` call a parameter
-        if group.get("foreach") is not False or group.get("fused"):
+        # (parameters on a GPU take the reference: the packed buffers are host memory)
+        if (group.get("foreach") is not False or group.get("fused")) and (
+            type(params[0].array) is np.ndarray
+        ):
             if id(group) not in self._packed:  # the group's first packed step
                 self._packed[id(group)] = self._pack_new_params(group, params, grads)
             packed = self._packed[id(group)]

@@ -18,6 +18,7 @@ import numpy as np
 
 from retrograd.autograd import enable_grad
 from retrograd.autograd.tracing import trace_state
+from retrograd.backend.arrays import is_device_array, is_host, to_device, to_host
 from retrograd.errors import RetrogradError, StateDictError
 from retrograd.optim._inplace import Workspace
 from retrograd.tensor import Tensor
@@ -353,13 +354,15 @@ def _copy_state_value(param: Tensor, index: Any, key: str, value: Any) -> Any:
     if key == "step":
         # `step` is a counter, kept in its own dtype like PyTorch's (never cast to the param's).
         return np.array(np.asarray(value), copy=True)
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or is_device_array(value):
         if value.shape != tuple(param.shape):
             raise OptimizerStateDictError(
                 f"state {key!r} of parameter {index!r} has shape {value.shape}, but the "
                 f"parameter has shape {tuple(param.shape)}"
             )
-        return np.array(value, dtype=param.array.dtype, copy=True)
+        if not is_host(param.array):  # the state lives on its parameter's device
+            return to_device(value, param.device).astype(param.array.dtype, copy=True)
+        return np.array(to_host(value), dtype=param.array.dtype, copy=True)
     return copy.deepcopy(value)
 
 

@@ -78,7 +78,8 @@ class SGD(Optimizer):
                 if grad is None:
                     continue
                 g = grad.array
-                _add_scaled_(param.array, g, self._scalar(alpha, g.dtype), self._workspace)
+                scale = self._scalar(alpha, g.dtype) if type(g) is np.ndarray else alpha
+                _add_scaled_(param.array, g, scale, self._workspace)
                 # in place, as any in-place op: graphs that saved the array must notice
                 param._version += 1
 

@@ -1,7 +1,7 @@
 """The user-facing `Tensor` and the functions that build or join tensors."""
 
 from retrograd.tensor.core import RemovableHandle, Tensor, where
-from retrograd.tensor.dispatch import _shape_arg, _wrap, apply, as_tensor_like
+from retrograd.tensor.dispatch import _shape_arg, _wrap, apply, as_tensor_like, constant
 from retrograd.tensor.index_methods import meshgrid
 from retrograd.tensor.math_methods import einsum
 from retrograd.tensor.reductions import MaxMin
@@ -18,6 +18,7 @@ __all__ = [
     "cat",
     "chunk",
     "concatenate",
+    "constant",
     "einsum",
     "meshgrid",
     "pad",

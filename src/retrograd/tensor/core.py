@@ -16,7 +16,15 @@ from retrograd.autograd.engine import run_backward_from
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.node import Node
 from retrograd.autograd.tracing import hook_ids, record_escape, trace_state
-from retrograd.backend.device import CPU, check_device, device, parse_to
+from retrograd.backend.arrays import (
+    as_array,
+    device_of,
+    is_device_array,
+    is_host,
+    namespace,
+    to_host,
+)
+from retrograd.backend.device import device, parse_to
 from retrograd.backend.dtypes import default_float_dtype, is_floating, to_numpy_dtype
 from retrograd.errors import (
     ArgumentTypeError,
@@ -217,18 +225,19 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     @property
     def device(self) -> device:
-        """Where the tensor lives: always `device("cpu")` (compares equal to "cpu")."""
-        return CPU
+        """Where the tensor lives: `device("cpu")`, or `device("cuda", n)` for a GPU array
+        (compares equal to its string, "cpu")."""
+        return device_of(self.array)
 
     @property
     def is_cuda(self) -> builtins.bool:
-        """False: retrograd computes on the CPU."""
-        return False
+        """Whether the values live on a CUDA GPU."""
+        return not is_host(self.array)
 
     @property
     def is_cpu(self) -> builtins.bool:
-        """True: retrograd computes on the CPU."""
-        return True
+        """Whether the values live in host memory (a NumPy array)."""
+        return is_host(self.array)
 
     @property
     def is_xpu(self) -> builtins.bool:
@@ -284,8 +293,10 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     def __repr__(self) -> str:
         record_escape("repr() or str()")
-        body = np.array2string(self.array, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(to_host(self.array), separator=", ", prefix="tensor(", precision=4)
         extras = []
+        if not is_host(self.array):
+            extras.append(f"device='{self.device}'")
         if self.array.dtype not in (default_float_dtype(), np.int64, np.bool_):
             extras.append(f"dtype={self.array.dtype}")
         if self._ctx is not None:
@@ -303,14 +314,22 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         record_escape("numpy()")
         if not force:
             _refuse_array_of_graph(self)
+        if not is_host(self.array):
+            if not force:
+                raise InvalidArgumentError(
+                    f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                    "to copy the tensor to host memory first."
+                )
+            return to_host(self.array)
         return self.array
 
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         record_escape("np.asarray() or another NumPy conversion")
         _refuse_array_of_graph(self)
-        if dtype is not None and np.dtype(dtype) != self.array.dtype:
-            return self.array.astype(dtype)
-        return self.array.copy() if copy else self.array
+        array = self.array if is_host(self.array) else to_host(self.array)
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
@@ -324,7 +343,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def tolist(self) -> Any:
         """The values as (nested) Python numbers."""
         record_escape("tolist()")
-        return self.array.tolist()
+        return self.array.tolist()  # CuPy's tolist copies to the host
 
     def __format__(self, spec: str) -> str:
         """`f"{loss:.4f}"` formats a one-element tensor's value, as in PyTorch; an empty spec
@@ -364,9 +383,13 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """PyTorch's forms: `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`, and the
-        keywords `dtype`, `device`, `copy`, `non_blocking`. The device must be the CPU."""
-        dtype, copy = parse_to(args, kwargs, "Tensor.to")
+        keywords `dtype`, `device`, `copy`, `non_blocking`. Moving to another device is
+        differentiable: the gradient comes back to this tensor's device."""
+        dtype, target, copy = parse_to(args, kwargs, "Tensor.to")
         result = self if dtype is None else self.type(dtype)
+        if target is not None and target != result.device:
+            moved = apply(ops.Transfer, result, target=target)
+            return moved
         return result.clone() if copy and result is self else result
 
     def type(self, dtype: Any) -> Tensor:
@@ -376,7 +399,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
             return self
         if is_floating(target):
             return apply(ops.Cast, self, dtype=target)
-        return apply(NoGrad, self, fn=np.asarray, dtype=target)
+        return apply(NoGrad, self, fn=_astype, dtype=target)
 
     def type_as(self, other: Tensor) -> Tensor:
         """A copy with `other`'s dtype."""
@@ -407,13 +430,15 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         return self.type(np.bool_)
 
     def cpu(self) -> Tensor:
-        """The tensor itself: it lives on the CPU."""
-        return self
+        """This tensor in host memory: itself when it is there, else a copy."""
+        return self if is_host(self.array) else self.to("cpu")
 
     def cuda(self, device: Any = None, non_blocking: builtins.bool = False) -> Tensor:
-        """An error naming the available devices: retrograd computes on the CPU."""
-        check_device("cuda" if device is None else device, "Tensor.cuda")
-        return self  # pragma: no cover - check_device raises for every CUDA device
+        """This tensor on a CUDA GPU (`device`: an index or "cuda:n"); an error naming the
+        available devices where there is none."""
+        if isinstance(device, builtins.int) and not isinstance(device, builtins.bool):
+            device = f"cuda:{device}"
+        return self.to("cuda" if device is None else device)
 
     def pin_memory(self) -> Tensor:
         """Nothing to pin on the CPU: the tensor itself."""
@@ -514,10 +539,12 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
                     "call .sum() or .mean() first, or pass gradient= of the same shape"
                 )
             grad = np.array(1, dtype=self.array.dtype)  # much cheaper than np.ones_like
+            if not is_host(self.array):
+                grad = namespace(self.array).asarray(grad)
             if self.array.ndim:
                 grad = grad.reshape(self.array.shape)
         else:
-            grad = np.asarray(gradient.array if isinstance(gradient, Tensor) else gradient)
+            grad = as_array(gradient.array if isinstance(gradient, Tensor) else gradient)
             if grad.shape != self.shape:
                 raise ShapeError(
                     f"backward(gradient) got shape {grad.shape}, the tensor has shape {self.shape}"
@@ -922,7 +949,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def _writable(self) -> np.ndarray:
         """`array` as an array an in-place op can write into: a 0-d result of arithmetic may
         hold a NumPy scalar, which has no storage to write to."""
-        if type(self.array) is not np.ndarray:
+        if type(self.array) is not np.ndarray and is_host(self.array):
             self.array = np.array(self.array)
         return self.array
 
@@ -993,6 +1020,8 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
     def copy_(self, source: Operand) -> Tensor:
         """Copy `source`'s values in place (broadcast)."""
         source_t = as_tensor_like(source, self)
+        if type(source_t.array) is not type(self.array) and source_t.device != self.device:
+            source_t = source_t.to(self.device)  # copy_ moves values across devices
         if grad_state.enabled and (self.requires_grad or source_t.requires_grad):
             return self._record_inplace(
                 lambda old: old * 0 + source_t.type(self.dtype).broadcast_to(self.shape)
@@ -1094,6 +1123,11 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 register_tensor_class(Tensor)
 
 
+def _astype(array: Any, dtype: np.dtype) -> Any:
+    """`array` as `dtype` (a new array), on its device."""
+    return array.astype(dtype)
+
+
 def _refuse_array_of_graph(tensor: Tensor) -> None:
     """PyTorch's rule: an array taken from a tensor in the graph would drop the graph silently."""
     if tensor._requires_grad and grad_state.enabled:
@@ -1168,6 +1202,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         array = data
     elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
         array = np.asarray(data)
+    elif is_device_array(data):  # a GPU array stays where it is
+        array = data
     else:
         if isinstance(data, (list, tuple)) and _contains_tensor(data):
             data = _tensors_to_lists(data)
@@ -1225,7 +1261,7 @@ def _tensors_to_lists(data: Any) -> Any:
 # ---------------------------------------------------------------------- module-level functions
 def where(condition: Operand, input: Operand, other: Operand) -> Tensor:  # noqa: A002
     """Elements of `input` where `condition` holds, else of `other` (broadcasting)."""
-    cond = np.asarray(condition.array if isinstance(condition, Tensor) else condition)
+    cond = as_array(condition.array if isinstance(condition, Tensor) else condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     if isinstance(input, Tensor):

@@ -12,8 +12,9 @@ from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state
 from retrograd.autograd.node import Node, next_seq
 from retrograd.autograd.tracing import trace_state
+from retrograd.backend.arrays import as_array, is_device_array, is_host, namespace
 from retrograd.backend.dtypes import default_float_dtype
-from retrograd.errors import InvalidArgumentError, RetrogradError, ShapeError
+from retrograd.errors import InvalidArgumentError, RetrogradError, ShapeError, UnsupportedError
 
 if TYPE_CHECKING:
     from retrograd.tensor.core import Tensor
@@ -113,6 +114,11 @@ def apply(op_type: type[Node], *inputs: Tensor, **kwargs: Any) -> Tensor:
         if isinstance(error, RetrogradError):
             raise
         raise forward_error(op, inputs, error) from None
+    except TypeError as error:  # a GPU array met a host array: name both devices
+        mixed = device_error(op, inputs)
+        if mixed is None:
+            raise
+        raise mixed from error
     if record:
         out._requires_grad = True
         out._ctx = op
@@ -240,7 +246,7 @@ def _index_item(item: Any) -> Any:
     integer tensor is an integer, a 0-d bool tensor a bool, a uint8 tensor a mask, a `range` a
     list of its integers."""
     if isinstance(item, _tensor_class):
-        item = np.asarray(item.array)  # a 0-d result of arithmetic can hold a NumPy scalar
+        item = as_array(item.array)  # a 0-d result of arithmetic can hold a NumPy scalar
     elif isinstance(item, (list, tuple, range)):
         item = np.asarray([_index_item(i) for i in item])
         if item.size == 0:
@@ -249,7 +255,7 @@ def _index_item(item: Any) -> Any:
         return bool(item)
     elif isinstance(item, np.integer):
         return int(item)
-    if not isinstance(item, np.ndarray):
+    if not isinstance(item, np.ndarray) and not is_device_array(item):
         if item is None or item is Ellipsis or isinstance(item, (bool, int, slice)):
             return item
         raise IndexError(
@@ -268,9 +274,17 @@ def _index_item(item: Any) -> Any:
 def _dims_consumed(item: Any) -> int:
     if item is None or item is Ellipsis or isinstance(item, bool):
         return 0
-    if isinstance(item, np.ndarray) and item.dtype == np.bool_:
+    if (isinstance(item, np.ndarray) or is_device_array(item)) and item.dtype == np.bool_:
         return item.ndim
     return 1
+
+
+def constant(array: Any, like: Tensor) -> Tensor:
+    """A constant tensor of `array` (made on the host: a mask, weights, indices) on the device
+    of `like`, so that it can meet `like` in an op."""
+    if type(like.array) is not np.ndarray and not is_host(like.array):
+        array = namespace(like.array).asarray(array)
+    return _wrap(array)
 
 
 def as_tensor_like(value: Any, like: Tensor) -> Tensor:
@@ -288,8 +302,12 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
         ):
             dtype = np.dtype(np.int64)
         if isinstance(value, int) and not isinstance(value, bool):
-            return _wrap(_python_int(value, dtype))
-        return _wrap(np.asarray(value, dtype=dtype))
+            scalar = _python_int(value, dtype)
+        else:
+            scalar = np.asarray(value, dtype=dtype)
+        if type(like.array) is not np.ndarray and not is_host(like.array):
+            scalar = namespace(like.array).asarray(scalar)  # the scalar joins a GPU tensor there
+        return _wrap(scalar)
     return _tensor_class._of(value)
 
 
@@ -316,6 +334,24 @@ def is_tensor(value: Any) -> bool:
 def to_tensor(value: Any) -> Tensor:
     """`value` itself when it is a Tensor, else a new Tensor made from it."""
     return value if isinstance(value, _tensor_class) else _tensor_class._of(value)
+
+
+def device_error(op: Node, inputs: Sequence[Tensor]) -> Exception | None:
+    """PyTorch's error for an op on tensors of different devices, or a clear one for an op that
+    runs on the CPU only given GPU tensors (None when neither is the case)."""
+    from retrograd.backend.arrays import device_of
+
+    devices = list(dict.fromkeys(str(device_of(t.array)) for t in inputs))
+    if op.cpu_only and devices != ["cpu"]:
+        return UnsupportedError(
+            f"{op.name} runs on the CPU only ({op.cpu_only}); move its inputs with .cpu() first"
+        )
+    if len(devices) < 2:
+        return None
+    return InvalidArgumentError(
+        f"{op.name}: Expected all tensors to be on the same device, but found at least two "
+        f"devices, {devices[0]} and {devices[1]}! (move them with .to(device))"
+    )
 
 
 def forward_error(op: Node, inputs: Sequence[Tensor], error: ValueError) -> Exception:

@@ -15,6 +15,7 @@ import numpy as np
 
 from retrograd import ops
 from retrograd.autograd.grad_mode import grad_state
+from retrograd.backend.arrays import as_array, is_host, namespace, to_host, zeros
 from retrograd.errors import DTypeError, IndexRangeError, InvalidArgumentError, ShapeError
 from retrograd.ops.nograd import NoGrad
 from retrograd.ops.scatter import Scatter, ScatterReduce
@@ -31,10 +32,14 @@ topk_result = namedtuple("topk", ["values", "indices"])  # type: ignore[name-mat
 _SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
-def _index_array(index: Any, what: str) -> np.ndarray:
-    array = np.asarray(index.array if is_tensor(index) else index)
+def _index_array(index: Any, what: str, like: Any) -> np.ndarray:
+    """`index` as an int64 array on the device of the array `like` (a host index is copied to
+    a GPU's)."""
+    array = as_array(index.array if is_tensor(index) else index)
     if array.dtype.kind not in "iu":
         raise DTypeError(f"{what} expects an integer index tensor, got {array.dtype}")
+    if type(like) is not np.ndarray and is_host(array):
+        array = namespace(like).asarray(array)
     return array.astype(np.int64, copy=False)
 
 
@@ -54,9 +59,11 @@ def _sort_order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return order.astype(np.int64)
 
 
-def _triangle_mask(shape: tuple[int, ...], diagonal: int, lower: bool) -> np.ndarray:
-    ones = np.ones(shape[-2:], dtype=bool)
-    return np.tril(ones, diagonal) if lower else np.triu(ones, diagonal)
+def _triangle_mask(shape: tuple[int, ...], diagonal: int, lower: bool, like: Any) -> np.ndarray:
+    """The triangle of a matrix of `shape[-2:]` as a bool mask, on the device of `like`."""
+    xp = namespace(like)
+    ones = xp.ones(shape[-2:], dtype=bool)
+    return xp.tril(ones, diagonal) if lower else xp.triu(ones, diagonal)
 
 
 @accept_numpy_names
@@ -75,7 +82,7 @@ class IndexMethods:
     ) -> Any:
         """(values, indices) sorted along `dim`; the sort is always stable."""
         if self.ndim == 0:
-            return sort_result(self.clone(), _wrap(np.zeros((), np.int64)))
+            return sort_result(self.clone(), _wrap(zeros((), np.int64, like=self.array)))
         axis_ = _normalize_dim(dim, self.ndim)
         order = _sort_order(self.array, axis_, descending)
         return sort_result(apply(ops.Gather, self, indices=order, axis=axis_), _wrap(order))
@@ -107,9 +114,9 @@ class IndexMethods:
         if not 0 <= k <= length:
             raise IndexRangeError(f"topk: k={k} is out of range for dim {dim} of size {length}")
         if self.ndim == 0:
-            return topk_result(self.clone(), _wrap(np.zeros((), np.int64)))
+            return topk_result(self.clone(), _wrap(zeros((), np.int64, like=self.array)))
         order = _sort_order(self.array, axis_, descending=largest)
-        order = np.take(order, np.arange(k), axis=axis_)
+        order = np.take(order, namespace(order).arange(k), axis=axis_)
         return topk_result(apply(ops.Gather, self, indices=order, axis=axis_), _wrap(order))
 
     # ------------------------------------------------------------------ triangles, diagonals
@@ -130,8 +137,9 @@ class IndexMethods:
                 f"got shape {self.shape}"
             )
         # a zero of self's own dtype: bool and integer tensors keep their dtype, as in PyTorch
-        zero = _wrap(np.zeros((), dtype=self.array.dtype))
-        return where(_wrap(_triangle_mask(self.shape, diagonal, lower)), self, zero)
+        zero = _wrap(zeros((), self.array.dtype, like=self.array))
+        mask = _triangle_mask(self.shape, diagonal, lower, like=self.array)
+        return where(_wrap(mask), self, zero)
 
     def tril_(self: Any, diagonal: builtins.int = 0) -> Tensor:
         """In-place `tril`."""
@@ -166,8 +174,8 @@ class IndexMethods:
         n = self.shape[0] + abs(diagonal)
         rows = np.arange(self.shape[0]) + max(-diagonal, 0)
         cols = np.arange(self.shape[0]) + max(diagonal, 0)
-        zeros = _wrap(np.zeros((n, n), dtype=self.dtype))
-        return apply(ops.IndexPut, zeros, self, index=(rows, cols))
+        square = _wrap(zeros((n, n), self.array.dtype, like=self.array))
+        return apply(ops.IndexPut, square, self, index=(rows, cols))
 
     # ------------------------------------------------------------------ rearranging
     def roll(self: Any, shifts: Any, dims: Any = None) -> Tensor:
@@ -215,8 +223,8 @@ class IndexMethods:
         `dim` (of the flattened tensor when None)."""
         source = self.flatten() if dim is None else self
         axis_ = 0 if dim is None else _normalize_dim(dim, self.ndim)
-        counts = np.asarray(repeats.array if is_tensor(repeats) else repeats)
-        order = np.repeat(np.arange(source.shape[axis_]), counts)
+        counts = as_array(repeats.array if is_tensor(repeats) else repeats)
+        order = np.repeat(namespace(counts).arange(source.shape[axis_]), counts)
         return source.index_select(axis_, order)
 
     def narrow(self: Any, dim: builtins.int, start: builtins.int, length: builtins.int) -> Tensor:
@@ -234,7 +242,7 @@ class IndexMethods:
     def index_select(self: Any, dim: builtins.int, index: Any) -> Tensor:
         """The entries `index` (1-d) along `dim`; repeated indices add their gradients."""
         axis_ = _normalize_dim(dim, self.ndim)
-        order = _index_array(index, "index_select")
+        order = _index_array(index, "index_select", like=self.array)
         if order.ndim > 1:
             raise ShapeError(f"index_select: index must be 1-d, got shape {order.shape}")
         size = self.shape[axis_] if self.ndim else 1
@@ -246,7 +254,7 @@ class IndexMethods:
 
     def masked_select(self: Any, mask: Any) -> Tensor:
         """The elements where `mask` (broadcast with self) is True, as a 1-d tensor."""
-        mask_array = np.asarray(mask.array if is_tensor(mask) else mask)
+        mask_array = as_array(mask.array if is_tensor(mask) else mask)
         if mask_array.dtype != np.bool_:
             raise DTypeError(f"masked_select expects a bool mask, got {mask_array.dtype}")
         shape = np.broadcast_shapes(self.shape, mask_array.shape)
@@ -348,7 +356,7 @@ class IndexMethods:
         self: Any, dim: builtins.int, index: Any, what: str
     ) -> tuple[int, np.ndarray]:
         axis_ = _normalize_dim(dim, self.ndim)
-        order = _index_array(index, what)
+        order = _index_array(index, what, like=self.array)
         if order.ndim != self.ndim or any(
             n > s for d, (n, s) in enumerate(zip(order.shape, self.shape)) if d != axis_
         ):
@@ -365,7 +373,7 @@ class IndexMethods:
         if src is None:
             raise InvalidArgumentError("scatter needs src or value")
         if not is_tensor(src):
-            return _wrap(np.full(order.shape, src, dtype=self.dtype))
+            return _wrap(namespace(order).full(order.shape, src, dtype=self.array.dtype))
         if src.ndim != order.ndim or any(n > s for n, s in zip(order.shape, src.shape)):
             raise ShapeError(
                 f"scatter: index of shape {order.shape} is larger than src of shape {src.shape}"
@@ -394,7 +402,7 @@ class IndexMethods:
         """Indices drawn from the categorical distribution of each row's weights (int64)."""
         from retrograd.random import resolve_generator
 
-        weights = np.asarray(self.array, dtype=np.float64)
+        weights = to_host(self.array).astype(np.float64, copy=False)
         if weights.ndim not in (1, 2):
             raise ShapeError(f"multinomial needs a 1-d or 2-d tensor, got shape {self.shape}")
         rows = weights.reshape(-1, weights.shape[-1])
@@ -414,7 +422,10 @@ class IndexMethods:
                 for row in rows
             ]
         ).astype(np.int64)
-        return _wrap(drawn.reshape(weights.shape[:-1] + (num_samples,)))
+        drawn = drawn.reshape(weights.shape[:-1] + (num_samples,))
+        if not is_host(self.array):  # drawn on the host, returned where the weights live
+            drawn = namespace(self.array).asarray(drawn)
+        return _wrap(drawn)
 
 
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
+from retrograd.backend.arrays import namespace
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
-from retrograd.ops.cumulative import CumProd, LogCumSumExp
+from retrograd.ops.cumulative import CumProd, LogCumSumExp, accumulate
 from retrograd.ops.einsum import Einsum
 from retrograd.ops.math_extra import (
     Acos,
@@ -102,10 +103,12 @@ def _integer_operands(a: Tensor, b: Tensor, what: str) -> None:
 
 def _running_extreme_index(x: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     """Index of the running max (min) along `axis`; a tie takes the later index (PyTorch)."""
-    running = (np.maximum if largest else np.minimum).accumulate(x, axis=axis)
-    positions = np.arange(x.shape[axis]).reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+    running = accumulate(np.maximum if largest else np.minimum, x, axis)
+    positions = (
+        namespace(x).arange(x.shape[axis]).reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+    )
     hits = (x == running) | np.isnan(x)
-    return np.maximum.accumulate(np.where(hits, positions, 0), axis=axis).astype(np.int64)
+    return accumulate(np.maximum, np.where(hits, positions, 0), axis).astype(np.int64)
 
 
 @accept_numpy_names
@@ -327,7 +330,7 @@ class MathMethods:
         axis_ = _normalize_dim(dim, self.ndim)
         result = cummax_result if largest else cummin_result
         if self.ndim == 0:
-            return result(self.clone(), _wrap(np.zeros((), np.int64)))
+            return result(self.clone(), _wrap(np.zeros_like(self.array, dtype=np.int64)))
         indices = _running_extreme_index(self.array, axis_, largest)
         values = apply(ops.Gather, self, indices=indices, axis=axis_)
         return result(values, _wrap(indices))
@@ -468,7 +471,7 @@ class MathMethods:
         from retrograd.backend.dtypes import to_numpy_dtype
 
         target = self.dtype if dtype is None else to_numpy_dtype(dtype)
-        return _wrap(np.zeros(_shape_arg(size), dtype=target))
+        return _wrap(np.zeros_like(self.array, shape=_shape_arg(size), dtype=target))
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:

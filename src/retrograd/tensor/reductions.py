@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
+from retrograd.backend.arrays import as_array
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor.dispatch import (
@@ -207,7 +208,7 @@ class ReductionMethods:
         indices = (
             np.expand_dims(pick(self.array, axis=axis_), axis_)
             if self.ndim
-            else np.zeros((), np.int64)
+            else np.zeros_like(self.array, dtype=np.int64)
         )
         if self.ndim == 0:
             return MaxMin(self, _wrap(indices))
@@ -255,7 +256,9 @@ class ReductionMethods:
         keep = _pick_keepdim(keepdim, keepdims)
         source = self._floating()
         shift = (
-            np.max(source.array, axis=axes, keepdims=True) if source.array.size else np.zeros(())
+            np.max(source.array, axis=axes, keepdims=True)
+            if source.array.size
+            else np.zeros_like(source.array, shape=(), dtype=np.float64)
         )
         shift = np.where(np.isfinite(shift), shift, 0).astype(source.dtype)
         total = (source - _wrap(shift)).exp().sum(axes, keepdim=True)
@@ -303,7 +306,7 @@ class ReductionMethods:
         if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the value itself, as in PyTorch
             return self.clone()
         n = self.shape[axis_]
-        lower = _wrap(np.tril(np.ones((n, n), dtype=self.array.dtype)))
+        lower = _wrap(np.tril(np.ones_like(self.array, shape=(n, n))))
         moved = self.transpose(axis_, -1) if self.ndim > 1 else self
         return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
 
@@ -341,11 +344,11 @@ def _reduced_shape(shape: tuple[int, ...], axes: Any) -> tuple[int, ...]:
 
 
 def _flat_arg_extreme(x: np.ndarray, pick: Callable[..., Any], keepdim: bool) -> np.ndarray:
-    index = np.asarray(pick(x), dtype=np.int64)
+    index = as_array(pick(x)).astype(np.int64, copy=False)
     return index.reshape((1,) * x.ndim) if keepdim else index
 
 
 def _arg_extreme_along(
     x: np.ndarray, pick: Callable[..., Any], axis: int, keepdim: bool
 ) -> np.ndarray:
-    return np.asarray(pick(x, axis=axis, keepdims=keepdim), dtype=np.int64)
+    return as_array(pick(x, axis=axis, keepdims=keepdim)).astype(np.int64, copy=False)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
+from retrograd.backend.arrays import as_array
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.ops.nograd import NoGrad
@@ -217,7 +218,7 @@ class ShapeMethods:
     def gather(self: Any, dim: builtins.int, index: Tensor) -> Tensor:
         """Values picked along `dim` at `index`."""
         axis_ = _normalize_dim(dim, self.ndim)
-        indices = np.asarray(index.array if is_tensor(index) else index)
+        indices = as_array(index.array if is_tensor(index) else index)
         if indices.dtype.kind not in "iu":
             raise DTypeError(f"gather expects integer indices, got {indices.dtype}")
         if indices.ndim != self.ndim or any(
@@ -265,7 +266,8 @@ def _view_dtype(tensor: Tensor, dtype: Any) -> Tensor:
                 f"view({target}): the last dim ({last}) of {source} is not a whole number "
                 f"of {target} elements"
             )
-    return apply(NoGrad, tensor, fn=lambda a: np.array(a, order="C").view(target))
+    # a C-ordered copy (np.array(a) would copy a device array to the host)
+    return apply(NoGrad, tensor, fn=lambda a: a.copy(order="C").view(target))
 
 
 def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002

@@ -8,25 +8,49 @@ on logic gates, `train`'s on tabular data) and may offer a subset (`DEMO_ACTIVAT
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from retrograd import nn, optim
 from retrograd.errors import InvalidArgumentError
+from retrograd.nn import activation as nn_activation
+from retrograd.nn import functional as F
 
-__all__ = ["ACTIVATIONS", "LOSSES", "OPTIMIZERS", "activation", "module_class"]
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "activation",
+    "add_activation_option",
+    "module_class",
+]
 
-#: activation name -> module class (PyTorch's functional name; `identity` for none)
-ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "sigmoid": nn.Sigmoid,
-    "leaky_relu": nn.LeakyReLU,
-    "gelu": nn.GELU,
-    "elu": nn.ELU,
-    "silu": nn.SiLU,
-    "identity": nn.Identity,
-}
+#: layers of `nn.activation` that are not elementwise, so no hidden-layer activation
+_NOT_ELEMENTWISE = ("Softmax", "LogSoftmax", "Softmin", "GLU")
+
+
+def _activations() -> dict[str, type[nn.Module]]:
+    """Every elementwise activation layer that builds with its defaults, by PyTorch's
+    functional name (`LeakyReLU` -> "leaky_relu"), and `identity` for none."""
+    functional = {name.replace("_", ""): name for name in F.__all__}
+    table: dict[str, type[nn.Module]] = {}
+    for class_name in nn_activation.__all__:
+        layer = getattr(nn_activation, class_name)
+        required = [
+            p
+            for p in list(inspect.signature(layer.__init__).parameters.values())[1:]
+            if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+        ]
+        name = functional.get(class_name.lower())
+        if class_name not in _NOT_ELEMENTWISE and not required and name is not None:
+            table[name] = layer
+    return {**dict(sorted(table.items())), "identity": nn.Identity}
+
+
+#: activation name -> module class (derived from `retrograd.nn.activation`: a layer added there
+#: is offered by every command and estimator)
+ACTIVATIONS: dict[str, type[nn.Module]] = _activations()
 
 #: optimizer name -> class
 OPTIMIZERS: dict[str, Callable[..., optim.Optimizer]] = {
@@ -54,6 +78,18 @@ def module_class(table: dict[str, Any], kind: str, name: str) -> Any:
         raise InvalidArgumentError(
             f"unknown {kind} {name!r}; choose one of {', '.join(sorted(table))}"
         ) from None
+
+
+def add_activation_option(parser: Any, default: str) -> None:
+    """`--activation NAME` on an argparse `parser`, offering `ACTIVATIONS` (listed in the help,
+    which wraps, rather than in the usage line)."""
+    parser.add_argument(
+        "--activation",
+        choices=tuple(ACTIVATIONS),
+        default=default,
+        metavar="NAME",
+        help=f"hidden-layer activation, one of {', '.join(ACTIVATIONS)} (default: {default})",
+    )
 
 
 def activation(name: str) -> nn.Module:

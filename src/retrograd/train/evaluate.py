@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from retrograd.autograd import no_grad
+from retrograd.backend.arrays import to_host
 from retrograd.data import DataLoader
 from retrograd.metrics.registry import CompactMetric, Metric, get_metric
 from retrograd.nn import Module
@@ -18,6 +19,7 @@ from retrograd.train.inputs import (
     as_loader,
     batch_size_of,
     check_positive_int,
+    model_device,
     resolve_data,
     unpack_batch,
 )
@@ -68,7 +70,7 @@ def output_array(who: str, output: Any) -> np.ndarray:
         raise TrainingTypeError(
             f"{who}: metrics need the model to return a Tensor, got {type(output).__name__}"
         )
-    return output.array
+    return to_host(output.array)  # metrics are computed on the host
 
 
 class MetricAccumulator:
@@ -96,7 +98,7 @@ class MetricAccumulator:
         if not self.metrics:
             return
         y_pred = output_array(self.who, output)
-        y_true = np.asarray(target.array if isinstance(target, Tensor) else target)
+        y_true = to_host(target.array) if isinstance(target, Tensor) else np.asarray(target)
         for metric in self.metrics:
             if isinstance(metric, CompactMetric):
                 self.compact[metric.name].append(metric.compact(y_true, y_pred))
@@ -146,7 +148,7 @@ def run_evaluation(
     accumulated = MetricAccumulator(who, metrics)
     with eval_mode(model), no_grad():
         for batch in loader:
-            inputs, target = unpack_batch(who, batch)
+            inputs, target = unpack_batch(who, batch, model_device(model))
             if target is None:
                 raise TrainingError(f"{who}: the batches have no targets to compute a loss with")
             output = model(inputs)
@@ -203,15 +205,16 @@ def predict(model: Module, x: Any, batch_size: int = 32) -> Tensor:
     source = resolve_data("predict", None, x, None, targets=False)
     loader = as_loader(source, batch_size)
     outputs: list[np.ndarray] = []
+    device = model_device(model)
     with eval_mode(model), no_grad():
         for batch in loader:
-            inputs, _ = unpack_batch("predict", batch)
+            inputs, _ = unpack_batch("predict", batch, device)
             output = model(inputs)
             if not isinstance(output, Tensor):
                 raise TrainingTypeError(
                     f"predict: the model must return a Tensor, got {type(output).__name__}"
                 )
-            outputs.append(output.array)
+            outputs.append(to_host(output.array))  # predictions come back to the host
     if not outputs:
         raise TrainingError("predict: the data yielded no batches")
     return Tensor(np.concatenate(outputs))

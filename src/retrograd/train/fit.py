@@ -40,6 +40,7 @@ from retrograd.train.inputs import (
     as_loader,
     batch_size_of,
     check_positive_int,
+    model_device,
     resolve_data,
     split_validation,
     unpack_batch,
@@ -99,7 +100,9 @@ class Trainer:
         # are built-in layers, whose only effects are the ops it records; it still runs eagerly
         # by itself when replaying could differ (dropout, BatchNorm statistics, ...). User
         # modules may have Python side effects a replay would skip, so they always run eagerly.
-        captured = compile_step and _only_builtin_layers(model, loss_fn)
+        # A model on a GPU runs eagerly too: replays run on the CPU.
+        self.device = model_device(model)
+        captured = compile_step and self.device is None and _only_builtin_layers(model, loss_fn)
         self.step: Callable[[Any, Any], tuple[Any, Any]] = (
             compile_steps(self._step, warn=False) if captured else self._step
         )
@@ -179,7 +182,7 @@ class Trainer:
         total, seen = 0.0, 0
         accumulated = MetricAccumulator("fit", self.metrics)
         for batch_index, batch in enumerate(loader):
-            inputs, target = unpack_batch("fit", batch)
+            inputs, target = unpack_batch("fit", batch, self.device)
             if target is None:
                 raise TrainingError("fit: the batches have no targets to compute a loss with")
             size = batch_size_of(inputs)
@@ -289,7 +292,8 @@ def fit(
             per epoch.
         generator: the NumPy generator that orders the batches (default retrograd's global one).
         compile: replay the batch step with `retrograd.compile`. The rule: only when the model
-            and the loss are retrograd's own layers, and only while the compile guards hold (the
+            and the loss are retrograd's own layers on the CPU (a model moved to a GPU trains
+            eagerly, its batches moved there), and only while the compile guards hold (the
             modules' attributes and `training` flags, parameters' `requires_grad`, no hooks, the
             same modules and optimizer); whatever a callback changes re-records the step or
             makes it run eagerly, so the history equals ``compile=False`` exactly.

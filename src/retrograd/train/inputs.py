@@ -91,15 +91,28 @@ def split_validation(who: str, source: Any, validation_split: float) -> tuple[An
     return (x_train, y_train), (x_val, y_val)
 
 
-def unpack_batch(who: str, batch: Any) -> tuple[Any, Any]:
-    """A batch as ``(inputs, targets)``; targets are None for an input-only batch."""
+def model_device(model: Any) -> Any:
+    """The device of `model`'s first parameter: where its batches must go (None: the CPU, or no
+    parameters)."""
+    for param in model.parameters():
+        return None if param.is_cpu else param.device
+    return None
+
+
+def _to(value: Any, device: Any) -> Any:
+    return value.to(device) if device is not None and isinstance(value, Tensor) else value
+
+
+def unpack_batch(who: str, batch: Any, device: Any = None) -> tuple[Any, Any]:
+    """A batch as ``(inputs, targets)``, moved to `device` (a GPU model's; None: left where it
+    is); targets are None for an input-only batch."""
     if isinstance(batch, Tensor):
-        return batch, None
+        return _to(batch, device), None
     if isinstance(batch, (tuple, list)):
         if len(batch) == 1:
-            return batch[0], None
+            return _to(batch[0], device), None
         if len(batch) == 2:
-            return batch[0], batch[1]
+            return _to(batch[0], device), _to(batch[1], device)
         raise TrainingError(
             f"{who}: a batch must be (inputs, targets), but this one has {len(batch)} parts; "
             "write your own loop for other layouts"

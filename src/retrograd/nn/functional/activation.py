@@ -17,6 +17,38 @@ from retrograd.errors import InvalidArgumentError
 from retrograd.ops.nograd import NoGrad
 from retrograd.tensor import Tensor, apply, where
 
+#: the activation functions (`retrograd.nn.functional` exports this list)
+__all__ = [
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softmax",
+    "log_softmax",
+    "relu6",
+    "hardtanh",
+    "hardsigmoid",
+    "hardswish",
+    "celu",
+    "selu",
+    "logsigmoid",
+    "softsign",
+    "mish",
+    "tanhshrink",
+    "softshrink",
+    "hardshrink",
+    "threshold",
+    "glu",
+    "softmin",
+    "normalize",
+    "one_hot",
+    "prelu",
+]
+
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """max(x, 0)."""

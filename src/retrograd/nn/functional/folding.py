@@ -19,7 +19,7 @@ from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.nn.functional._utils import as_tuple, check_size, require_tensor
 from retrograd.nn.functional.conv import _check_hyper, _check_kernel_fits
 from retrograd.ops.conv import ConvNd, ConvTransposeNd
-from retrograd.tensor import Tensor, _wrap, apply
+from retrograd.tensor import Tensor, apply, constant
 
 IntOrTuple = int | Sequence[int]
 
@@ -42,11 +42,12 @@ def _settings(
     return kernel, dilations, pads, strides
 
 
-def _one_hot_kernels(channels: int, kernel: tuple[int, ...], dtype: Any) -> Tensor:
-    """`(channels * kH * kW, 1, kH, kW)`: kernel t of each channel picks offset t of a window."""
+def _one_hot_kernels(channels: int, kernel: tuple[int, ...], like: Tensor) -> Tensor:
+    """`(channels * kH * kW, 1, kH, kW)`: kernel t of each channel picks offset t of a window
+    (in `like`'s dtype, on its device)."""
     taps = math.prod(kernel)
-    eye = np.eye(taps, dtype=dtype).reshape(taps, 1, *kernel)
-    return _wrap(np.ascontiguousarray(np.tile(eye, (channels, 1, 1, 1))))
+    eye = np.eye(taps, dtype=like.dtype).reshape(taps, 1, *kernel)
+    return constant(np.ascontiguousarray(np.tile(eye, (channels, 1, 1, 1))), like)
 
 
 def _float_input(input: Any, who: object, ranks: tuple[int, int], layout: str) -> Tensor:  # noqa: A002
@@ -74,7 +75,7 @@ def _unfold(
     pairs = tuple((p, p) for p in pads)
     _check_kernel_fits(x.shape, pairs, kernel, dilations, who)
     channels = x.shape[1]
-    weight = _one_hot_kernels(channels, kernel, x.dtype)
+    weight = _one_hot_kernels(channels, kernel, x)
     kwargs = {"stride": strides, "padding": pairs, "dilation": dilations, "groups": channels}
     blocks = apply(ConvNd, x, weight, **kwargs)  # (N, C * kH * kW, oH, oW)
     out = blocks.reshape(x.shape[0], blocks.shape[1], -1)
@@ -138,7 +139,7 @@ def _fold(
             f"but got input of shape {input.shape}"
         )
     channels = x.shape[1] // taps
-    weight = _one_hot_kernels(channels, kernel, x.dtype)
+    weight = _one_hot_kernels(channels, kernel, x)
     extra = tuple(
         s - ((b - 1) * st - 2 * p + d * (k - 1) + 1)
         for s, b, st, p, d, k in zip(size, blocks, strides, pads, dilations, kernel)

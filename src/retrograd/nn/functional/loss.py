@@ -14,13 +14,15 @@ import numpy as np
 
 from retrograd import ops
 from retrograd.errors import DTypeError, IndexRangeError, InvalidArgumentError, ShapeError
-from retrograd.tensor import Tensor, apply, where
+from retrograd.tensor import Tensor, apply, constant, where
 
+#: the loss functions (`retrograd.nn.functional` exports this list)
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "huber_loss",
+    "kl_div",
     "l1_loss",
     "mse_loss",
     "nll_loss",
@@ -323,7 +325,7 @@ def binary_cross_entropy_with_logits(
     name = "binary_cross_entropy_with_logits"
     reduction = resolve_reduction(reduction, size_average, reduce, name)
     input, target = _check_same_shape(input, target, name)
-    zero = Tensor(np.zeros((), dtype=input.dtype))
+    zero = constant(np.zeros((), dtype=input.dtype), input)
     # maximum, not relu: at x = 0 it splits the gradient, giving the exact derivative -1/2
     softplus_neg = (-input).maximum(zero) + (-input.abs()).exp().log1p()
     if pos_weight is None:
@@ -398,9 +400,9 @@ def _nll_terms(
     cdim = _class_dim(log_probs)
     counted = indices != ignore_index
     safe = np.where(counted, indices, 0).astype(np.int64)  # any valid index; masked out below
-    picked = log_probs.gather(cdim, Tensor(np.expand_dims(safe, cdim))).squeeze(cdim)
+    picked = log_probs.gather(cdim, constant(np.expand_dims(safe, cdim), log_probs)).squeeze(cdim)
     if weight is None:
-        w = Tensor(counted.astype(log_probs.dtype))
+        w = constant(counted.astype(log_probs.dtype), log_probs)
     else:
         w = where(counted, weight[safe], 0.0)
     return -(picked * w), w

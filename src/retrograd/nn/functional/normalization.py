@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from retrograd.backend.arrays import as_array
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional._utils import require_tensor
 from retrograd.ops.normalization import Normalize
@@ -169,11 +170,11 @@ def _update_running_stats(
     """Move the running stats towards this batch's, in place (outside the graph)."""
     if running_mean is not None:
         new_mean = (1 - momentum) * running_mean.array + momentum * x.mean(axis=axes)
-        running_mean.copy_(_wrap(np.asarray(new_mean)))
+        running_mean.copy_(_wrap(as_array(new_mean)))
     if running_var is not None:
         unbiased = x.var(axis=axes, ddof=1)  # PyTorch keeps the unbiased estimate
         new_var = (1 - momentum) * running_var.array + momentum * unbiased
-        running_var.copy_(_wrap(np.asarray(new_var)))
+        running_var.copy_(_wrap(as_array(new_var)))
 
 
 # ---------------------------------------------------------------------- layer, group, RMS norm

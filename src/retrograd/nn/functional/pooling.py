@@ -23,7 +23,7 @@ from retrograd.ops.pool import (
     max_pool_indices,
     pool_output_size,
 )
-from retrograd.tensor import Tensor, _wrap, apply
+from retrograd.tensor import Tensor, _wrap, apply, constant
 
 IntOrTuple = int | Sequence[int]
 _LAYOUTS = {
@@ -446,12 +446,12 @@ def _adaptive_avg_pool(input: Any, n: int, who: object, output_size: Any) -> Ten
     # gradient); exact sums, unlike differences of a cumulative sum
     result = input
     width = _averaging_matrix(input.shape[-1], out[-1], input.dtype)
-    result = result @ _wrap(np.ascontiguousarray(width.T))
+    result = result @ constant(np.ascontiguousarray(width.T), input)
     if n >= 2:
-        result = _wrap(_averaging_matrix(input.shape[-2], out[-2], input.dtype)) @ result
+        result = constant(_averaging_matrix(input.shape[-2], out[-2], input.dtype), input) @ result
     if n == 3:  # the depth axis moved last for its product, then back
-        depth = _wrap(
-            np.ascontiguousarray(_averaging_matrix(input.shape[-3], out[-3], input.dtype).T)
+        depth = constant(
+            np.ascontiguousarray(_averaging_matrix(input.shape[-3], out[-3], input.dtype).T), input
         )
         result = (result.transpose(-3, -1) @ depth).transpose(-3, -1)
     return result
@@ -625,7 +625,7 @@ def _max_unpool(
             f"spatial size {out} holds {total} positions)"
         )
     # each input value goes to its flat position; the gradient gathers them back
-    zeros = _wrap(np.zeros((*lead, total), dtype=input.dtype))
+    zeros = constant(np.zeros((*lead, total), dtype=input.dtype), input)
     return zeros.scatter(-1, flat_indices, input.reshape(*lead, -1)).reshape(*lead, *out)
 
 

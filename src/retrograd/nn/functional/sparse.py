@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import as_array
 from retrograd.errors import (
     DTypeError,
     IndexRangeError,
@@ -45,7 +46,7 @@ def check_unsupported(max_norm: Any, scale_grad_by_freq: bool, sparse: bool, who
 
 def embedding_indices(input: Any, num_embeddings: int, who: object) -> np.ndarray:  # noqa: A002
     """The integer index array of `input`; every index must lie in [0, num_embeddings)."""
-    indices = np.asarray(input.array if isinstance(input, Tensor) else input)
+    indices = as_array(input.array if isinstance(input, Tensor) else input)
     if indices.dtype.kind not in "iu":
         raise DTypeError(
             f"{who} expects integer indices (int64 or int32), got {indices.dtype}; "

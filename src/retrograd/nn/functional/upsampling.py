@@ -20,7 +20,7 @@ import numpy as np
 from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional._utils import require_tensor
 from retrograd.nn.functional.pooling import _adaptive_avg_pool
-from retrograd.tensor import Tensor
+from retrograd.tensor import Tensor, constant
 
 SUPPORTED_MODES = (
     "nearest",
@@ -158,7 +158,10 @@ def _resize_cubic(
         positions, weights = cubic_source(o, input.shape[axis], s, align_corners, input.dtype)
         lead = (slice(None),) * axis
         shape = (o,) + (1,) * (input.ndim - 1 - axis)
-        terms = [result[lead + (p,)] * Tensor(w.reshape(shape)) for p, w in zip(positions, weights)]
+        terms = [
+            result[lead + (p,)] * constant(w.reshape(shape), input)
+            for p, w in zip(positions, weights)
+        ]
         result = terms[0] + terms[1] + terms[2] + terms[3]
     return result
 
@@ -177,8 +180,8 @@ def _resize_linear(
         first, second, weight = linear_source(o, input.shape[axis], s, align_corners, input.dtype)
         lead = (slice(None),) * axis
         shape = (o,) + (1,) * (input.ndim - 1 - axis)
-        far = Tensor(weight.reshape(shape))
-        near = Tensor((1 - weight).reshape(shape))
+        far = constant(weight.reshape(shape), input)
+        near = constant((1 - weight).reshape(shape), input)
         result = result[lead + (first,)] * near + result[lead + (second,)] * far
     return result
 

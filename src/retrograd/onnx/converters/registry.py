@@ -4,6 +4,10 @@ A converter takes the graph, the `Step` (the layer, where it sits in the model, 
 it read and wrote on the example input) and the name of its input value; it adds nodes and
 returns the name of its output value. Layers are matched by exact class: a subclass may
 override `forward`, so it counts as a custom module.
+
+A layer with no converter here is exported by the general rule of
+`retrograd.onnx.converters.traced`: its forward is traced into primitive ops, and each
+primitive is converted (`traced.PRIMITIVES`). A converter here is preferred where there is one.
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ class Step:
 
     `where`: its place in the model (`0.1`, as in state-dict keys; `model` for a bare layer);
     `x` / `y`: its input and output on the example input (eval mode), which give ranks, static
-    sizes and dtypes.
+    sizes and dtypes; `trace`: the recorded forward (`traced.Trace`) of a layer exported by
+    tracing, None for one with a converter.
     """
 
     module: Any
     where: str
     x: np.ndarray
     y: np.ndarray
+    trace: Any = None
 
     def fail(self, reason: str) -> ExportError:
         """An ExportError naming this layer: `layer 3 (MaxPool2d(...)): <reason>`."""

@@ -1,0 +1,264 @@
+"""The GPU path, on the emulated accelerator (NumPy under CuPy's rules; see
+`retrograd.backend.emulated`): layers, optimizers, model files and the device API give the
+CPU's results bit for bit, and mixing devices is a clear error.
+
+The op suites run every op this way through `helpers.check`; this file covers what is built
+from ops: layers with their parameters, optimizer state, training steps, saving and loading.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import retrograd as rg
+from helpers import REAL_GPU, gpu
+from helpers import _same as same_values
+from retrograd import nn
+from retrograd.backend.arrays import is_host, to_host
+from retrograd.errors import InvalidArgumentError
+
+
+@pytest.fixture(autouse=True)
+def _on_the_gpu() -> Any:
+    with gpu():
+        yield
+
+
+def _same(actual: Any, expected: Any, what: str) -> None:
+    same_values(to_host(actual), np.asarray(expected), what)
+
+
+# layer factory (seeded), input shape, integer input range (None: float input)
+LAYERS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...], int | None]] = {
+    "Linear": (lambda: nn.Linear(5, 3), (4, 5), None),
+    "Bilinear": (lambda: nn.Sequential(nn.Linear(5, 5), nn.Tanh()), (4, 5), None),
+    "MLP": (
+        lambda: nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Dropout(0.0), nn.Linear(8, 3)),
+        (5, 6),
+        None,
+    ),
+    "activations": (
+        lambda: nn.Sequential(
+            nn.Linear(4, 4), nn.GELU(), nn.SiLU(), nn.Softplus(), nn.ELU(), nn.LeakyReLU()
+        ),
+        (3, 4),
+        None,
+    ),
+    "Conv2d": (lambda: nn.Conv2d(2, 3, 3, padding=1), (2, 2, 5, 5), None),
+    "Conv1d": (lambda: nn.Conv1d(2, 3, 3, stride=2), (2, 2, 7), None),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2), (1, 2, 4, 4), None),
+    "CNN": (
+        lambda: nn.Sequential(
+            nn.Conv2d(1, 4, 3),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(4 * 3 * 3, 2),
+        ),
+        (3, 1, 8, 8),
+        None,
+    ),
+    "AvgPool2d": (lambda: nn.Sequential(nn.Conv2d(1, 2, 1), nn.AvgPool2d(2)), (2, 1, 4, 4), None),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(4), (6, 4), None),
+    "LayerNorm": (lambda: nn.LayerNorm(4), (3, 4), None),
+    "GroupNorm": (lambda: nn.GroupNorm(2, 4), (3, 4, 5), None),
+    "Embedding": (lambda: nn.Embedding(10, 4), (3, 5), 10),
+    "RNN": (lambda: nn.RNN(4, 5, batch_first=True), (2, 3, 4), None),
+    "LSTM": (lambda: nn.LSTM(4, 5, num_layers=2, batch_first=True), (2, 3, 4), None),
+    "GRU": (lambda: nn.GRU(4, 5), (3, 2, 4), None),
+    "MultiheadAttention": (lambda: nn.MultiheadAttention(8, 2, batch_first=True), (2, 3, 8), None),
+    "TransformerEncoderLayer": (
+        lambda: nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True),
+        (2, 3, 8),
+        None,
+    ),
+}
+
+
+def _input(shape: tuple[int, ...], high: int | None) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    if high is not None:
+        return rng.integers(0, high, shape)
+    return rng.standard_normal(shape)
+
+
+def _forward(model: nn.Module, x: rg.Tensor) -> rg.Tensor:
+    if isinstance(model, nn.MultiheadAttention):
+        return model(x, x, x)[0]
+    out = model(x)
+    return out[0] if isinstance(out, tuple) else out
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_forward_backward_and_steps_equal_the_cpu(name: str) -> None:
+    make, shape, high = LAYERS[name]
+    rg.manual_seed(0)
+    cpu = make().double()
+    gpu = copy.deepcopy(cpu).to("cuda")
+    assert all(p.is_cuda for p in gpu.parameters()), "Module.to('cuda') left a parameter behind"
+    assert all(b.is_cuda for b in gpu.buffers())
+    optimizers = [
+        rg.optim.Adam(cpu.parameters(), lr=0.01),
+        rg.optim.Adam(gpu.parameters(), lr=0.01),
+    ]
+    array = _input(shape, high)
+    for step in range(2):
+        outputs = []
+        for model, optimizer, where in zip((cpu, gpu), optimizers, ("cpu", "cuda")):
+            x = rg.tensor(array if high is not None else array, device=where)
+            if high is None:
+                x = x.double()
+            out = _forward(model, x)
+            assert out.device == (rg.device("cuda", 0) if where == "cuda" else "cpu")
+            upstream = rg.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape), device=where)
+            optimizer.zero_grad()
+            (out * upstream).sum().backward()
+            optimizer.step()
+            outputs.append(out)
+        _same(outputs[1].detach().array, outputs[0].detach().array, f"{name} step {step} output")
+    for (key, p), q in zip(cpu.named_parameters(), gpu.parameters()):
+        _same(q.grad.array, p.grad.array, f"{name}: gradient of {key}")
+        _same(q.array, p.array, f"{name}: {key} after two Adam steps")
+    for (key, b), c in zip(cpu.named_buffers(), gpu.buffers()):
+        _same(c.array, b.array, f"{name}: buffer {key}")
+    state = optimizers[1].state_dict()["state"]
+    assert all(not is_host(v) for s in state.values() for k, v in s.items() if k != "step"), (
+        "optimizer state must live on the parameters' device"
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: rg.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        lambda ps: rg.optim.SGD(ps, lr=0.1),
+        lambda ps: rg.optim.Adam(ps, lr=0.01, amsgrad=True),
+        lambda ps: rg.optim.AdamW(ps, lr=0.01),
+        lambda ps: rg.optim.RMSprop(ps, lr=0.01, momentum=0.5),
+        lambda ps: rg.optim.Adagrad(ps, lr=0.1),
+    ],
+)
+def test_optimizers_step_on_the_device_as_on_the_cpu(make: Any) -> None:
+    rg.manual_seed(1)
+    cpu = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2)).double()
+    gpu = copy.deepcopy(cpu).cuda()
+    x = np.random.default_rng(2).standard_normal((8, 4))
+    for model, where in ((cpu, "cpu"), (gpu, "cuda")):
+        optimizer = make(model.parameters())
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(rg.tensor(x, device=where)).square().mean().backward()
+            optimizer.step()
+    for p, q in zip(cpu.parameters(), gpu.parameters()):
+        assert q.is_cuda
+        _same(q.array, p.array, "parameters after three steps")
+
+
+def test_fit_trains_a_model_on_the_device() -> None:
+    """The digits-style loop through `fit`: a model moved to the GPU trains to the CPU's numbers."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 8))
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+    results = []
+    for where in ("cpu", "cuda"):
+        rg.manual_seed(3)
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2)).double().to(where)
+        optimizer = rg.optim.SGD(model.parameters(), lr=0.1)
+        inputs = rg.tensor(x, device=where)
+        targets = rg.tensor(y, device=where)
+        for _ in range(20):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+        results.append(loss.item())
+    assert results[0] == results[1] or REAL_GPU and abs(results[0] - results[1]) < 1e-9
+
+
+def test_saving_a_gpu_model_and_loading_it_onto_either_device(tmp_path: Any) -> None:
+    rg.manual_seed(0)
+    gpu = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double().cuda()
+    optimizer = rg.optim.Adam(gpu.parameters())
+    gpu(rg.randn(5, 3, dtype=rg.float64, device="cuda")).sum().backward()
+    optimizer.step()
+    path = tmp_path / "model.pt"
+    rg.save({"model": gpu.state_dict(), "optimizer": optimizer.state_dict()}, path)
+    loaded = rg.load(path)
+    cpu = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double()
+    cpu.load_state_dict(loaded["model"])
+    other_gpu = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double().cuda()
+    other_gpu.load_state_dict(loaded["model"])
+    other_optimizer = rg.optim.Adam(other_gpu.parameters())
+    other_optimizer.load_state_dict(loaded["optimizer"])
+    for p, q, r in zip(
+        gpu.state_dict().values(), cpu.state_dict().values(), other_gpu.state_dict().values()
+    ):
+        assert q.is_cpu and r.is_cuda
+        _same(p.array, q.array, "loaded onto the CPU")
+        _same(r.array, q.array, "loaded onto the GPU")
+    other_gpu(rg.randn(5, 3, dtype=rg.float64, device="cuda")).sum().backward()
+    other_optimizer.step()  # the loaded state is on the parameters' device
+    assert all(
+        not is_host(v)
+        for s in other_optimizer.state_dict()["state"].values()
+        for k, v in s.items()
+        if k != "step"
+    )
+
+
+def test_device_api_matches_pytorch() -> None:
+    assert rg.cuda.is_available() and rg.cuda.device_count() == 1
+    x = rg.tensor([1.0, 2.0])
+    y = x.cuda()
+    assert y.is_cuda and not y.is_cpu and str(y.device) == "cuda:0" and y.device.type == "cuda"
+    assert x.to(y.device).is_cuda and y.cpu().is_cpu and y.to("cpu").device == "cpu"
+    assert "device='cuda:0'" in repr(y)
+    assert y.tolist() == [1.0, 2.0] and y.sum().item() == 3.0
+    assert rg.zeros_like(y).is_cuda and rg.ones(2, device="cuda").is_cuda
+    with pytest.raises(InvalidArgumentError, match=r"Use Tensor.cpu\(\) to copy"):
+        y.numpy()
+    np.testing.assert_array_equal(y.cpu().numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(y), [1.0, 2.0])  # NumPy conversion copies out
+
+
+def test_moving_is_differentiable() -> None:
+    x = rg.tensor([1.0, -2.0], requires_grad=True)
+    (x.cuda() * 3).sum().backward()
+    assert x.grad.is_cpu
+    np.testing.assert_array_equal(x.grad.array, [3.0, 3.0])
+
+
+def test_mixing_devices_is_an_error_naming_both() -> None:
+    with pytest.raises(InvalidArgumentError, match="same device.*cuda:0 and cpu"):
+        rg.ones(2, device="cuda") + rg.ones(2)
+    model = nn.Linear(2, 2).cuda()
+    with pytest.raises(InvalidArgumentError, match="same device"):
+        model(rg.ones(1, 2))
+
+
+def test_without_a_gpu_cuda_is_an_error_naming_what_is_available() -> None:
+    from retrograd.backend import arrays
+
+    saved = dict(arrays._state)
+    arrays._state.update(emulated=0, checked=True, module=None)
+    try:
+        assert not rg.cuda.is_available()
+        with pytest.raises(InvalidArgumentError, match="not available.*CuPy"):
+            rg.ones(2).cuda()
+        with pytest.raises(InvalidArgumentError, match="not available"):
+            nn.Linear(2, 2, device="cuda")
+    finally:
+        arrays._state.update(saved)
+
+
+def test_layers_take_a_device_argument() -> None:
+    layer = nn.Linear(3, 2, device="cuda")
+    assert layer.weight.is_cuda and layer.bias.is_cuda
+    lstm = nn.LSTM(3, 4, device="cuda")
+    assert all(p.is_cuda for p in lstm.parameters())
