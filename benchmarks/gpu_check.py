@@ -25,15 +25,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
+_HELD: list[Any] = []
 
 
 def _accelerator(emulated: bool) -> Any:
     import retrograd as rg
     from retrograd.backend.arrays import emulate
 
-    if emulated:
-        context = emulate()
-        context.__enter__()
+    if emulated:  # held open for the whole run (a dropped context would close itself)
+        _HELD.append(emulate())
+        _HELD[-1].__enter__()
     if not rg.cuda.is_available():
         raise SystemExit(
             "gpu-check: no CUDA device (install CuPy: pip install 'retrograd[gpu]', on a machine "

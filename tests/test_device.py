@@ -262,3 +262,22 @@ def test_layers_take_a_device_argument() -> None:
     assert layer.weight.is_cuda and layer.bias.is_cuda
     lstm = nn.LSTM(3, 4, device="cuda")
     assert all(p.is_cuda for p in lstm.parameters())
+
+
+def test_the_prepared_gpu_check_runs_on_the_emulated_device() -> None:
+    """`make gpu-check`'s script, rehearsed without a GPU (its suites run in this suite)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "benchmarks/gpu_check.py", "--emulate", "--quick", "--skip-suites"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "digits CNN: test accuracy" in result.stdout and " ok" in result.stdout
+    assert "| mlp 1024x2048x2048x10, batch 512 |" in result.stdout
