@@ -20,6 +20,7 @@ from retrograd.autograd.grad_mode import (
 from retrograd.backend.device import device
 from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.dtypes import set_default_dtype
+from retrograd.backend.lazy import Lazy
 from retrograd.creation import (
     arange,
     as_tensor,
@@ -203,21 +204,19 @@ _LAZY_NAMES = {
 }
 
 
-def __getattr__(name: str) -> object:
-    import importlib
+_lazy = Lazy(
+    __name__,
+    {name: module.removeprefix("retrograd.") for name, module in _LAZY_NAMES.items()},
+    _LAZY_MODULES,
+)
 
-    if name in _LAZY_MODULES:
-        module = importlib.import_module(f"retrograd.{name}")
-    elif name in _LAZY_NAMES:
-        module = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
-    else:
-        raise AttributeError(f"module 'retrograd' has no attribute {name!r}")
-    globals()[name] = module
-    return module
+
+def __getattr__(name: str) -> object:
+    return _lazy.load(name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+    return _lazy.dir(globals())
 
 
 float32 = "float32"

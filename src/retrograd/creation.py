@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,15 +75,19 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def placed(factory: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """Put `factory`'s new tensor on its `device=` (a `*_like` factory: by default on the device
-    of the tensor it copies), as PyTorch's factories do."""
+    """Check `factory`'s `device=` and put its new tensor there (a `*_like` factory: by default
+    on the device of the tensor it copies), as PyTorch's factories do."""
+    name = factory.__name__
+    parameters = list(inspect.signature(factory).parameters)
+    position = parameters.index("device")  # where a positional `device` would sit
 
     @functools.wraps(factory)
     def make(*args: Any, **kwargs: Any) -> Tensor:
+        target = args[position] if len(args) > position else kwargs.get("device")
+        check_device(target, name)
         out = factory(*args, **kwargs)
-        target = kwargs.get("device")
         if target is None and args and isinstance(args[0], Tensor) and not is_host(args[0].array):
-            target = args[0].device if factory.__name__.endswith("_like") else None
+            target = args[0].device if name.endswith("_like") else None
         if target is not None and out.device != target:
             out.array = to_device(out.array, target)
         return out
@@ -100,7 +105,6 @@ def tensor(
     pin_memory: bool = False,
 ) -> Tensor:
     """A new tensor holding a copy of `data` (lists of floats -> float32; arrays keep dtype)."""
-    check_device(device, "tensor")
     source = data.array if isinstance(data, Tensor) else data
     if is_device_array(source):  # a GPU array: copied on its device
         copied = source.copy() if dtype is None else source.astype(to_numpy_dtype(dtype))
@@ -115,7 +119,6 @@ def tensor(
 @placed
 def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     """`data` as a tensor, sharing memory with a NumPy array when the dtype allows."""
-    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or to_numpy_dtype(dtype) == data.dtype):
         return data
     return Tensor._of(data, dtype=dtype)
@@ -147,7 +150,6 @@ def zeros(
     pin_memory: bool = False,
 ) -> Tensor:
     """A tensor of zeros of `size`."""
-    check_device(device, "zeros")
     dtype_ = _dtype(dtype)
     return _make(
         np.zeros(_reserve(_sizes(sizes, size, "zeros"), dtype_), dtype=dtype_), requires_grad
@@ -164,7 +166,6 @@ def ones(
     pin_memory: bool = False,
 ) -> Tensor:
     """A tensor of ones of `size`."""
-    check_device(device, "ones")
     dtype_ = _dtype(dtype)
     return _make(
         np.ones(_reserve(_sizes(sizes, size, "ones"), dtype_), dtype=dtype_), requires_grad
@@ -181,7 +182,6 @@ def empty(
     pin_memory: bool = False,
 ) -> Tensor:
     """A tensor of `size` (uninitialised values, as `torch.empty`)."""
-    check_device(device, "empty")
     dtype_ = _dtype(dtype)
     return _make(
         np.empty(_reserve(_sizes(sizes, size, "empty"), dtype_), dtype=dtype_), requires_grad
@@ -199,7 +199,6 @@ def full(
     pin_memory: bool = False,
 ) -> Tensor:
     """A tensor of `size` filled with `fill_value`."""
-    check_device(device, "full")
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(size)
     if dtype is None:
         kind = np.asarray(fill_value).dtype.kind
@@ -220,7 +219,6 @@ def zeros_like(
     pin_memory: bool = False,
 ) -> Tensor:
     """Zeros with `t`'s shape."""
-    check_device(device, "zeros_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.zeros(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
@@ -235,7 +233,6 @@ def ones_like(
     pin_memory: bool = False,
 ) -> Tensor:
     """Ones with `t`'s shape."""
-    check_device(device, "ones_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.ones(_reserve(t.shape, dtype_), dtype=dtype_), requires_grad)
 
@@ -251,7 +248,6 @@ def full_like(
     pin_memory: bool = False,
 ) -> Tensor:
     """`full` with `t`'s shape (and dtype unless given)."""
-    check_device(device, "full_like")
     dtype_ = _dtype(dtype, t.dtype)
     return _make(np.full(_reserve(t.shape, dtype_), fill_value, dtype=dtype_), requires_grad)
 
@@ -267,7 +263,6 @@ def arange(
     pin_memory: bool = False,
 ) -> Tensor:
     """[start, end) in steps; integers give int64, any float gives float32 (PyTorch's rule)."""
-    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -288,7 +283,6 @@ def linspace(
     pin_memory: bool = False,
 ) -> Tensor:
     """`steps` evenly spaced values from `start` to `end`."""
-    check_device(device, "linspace")
     dtype_ = _dtype(dtype)
     if dtype_ == np.bool_:
         raise UnsupportedError("linspace is not implemented for bool (as in PyTorch)")
@@ -309,7 +303,6 @@ def eye(
     pin_memory: bool = False,
 ) -> Tensor:
     """The identity matrix (n x m)."""
-    check_device(device, "eye")
     dtype_ = _dtype(dtype)
     _reserve((int(n), int(n if m is None else m)), dtype_)
     return _make(np.eye(n, m, dtype=dtype_), requires_grad)
@@ -326,7 +319,6 @@ def rand(
     pin_memory: bool = False,
 ) -> Tensor:
     """Uniform on [0, 1), drawn from the seeded generator."""
-    check_device(device, "rand")
     rng = resolve_generator(generator)
     shape = _reserve(_sizes(sizes, size, "rand"), np.dtype(np.float64))
     return _make(rng.random(shape).astype(_dtype(dtype)), requires_grad)
@@ -343,7 +335,6 @@ def randn(
     pin_memory: bool = False,
 ) -> Tensor:
     """Standard normal, drawn from the seeded generator."""
-    check_device(device, "randn")
     rng = resolve_generator(generator)
     shape = _reserve(_sizes(sizes, size, "randn"), np.dtype(np.float64))
     return _make(rng.standard_normal(shape).astype(_dtype(dtype)), requires_grad)
@@ -360,7 +351,6 @@ def randint(
     pin_memory: bool = False,
 ) -> Tensor:
     """Integers in [low, high) (int64): `randint(low, high, size)` or `randint(high, size)`."""
-    check_device(device, "randint")
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:
@@ -379,7 +369,6 @@ def rand_like(
     pin_memory: bool = False,
 ) -> Tensor:
     """Uniform draws in [0, 1) with `t`'s shape."""
-    check_device(device, "rand_like")
     return rand(t.shape, generator=generator, dtype=t.dtype)
 
 
@@ -392,7 +381,6 @@ def randn_like(
     pin_memory: bool = False,
 ) -> Tensor:
     """Normal draws with `t`'s shape."""
-    check_device(device, "randn_like")
     return randn(t.shape, generator=generator, dtype=t.dtype)
 
 
@@ -405,5 +393,4 @@ def randperm(
     pin_memory: bool = False,
 ) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    check_device(device, "randperm")
     return Tensor(resolve_generator(generator).permutation(int(n)).astype(np.int64))

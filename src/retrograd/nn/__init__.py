@@ -8,9 +8,9 @@ X`, `nn.X`, `dir(nn)` and type checkers see every name as usual.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from retrograd.backend.lazy import Lazy
 from retrograd.nn import activation as _activation
 from retrograd.nn import loss as _loss
 from retrograd.nn.activation import *  # noqa: F403 - the activation layers load with nn
@@ -179,22 +179,16 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "parallel": ("DataParallel",),
 }
 _LAZY_SUBMODULES = ("functional", "init", "modules", "utils")  # modules: PyTorch's paths
-_LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
+_lazy = Lazy.by_module(__name__, _LAZY_EXPORTS, _LAZY_SUBMODULES)
+_LAZY_NAMES = _lazy.names
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY_SUBMODULES or name in _LAZY_EXPORTS:  # `nn.functional`, `nn.rnn`...
-        value: object = importlib.import_module(f"{__name__}.{name}")
-    elif name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    return _lazy.load(name)  # `nn.Conv2d`, `nn.functional`, `nn.rnn`...
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_SUBMODULES) | set(_LAZY_EXPORTS))
+    return _lazy.dir(globals())
 
 
 __all__ = [

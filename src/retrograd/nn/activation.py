@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from retrograd import ops
 from retrograd.autograd.grad_mode import no_grad
 from retrograd.creation import empty
@@ -270,7 +272,24 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A layer applying its `function` along `dim` (the softmax family)."""
+
+    function: Any
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """`function` of `input` along `dim`, a tensor of the input's shape."""
+        return self.function(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """exp(x) / sum(exp(x)) along `dim`.
 
     Args:
@@ -288,19 +307,10 @@ class Softmax(Module):
                 [0.1192, 0.8808]])
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """The softmax of `input` along `dim`, a tensor of the input's shape."""
-        return F.softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """log(softmax(x)) along `dim`, computed stably.
 
     Args:
@@ -318,19 +328,10 @@ class LogSoftmax(Module):
                 [-2.1269, -0.1269]])
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """The log-softmax of `input` along `dim`, a tensor of the input's shape."""
-        return F.log_softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.log_softmax)
 
 
-class Softmin(Module):
+class Softmin(_AlongDim):
     """softmax(-x) along `dim`.
 
     Args:
@@ -348,16 +349,7 @@ class Softmin(Module):
                 [0.8808, 0.1192]])
     """
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """The softmin of `input` along `dim`, a tensor of the input's shape."""
-        return F.softmin(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.softmin)
 
 
 class Hardtanh(Module):

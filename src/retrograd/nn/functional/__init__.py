@@ -7,9 +7,9 @@ load on first use (PEP 562), like the layers of `retrograd.nn`.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from retrograd.backend.lazy import Lazy
 from retrograd.nn.functional import activation as _activation
 from retrograd.nn.functional import loss as _loss
 from retrograd.nn.functional.activation import *  # noqa: F403 - its __all__, extended below
@@ -97,22 +97,16 @@ _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "sparse": ("embedding",),
     "upsampling": ("interpolate",),
 }
-_LAZY_NAMES = {name: module for module, names in _LAZY_EXPORTS.items() for name in names}
+_lazy = Lazy.by_module(__name__, _LAZY_EXPORTS)
+_LAZY_NAMES = _lazy.names
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY_EXPORTS:  # the submodule itself, e.g. `F.conv`
-        value: object = importlib.import_module(f"{__name__}.{name}")
-    elif name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    return _lazy.load(name)  # `F.conv2d`, or the submodule itself (`F.conv`)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_EXPORTS))
+    return _lazy.dir(globals())
 
 
 __all__ = [
