@@ -74,6 +74,20 @@ def test_two_ranks_equal_one_rank_with_the_double_batch(
     assert max(np.abs(a - b).max() for a, b in zip(got, _initial(), strict=True)) > 1e-3
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_gpu_model_on_two_ranks_equals_one_rank_with_the_double_batch(
+    tmp_path: Path, optimizer: str
+) -> None:
+    """The model on the (emulated) GPU: its gradient buckets cross to the host for MPI and back,
+    and the parameters still equal one CPU process with the double batch."""
+    result, out = launch(tmp_path, "gpu", optimizer)
+    assert result.returncode == 0, result.stderr
+    got, _ = params_of(out)
+    expected = worker.reference(optimizer, 20, 2)
+    for mine, theirs in zip(got, expected, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
+
+
 def _initial() -> list[np.ndarray]:
     import retrograd as rg
 
@@ -192,3 +206,16 @@ def test_all_gather_object_sends_json_never_a_pickle(tmp_path: Path) -> None:
     assert "refused: all_gather_object: cannot store obj.fn: a builtin_function_or_method" in (
         result.stdout
     )
+
+
+def test_cuda_aware_mpi_is_detected_or_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GPU arrays go to MPI directly only with CUDA-aware MPI: the mpich wheel is not (its
+    library has no MPIX_Query_cuda_support), and the environment variable decides either way."""
+    from retrograd.distributed import comm
+
+    monkeypatch.delenv("RETROGRAD_MPI_CUDA_AWARE", raising=False)
+    assert comm.cuda_aware() is False
+    monkeypatch.setenv("RETROGRAD_MPI_CUDA_AWARE", "1")
+    assert comm.cuda_aware() is True
+    monkeypatch.setenv("RETROGRAD_MPI_CUDA_AWARE", "0")
+    assert comm.cuda_aware() is False

@@ -3,7 +3,8 @@
 `python worker.py MODE OPTIMIZER COMPILED OUT [STEPS]`. MODE is `train`; `kill` (rank 1 dies
 at step 5); `hang` (rank 1 stops answering at step 5 for WORKER_HANG seconds); `mismatch`
 (rank 1 builds a different model); `seed` (rank 1 draws other weights); `resume` (train to
-step 10, checkpoint on rank 0, stop; a second run resumes). The same problem in one process
+step 10, checkpoint on rank 0, stop; a second run resumes); `gpu` (the model on the emulated
+GPU, `retrograd.backend.emulated`). The same problem in one process
 is `reference()`, imported by the tests.
 """
 
@@ -49,6 +50,7 @@ def train(
     rows: int,
     compiled: bool,
     die_at: int | None = None,
+    device: str = "cpu",
 ) -> Any:
     loss_fn = nn.CrossEntropyLoss()
 
@@ -69,7 +71,8 @@ def train(
                 time.sleep(float(os.environ["WORKER_HANG"]))  # alive, but gone silent
             os._exit(9)  # as a killed process: no exception, no cleanup
         start = s * rows * dist.get_world_size() + offset
-        run(rg.tensor(x[start : start + rows]), rg.tensor(y[start : start + rows]))
+        xb = rg.tensor(x[start : start + rows], device=device)
+        run(xb, rg.tensor(y[start : start + rows], device=device))
     return run
 
 
@@ -84,6 +87,16 @@ def reference(optimizer: str, steps: int, world: int) -> list[np.ndarray]:
 
 
 def main() -> None:
+    if sys.argv[1] == "gpu":  # the model on the (emulated) GPU: gradients cross through the host
+        from retrograd.backend.arrays import emulate
+
+        with emulate():
+            run_job()
+    else:
+        run_job()
+
+
+def run_job() -> None:
     mode, optimizer, compiled, out = sys.argv[1:5]
     steps = int(sys.argv[5]) if len(sys.argv) > 5 else 20
     rg.set_default_dtype(rg.float64)
@@ -96,7 +109,8 @@ def main() -> None:
         inner = build(seed=1)
     else:
         inner = build()
-    model = dist.DistributedDataParallel(inner)
+    device = "cuda" if mode == "gpu" else "cpu"
+    model = dist.DistributedDataParallel(inner.to(device))
     opt = make_optimizer(optimizer, model.parameters())
     first = 0
     checkpoint = out + ".ckpt"
@@ -112,6 +126,7 @@ def main() -> None:
         BATCH,
         compiled == "compiled",
         die_at=5 if mode in ("kill", "hang") else None,
+        device=device,
     )
     if mode == "resume" and last < steps:
         if rank == 0:
@@ -120,7 +135,8 @@ def main() -> None:
         return
     if rank == 0:
         captured = np.array(getattr(run, "captured", False))
-        np.savez(out, *[p.array for p in model.module.parameters()], captured=captured)
+        arrays = [p.detach().cpu().numpy() for p in model.module.parameters()]
+        np.savez(out, *arrays, captured=captured)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ so the other ranks never wait forever for a collective it will not join.
 
 from __future__ import annotations
 
+import ctypes
 import enum
 import json
+import os
 import signal
 import sys
 import threading
@@ -168,13 +170,40 @@ def _mpi_op(op: ReduceOp) -> Any:
     }[op]
 
 
+_CUDA_AWARE: list[bool] = []
+
+
+def cuda_aware() -> bool:
+    """Whether the MPI library reads GPU memory itself: `RETROGRAD_MPI_CUDA_AWARE=1` or `0`
+    decides; else Open MPI's `MPIX_Query_cuda_support()`, where the library has it (MPICH's
+    wheel does not: then GPU arrays travel through host copies)."""
+    setting = os.environ.get("RETROGRAD_MPI_CUDA_AWARE")
+    if setting is not None:
+        return setting == "1"
+    if not _CUDA_AWARE:
+        try:
+            query = ctypes.CDLL(None).MPIX_Query_cuda_support  # the loaded MPI library's symbols
+            _CUDA_AWARE.append(bool(query()))
+        except (OSError, AttributeError):
+            _CUDA_AWARE.append(False)
+    return _CUDA_AWARE[0]
+
+
+def _direct(array: Any) -> bool:
+    """Whether MPI takes the GPU array `array` as it is: a CuPy array and CUDA-aware MPI."""
+    if not type(array).__module__.startswith("cupy") or not cuda_aware():
+        return False
+    array.device.synchronize()  # the values must be written before MPI reads them
+    return True
+
+
 def all_reduce_array(array: np.ndarray, op: ReduceOp = ReduceOp.SUM) -> None:
-    """Combine a contiguous array across ranks, in place. A GPU array travels through a host
-    copy (CUDA-aware MPI is not used)."""
+    """Combine a contiguous array across ranks, in place. A GPU array goes to MPI as it is with
+    CUDA-aware MPI (`cuda_aware`), else through a host copy."""
     comm = _comm()
     if comm.Get_size() == 1:
         return
-    if not is_host(array):
+    if not is_host(array) and not _direct(array):
         host = np.ascontiguousarray(to_host(array))
         all_reduce_array(host, op)
         array[...] = to_device(host, device_of(array))
@@ -191,7 +220,7 @@ def broadcast_array(array: np.ndarray, src: int = 0) -> None:
     comm = _comm()
     if comm.Get_size() == 1:
         return
-    if not is_host(array):  # through a host copy, as all_reduce_array
+    if not is_host(array) and not _direct(array):  # through a host copy, as all_reduce_array
         host = np.ascontiguousarray(to_host(array))
         broadcast_array(host, src)
         array[...] = to_device(host, device_of(array))
