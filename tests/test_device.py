@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import retrograd as rg
 from helpers import REAL_GPU, gpu
@@ -281,3 +283,79 @@ def test_the_prepared_gpu_check_runs_on_the_emulated_device() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "digits CNN: test accuracy" in result.stdout and " ok" in result.stdout
     assert "| mlp 1024x2048x2048x10, batch 512 |" in result.stdout
+
+
+# ---------------------------------------------------------------------- generated programs
+_UNARY = {
+    "exp": lambda a: (a * 0.3).exp(),
+    "tanh": lambda a: a.tanh(),
+    "sigmoid": lambda a: a.sigmoid(),
+    "relu": lambda a: a.relu(),
+    "gelu": lambda a: nn.functional.gelu(a),
+    "softplus": lambda a: nn.functional.softplus(a),
+    "log_softmax": lambda a: a.log_softmax(-1),
+    "square": lambda a: a * a,
+    "abs": lambda a: a.abs(),
+    "clamp": lambda a: a.clamp(-0.5, 0.7),
+    "cumsum": lambda a: a.cumsum(-1),
+    "flip": lambda a: a.flip(-1),
+    "sort": lambda a: a.sort(-1)[0],
+    "index": lambda a: a[..., [0, -1, 0, 1]],
+    "mean_keep": lambda a: a - a.mean(-1, keepdim=True),
+    "max_keep": lambda a: a - a.amax(-1, keepdim=True),
+    "where": lambda a: rg.where(a > 0, a, a * 0.1),
+}
+_BINARY = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / (b.abs() + 1),
+    "matmul": lambda a, b: a @ b.transpose(-1, -2) @ b,
+    "maximum": lambda a, b: rg.maximum(a, b),
+    "cat": lambda a, b: rg.cat([a, b], -1)[..., : a.shape[-1]],
+}
+
+
+@st.composite
+def _programs(draw: Any) -> list[tuple[str, int]]:
+    steps = draw(
+        st.lists(st.sampled_from(sorted(_UNARY) + sorted(_BINARY)), min_size=1, max_size=8)
+    )
+    return [(name, draw(st.integers(0, 10))) for name in steps]
+
+
+def _run(program: list[tuple[str, int]], x: rg.Tensor, y: rg.Tensor) -> rg.Tensor:
+    values = [x, y]
+    for name, pick in program:
+        a = values[pick % len(values)]
+        if name in _UNARY:
+            values.append(_UNARY[name](a))
+        else:
+            values.append(_BINARY[name](a, values[(pick // 2) % len(values)]))
+    return values[-1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(program=_programs(), seed=st.integers(0, 2**31 - 1))
+def test_generated_programs_give_the_cpu_results_on_the_device(
+    program: list[tuple[str, int]], seed: int
+) -> None:
+    """Random chains of ops, forward and backward, on the CPU and on the device: the same
+    numbers (bit for bit on the emulated device)."""
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))]
+    results = []
+    for where in ("cpu", "cuda"):
+        inputs = [rg.tensor(a, requires_grad=True, device=where) for a in arrays]
+        out = _run(program, *inputs)
+        (
+            out * rg.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape), device=where)
+        ).sum().backward()
+        results.append((out.detach(), [t.grad for t in inputs]))
+    (cpu_out, cpu_grads), (gpu_out, gpu_grads) = results
+    assert gpu_out.is_cuda
+    _same(gpu_out.array, cpu_out.array, f"forward of {program}")
+    for k, (g, c) in enumerate(zip(gpu_grads, cpu_grads)):
+        if c is None:
+            assert g is None
+            continue
+        _same(g.array, c.array, f"gradient of input {k} of {program}")
