@@ -111,3 +111,12 @@ def test_tensor_copies_and_from_numpy_shares():
     assert rg.as_tensor(array).array[0] == 1.0
     t = rg.ones(2)
     assert rg.as_tensor(t) is t
+
+
+def test_many_positional_sizes_are_sizes_not_a_device() -> None:
+    """`device=` is keyword-only after `*sizes`: a fifth size is a size."""
+    import retrograd as rg
+
+    for factory in (rg.zeros, rg.ones, rg.empty, rg.rand, rg.randn):
+        assert factory(2, 1, 3, 1, 4, 2).shape == (2, 1, 3, 1, 4, 2)
+    assert rg.arange(0, 6, 2, dtype=rg.int64).tolist() == [0, 2, 4]

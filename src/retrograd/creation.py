@@ -78,12 +78,21 @@ def placed(factory: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """Check `factory`'s `device=` and put its new tensor there (a `*_like` factory: by default
     on the device of the tensor it copies), as PyTorch's factories do."""
     name = factory.__name__
-    parameters = list(inspect.signature(factory).parameters)
-    position = parameters.index("device")  # where a positional `device` would sit
+    parameters = list(inspect.signature(factory).parameters.values())
+    device_parameter = next(p for p in parameters if p.name == "device")
+    # where a positional `device` would sit (None: keyword-only, after `*sizes` or `*`)
+    position = (
+        parameters.index(device_parameter)
+        if device_parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        else None
+    )
 
     @functools.wraps(factory)
     def make(*args: Any, **kwargs: Any) -> Tensor:
-        target = args[position] if len(args) > position else kwargs.get("device")
+        if position is not None and len(args) > position:
+            target = args[position]
+        else:
+            target = kwargs.get("device")
         check_device(target, name)
         out = factory(*args, **kwargs)
         if target is None and args and isinstance(args[0], Tensor) and not is_host(args[0].array):
