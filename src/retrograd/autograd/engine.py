@@ -16,7 +16,7 @@ import numpy as np
 
 from retrograd.autograd.node import FREED, Node
 from retrograd.autograd.tracing import hook_ids
-from retrograd.backend.arrays import as_array, writeable, zeros
+from retrograd.backend.arrays import as_array, zeros
 from retrograd.errors import GraphError
 
 Wrap = Callable[[np.ndarray], Any]
@@ -198,7 +198,9 @@ def sum_grads(previous: np.ndarray, grad: np.ndarray, owned: set[int]) -> np.nda
     if id(previous) in owned:
         np.add(previous, grad, out=previous)
         return previous
-    total = as_array(previous + grad)  # 0-d sums come back as scalars
+    total = previous + grad
+    if type(total) is not np.ndarray:  # 0-d sums come back as scalars
+        total = as_array(total)
     owned.add(id(total))
     return total
 
@@ -287,7 +289,12 @@ def _accumulate(tensor: Any, grad: np.ndarray, wrap: Wrap, handed_out: set[int])
     if grad.dtype != tensor.array.dtype:
         grad = grad.astype(tensor.array.dtype)
     if tensor.grad is None:
-        if id(grad) in handed_out or grad.base is not None or not writeable(grad):
+        if (
+            id(grad) in handed_out
+            or grad.base is not None
+            or type(grad) is np.ndarray  # (a GPU array has no read-only flag)
+            and not grad.flags.writeable
+        ):
             grad = grad.copy()
         handed_out.add(id(grad))
         tensor.grad = wrap(grad)

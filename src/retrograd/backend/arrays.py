@@ -21,6 +21,9 @@ import numpy as np
 from retrograd.backend.device import CPU, device
 from retrograd.errors import InvalidArgumentError
 
+_HOST = (np.ndarray, np.generic)
+asarray = np.asarray
+
 _state: dict[str, Any] = {"module": None, "checked": False, "emulated": 0}
 
 
@@ -117,11 +120,12 @@ def to_device(array: Any, target: Any) -> Any:
 
 
 def as_array(value: Any) -> Any:
-    """`np.asarray(value)` for host values (scalars become 0-d arrays); a device array as is."""
+    """`np.asarray(value)` for host values (scalars become 0-d arrays); a device array as is.
+    (On hot paths: a NumPy scalar, what a full reduction returns, takes one isinstance.)"""
     if type(value) is np.ndarray:
         return value
-    if is_host(value) or not hasattr(value, "__array_function__"):
-        return np.asarray(value)
+    if isinstance(value, _HOST) or not hasattr(value, "__array_function__"):
+        return asarray(value)
     return value
 
 
@@ -130,11 +134,6 @@ def zeros(shape: Any, dtype: Any, like: Any) -> Any:
     if type(like) is np.ndarray:
         return np.zeros(shape, dtype=dtype)
     return namespace(like).zeros(shape, dtype=dtype)
-
-
-def writeable(array: Any) -> bool:
-    """Whether `array` may be written in place (device arrays have no read-only flag)."""
-    return bool(array.flags.writeable) if type(array) is np.ndarray else not is_host(array)
 
 
 def is_device_array(value: Any) -> bool:

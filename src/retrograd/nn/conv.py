@@ -20,6 +20,7 @@ from retrograd.nn.functional.conv import (
     conv_nd,
     conv_nd_kwargs,
     conv_transpose_nd,
+    same_padding,
 )
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
@@ -65,12 +66,16 @@ class _ConvNd(Module):
         groups: int,
         bias: bool,
         padding_mode: str,
+        device: Any,
         dtype: Any,
         generator: Any,
     ) -> None:
+        check_device(device, "ConvTransposeNd" if transposed else "Conv")
+        name = type(self).__name__
+        if transposed and isinstance(padding, str):
+            raise InvalidArgumentError(f"{name}: padding={padding!r} is not supported, give ints")
         super().__init__()
         self._checked = None
-        name = type(self).__name__
         in_channels = check_size(in_channels, "in_channels", name)
         out_channels = check_size(out_channels, "out_channels", name)
         if isinstance(groups, int) and not isinstance(groups, bool) and groups <= 0:
@@ -118,6 +123,8 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self, generator: Any = None) -> None:
         """PyTorch's default: weight ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(fan_in),
@@ -171,7 +178,6 @@ class _Conv(_ConvNd):
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
-        check_device(device, "Conv")
         super().__init__(
             self._dims,
             in_channels,
@@ -185,11 +191,10 @@ class _Conv(_ConvNd):
             groups=groups,
             bias=bias,
             padding_mode=padding_mode,
+            device=device,
             dtype=dtype,
             generator=generator,
         )
-        if device is not None:
-            self.to(device)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """Convolve `input` with the layer's weight (and add its bias)."""
@@ -219,17 +224,14 @@ class _Conv(_ConvNd):
     def _mode_padding(self) -> list[int]:
         """`F.pad`'s widths (last axis first) for `padding_mode`, as PyTorch's
         `_reversed_padding_repeated_twice`."""
-        widths: list[int] = []
         padding = self.padding
-        for axis in reversed(range(len(self.kernel_size))):
-            if padding == "same":
-                total = self.dilation[axis] * (self.kernel_size[axis] - 1)
-                widths += [total // 2, total - total // 2]
-            elif isinstance(padding, str):  # 'valid'
-                widths += [0, 0]
-            else:
-                widths += [padding[axis]] * 2
-        return widths
+        if padding == "same":
+            pairs = same_padding(self.kernel_size, self.dilation)
+        elif isinstance(padding, str):  # 'valid'
+            pairs = [(0, 0)] * len(self.kernel_size)
+        else:
+            pairs = [(p, p) for p in padding]
+        return [width for pair in reversed(pairs) for width in pair]
 
 
 def _shapes(input: Tensor, weight: Tensor, bias: Tensor | None) -> tuple[Any, ...]:  # noqa: A002
@@ -358,11 +360,6 @@ class _ConvTransposeNd(_ConvNd):
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
-        check_device(device, "ConvTransposeNd")
-        if isinstance(padding, str):
-            raise InvalidArgumentError(
-                f"{type(self).__name__}: padding={padding!r} is not supported, give ints"
-            )
         super().__init__(
             self.n_spatial,
             in_channels,
@@ -376,11 +373,10 @@ class _ConvTransposeNd(_ConvNd):
             groups=groups,
             bias=bias,
             padding_mode=padding_mode,
+            device=device,
             dtype=dtype,
             generator=generator,
         )
-        if device is not None:
-            self.to(device)
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:  # noqa: A002
         """Transposed convolution of `input`; `output_size` (optional, its last entries count)

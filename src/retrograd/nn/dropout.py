@@ -56,12 +56,7 @@ class Dropout(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """In training, `input` with each element zeroed with probability `p` and the rest
-        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself.
-
-        Shape:
-            - Input: `(*)`.
-            - Output: `(*)`, the same shape as the input.
-        """
+        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself. Any shape."""
         return dropout(input, self.p, self.training, self.inplace, generator=self.generator)
 
 
@@ -88,13 +83,9 @@ class Dropout1d(_DropoutNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """In training, `input` with whole channels zeroed with probability `p` and the rest
-        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself.
-
-        Shape:
-            - Input: `(N, C, L)` or `(C, L)`.
-            - Output: the same shape as the input.
-        """
+        """In training, `input` `(N, C, L)` or `(C, L)` with whole channels zeroed with
+        probability `p` and the rest scaled by 1 / (1 - p); in eval mode (or with `p=0`),
+        `input` itself."""
         return dropout1d(input, self.p, self.training, self.inplace, generator=self.generator)
 
 
@@ -122,11 +113,7 @@ class Dropout2d(_DropoutNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """In training, `input` with whole channels zeroed with probability `p` and the rest
-        scaled by 1 / (1 - p); in eval mode (or with `p=0`), `input` itself.
-
-        Shape:
-            - Input: `(N, C, H, W)` (or `(N, C, L)`, with a warning).
-            - Output: the same shape as the input.
-        """
+        """In training, `input` `(N, C, H, W)` (or `(N, C, L)`, with a warning) with whole
+        channels zeroed with probability `p` and the rest scaled by 1 / (1 - p); in eval mode
+        (or with `p=0`), `input` itself."""
         return dropout2d(input, self.p, self.training, self.inplace, generator=self.generator)

@@ -3,13 +3,37 @@
 
 from __future__ import annotations
 
-from retrograd.nn.functional._utils import check_size
+from typing import ClassVar
+
+from retrograd.nn.functional._utils import check_size, settings_repr
 from retrograd.nn.functional.folding import IntOrTuple, _fold, _settings, _shuffle, _unfold
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
 
-class Unfold(Module):
+class _WindowLayer(Module):
+    """What Fold and Unfold share: the window settings, checked when the layer is built."""
+
+    kernel_size: IntOrTuple
+    dilation: IntOrTuple
+    padding: IntOrTuple
+    stride: IntOrTuple
+
+    def _set_windows(
+        self,
+        kernel_size: IntOrTuple,
+        dilation: IntOrTuple,
+        padding: IntOrTuple,
+        stride: IntOrTuple,
+    ) -> None:
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+        _settings(self, kernel_size, dilation, padding, stride)
+
+
+class Unfold(_WindowLayer):
     """Extract sliding windows of a batch of images as columns (im2col), as `F.unfold`.
 
     Args:
@@ -27,11 +51,6 @@ class Unfold(Module):
         (2, 30, 4)
     """
 
-    kernel_size: IntOrTuple
-    dilation: IntOrTuple
-    padding: IntOrTuple
-    stride: IntOrTuple
-
     def __init__(
         self,
         kernel_size: IntOrTuple,
@@ -40,24 +59,17 @@ class Unfold(Module):
         stride: IntOrTuple = 1,
     ) -> None:
         super().__init__()
-        self.kernel_size = kernel_size
-        self.dilation = dilation
-        self.padding = padding
-        self.stride = stride
-        _settings(self, kernel_size, dilation, padding, stride)
+        self._set_windows(kernel_size, dilation, padding, stride)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """The windows of `input` as columns."""
         return _unfold(input, self, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
-            f"padding={self.padding}, stride={self.stride}"
-        )
+        return settings_repr(self, "kernel_size", "dilation", "padding", "stride")
 
 
-class Fold(Module):
+class Fold(_WindowLayer):
     """Sum columns of sliding windows back into images (col2im), as `F.fold`.
 
     Args:
@@ -78,10 +90,6 @@ class Fold(Module):
     """
 
     output_size: IntOrTuple
-    kernel_size: IntOrTuple
-    dilation: IntOrTuple
-    padding: IntOrTuple
-    stride: IntOrTuple
 
     def __init__(
         self,
@@ -93,11 +101,7 @@ class Fold(Module):
     ) -> None:
         super().__init__()
         self.output_size = output_size
-        self.kernel_size = kernel_size
-        self.dilation = dilation
-        self.padding = padding
-        self.stride = stride
-        _settings(self, kernel_size, dilation, padding, stride)
+        self._set_windows(kernel_size, dilation, padding, stride)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """The columns of `input` summed back into images."""
@@ -112,13 +116,29 @@ class Fold(Module):
         )
 
     def extra_repr(self) -> str:
-        return (
-            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
-            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
-        )
+        return settings_repr(self, "output_size", "kernel_size", "dilation", "padding", "stride")
 
 
-class PixelShuffle(Module):
+class _PixelShuffleNd(Module):
+    """What PixelShuffle and PixelUnshuffle share: one factor, named `_factor_name`."""
+
+    _factor_name: ClassVar[str]
+    _up: ClassVar[bool]
+
+    def _set_factor(self, factor: int) -> None:
+        name = self._factor_name
+        setattr(self, name, check_size(factor, name, type(self).__name__, 1))
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """`input` with its channels moved into space (PixelShuffle) or back (PixelUnshuffle)."""
+        factor = getattr(self, self._factor_name)
+        return _shuffle(input, factor, type(self).__name__, up=self._up)
+
+    def extra_repr(self) -> str:
+        return settings_repr(self, self._factor_name)
+
+
+class PixelShuffle(_PixelShuffleNd):
     """Rearrange channels into space, as `F.pixel_shuffle`.
 
     Args:
@@ -134,20 +154,14 @@ class PixelShuffle(Module):
     """
 
     upscale_factor: int
+    _factor_name, _up = "upscale_factor", True
 
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
-        self.upscale_factor = check_size(upscale_factor, "upscale_factor", "PixelShuffle", 1)
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """`input` with its channels moved into space."""
-        return _shuffle(input, self.upscale_factor, "PixelShuffle", up=True)
-
-    def extra_repr(self) -> str:
-        return f"upscale_factor={self.upscale_factor}"
+        self._set_factor(upscale_factor)
 
 
-class PixelUnshuffle(Module):
+class PixelUnshuffle(_PixelShuffleNd):
     """Rearrange space into channels, the inverse of PixelShuffle, as `F.pixel_unshuffle`.
 
     Args:
@@ -163,16 +177,8 @@ class PixelUnshuffle(Module):
     """
 
     downscale_factor: int
+    _factor_name, _up = "downscale_factor", False
 
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()
-        self.downscale_factor = check_size(
-            downscale_factor, "downscale_factor", "PixelUnshuffle", 1
-        )
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """`input` with its space moved into channels."""
-        return _shuffle(input, self.downscale_factor, "PixelUnshuffle", up=False)
-
-    def extra_repr(self) -> str:
-        return f"downscale_factor={self.downscale_factor}"
+        self._set_factor(downscale_factor)

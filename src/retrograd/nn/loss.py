@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrograd.errors import InvalidArgumentError
 from retrograd.nn.functional import loss as F
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
@@ -88,13 +87,8 @@ class MSELoss(_Loss):
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """The squared error of `input` and `target`, reduced as `reduction` says.
-
-        Shape:
-            - Input: `(*)`, any number of dimensions.
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        """The squared error of `input` and `target`, reduced as `reduction` says; shapes as in the
+        class's `Shape:` section."""
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
@@ -121,13 +115,8 @@ class L1Loss(_Loss):
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """The absolute error of `input` and `target`, reduced as `reduction` says.
-
-        Shape:
-            - Input: `(*)`, any number of dimensions.
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        """The absolute error of `input` and `target`, reduced as `reduction` says; shapes as in the
+        class's `Shape:` section."""
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -157,21 +146,15 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        if delta <= 0:
-            raise InvalidArgumentError(f"HuberLoss: delta must be positive, got {delta}")
+        F.check_delta(delta, "HuberLoss")
         self.delta = delta
 
     def _settings(self) -> dict[str, tuple[Any, Any]]:
         return {**super()._settings(), "delta": (self.delta, 1.0)}
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """The Huber loss of `input` and `target`, reduced as `reduction` says.
-
-        Shape:
-            - Input: `(*)`, any number of dimensions.
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        """The Huber loss of `input` and `target`, reduced as `reduction` says; shapes as in the
+        class's `Shape:` section."""
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
@@ -209,21 +192,15 @@ class SmoothL1Loss(_Loss):
         beta: float = 1.0,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if beta < 0:
-            raise InvalidArgumentError(f"SmoothL1Loss: beta must be non-negative, got {beta}")
+        F.check_beta(beta, "SmoothL1Loss")
         self.beta = beta
 
     def _settings(self) -> dict[str, tuple[Any, Any]]:
         return {**super()._settings(), "beta": (self.beta, 1.0)}
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """The smooth L1 loss of `input` and `target`, reduced as `reduction` says.
-
-        Shape:
-            - Input: `(*)`, any number of dimensions.
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        """The smooth L1 loss of `input` and `target`, reduced as `reduction` says; shapes as in the
+        class's `Shape:` section."""
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -254,17 +231,11 @@ class BCELoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """The binary cross entropy of the probabilities `input` for `target`, reduced as
-        `reduction` says.
-
-        Shape:
-            - Input: `(*)`, probabilities in [0, 1].
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        `reduction` says; shapes as in the class's `Shape:` section."""
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
+class BCEWithLogitsLoss(_WeightedLoss):
     """Sigmoid and binary cross entropy in one stable step. `pos_weight` (often `(C,)`) scales
     the positive term; `weight` scales each element. Both broadcast to the input.
 
@@ -292,7 +263,6 @@ class BCEWithLogitsLoss(_Loss):
         tensor(0.2201)
     """
 
-    weight: Tensor | None
     pos_weight: Tensor | None
 
     def __init__(
@@ -303,19 +273,12 @@ class BCEWithLogitsLoss(_Loss):
         reduction: str = "mean",
         pos_weight: Tensor | None = None,
     ) -> None:
-        super().__init__(size_average, reduce, reduction)
-        self.register_buffer("weight", _optional_tensor(weight))
+        super().__init__(weight, size_average, reduce, reduction)
         self.register_buffer("pos_weight", _optional_tensor(pos_weight))
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """The binary cross entropy of `sigmoid(input)` for `target`, computed stably and
-        reduced as `reduction` says.
-
-        Shape:
-            - Input: `(*)`, raw scores (logits).
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        """The binary cross entropy of `sigmoid(input)` for `target`, computed stably and reduced as
+        `reduction` says; shapes as in the class's `Shape:` section."""
         return F.binary_cross_entropy_with_logits(
             input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )
@@ -365,14 +328,8 @@ class NLLLoss(_WeightedLoss):
         return {**super()._settings(), "ignore_index": (self.ignore_index, -100)}
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        """The negative log-likelihood of the class indices `target` under the
-        log-probabilities `input`, reduced as `reduction` says.
-
-        Shape:
-            - Input: `(N, C)`, `(N, C, d1, ..., dK)` or `(C,)`.
-            - Target: `(N,)`, `(N, d1, ..., dK)` or `()`, integer class indices.
-            - Output: `()`, a scalar; with `reduction="none"`, the target's shape.
-        """
+        """The negative log-likelihood of the class indices `target` under the log-probabilities
+        `input`, reduced as `reduction` says; shapes as in the class's `Shape:` section."""
         return F.nll_loss(
             input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
         )
@@ -420,10 +377,7 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise InvalidArgumentError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
+        F.check_label_smoothing(label_smoothing, "CrossEntropyLoss")
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -436,15 +390,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """The cross entropy of the raw scores `input` for `target` (class indices or
-        probabilities), reduced as `reduction` says.
-
-        Shape:
-            - Input: `(N, C)`, `(N, C, d1, ..., dK)` or `(C,)`.
-            - Target: `(N,)`, `(N, d1, ..., dK)` or `()` integer class indices, or float
-              probabilities of the input's shape.
-            - Output: `()`, a scalar; with `reduction="none"`, the input's shape without the class
-              dimension.
-        """
+        probabilities), reduced as `reduction` says; shapes as in the class's `Shape:` section."""
         return F.cross_entropy(
             input,
             target,
@@ -498,11 +444,6 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:  # noqa: A002
-        """The reduced divergence of `target` from the log-probabilities `input`.
-
-        Shape:
-            - Input: `(*)`, log-probabilities.
-            - Target: `(*)`, the same shape as the input.
-            - Output: `()`, a scalar; with `reduction="none"`, `(*)`, the input's shape.
-        """
+        """The reduced divergence of `target` from the log-probabilities `input`; shapes as in the
+        class's `Shape:` section."""
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -69,8 +69,8 @@ def _check_channels(input: Tensor, channels: int, module: Module) -> None:  # no
         )
 
 
-class _BatchNorm(Module):
-    """Shared body of BatchNorm1d/2d; subclasses name the input ranks they accept."""
+class _ChannelNorm(Module):
+    """Shared by batch and instance norm: the per-channel settings and parameters, the repr."""
 
     num_features: int
     eps: float
@@ -79,6 +79,43 @@ class _BatchNorm(Module):
     track_running_stats: bool
     weight: Parameter | None
     bias: Parameter | None
+
+    def _set_channels(
+        self,
+        num_features: int,
+        eps: float,
+        momentum: float | None,
+        affine: bool,
+        track_running_stats: bool,
+        bias: bool,
+        dtype: Any,
+    ) -> np.dtype:
+        """Check and set the settings, add the (uninitialised) affine parameters; the dtype."""
+        self.num_features = check_size(num_features, "num_features", type(self).__name__)
+        track_running_stats = self._tracking(track_running_stats)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = _float_dtype(dtype)
+        _add_affine_parameters(self, (self.num_features,), affine, bias, dtype)
+        return dtype
+
+    def _tracking(self, track_running_stats: bool) -> bool:
+        """`track_running_stats` as kept (checked first, where a layer cannot keep stats)."""
+        return track_running_stats
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_ChannelNorm):
+    """Shared body of BatchNorm1d/2d; subclasses name the input ranks they accept."""
+
     running_mean: Tensor | None
     running_var: Tensor | None
     num_batches_tracked: Tensor | None
@@ -99,13 +136,9 @@ class _BatchNorm(Module):
     ) -> None:
         check_device(device, "BatchNorm")
         super().__init__()
-        self.num_features = check_size(num_features, "num_features", type(self).__name__)
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        dtype = _float_dtype(dtype)
-        _add_affine_parameters(self, (num_features,), affine, bias, dtype)
+        dtype = self._set_channels(
+            num_features, eps, momentum, affine, track_running_stats, bias, dtype
+        )
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, dtype=dtype))
@@ -164,13 +197,6 @@ class _BatchNorm(Module):
             use_batch_stats,
             factor,
             self.eps,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -384,7 +410,7 @@ class GroupNorm(Module):
         )
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_ChannelNorm):
     """Normalise each channel of each sample over its other dims, then (with `affine`) scale
     and shift per channel, as PyTorch's InstanceNorm.
 
@@ -409,13 +435,6 @@ class _InstanceNorm(Module):
     """
 
     _spatial_dims: int = 1
-    num_features: int
-    eps: float
-    momentum: float | None
-    affine: bool
-    track_running_stats: bool
-    weight: Parameter | None
-    bias: Parameter | None
 
     def __init__(
         self,
@@ -430,19 +449,8 @@ class _InstanceNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        name = type(self).__name__
-        check_device(device, name)
-        self.num_features = check_size(num_features, "num_features", name)
-        if track_running_stats:
-            raise UnsupportedError(
-                f"{name}(track_running_stats=True) is not supported: running statistics of "
-                "instance norm are not implemented; use the default track_running_stats=False"
-            )
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = False
-        _add_affine_parameters(self, (self.num_features,), affine, bias, _float_dtype(dtype))
+        check_device(device, type(self).__name__)
+        self._set_channels(num_features, eps, momentum, affine, track_running_stats, bias, dtype)
         self.reset_parameters()
         if device is not None:
             self.to(device)
@@ -465,12 +473,14 @@ class _InstanceNorm(Module):
         out = instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
         return out if batched else out.squeeze(0)
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
-        )
+    def _tracking(self, track_running_stats: bool) -> bool:
+        if track_running_stats:
+            raise UnsupportedError(
+                f"{type(self).__name__}(track_running_stats=True) is not supported: running "
+                "statistics of instance norm are not implemented; use the default "
+                "track_running_stats=False"
+            )
+        return False
 
 
 class InstanceNorm1d(_InstanceNorm):

@@ -88,46 +88,38 @@ class ConstantPad3d(_ConstantPadNd):
     axes = 3
 
 
-class ZeroPad1d(ConstantPad1d):
+class _ZeroPadNd(_ConstantPadNd):
+    """A constant padding of zeros, shown as the plain padding."""
+
+    def __init__(self, padding: int | Sequence[int]) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return _PadNd.extra_repr(self)
+
+
+class ZeroPad1d(_ZeroPadNd, ConstantPad1d):
     """Pad the last axis with zeros.
 
     Args:
         padding: int or (left, right).
     """
 
-    def __init__(self, padding: int | Sequence[int]) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPadNd, ConstantPad2d):
     """Pad the last two axes with zeros.
 
     Args:
         padding: int or (left, right, top, bottom).
     """
 
-    def __init__(self, padding: int | Sequence[int]) -> None:
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
-
-
-class ZeroPad3d(ConstantPad3d):
+class ZeroPad3d(_ZeroPadNd, ConstantPad3d):
     """Pad the last three axes with zeros.
 
     Args:
         padding: int or 6 ints (left, right, top, bottom, front, back).
     """
-
-    def __init__(self, padding: int | Sequence[int]) -> None:
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self) -> str:
-        return f"{self.padding}"
 
 
 class ReflectionPad1d(_PadNd):

@@ -6,10 +6,9 @@ built, not at its first batch."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from retrograd.errors import InvalidArgumentError
-from retrograd.nn.functional._utils import CheckedCall, as_tuple, frozen
+from retrograd.nn.functional._utils import CheckedCall, as_tuple, frozen, settings_repr
 from retrograd.nn.functional.pooling import (
     IntOrTuple,
     _adaptive_avg_pool,
@@ -18,18 +17,29 @@ from retrograd.nn.functional.pooling import (
     _lp_pool,
     _max_unpool,
     adaptive_output_size,
+    check_divisor,
     max_pool_kwargs,
     pool_params,
+    pool_tuples,
     run_max_pool,
 )
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
 
-class _MaxPoolNd(Module):
-    """Shared body of MaxPool1d/2d; `n_spatial` is the number of pooled axes."""
+class _Pool(Module):
+    """A pooling layer: its `extra_repr` shows the settings named in `_shown`."""
 
     n_spatial: int
+    _shown: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding")
+
+    def extra_repr(self) -> str:
+        return settings_repr(self, *self._shown)
+
+
+class _MaxPoolNd(_Pool):
+    """Shared body of MaxPool1d/2d; `n_spatial` is the number of pooled axes."""
+
     kernel_size: IntOrTuple
     stride: IntOrTuple
     padding: IntOrTuple
@@ -38,6 +48,7 @@ class _MaxPoolNd(Module):
     ceil_mode: bool
     _checked: CheckedCall | None  # what the last forward's checks resolved
     _transient = ("_checked",)  # a cache: a saved model starts without it
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
 
     def __init__(
         self,
@@ -76,12 +87,6 @@ class _MaxPoolNd(Module):
             checked = CheckedCall(settings, (input.array.shape, input.array.dtype), kwargs)
             self._checked = checked
         return run_max_pool(input, checked.kwargs, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -124,15 +129,39 @@ class MaxPool3d(_MaxPoolNd):
     n_spatial = 3
 
 
-class AvgPool1d(Module):
+class _AvgPool(_Pool):
+    """The forward of AvgPool1d/2d/3d; `n_spatial` is the number of pooled axes."""
+
+    kernel_size: IntOrTuple
+    stride: IntOrTuple
+    padding: IntOrTuple
+    ceil_mode: bool
+    count_include_pad: bool
+    divisor_override: int | None = None  # AvgPool1d has none
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """The mean of each window of `input`."""
+        return _avg_pool(
+            input,
+            self.n_spatial,
+            self,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
+class AvgPool1d(_AvgPool):
     """Mean over windows along L; zero padding. **Shapes:** `(N, C, L)` or `(C, L)` ->
     `(N, C, L_out)` or `(C, L_out)`, L_out = floor((L + 2p - k) / s) + 1 (ceil with `ceil_mode`)."""
 
+    n_spatial = 1
     kernel_size: tuple[int]
     stride: tuple[int]
     padding: tuple[int]
-    ceil_mode: bool
-    count_include_pad: bool
 
     def __init__(
         self,
@@ -144,43 +173,15 @@ class AvgPool1d(Module):
     ) -> None:
         super().__init__()
         # PyTorch keeps AvgPool1d's settings as 1-tuples (they show so in the repr)
-        self.kernel_size = as_tuple(kernel_size, 1, "kernel_size", "AvgPool1d")  # type: ignore[assignment]
-        self.stride = (
-            self.kernel_size if stride is None else as_tuple(stride, 1, "stride", "AvgPool1d")  # type: ignore[assignment]
-        )
-        self.padding = as_tuple(padding, 1, "padding", "AvgPool1d")  # type: ignore[assignment]
+        kernel, strides, pads = pool_tuples(1, "AvgPool1d", kernel_size, stride, padding)
+        self.kernel_size, self.stride, self.padding = kernel, strides, pads  # type: ignore[assignment]
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
         pool_params(1, self, self.kernel_size, self.stride, self.padding)
 
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """The mean of each window of `input`."""
-        return _avg_pool(
-            input,
-            1,
-            self,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            None,
-        )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class _AvgPoolNd(Module):
-    """Shared body of AvgPool2d/3d; `n_spatial` is the number of pooled axes."""
-
-    n_spatial: int
-    kernel_size: IntOrTuple
-    stride: IntOrTuple
-    padding: IntOrTuple
-    ceil_mode: bool
-    count_include_pad: bool
-    divisor_override: int | None
+class _AvgPoolNd(_AvgPool):
+    """Shared constructor of AvgPool2d/3d."""
 
     def __init__(
         self,
@@ -199,25 +200,7 @@ class _AvgPoolNd(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
         pool_params(self.n_spatial, self, kernel_size, stride, padding)
-        if divisor_override is not None and divisor_override == 0:
-            raise InvalidArgumentError(f"{self}: divisor_override must not be zero")
-
-    def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        """The mean of each window of `input`."""
-        return _avg_pool(
-            input,
-            self.n_spatial,
-            self,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        check_divisor(divisor_override, self)
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -251,21 +234,20 @@ class AvgPool3d(_AvgPoolNd):
     n_spatial = 3
 
 
-class _AdaptiveAvgPoolNd(Module):
-    n_spatial: int
+class _AdaptivePoolNd(_Pool):
     output_size: Any
+    _shown = ("output_size",)
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
         self.output_size = output_size
         adaptive_output_size(output_size, (1,) * self.n_spatial, self)  # checks the form early
 
+
+class _AdaptiveAvgPoolNd(_AdaptivePoolNd):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """The mean of each adaptive window of `input`."""
         return _adaptive_avg_pool(input, self.n_spatial, self, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
@@ -302,25 +284,18 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     n_spatial = 3
 
 
-class _AdaptiveMaxPoolNd(Module):
-    n_spatial: int
-    output_size: Any
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     return_indices: bool
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__()
-        self.output_size = output_size
+        super().__init__(output_size)
         self.return_indices = return_indices
-        adaptive_output_size(output_size, (1,) * self.n_spatial, self)  # checks the form early
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         """The max over each window of `input`."""
         return _adaptive_max_pool(
             input, self.n_spatial, self, self.output_size, self.return_indices
         )
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
@@ -358,14 +333,14 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     n_spatial = 3
 
 
-class _LPPoolNd(Module):
+class _LPPoolNd(_Pool):
     """Shared body of LPPool1d/2d/3d; `n_spatial` is the number of pooled axes."""
 
-    n_spatial: int
     norm_type: float
     kernel_size: IntOrTuple
     stride: IntOrTuple | None
     ceil_mode: bool
+    _shown = ("norm_type", "kernel_size", "stride", "ceil_mode")
 
     def __init__(
         self,
@@ -391,12 +366,6 @@ class _LPPoolNd(Module):
             self.kernel_size,
             self.stride,
             self.ceil_mode,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
         )
 
 
@@ -464,10 +433,9 @@ class LPPool3d(_LPPoolNd):
     n_spatial = 3
 
 
-class _MaxUnpoolNd(Module):
+class _MaxUnpoolNd(_Pool):
     """Shared body of MaxUnpool1d/2d/3d; `n_spatial` is the number of unpooled axes."""
 
-    n_spatial: int
     kernel_size: tuple[int, ...]
     stride: tuple[int, ...]
     padding: tuple[int, ...]
@@ -501,9 +469,6 @@ class _MaxUnpoolNd(Module):
             self.padding,
             output_size,
         )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):

@@ -10,7 +10,6 @@ op, `ops.recurrent.LSTMSequence`, whose forward equals the composed `lstm_step` 
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
@@ -18,26 +17,22 @@ import numpy as np
 
 from retrograd.backend.device import check_device
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
-from retrograd.creation import empty, zeros
-from retrograd.errors import (
-    ArgumentTypeError,
-    DTypeError,
-    InvalidArgumentError,
-    ShapeError,
-    UnsupportedError,
-)
-from retrograd.nn import init
-from retrograd.nn.functional._utils import match_weight_dtype, require_tensor
+from retrograd.creation import empty
+from retrograd.errors import InvalidArgumentError, ShapeError, UnsupportedError
 from retrograd.nn.functional.dropout import dropout as functional_dropout
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.nn.rnn_cells import (
     NONLINEARITIES,
     affine,
+    check_input,
     check_size,
+    check_state,
     gru_step,
     lstm_step,
+    reset_uniform,
     rnn_step,
+    state_pair,
 )
 from retrograd.nn.utils.rnn import (
     PackedSequence,
@@ -139,6 +134,13 @@ class RNNBase(Module):
                     self._flat_weights_names.append(key)
         self.reset_parameters(generator)
 
+    def _init_layers(self, device: Any, mode: str, *args: Any, **kwargs: Any) -> None:
+        """`RNNBase.__init__(mode, *args, **kwargs)` for a layer on `device` (checked first)."""
+        check_device(device, "RNN" if mode.startswith("RNN") else mode)
+        RNNBase.__init__(self, mode, *args, **kwargs)
+        if device is not None:
+            self.to(device)
+
     @property
     def num_directions(self) -> int:
         """2 for a bidirectional layer, else 1."""
@@ -159,9 +161,7 @@ class RNNBase(Module):
 
     def reset_parameters(self, generator: Any = None) -> None:
         """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound, generator=generator)
+        reset_uniform(self, generator)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -180,19 +180,9 @@ class RNNBase(Module):
     # ------------------------------------------------------------------ checks
     def _check_input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
         """`input` as a time-major `(L, B, input_size)` tensor; also whether it came batched."""
-        require_tensor(input, self)
         layout = "(batch, seq, input_size)" if self.batch_first else "(seq, batch, input_size)"
-        if input.ndim not in (2, 3):
-            raise ShapeError(
-                f"{self}: expected input to be 2-d (seq, input_size) or 3-d {layout}, "
-                f"got shape {input.shape}"
-            )
-        if input.shape[-1] != self.input_size:
-            raise ShapeError(
-                f"{self}: expected input with input_size={self.input_size} features "
-                f"(last dimension), got shape {input.shape}"
-            )
-        input = match_weight_dtype(input, self.weight_ih_l0, self)
+        layouts = f"2-d (seq, input_size) or 3-d {layout}"
+        input = check_input(self, input, (2, 3), layouts, self.weight_ih_l0)
         batched = input.ndim == 3
         if not batched:
             input = input.unsqueeze(1)
@@ -204,19 +194,9 @@ class RNNBase(Module):
 
     def _check_state(self, hx: Any, x: Tensor, batched: bool, what: str) -> Tensor:
         """An initial state `(num_layers * num_directions, B, hidden_size)`, zeros when None."""
-        layers = self.num_layers * self.num_directions
-        if hx is None:
-            return zeros(layers, x.shape[1], self.hidden_size, dtype=x.dtype, device=x.device)
-        expected = (layers, x.shape[1], self.hidden_size) if batched else (layers, self.hidden_size)
-        if not isinstance(hx, Tensor) or hx.shape != expected:
-            got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
-            raise ShapeError(
-                f"{self}: expected {what} of shape {expected} (num_layers * num_directions, "
-                f"{'batch, ' if batched else ''}hidden_size), got {got}"
-            )
-        if hx.dtype != x.dtype:
-            raise DTypeError(f"{self}: {what} has dtype {hx.dtype}, the input {x.dtype}")
-        return hx if batched else hx.unsqueeze(1)
+        shape = (self.num_layers * self.num_directions, x.shape[1], self.hidden_size)
+        layout = f" (num_layers * num_directions, {'batch, ' if batched else ''}hidden_size)"
+        return check_state(self, hx, x, what, shape, 1, batched, layout)
 
     # ------------------------------------------------------------------ the loops
     def _step(self, gi: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None) -> State:
@@ -370,9 +350,9 @@ class RNN(RNNBase):
                 f"Unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'."
             )
         self.nonlinearity = nonlinearity
-        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
-        super().__init__(
-            mode,
+        self._init_layers(
+            device,
+            "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU",
             input_size,
             hidden_size,
             num_layers,
@@ -383,23 +363,11 @@ class RNN(RNNBase):
             dtype=dtype,
             generator=generator,
         )
-        if device is not None:
-            self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        """Run the layers over the sequence `input` from the state `hx`; returns
-        `(output, h_n)`.
-
-        Shape:
-            - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
-              unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
-              or a `PackedSequence`.
-            - hx: `(D * num_layers, B, hidden_size)` (unbatched: `(D * num_layers, hidden_size)`),
-              or None for zeros.
-            - output: `(L, B, D * hidden_size)` (batch first or unbatched as the input is), or a
-              `PackedSequence` for a packed input.
-            - h_n: shaped like hx.
-        """
+        """Run the Elman layers over the sequence `input` (or a `PackedSequence`) from the
+        state `hx` (None for zeros); returns `(output, h_n)`, shaped as in the class's `Shape:`
+        section: `output` batch first or unbatched as the input is, `h_n` like hx."""
         output, (h_n,) = self._run(input, (hx,))
         return output, h_n
 
@@ -465,8 +433,8 @@ class LSTM(RNNBase):
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
-        check_device(device, "LSTM")
-        super().__init__(
+        self._init_layers(
+            device,
             "LSTM",
             input_size,
             hidden_size,
@@ -479,32 +447,17 @@ class LSTM(RNNBase):
             dtype,
             generator,
         )
-        if device is not None:
-            self.to(device)
 
     def forward(
         self,
         input: Tensor,  # noqa: A002
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        """Run the layers over the sequence `input` from the states `hx = (h_0, c_0)`;
-        returns `(output, (h_n, c_n))`.
-
-        Shape:
-            - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
-              unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
-              or a `PackedSequence`.
-            - hx: `(h_0, c_0)`, each `(D * num_layers, B, hidden_size)` (unbatched:
-              `(D * num_layers, hidden_size)`), or None for zeros.
-            - output: `(L, B, D * hidden_size)` (batch first or unbatched as the input is), or a
-              `PackedSequence` for a packed input.
-            - h_n, c_n: shaped like h_0.
-        """
-        if hx is None:
-            hx = (None, None)  # type: ignore[assignment]
-        elif not isinstance(hx, (tuple, list)) or len(hx) != 2:
-            raise ArgumentTypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
-        output, (h_n, c_n) = self._run(input, tuple(hx))  # type: ignore[arg-type]
+        """Run the layers over the sequence `input` (or a `PackedSequence`) from the states
+        `hx = (h_0, c_0)` (None for zeros); returns `(output, (h_n, c_n))`, shaped as in the
+        class's `Shape:` section: `output` batch first or unbatched as the input is, `h_n` and
+        `c_n` like h_0."""
+        output, (h_n, c_n) = self._run(input, state_pair(hx, self))
         return output, (h_n, c_n)
 
 
@@ -568,8 +521,8 @@ class GRU(RNNBase):
         dtype: Any = None,
         generator: Any = None,
     ) -> None:
-        check_device(device, "GRU")
-        super().__init__(
+        self._init_layers(
+            device,
             "GRU",
             input_size,
             hidden_size,
@@ -581,22 +534,10 @@ class GRU(RNNBase):
             dtype=dtype,
             generator=generator,
         )
-        if device is not None:
-            self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
-        """Run the layers over the sequence `input` from the state `hx`; returns
-        `(output, h_n)`.
-
-        Shape:
-            - Input: `(L, B, H_in)`, `(B, L, H_in)` with `batch_first=True`, or `(L, H_in)`
-              unbatched, with L the sequence length, B the batch size and `H_in = input_size`;
-              or a `PackedSequence`.
-            - hx: `(D * num_layers, B, hidden_size)` (unbatched: `(D * num_layers, hidden_size)`),
-              or None for zeros.
-            - output: `(L, B, D * hidden_size)` (batch first or unbatched as the input is), or a
-              `PackedSequence` for a packed input.
-            - h_n: shaped like hx.
-        """
+        """Run the GRU layers over the sequence `input` (or a `PackedSequence`) from the state
+        `hx` (None for zeros); returns `(output, h_n)`, shaped as in the class's `Shape:`
+        section: `output` batch first or unbatched as the input is, `h_n` like hx."""
         output, (h_n,) = self._run(input, (hx,))
         return output, h_n

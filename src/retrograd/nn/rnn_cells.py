@@ -71,6 +71,65 @@ def check_size(size: Any, what: str, who: str) -> int:
     return check_layer_size(size, what, who, minimum=1)
 
 
+def reset_uniform(module: Module, generator: Any = None) -> None:
+    """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    bound = 1.0 / math.sqrt(module.hidden_size)
+    for weight in module.parameters():
+        init.uniform_(weight, -bound, bound, generator=generator)
+
+
+def check_input(
+    module: Module,
+    input: Any,  # noqa: A002
+    ranks: tuple[int, ...],
+    layouts: str,
+    weight: Tensor,
+) -> Tensor:
+    """`input` checked to be a tensor of one of `ranks` dims (`layouts` names them) with
+    `module.input_size` features, in the dtype of `weight`."""
+    require_tensor(input, module)
+    if input.ndim not in ranks:
+        raise ShapeError(f"{module}: expected input to be {layouts}, got shape {input.shape}")
+    if input.shape[-1] != module.input_size:
+        raise ShapeError(
+            f"{module}: expected input with input_size={module.input_size} features "
+            f"(last dimension), got shape {input.shape}"
+        )
+    return match_weight_dtype(input, weight, module)
+
+
+def check_state(
+    module: Module,
+    hx: Any,
+    x: Tensor,
+    what: str,
+    shape: tuple[int, ...],
+    batch_dim: int,
+    batched: bool,
+    layout: str = "",
+) -> Tensor:
+    """The state `hx` of batched `shape` (batch in `batch_dim`) for the input `x`: zeros when
+    None; unbatched it lacks `batch_dim`, which is put back. `layout` ends the shape error."""
+    if hx is None:
+        return zeros(*shape, dtype=x.dtype, device=x.device)
+    expected = shape if batched else shape[:batch_dim] + shape[batch_dim + 1 :]
+    if not isinstance(hx, Tensor) or hx.shape != expected:
+        got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
+        raise ShapeError(f"{module}: expected {what} of shape {expected}{layout}, got {got}")
+    if hx.dtype != x.dtype:
+        raise DTypeError(f"{module}: {what} has dtype {hx.dtype}, the input {x.dtype}")
+    return hx if batched else hx.unsqueeze(batch_dim)
+
+
+def state_pair(hx: Any, module: Module) -> tuple[Any, Any]:
+    """An LSTM's `hx`: `(h_0, c_0)`, or `(None, None)` for None."""
+    if hx is None:
+        return None, None
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise ArgumentTypeError(f"{module}: expected hx to be a tuple (h_0, c_0) or None")
+    return hx[0], hx[1]
+
+
 class RNNCellBase(Module):
     """Parameters and checks shared by the cells: `weight_ih: (G, input_size)`,
     `weight_hh: (G, hidden_size)`, `bias_ih, bias_hh: (G,)`, with G = gates * hidden_size."""
@@ -111,9 +170,7 @@ class RNNCellBase(Module):
 
     def reset_parameters(self, generator: Any = None) -> None:
         """PyTorch's default: every weight and bias ~ U(-1/sqrt(hidden), 1/sqrt(hidden))."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound, generator=generator)
+        reset_uniform(self, generator)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -123,34 +180,24 @@ class RNNCellBase(Module):
             text += f", nonlinearity={self.nonlinearity}"
         return text
 
-    def _input(self, input: Any) -> tuple[Tensor, bool]:  # noqa: A002
-        """`input` checked and made 2-d; also whether it came batched."""
-        require_tensor(input, self)
-        if input.ndim not in (1, 2):
-            raise ShapeError(
-                f"{self}: expected input to be 1-d (input_size,) or 2-d (batch, input_size), "
-                f"got shape {input.shape}"
-            )
-        if input.shape[-1] != self.input_size:
-            raise ShapeError(
-                f"{self}: expected input with input_size={self.input_size} features "
-                f"(last dimension), got shape {input.shape}"
-            )
-        input = match_weight_dtype(input, self.weight_ih, self)
-        batched = input.ndim == 2
-        return (input if batched else input.unsqueeze(0)), batched
+    def _step(self, gi: Tensor, *states: Tensor) -> tuple[Tensor, ...]:
+        """The next states from the input projection `gi: (B, G)` and the states, each (B, H)."""
+        raise NotImplementedError
 
-    def _state(self, hx: Tensor | None, x: Tensor, batched: bool, what: str = "hx") -> Tensor:
-        """A hidden (or cell) state `(batch, hidden_size)` for input `x`: zeros when None."""
-        if hx is None:
-            return zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.device)
-        expected = (x.shape[0], self.hidden_size) if batched else (self.hidden_size,)
-        if not isinstance(hx, Tensor) or hx.shape != expected:
-            got = hx.shape if isinstance(hx, Tensor) else type(hx).__name__
-            raise ShapeError(f"{self}: expected {what} of shape {expected}, got {got}")
-        if hx.dtype != x.dtype:
-            raise DTypeError(f"{self}: {what} has dtype {hx.dtype}, the input {x.dtype}")
-        return hx if batched else hx.unsqueeze(0)
+    def _forward(self, input: Any, hx: Any, names: tuple[str, ...]) -> Any:  # noqa: A002
+        """The next states from `input` and the state `hx` (the pair `(h, c)` when there are
+        two `names`; None for zeros), unbatched as the input is."""
+        x = check_input(
+            self, input, (1, 2), "1-d (input_size,) or 2-d (batch, input_size)", self.weight_ih
+        )
+        batched = x.ndim == 2
+        if not batched:
+            x = x.unsqueeze(0)
+        hx = (hx,) if len(names) == 1 else state_pair(hx, self)
+        shape = (x.shape[0], self.hidden_size)
+        states = [check_state(self, h, x, n, shape, 0, batched) for h, n in zip(hx, names)]
+        out = self._step(affine(x, self.weight_ih, self.bias_ih), *states)
+        return out if batched else tuple(s.squeeze(0) for s in out)
 
 
 class RNNCell(RNNCellBase):
@@ -207,18 +254,13 @@ class RNNCell(RNNCellBase):
             self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
-        """The next hidden state from the input `input` and the hidden state `hx`.
+        """The next hidden state of the Elman cell from the input `input` and the hidden state
+        `hx` (None for zeros): `(B, hidden_size)`, or `(hidden_size,)` for an unbatched input,
+        as in the class's `Shape:` section."""
+        return self._forward(input, hx, ("hx",))[0]
 
-        Shape:
-            - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
-            - hx: `(B, hidden_size)` or `(hidden_size,)`, or None for zeros.
-            - Output: `(B, hidden_size)` or `(hidden_size,)`, as the input is batched or not.
-        """
-        x, batched = self._input(input)
-        h = self._state(hx, x, batched)
-        gi = affine(x, self.weight_ih, self.bias_ih)
-        h = rnn_step(gi, h, self.weight_hh, self.bias_hh, self.nonlinearity)
-        return h if batched else h.squeeze(0)
+    def _step(self, gi: Tensor, *states: Tensor) -> tuple[Tensor, ...]:
+        return (rnn_step(gi, states[0], self.weight_hh, self.bias_hh, self.nonlinearity),)
 
 
 class LSTMCell(RNNCellBase):
@@ -275,25 +317,14 @@ class LSTMCell(RNNCellBase):
         input: Tensor,  # noqa: A002
         hx: tuple[Tensor, Tensor] | None = None,
     ) -> tuple[Tensor, Tensor]:
-        """The next `(h', c')` from the input `input` and the states `hx = (h, c)`.
+        """The next `(h', c')` from the input `input` and the states `hx = (h, c)` (None for
+        zeros): each `(B, hidden_size)`, or `(hidden_size,)` for an unbatched input, as in the
+        class's `Shape:` section."""
+        h, c = self._forward(input, hx, ("h_0", "c_0"))
+        return h, c
 
-        Shape:
-            - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
-            - hx: `(h, c)`, each `(B, hidden_size)` or `(hidden_size,)`, or None for zeros.
-            - Output: `(h', c')`, each `(B, hidden_size)` or `(hidden_size,)`, as the input is
-              batched or not.
-        """
-        x, batched = self._input(input)
-        if hx is None:
-            h = c = self._state(None, x, batched)
-        else:
-            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                raise ArgumentTypeError(f"{self}: expected hx to be a tuple (h_0, c_0) or None")
-            h = self._state(hx[0], x, batched, "h_0")
-            c = self._state(hx[1], x, batched, "c_0")
-        gi = affine(x, self.weight_ih, self.bias_ih)
-        h, c = lstm_step(gi, h, c, self.weight_hh, self.bias_hh)
-        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+    def _step(self, gi: Tensor, *states: Tensor) -> tuple[Tensor, ...]:
+        return lstm_step(gi, states[0], states[1], self.weight_hh, self.bias_hh)
 
 
 class GRUCell(RNNCellBase):
@@ -344,15 +375,10 @@ class GRUCell(RNNCellBase):
             self.to(device)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
-        """The next hidden state from the input `input` and the hidden state `hx`.
+        """The next hidden state of the GRU cell from the input `input` and the hidden state
+        `hx` (None for zeros): `(B, hidden_size)`, or `(hidden_size,)` for an unbatched input,
+        as in the class's `Shape:` section."""
+        return self._forward(input, hx, ("hx",))[0]
 
-        Shape:
-            - Input: `(B, H_in)` or `(H_in,)` unbatched, with `H_in = input_size`.
-            - hx: `(B, hidden_size)` or `(hidden_size,)`, or None for zeros.
-            - Output: `(B, hidden_size)` or `(hidden_size,)`, as the input is batched or not.
-        """
-        x, batched = self._input(input)
-        h = self._state(hx, x, batched)
-        gi = affine(x, self.weight_ih, self.bias_ih)
-        h = gru_step(gi, h, self.weight_hh, self.bias_hh)
-        return h if batched else h.squeeze(0)
+    def _step(self, gi: Tensor, *states: Tensor) -> tuple[Tensor, ...]:
+        return (gru_step(gi, states[0], self.weight_hh, self.bias_hh),)

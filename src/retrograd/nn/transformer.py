@@ -46,7 +46,95 @@ def _activation(activation: str | Activation, name: str) -> Activation:
     return activation
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """The parts shared by the encoder and decoder layers: the attention block(s), the
+    feed-forward block, the LayerNorms and the Dropouts, built in PyTorch's order."""
+
+    self_attn: MultiheadAttention
+    linear1: Linear
+    dropout: Dropout
+    linear2: Linear
+    norm_first: bool
+    norm1: LayerNorm
+    norm2: LayerNorm
+    dropout1: Dropout
+    dropout2: Dropout
+    activation: Activation
+    #: the names of the attention blocks, in PyTorch's order
+    _attentions: tuple[str, ...] = ()
+    #: the name the device check gives
+    _layer_name: str = ""
+
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Activation = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        generator: Any = None,
+    ) -> None:
+        # PyTorch's order: the attentions `_attentions` names, linear1, dropout, linear2,
+        # norm_first, then one LayerNorm and one Dropout per block (the attentions and the
+        # feed-forward block), activation
+        check_device(device, self._layer_name)
+        super().__init__()
+        name = type(self).__name__
+        check_size(d_model, "d_model", name, minimum=1)
+        check_size(nhead, "nhead", name, minimum=1)
+        check_size(dim_feedforward, "dim_feedforward", name)
+        attentions = self._attentions
+        for attention in attentions:
+            layer = MultiheadAttention(
+                d_model,
+                nhead,
+                dropout=dropout,
+                bias=bias,
+                batch_first=batch_first,
+                dtype=dtype,
+                generator=generator,
+            )
+            setattr(self, attention, layer)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, generator=generator)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, generator=generator)
+        self.norm_first = norm_first
+        blocks = range(1, len(attentions) + 2)
+        for k in blocks:
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
+            setattr(self, f"norm{k}", norm)
+        for k in blocks:
+            setattr(self, f"dropout{k}", Dropout(dropout))
+        self.activation = _activation(activation, name)
+        if device is not None:
+            self.to(device)
+
+    def _sa_block(
+        self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None, is_causal: bool
+    ) -> Tensor:
+        out, _ = self.self_attn(
+            x,
+            x,
+            x,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            is_causal=is_causal,
+        )
+        return self.dropout1(out)
+
+    def _ff_block(self, x: Tensor, dropout: Dropout) -> Tensor:
+        """The feed-forward block, then `dropout` (the last of the layer's Dropouts)."""
+        return dropout(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention then a feed-forward block (linear1 -> activation -> linear2), each added
     back to its input and normalised (after, or before with `norm_first`).
 
@@ -68,58 +156,8 @@ class TransformerEncoderLayer(Module):
     unbatched) -> the same shape.
     """
 
-    self_attn: MultiheadAttention
-    linear1: Linear
-    dropout: Dropout
-    linear2: Linear
-    norm_first: bool
-    norm1: LayerNorm
-    norm2: LayerNorm
-    dropout1: Dropout
-    dropout2: Dropout
-    activation: Activation
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: str | Activation = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-        generator: Any = None,
-    ) -> None:
-        check_device(device, "TransformerEncoderLayer")
-        super().__init__()
-        name = type(self).__name__
-        check_size(d_model, "d_model", name, minimum=1)
-        check_size(nhead, "nhead", name, minimum=1)
-        check_size(dim_feedforward, "dim_feedforward", name)
-        self.self_attn = MultiheadAttention(
-            d_model,
-            nhead,
-            dropout=dropout,
-            bias=bias,
-            batch_first=batch_first,
-            dtype=dtype,
-            generator=generator,
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, generator=generator)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, generator=generator)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation(activation, name)
-        if device is not None:
-            self.to(device)
+    _attentions = ("self_attn",)
+    _layer_name = "TransformerEncoderLayer"
 
     def forward(
         self,
@@ -136,29 +174,11 @@ class TransformerEncoderLayer(Module):
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
+            x = x + self._ff_block(self.norm2(x), self.dropout2)
         else:
             x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
+            x = self.norm2(x + self._ff_block(x, self.dropout2))
         return x
-
-    def _sa_block(
-        self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None, is_causal: bool
-    ) -> Tensor:
-        out, _ = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )
-        return self.dropout1(out)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)
 
 
 class TransformerEncoder(Module):
@@ -240,7 +260,7 @@ def _is_causal_mask(mask: Any, size: int | None = None) -> bool:
     return bool(np.array_equal(data, np.where(above, -np.inf, 0.0)))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention over `tgt`, attention from `tgt` to the encoder's `memory`, then a
     feed-forward block; each added back to its input and normalised (after, or before with
     `norm_first`).
@@ -265,63 +285,11 @@ class TransformerDecoderLayer(Module):
     `(N, S, d_model)` with batch_first; `(T, d_model)`, `(S, d_model)` unbatched) -> as `tgt`.
     """
 
-    self_attn: MultiheadAttention
     multihead_attn: MultiheadAttention
-    linear1: Linear
-    dropout: Dropout
-    linear2: Linear
-    norm_first: bool
-    norm1: LayerNorm
-    norm2: LayerNorm
     norm3: LayerNorm
-    dropout1: Dropout
-    dropout2: Dropout
     dropout3: Dropout
-    activation: Activation
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: str | Activation = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-        generator: Any = None,
-    ) -> None:
-        check_device(device, "TransformerDecoderLayer")
-        super().__init__()
-        name = type(self).__name__
-        check_size(d_model, "d_model", name, minimum=1)
-        check_size(nhead, "nhead", name, minimum=1)
-        check_size(dim_feedforward, "dim_feedforward", name)
-        attention = {
-            "dropout": dropout,
-            "bias": bias,
-            "batch_first": batch_first,
-            "dtype": dtype,
-            "generator": generator,
-        }
-        self.self_attn = MultiheadAttention(d_model, nhead, **attention)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, **attention)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype, generator=generator)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype, generator=generator)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation, name)
-        if device is not None:
-            self.to(device)
+    _attentions = ("self_attn", "multihead_attn")
+    _layer_name = "TransformerDecoderLayer"
 
     def forward(
         self,
@@ -347,29 +315,15 @@ class TransformerDecoderLayer(Module):
             x = x + self._mha_block(
                 self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal
             )
-            x = x + self._ff_block(self.norm3(x))
+            x = x + self._ff_block(self.norm3(x), self.dropout3)
         else:
             x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
             x = self.norm2(
                 x
                 + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal)
             )
-            x = self.norm3(x + self._ff_block(x))
+            x = self.norm3(x + self._ff_block(x, self.dropout3))
         return x
-
-    def _sa_block(
-        self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None, is_causal: bool
-    ) -> Tensor:
-        out, _ = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )
-        return self.dropout1(out)
 
     def _mha_block(
         self,
@@ -389,10 +343,6 @@ class TransformerDecoderLayer(Module):
             is_causal=is_causal,
         )
         return self.dropout2(out)
-
-    def _ff_block(self, x: Tensor) -> Tensor:
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout3(x)
 
 
 class TransformerDecoder(Module):

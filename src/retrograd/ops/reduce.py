@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy import asarray, generic
 
 from retrograd.autograd.node import Node
 from retrograd.backend.arrays import as_array
@@ -30,7 +31,8 @@ class Sum(Node):
     def forward(self, x: np.ndarray, *, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
         self.saved = (x.shape,)
         self.axis, self.keepdims = axis, keepdims
-        return as_array(x.sum(axis=axis, keepdims=keepdims))
+        out = x.sum(axis=axis, keepdims=keepdims)
+        return asarray(out) if isinstance(out, generic) else out  # a scalar: a 0-d array
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         shape = self.saved[0]
@@ -69,7 +71,8 @@ class Prod(Node):
     ) -> np.ndarray:
         self.saved = (x,)
         self.axis, self.keepdims = axis, keepdims
-        return as_array(x.prod(axis=axis, keepdims=keepdims))
+        out = x.prod(axis=axis, keepdims=keepdims)
+        return asarray(out) if isinstance(out, generic) else out
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         (x,) = self.saved

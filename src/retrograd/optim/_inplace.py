@@ -121,3 +121,28 @@ def lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: Any) -> None:
     else:
         np.multiply(tmp, 1 - weight, tmp)
         np.subtract(end, tmp, start)
+
+
+def decayed_grad(
+    g: np.ndarray,
+    p: np.ndarray,
+    maximize: bool,
+    weight_decay: float,
+    work: Any,
+    tmp: Any,
+    decoupled_lr: float | None = None,
+) -> np.ndarray:
+    """The gradient an update uses (PyTorch's preamble): `g` negated when maximizing, then
+    weight decay, added to it (``grad.add(param, alpha=weight_decay)``) or, given
+    `decoupled_lr`, applied to the parameter in place (``param.mul_(1 - lr * weight_decay)``).
+
+    A changed gradient goes into `work` (`tmp` is scratch); `g` itself never changes.
+    """
+    if maximize:
+        g = np.negative(g, work)
+    if weight_decay != 0:
+        if decoupled_lr is not None:
+            np.multiply(p, 1 - decoupled_lr * weight_decay, p)
+        else:
+            g = add_scaled(g, p, weight_decay, work, tmp)
+    return g

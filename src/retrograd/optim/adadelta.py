@@ -6,13 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled, addcmul
-from retrograd.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    increment_step,
-    new_step_counter,
-)
+from retrograd.optim._inplace import Workspace, add_scaled, addcmul, decayed_grad
+from retrograd.optim.optimizer import Optimizer, ParamsT, increment_step
 from retrograd.tensor import Tensor
 
 
@@ -60,17 +55,12 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "rho", "eps", "weight_decay")
+    zeroed_state = ("square_avg", "acc_delta")
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["square_avg"] = np.zeros_like(p.array)
-                state["acc_delta"] = np.zeros_like(p.array)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         adadelta(
             [p.array for p in params],
             grads,
@@ -118,10 +108,7 @@ def adadelta(
         increment_step(steps[i])
         arrays = (param, grad, square_avgs[i], acc_deltas[i])
         for p, g, square_avg, acc_delta, std, delta, tmp, work in workspace.pieces(arrays, 4):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp)
 
             np.multiply(square_avg, rho, square_avg)
             addcmul(square_avg, g, g, 1 - rho, square_avg, tmp)

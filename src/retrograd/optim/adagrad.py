@@ -6,13 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul
-from retrograd.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    increment_step,
-    new_step_counter,
-)
+from retrograd.optim._inplace import Workspace, addcdiv_, addcmul, decayed_grad
+from retrograd.optim.optimizer import Optimizer, ParamsT, increment_step
 from retrograd.tensor import Tensor
 
 
@@ -63,23 +58,18 @@ class Adagrad(Optimizer):
         }
         super().__init__(params, defaults)
         for group in self.param_groups:
-            for p in group["params"]:
-                self._init_state(p, group)
+            self._states(group, group["params"])
 
     checked = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
-    def _init_state(self, p: Any, group: dict[str, Any]) -> None:
-        state = self.state[p]
-        state["step"] = new_step_counter()
-        state["sum"] = np.full_like(p.array, float(group["initial_accumulator_value"]))
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        super()._init_state(state, param, group)
+        state["sum"] = np.full_like(param.array, float(group["initial_accumulator_value"]))
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            if len(self.state[p]) == 0:  # a group added after construction
-                self._init_state(p, group)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)  # (fills the state of a group added later)
         adagrad(
             [p.array for p in params],
             grads,
@@ -118,10 +108,7 @@ def adagrad(
         step = increment_step(step_t)
         clr = lr / (1 + (step - 1) * lr_decay)
         for p, g, total, std, tmp, work in workspace.pieces((param, grad, state_sum), 3):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp)
             addcmul(total, g, g, 1.0, total, tmp)
             std = np.sqrt(total, std)
             np.add(std, eps, std)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import CHUNK_BYTES, Workspace, add_scaled, addcdiv_, addcmul, lerp_
+from retrograd.optim._inplace import CHUNK_BYTES, Workspace, addcdiv_, addcmul, decayed_grad, lerp_
 from retrograd.optim.optimizer import (
     Optimizer,
     ParamsT,
@@ -77,6 +77,12 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "eps", "betas", "weight_decay")
+    zeroed_state = ("exp_avg", "exp_avg_sq")
+
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        super()._init_state(state, param, group)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(param.array)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
@@ -108,16 +114,7 @@ class Adam(Optimizer):
                 packed.update(packed_grads, self.state, self._workspace, options)
         if not params:
             return
-        states = []
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_avg_sq"] = np.zeros_like(p.array)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.array)
-            states.append(state)
+        states = self._states(group, params)
         adam(
             [p.array for p in params],
             grads,
@@ -314,6 +311,7 @@ def adam(
     lr, beta1, beta2, eps, weight_decay = map(float, (lr, beta1, beta2, eps, weight_decay))
     if workspace is None:
         workspace = Workspace()
+    decoupled_lr = lr if decoupled_weight_decay else None
     for i, (param, grad) in enumerate(zip(params, grads)):
         step = increment_step(steps[i])
         bias_correction1 = 1 - beta1**step
@@ -325,13 +323,7 @@ def adam(
         for p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, denom, tmp, work in workspace.pieces(
             arrays, 3
         ):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                if decoupled_weight_decay:
-                    np.multiply(p, 1 - lr * weight_decay, p)
-                else:
-                    g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp, decoupled_lr)
 
             lerp_(exp_avg, g, 1 - beta1, tmp)
             np.multiply(exp_avg_sq, beta2, exp_avg_sq)

@@ -6,13 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, lerp_
-from retrograd.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    increment_step,
-    new_step_counter,
-)
+from retrograd.optim._inplace import Workspace, addcdiv_, decayed_grad, lerp_
+from retrograd.optim.optimizer import Optimizer, ParamsT, increment_step
 from retrograd.tensor import Tensor
 
 
@@ -60,17 +55,12 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "eps", "betas", "weight_decay")
+    zeroed_state = ("exp_avg", "exp_inf")
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_inf"] = np.zeros_like(p.array)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         beta1, beta2 = group["betas"]
         adamax(
             [p.array for p in params],
@@ -122,10 +112,7 @@ def adamax(
         clr = lr / (1 - beta1**step)
         arrays = (param, grad, exp_avgs[i], exp_infs[i])
         for p, g, exp_avg, exp_inf, norm, tmp, work in workspace.pieces(arrays, 3):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp)
 
             lerp_(exp_avg, g, 1 - beta1, tmp)
             np.multiply(exp_inf, beta2, exp_inf)

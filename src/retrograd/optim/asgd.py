@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled
+from retrograd.optim._inplace import Workspace, add_scaled, decayed_grad
 from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
 from retrograd.optim.optimizer import (
     Optimizer,
@@ -65,17 +65,16 @@ class ASGD(Optimizer):
 
     checked = ("lr", "weight_decay")
 
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        state["step"] = new_step_counter()
+        state["eta"] = scalar_state(float(group["lr"]))
+        state["mu"] = scalar_state(1.0)
+        state["ax"] = np.zeros_like(param.array)
+
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["eta"] = scalar_state(float(group["lr"]))
-                state["mu"] = scalar_state(1.0)
-                state["ax"] = np.zeros_like(p.array)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         asgd(
             [p.array for p in params],
             grads,
@@ -133,10 +132,7 @@ def asgd(
         step = increment_step(steps[i])
         eta, mu = float(etas[i]), float(mus[i])
         for p, g, ax, tmp, work in workspace.pieces((param, grad, axs[i]), 2):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp)
 
             np.multiply(p, 1 - lambd * eta, p)
             add_scaled(p, g, -eta, p, tmp)

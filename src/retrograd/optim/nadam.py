@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, lerp_
+from retrograd.optim._inplace import Workspace, addcdiv_, addcmul, decayed_grad, lerp_
 from retrograd.optim._scalar_state import load_with_scalar_state, scalar_state
 from retrograd.optim.optimizer import (
     Optimizer,
@@ -72,17 +72,16 @@ class NAdam(Optimizer):
 
     checked = ("lr", "eps", "betas", "weight_decay", "momentum_decay")
 
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        state["step"] = new_step_counter()
+        state["mu_product"] = scalar_state(1.0)
+        state["exp_avg"] = np.zeros_like(param.array)
+        state["exp_avg_sq"] = np.zeros_like(param.array)
+
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["mu_product"] = scalar_state(1.0)
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_avg_sq"] = np.zeros_like(p.array)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         beta1, beta2 = group["betas"]
         nadam(
             [p.array for p in params],
@@ -145,6 +144,7 @@ def nadam(
     weight_decay, momentum_decay = float(weight_decay), float(momentum_decay)
     if workspace is None:
         workspace = Workspace()
+    decoupled_lr = lr if decoupled_weight_decay else None
     for i, (param, grad) in enumerate(zip(params, grads)):
         step = increment_step(steps[i])
         bias_correction2 = 1 - beta2**step
@@ -158,13 +158,7 @@ def nadam(
 
         arrays = (param, grad, exp_avgs[i], exp_avg_sqs[i])
         for p, g, exp_avg, exp_avg_sq, denom, tmp, work in workspace.pieces(arrays, 3):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                if decoupled_weight_decay:
-                    np.multiply(p, 1 - lr * weight_decay, p)
-                else:
-                    g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp, decoupled_lr)
 
             lerp_(exp_avg, g, 1 - beta1, tmp)
             np.multiply(exp_avg_sq, beta2, exp_avg_sq)

@@ -104,6 +104,27 @@ class Optimizer:
         `grads`, the arrays of their gradients."""
         raise NotImplementedError
 
+    #: the state arrays `_init_state` starts as zeros like the parameter's array, after ``step``
+    zeroed_state: tuple[str, ...] = ()
+
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        """Fill `state`, the empty state of `param` (of `group`), before its first update: a
+        ``step`` counter, then each of `zeroed_state`; an optimizer with other state adds or
+        makes it here."""
+        state["step"] = new_step_counter()
+        for key in self.zeroed_state:
+            state[key] = np.zeros_like(param.array)
+
+    def _states(self, group: dict[str, Any], params: list[Tensor]) -> list[dict[str, Any]]:
+        """The state of each of `params` (of `group`), filled by `_init_state` where empty."""
+        states = []
+        for param in params:
+            state = self.state[param]
+            if len(state) == 0:
+                self._init_state(state, param, group)
+            states.append(state)
+        return states
+
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters, with options that override `defaults`, to optimize."""
         if not isinstance(param_group, dict):

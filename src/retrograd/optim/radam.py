@@ -6,13 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled, addcmul, lerp_
-from retrograd.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    increment_step,
-    new_step_counter,
-)
+from retrograd.optim._inplace import Workspace, addcmul, decayed_grad, lerp_
+from retrograd.optim.optimizer import Optimizer, ParamsT, increment_step
 from retrograd.tensor import Tensor
 
 
@@ -65,17 +60,12 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "eps", "betas", "weight_decay")
+    zeroed_state = ("exp_avg", "exp_avg_sq")
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_avg_sq"] = np.zeros_like(p.array)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         beta1, beta2 = group["betas"]
         radam(
             [p.array for p in params],
@@ -132,6 +122,7 @@ def radam(
     lr, beta1, beta2, eps, weight_decay = map(float, (lr, beta1, beta2, eps, weight_decay))
     if workspace is None:
         workspace = Workspace()
+    decoupled_lr = lr if decoupled_weight_decay else None
     rho_inf = 2 / (1 - beta2) - 1
     for i, (param, grad) in enumerate(zip(params, grads)):
         step = increment_step(steps[i])
@@ -146,13 +137,7 @@ def radam(
 
         arrays = (param, grad, exp_avgs[i], exp_avg_sqs[i])
         for p, g, exp_avg, exp_avg_sq, update, adaptive, tmp, work in workspace.pieces(arrays, 4):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                if decoupled_weight_decay:
-                    np.multiply(p, 1 - lr * weight_decay, p)
-                else:
-                    g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp, decoupled_lr)
 
             lerp_(exp_avg, g, 1 - beta1, tmp)
             np.multiply(exp_avg_sq, beta2, exp_avg_sq)

@@ -6,13 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, lerp_
-from retrograd.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    increment_step,
-    new_step_counter,
-)
+from retrograd.optim._inplace import Workspace, add_scaled, addcdiv_, addcmul, decayed_grad, lerp_
+from retrograd.optim.optimizer import Optimizer, ParamsT, increment_step
 from retrograd.tensor import Tensor
 
 
@@ -66,20 +61,19 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr", "eps", "momentum", "weight_decay", "alpha")
+    zeroed_state = ("square_avg",)
+
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        super()._init_state(state, param, group)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(param.array)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(param.array)
 
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["square_avg"] = np.zeros_like(p.array)
-                if group["momentum"] > 0:
-                    state["momentum_buffer"] = np.zeros_like(p.array)
-                if group["centered"]:
-                    state["grad_avg"] = np.zeros_like(p.array)
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         rmsprop(
             [p.array for p in params],
             grads,
@@ -133,10 +127,7 @@ def rmsprop(
             momentum_buffers[i] if momentum > 0 else None,
         )
         for p, g, square_avg, grad_avg, buffer, avg, tmp, work in workspace.pieces(arrays, 3):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp)
 
             np.multiply(square_avg, alpha, square_avg)
             addcmul(square_avg, g, g, 1 - alpha, square_avg, tmp)

@@ -7,13 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim.optimizer import (
-    Optimizer,
-    OptimizerError,
-    ParamsT,
-    increment_step,
-    new_step_counter,
-)
+from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT, increment_step
 from retrograd.tensor import Tensor
 
 
@@ -58,6 +52,7 @@ class Rprop(Optimizer):
         super().__init__(params, defaults)
 
     checked = ("lr",)
+    zeroed_state = ("prev",)
 
     def _validate_options(self, options: dict[str, Any]) -> None:
         super()._validate_options(options)
@@ -70,16 +65,14 @@ class Rprop(Optimizer):
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise OptimizerError(f"Invalid eta values: {etas[0]}, {etas[1]}")
 
+    def _init_state(self, state: dict[str, Any], param: Tensor, group: dict[str, Any]) -> None:
+        super()._init_state(state, param, group)
+        state["step_size"] = np.full_like(param.array, float(group["lr"]))
+
     def _update_group(
         self, group: dict[str, Any], params: list[Tensor], grads: list[np.ndarray]
     ) -> None:
-        for p in params:
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = new_step_counter()
-                state["prev"] = np.zeros_like(p.array)
-                state["step_size"] = np.full_like(p.array, float(group["lr"]))
-        states = [self.state[p] for p in params]
+        states = self._states(group, params)
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
         rprop(

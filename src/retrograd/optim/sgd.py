@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.optim._inplace import SMALL_BYTES, Workspace, add_scaled
+from retrograd.optim._inplace import SMALL_BYTES, Workspace, add_scaled, decayed_grad
 from retrograd.optim.optimizer import Optimizer, OptimizerError, ParamsT
 from retrograd.tensor import Tensor
 
@@ -153,10 +153,7 @@ def sgd(
                 buffer = momentum_buffers[i] = np.empty_like(param)
                 started = True
         for p, g, buf, tmp, work in workspace.pieces((param, grad, buffer), 2):
-            if maximize:
-                g = np.negative(g, work)
-            if weight_decay != 0:
-                g = add_scaled(g, p, weight_decay, work, tmp)
+            g = decayed_grad(g, p, maximize, weight_decay, work, tmp)
             if buf is not None:
                 if started:
                     np.copyto(buf, g)

@@ -539,7 +539,7 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
                     "call .sum() or .mean() first, or pass gradient= of the same shape"
                 )
             grad = np.array(1, dtype=self.array.dtype)  # much cheaper than np.ones_like
-            if not is_host(self.array):
+            if type(self.array) is not np.ndarray and not is_host(self.array):
                 grad = namespace(self.array).asarray(grad)
             if self.array.ndim:
                 grad = grad.reshape(self.array.shape)

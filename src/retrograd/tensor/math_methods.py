@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrograd import ops
+from retrograd.autograd.node import Node
 from retrograd.backend.arrays import namespace
 from retrograd.errors import DTypeError, InvalidArgumentError, ShapeError
 from retrograd.ops.cumulative import CumProd, LogCumSumExp, accumulate
@@ -101,6 +102,17 @@ def _integer_operands(a: Tensor, b: Tensor, what: str) -> None:
         raise DTypeError(f"{what} needs integer or bool tensors, got {a.dtype} and {b.dtype}")
 
 
+def _running_extreme(tensor: Any, dim: int, largest: bool) -> Any:
+    """cummax/cummin: `(values, indices)` of the running max (min) along `dim`."""
+    axis_ = _normalize_dim(dim, tensor.ndim)
+    result = cummax_result if largest else cummin_result
+    if tensor.ndim == 0:
+        return result(tensor.clone(), _wrap(np.zeros_like(tensor.array, dtype=np.int64)))
+    indices = _running_extreme_index(tensor.array, axis_, largest)
+    values = apply(ops.Gather, tensor, indices=indices, axis=axis_)
+    return result(values, _wrap(indices))
+
+
 def _running_extreme_index(x: np.ndarray, axis: int, largest: bool) -> np.ndarray:
     """Index of the running max (min) along `axis`; a tie takes the later index (PyTorch)."""
     running = accumulate(np.maximum if largest else np.minimum, x, axis)
@@ -111,6 +123,46 @@ def _running_extreme_index(x: np.ndarray, axis: int, largest: bool) -> np.ndarra
     return accumulate(np.maximum, np.where(hits, positions, 0), axis).astype(np.int64)
 
 
+def _with_mean(name: str, spread: str, doc: str) -> Any:
+    """The method `name` (var_mean, std_mean): `(x.spread(dim), x.mean(dim))`, as PyTorch's."""
+
+    def method(
+        self: Any,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool = False,
+        *,
+        correction: float | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        if unbiased is not None and not isinstance(unbiased, bool):  # (dim) by position
+            dim, unbiased = unbiased, None
+        result = getattr(self, spread)(dim, unbiased, keepdim, correction=correction)
+        return result, self.mean(dim, keepdim)
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"MathMethods.{name}", doc
+    return method
+
+
+def _float_function(name: str, op: type[Node], doc: str, **params: Any) -> Any:
+    """The method `x.name()`: `op` on `x` as floats (integer inputs become float32)."""
+
+    def method(self: Any) -> Tensor:
+        return apply(op, self._floating(), **params)
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"MathMethods.{name}", doc
+    return method
+
+
+def _logical(name: str, fn: Callable[..., Any], doc: str) -> Any:
+    """The method `x.name(other)`: NumPy's `fn` of the two, elementwise (bool, no gradient)."""
+
+    def method(self: Any, other: Any) -> Tensor:
+        return apply(NoGrad, self, to_tensor(other), fn=fn)
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"MathMethods.{name}", doc
+    return method
+
+
 @accept_numpy_names
 class MathMethods:
     """Elementwise math, division and bitwise variants, scans and matrix products."""
@@ -118,41 +170,15 @@ class MathMethods:
     __slots__ = ()
 
     # ------------------------------------------------------------------ float functions
-    def tan(self: Any) -> Tensor:
-        """Elementwise tangent."""
-        return apply(Tan, self._floating())
-
-    def asin(self: Any) -> Tensor:
-        """Elementwise arcsine."""
-        return apply(Asin, self._floating())
-
-    def acos(self: Any) -> Tensor:
-        """Elementwise arccosine."""
-        return apply(Acos, self._floating())
-
-    def atan(self: Any) -> Tensor:
-        """Elementwise arctangent."""
-        return apply(Atan, self._floating())
-
-    def sinh(self: Any) -> Tensor:
-        """Elementwise hyperbolic sine."""
-        return apply(Sinh, self._floating())
-
-    def cosh(self: Any) -> Tensor:
-        """Elementwise hyperbolic cosine."""
-        return apply(Cosh, self._floating())
-
-    def asinh(self: Any) -> Tensor:
-        """Elementwise inverse hyperbolic sine."""
-        return apply(Asinh, self._floating())
-
-    def acosh(self: Any) -> Tensor:
-        """Elementwise inverse hyperbolic cosine."""
-        return apply(Acosh, self._floating())
-
-    def atanh(self: Any) -> Tensor:
-        """Elementwise inverse hyperbolic tangent."""
-        return apply(Atanh, self._floating())
+    tan = _float_function("tan", Tan, "Elementwise tangent.")
+    asin = _float_function("asin", Asin, "Elementwise arcsine.")
+    acos = _float_function("acos", Acos, "Elementwise arccosine.")
+    atan = _float_function("atan", Atan, "Elementwise arctangent.")
+    sinh = _float_function("sinh", Sinh, "Elementwise hyperbolic sine.")
+    cosh = _float_function("cosh", Cosh, "Elementwise hyperbolic cosine.")
+    asinh = _float_function("asinh", Asinh, "Elementwise inverse hyperbolic sine.")
+    acosh = _float_function("acosh", Acosh, "Elementwise inverse hyperbolic cosine.")
+    atanh = _float_function("atanh", Atanh, "Elementwise inverse hyperbolic tangent.")
 
     arcsin = asin
     arccos = acos
@@ -161,17 +187,9 @@ class MathMethods:
     arccosh = acosh
     arctanh = atanh
 
-    def exp2(self: Any) -> Tensor:
-        """Elementwise `2 ** x`."""
-        return apply(Exp2, self._floating())
-
-    def log2(self: Any) -> Tensor:
-        """Elementwise base-2 logarithm."""
-        return apply(LogBase, self._floating(), base=2)
-
-    def log10(self: Any) -> Tensor:
-        """Elementwise base-10 logarithm."""
-        return apply(LogBase, self._floating(), base=10)
+    exp2 = _float_function("exp2", Exp2, "Elementwise `2 ** x`.")
+    log2 = _float_function("log2", LogBase, "Elementwise base-2 logarithm.", base=2)
+    log10 = _float_function("log10", LogBase, "Elementwise base-10 logarithm.", base=10)
 
     def logaddexp(self: Any, other: Any) -> Tensor:
         """log(exp(a) + exp(b)), shifted by the (constant) larger value so it never overflows."""
@@ -212,8 +230,7 @@ class MathMethods:
         """Elementwise `//` (floor of the quotient)."""
         return _divide_rounded(*_pair(self, other), "floor")
 
-    def __floordiv__(self: Any, other: Any) -> Tensor:
-        return _divide_rounded(*_pair(self, other), "floor")
+    __floordiv__ = floor_divide
 
     def __rfloordiv__(self: Any, other: Any) -> Tensor:
         return _divide_rounded(*_pair(self, other, reverse=True), "floor")
@@ -222,12 +239,11 @@ class MathMethods:
         """The remainder of floor division (Python's %: the sign of the divisor)."""
         return _remainder(*_pair(self, other), floor=True)
 
+    __mod__ = remainder
+
     def fmod(self: Any, other: Any) -> Tensor:
         """The remainder of truncated division (C's fmod: the sign of the dividend)."""
         return _remainder(*_pair(self, other), floor=False)
-
-    def __mod__(self: Any, other: Any) -> Tensor:
-        return _remainder(*_pair(self, other), floor=True)
 
     def __rmod__(self: Any, other: Any) -> Tensor:
         return _remainder(*_pair(self, other, reverse=True), floor=True)
@@ -238,18 +254,6 @@ class MathMethods:
         _integer_operands(a, b, "a shift")
         return apply(NoGrad, a, b, fn=fn)
 
-    def __lshift__(self: Any, other: Any) -> Tensor:
-        return self._shift(other, np.left_shift)
-
-    def __rshift__(self: Any, other: Any) -> Tensor:
-        return self._shift(other, np.right_shift)
-
-    def __rlshift__(self: Any, other: Any) -> Tensor:
-        return self._shift(other, np.left_shift, reverse=True)
-
-    def __rrshift__(self: Any, other: Any) -> Tensor:
-        return self._shift(other, np.right_shift, reverse=True)
-
     def bitwise_left_shift(self: Any, other: Any) -> Tensor:
         """Elementwise `<<`."""
         return self._shift(other, np.left_shift)
@@ -257,6 +261,15 @@ class MathMethods:
     def bitwise_right_shift(self: Any, other: Any) -> Tensor:
         """Elementwise `>>`."""
         return self._shift(other, np.right_shift)
+
+    __lshift__ = bitwise_left_shift
+    __rshift__ = bitwise_right_shift
+
+    def __rlshift__(self: Any, other: Any) -> Tensor:
+        return self._shift(other, np.left_shift, reverse=True)
+
+    def __rrshift__(self: Any, other: Any) -> Tensor:
+        return self._shift(other, np.right_shift, reverse=True)
 
     def bitwise_and(self: Any, other: Any) -> Tensor:
         """Elementwise `&` of integer or bool tensors."""
@@ -274,17 +287,9 @@ class MathMethods:
         """Elementwise `~`."""
         return ~self
 
-    def logical_and(self: Any, other: Any) -> Tensor:
-        """Elementwise logical and."""
-        return apply(NoGrad, self, to_tensor(other), fn=np.logical_and)
-
-    def logical_or(self: Any, other: Any) -> Tensor:
-        """Elementwise logical or."""
-        return apply(NoGrad, self, to_tensor(other), fn=np.logical_or)
-
-    def logical_xor(self: Any, other: Any) -> Tensor:
-        """Elementwise logical xor."""
-        return apply(NoGrad, self, to_tensor(other), fn=np.logical_xor)
+    logical_and = _logical("logical_and", np.logical_and, "Elementwise logical and.")
+    logical_or = _logical("logical_or", np.logical_or, "Elementwise logical or.")
+    logical_xor = _logical("logical_xor", np.logical_xor, "Elementwise logical xor.")
 
     def isclose(
         self: Any,
@@ -320,49 +325,15 @@ class MathMethods:
     def cummax(self: Any, dim: builtins.int) -> Any:
         """(values, indices) of the running maximum along `dim`; the gradient goes to the
         element each running maximum came from."""
-        return self._running_extreme(dim, largest=True)
+        return _running_extreme(self, dim, largest=True)
 
     def cummin(self: Any, dim: builtins.int) -> Any:
         """(values, indices) of the running minimum along `dim`."""
-        return self._running_extreme(dim, largest=False)
-
-    def _running_extreme(self: Any, dim: builtins.int, largest: builtins.bool) -> Any:
-        axis_ = _normalize_dim(dim, self.ndim)
-        result = cummax_result if largest else cummin_result
-        if self.ndim == 0:
-            return result(self.clone(), _wrap(np.zeros_like(self.array, dtype=np.int64)))
-        indices = _running_extreme_index(self.array, axis_, largest)
-        values = apply(ops.Gather, self, indices=indices, axis=axis_)
-        return result(values, _wrap(indices))
+        return _running_extreme(self, dim, largest=False)
 
     # ------------------------------------------------------------------ statistics
-    def var_mean(
-        self: Any,
-        dim: Any = None,
-        unbiased: builtins.bool | None = None,
-        keepdim: builtins.bool = False,
-        *,
-        correction: builtins.float | None = None,
-    ) -> tuple[Tensor, Tensor]:
-        """(var, mean) over `dim`, as `torch.var_mean`."""
-        if unbiased is not None and not isinstance(unbiased, bool):
-            dim, unbiased = unbiased, None
-        var = self.var(dim, unbiased, keepdim, correction=correction)
-        return var, self.mean(dim, keepdim)
-
-    def std_mean(
-        self: Any,
-        dim: Any = None,
-        unbiased: builtins.bool | None = None,
-        keepdim: builtins.bool = False,
-        *,
-        correction: builtins.float | None = None,
-    ) -> tuple[Tensor, Tensor]:
-        """(std, mean) over `dim`, as `torch.std_mean`."""
-        if unbiased is not None and not isinstance(unbiased, bool):
-            dim, unbiased = unbiased, None
-        std = self.std(dim, unbiased, keepdim, correction=correction)
-        return std, self.mean(dim, keepdim)
+    var_mean = _with_mean("var_mean", "var", "(var, mean) over `dim`, as `torch.var_mean`.")
+    std_mean = _with_mean("std_mean", "std", "(std, mean) over `dim`, as `torch.std_mean`.")
 
     # ------------------------------------------------------------------ matrix products
     def mm(self: Any, mat2: Tensor) -> Tensor:

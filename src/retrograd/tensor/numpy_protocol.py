@@ -132,35 +132,6 @@ UFUNCS: dict[np.ufunc, Handler] = {
 }
 
 
-def _reduce_add(x: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
-    return _sum(x, axis=axis, dtype=dtype, keepdims=keepdims)
-
-
-def _reduce_multiply(x: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
-    return _prod(x, axis=axis, dtype=dtype, keepdims=keepdims)
-
-
-def _reduce_maximum(x: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
-    return _extremum(x, axis, dtype, keepdims, largest=True)
-
-
-def _reduce_minimum(x: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
-    return _extremum(x, axis, dtype, keepdims, largest=False)
-
-
-def _accumulate_add(x: Any, axis: int = 0, dtype: Any = None) -> Any:
-    return _cumsum(x, axis=axis, dtype=dtype)
-
-
-#: ufunc methods other than `__call__`: (method, ufunc) -> handler
-UFUNC_METHODS: dict[tuple[str, np.ufunc], Handler] = {
-    ("reduce", np.add): _reduce_add,
-    ("reduce", np.multiply): _reduce_multiply,
-    ("reduce", np.maximum): _reduce_maximum,
-    ("reduce", np.minimum): _reduce_minimum,
-    ("accumulate", np.add): _accumulate_add,
-}
-
 # keywords every ufunc call accepts that change nothing when left at NumPy's defaults
 _UFUNC_DEFAULTS = {"casting": "same_kind", "order": "K", "subok": True}
 
@@ -265,8 +236,13 @@ def _store(result: Any, out: Any, name: str) -> Any:
 
 
 # ---------------------------------------------------------------------- functions (NEP 18)
-def _tensor(value: Any) -> Any:
-    return to_tensor(value)
+_tensor = to_tensor
+
+
+def _typed(value: Any, dtype: Any) -> Any:
+    """`value` as a Tensor, of `dtype` when given (NumPy's `dtype=`)."""
+    x = to_tensor(value)
+    return x if dtype is None else x.type(np.dtype(dtype))
 
 
 def _reject(**given: Any) -> None:
@@ -337,8 +313,7 @@ def _moments(name: str) -> Handler:
         correction: Any = _NOVALUE,
     ) -> Any:
         _reject(where=where, mean=mean)
-        x = _tensor(a)
-        x = x.type(np.dtype(dtype)) if dtype is not None else x._floating()
+        x = _typed(a, dtype) if dtype is not None else _tensor(a)._floating()
         ddof = correction if correction is not _NOVALUE else ddof
         result = getattr(x, name)(axis=axis, correction=ddof, keepdims=_keep(keepdims))
         return _with_out(result, out, f"np.{name}")
@@ -347,11 +322,8 @@ def _moments(name: str) -> Handler:
 
 
 def _extremum(a: Any, axis: Any, dtype: Any, keepdims: Any, largest: bool) -> Any:
-    x = _tensor(a)
-    if dtype is not None:
-        x = x.type(np.dtype(dtype))
-    keep = _keep(keepdims)
-    return x.amax(axis=axis, keepdims=keep) if largest else x.amin(axis=axis, keepdims=keep)
+    x = _typed(a, dtype)
+    return (x.amax if largest else x.amin)(axis=axis, keepdims=_keep(keepdims))
 
 
 def _max_min(name: str, largest: bool) -> Handler:
@@ -379,9 +351,7 @@ def _prod(
     where: Any = _NOVALUE,
 ) -> Any:
     _reject(initial=initial, where=where)
-    x = _tensor(a)
-    if dtype is not None:
-        x = x.type(np.dtype(dtype))
+    x = _typed(a, dtype)
     keep = _keep(keepdims)
     if axis is None or isinstance(axis, (int, np.integer)):
         return _with_out(x.prod(axis=axis, keepdims=keep), out, "np.prod")
@@ -392,12 +362,9 @@ def _prod(
 
 
 def _cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
-    x = _tensor(a)
-    if dtype is not None:
-        x = x.type(np.dtype(dtype))
-    if axis is None:
-        return _with_out(x.reshape(-1).cumsum(0), out, "np.cumsum")
-    return _with_out(x.cumsum(int(axis)), out, "np.cumsum")
+    x = _typed(a, dtype)
+    result = x.reshape(-1).cumsum(0) if axis is None else x.cumsum(int(axis))
+    return _with_out(result, out, "np.cumsum")
 
 
 def _clip(
@@ -439,8 +406,7 @@ def _where(condition: Any, x: Any = _NOVALUE, y: Any = _NOVALUE) -> Any:
 
 
 def _joined(arrays: Sequence[Any], dtype: Any) -> list[Any]:
-    items = [_tensor(a) for a in arrays]
-    return [t.type(np.dtype(dtype)) for t in items] if dtype is not None else items
+    return [_typed(a, dtype) for a in arrays]
 
 
 def _concatenate(
@@ -484,9 +450,7 @@ def _reshape(
     if order != "C":
         raise _NotDispatched
     target = shape if shape is not None else newshape
-    if isinstance(target, (int, np.integer)):
-        target = (int(target),)
-    return _tensor(a).reshape(tuple(int(s) for s in target))
+    return _tensor(a).reshape(tuple(_int_list(target)))
 
 
 def _ravel(a: Any, order: str = "C") -> Any:
@@ -540,9 +504,9 @@ def _squeeze(a: Any, axis: Any = None) -> Any:
 
 def _expand_dims(a: Any, axis: Any) -> Any:
     x = _tensor(a)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = _int_list(axis)
     ndim = x.ndim + len(axes)
-    new = sorted(_normalize_dim(int(d), ndim) for d in axes)
+    new = sorted(_normalize_dim(d, ndim) for d in axes)
     if len(set(new)) != len(new):
         raise InvalidArgumentError(f"np.expand_dims: repeated axis in {axis}")
     sizes = iter(x.shape)
@@ -563,7 +527,7 @@ def _flip(m: Any, axis: Any = None) -> Any:
 
 def _tile(a: Any, reps: Any) -> Any:
     x = _tensor(a)
-    counts = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    counts = tuple(_int_list(reps))
     if len(counts) < x.ndim:
         counts = (1,) * (x.ndim - len(counts)) + counts
     return x.repeat(*counts)
@@ -652,6 +616,29 @@ def _einsum(*operands: Any, out: Any = None, optimize: Any = False, **kwargs: An
         raise _NotDispatched  # dtype=, casting= or the (operand, sublist) form
     return _with_out(einsum(operands[0], *operands[1:]), out, "np.einsum")
 
+
+def _ufunc_reduce(function: Handler, **fixed: Any) -> Handler:
+    """`ufunc.reduce(x, axis=0, dtype=None, keepdims=False)` as the handler of NumPy's function
+    (`np.add.reduce` is `np.sum` over axis 0 by default)."""
+
+    def handler(x: Any, axis: Any = 0, dtype: Any = None, keepdims: bool = False) -> Any:
+        return function(x, axis=axis, dtype=dtype, keepdims=keepdims, **fixed)
+
+    return handler
+
+
+def _accumulate_add(x: Any, axis: int = 0, dtype: Any = None) -> Any:
+    return _cumsum(x, axis=axis, dtype=dtype)
+
+
+#: ufunc methods other than `__call__`: (method, ufunc) -> handler
+UFUNC_METHODS: dict[tuple[str, np.ufunc], Handler] = {
+    ("reduce", np.add): _ufunc_reduce(_sum),
+    ("reduce", np.multiply): _ufunc_reduce(_prod),
+    ("reduce", np.maximum): _ufunc_reduce(_extremum, largest=True),
+    ("reduce", np.minimum): _ufunc_reduce(_extremum, largest=False),
+    ("accumulate", np.add): _accumulate_add,
+}
 
 FUNCTIONS: dict[Any, Handler] = {
     np.sum: _sum,

@@ -31,6 +31,57 @@ if TYPE_CHECKING:
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 
+def _extremum(
+    tensor: Any, largest: bool, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None
+) -> Tensor:
+    """amax/amin: the largest (smallest) values over `dim` (all by default)."""
+    axes, keep = _reduction_args(tensor.ndim, dim, axis, keepdim, keepdims)
+    tensor._check_nonempty("amax" if largest else "amin")
+    return apply(ops.Extremum, tensor, axis=axes, keepdims=keep, largest=largest)
+
+
+def _max_min(
+    tensor: Any, largest: bool, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None
+) -> Any:
+    """max/min: of all values (no `dim`), `MaxMin(values, indices)` along one `dim`, or the
+    elementwise maximum (minimum) with a tensor."""
+    if is_tensor(dim):
+        return tensor.maximum(dim) if largest else tensor.minimum(dim)
+    picked = _pick_dim(dim, axis)
+    keep = _pick_keepdim(keepdim, keepdims)
+    if picked is None:
+        return _extremum(tensor, largest, None, False, None, None)
+    tensor._check_nonempty("max" if largest else "min")
+    axis_ = _normalize_dim(int(picked), tensor.ndim)
+    if tensor.ndim == 0:
+        return MaxMin(tensor, _wrap(np.zeros_like(tensor.array, dtype=np.int64)))
+    pick = np.argmax if largest else np.argmin
+    indices = np.expand_dims(pick(tensor.array, axis=axis_), axis_)
+    values = apply(ops.Gather, tensor, indices=indices, axis=axis_)
+    if not keep:
+        values = values.squeeze(axis_)
+        indices = np.squeeze(indices, axis_)
+    return MaxMin(values, _wrap(indices.astype(np.int64)))
+
+
+def _extreme_method(name: str, reduce: Callable[..., Any], largest: bool, doc: str) -> Any:
+    """The method `name` (amax, amin, max or min): `reduce` of the largest (smallest) values,
+    with PyTorch's and NumPy's arguments."""
+
+    def method(
+        self: Any,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        axis: Any = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        return reduce(self, largest, dim, keepdim, axis, keepdims)
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"ReductionMethods.{name}", doc
+    return method
+
+
 @accept_numpy_names
 class ReductionMethods:
     """Reductions; `dim`/`axis` and `keepdim`/`keepdims` are both accepted."""
@@ -48,9 +99,8 @@ class ReductionMethods:
     ) -> Tensor:
         """The sum over `dim` (or all values)."""
         source = _accumulator(self, dtype)
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        out = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
-        return _as_requested(out, source, dtype)
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims)
+        return _as_requested(apply(ops.Sum, source, axis=axes, keepdims=keep), source, dtype)
 
     def mean(
         self: Any,
@@ -67,9 +117,8 @@ class ReductionMethods:
             raise DTypeError(
                 f"mean() needs a floating-point tensor, got {source.dtype}; call .float() first"
             )
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        total = apply(ops.Sum, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
-        return total / _count(self.shape, axes)
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims)
+        return apply(ops.Sum, source, axis=axes, keepdims=keep) / _count(self.shape, axes)
 
     def prod(
         self: Any,
@@ -82,10 +131,8 @@ class ReductionMethods:
     ) -> Tensor:
         """The product over `dim` (or all values), computed in `dtype` when given."""
         source = _accumulator(self, dtype)
-        picked = _pick_dim(dim, axis)
-        axes = None if picked is None else _normalize_axes(int(picked), self.ndim)
-        out = apply(ops.Prod, source, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims))
-        return _as_requested(out, source, dtype)
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims, one_dim=True)
+        return _as_requested(apply(ops.Prod, source, axis=axes, keepdims=keep), source, dtype)
 
     def var(
         self: Any,
@@ -98,14 +145,8 @@ class ReductionMethods:
         keepdims: builtins.bool | None = None,
     ) -> Tensor:
         """Variance with PyTorch's default Bessel correction (divides by N - 1)."""
-        if isinstance(unbiased, bool) and correction is None:
-            correction = 1 if unbiased else 0
-        elif unbiased is not None and not isinstance(unbiased, bool):  # var(dim) passed by position
-            dim, unbiased = unbiased, None
-        if correction is None:
-            correction = 1
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        keep = _pick_keepdim(keepdim, keepdims)
+        dim, correction = _dof_args(dim, unbiased, correction)
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims)
         centred = self - self.mean(axes, keepdim=True)
         squares = (centred * centred).sum(axes, keepdim=keep)
         return squares / max(_count(self.shape, axes) - correction, 0)
@@ -122,101 +163,32 @@ class ReductionMethods:
     ) -> Tensor:
         """Standard deviation: the 2-norm of the deviations over sqrt(N - correction), so that
         the gradient on a constant input is 0 (PyTorch's), not the 0 * inf of sqrt(var)."""
-        if isinstance(unbiased, bool) and correction is None:
-            correction = 1 if unbiased else 0
-        elif unbiased is not None and not isinstance(unbiased, bool):  # std(dim) by position
-            dim, unbiased = unbiased, None
-        if correction is None:
-            correction = 1
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        keep = _pick_keepdim(keepdim, keepdims)
+        dim, correction = _dof_args(dim, unbiased, correction)
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims)
         dof = _count(self.shape, axes) - correction
         if dof <= 0:  # no degrees of freedom: NaN, and NaN gradients, as in PyTorch
             return self.var(axes, keepdim=keep, correction=correction).sqrt()
         centred = self - self.mean(axes, keepdim=True)
         return centred.norm(2, axes, keepdim=keep) / builtins.float(np.sqrt(dof))
 
-    def amax(
-        self: Any,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        """The maximum over `dim` (ties share the gradient)."""
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        self._check_nonempty("amax")
-        return apply(
-            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=True
-        )
-
-    def amin(
-        self: Any,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Tensor:
-        """The minimum over `dim` (ties share the gradient)."""
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        self._check_nonempty("amin")
-        return apply(
-            ops.Extremum, self, axis=axes, keepdims=_pick_keepdim(keepdim, keepdims), largest=False
-        )
-
-    def max(
-        self: Any,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Any:
-        """max() -> the largest value; max(dim) -> (values, indices); max(tensor) -> maximum."""
-        return self._extreme(dim, keepdim, axis, keepdims, largest=True)
-
-    def min(
-        self: Any,
-        dim: Any = None,
-        keepdim: builtins.bool = False,
-        *,
-        axis: Any = None,
-        keepdims: builtins.bool | None = None,
-    ) -> Any:
-        """min() -> the smallest value; min(dim) -> (values, indices); min(tensor) -> minimum."""
-        return self._extreme(dim, keepdim, axis, keepdims, largest=False)
-
-    def _extreme(
-        self: Any,
-        dim: Any,
-        keepdim: builtins.bool,
-        axis: Any,
-        keepdims: builtins.bool | None,
-        largest: builtins.bool,
-    ) -> Any:
-        if is_tensor(dim):
-            return self.maximum(dim) if largest else self.minimum(dim)
-        picked = _pick_dim(dim, axis)
-        keep = _pick_keepdim(keepdim, keepdims)
-        if picked is None:
-            return self.amax() if largest else self.amin()
-        self._check_nonempty("max" if largest else "min")
-        axis_ = _normalize_dim(int(picked), self.ndim)
-        pick = np.argmax if largest else np.argmin
-        indices = (
-            np.expand_dims(pick(self.array, axis=axis_), axis_)
-            if self.ndim
-            else np.zeros_like(self.array, dtype=np.int64)
-        )
-        if self.ndim == 0:
-            return MaxMin(self, _wrap(indices))
-        values = apply(ops.Gather, self, indices=indices, axis=axis_)
-        if not keep:
-            values = values.squeeze(axis_)
-            indices = np.squeeze(indices, axis_)
-        return MaxMin(values, _wrap(indices.astype(np.int64)))
+    amax = _extreme_method(
+        "amax", _extremum, True, "The maximum over `dim` (ties share the gradient)."
+    )
+    amin = _extreme_method(
+        "amin", _extremum, False, "The minimum over `dim` (ties share the gradient)."
+    )
+    max = _extreme_method(
+        "max",
+        _max_min,
+        True,
+        "max() -> the largest value; max(dim) -> (values, indices); max(tensor) -> maximum.",
+    )
+    min = _extreme_method(
+        "min",
+        _max_min,
+        False,
+        "min() -> the smallest value; min(dim) -> (values, indices); min(tensor) -> minimum.",
+    )
 
     def argmax(
         self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None
@@ -231,13 +203,13 @@ class ReductionMethods:
         return self._arg_extreme(_pick_dim(dim, axis), keepdim, np.argmin)
 
     def _arg_extreme(
-        self: Any, dim: Any, keepdim: builtins.bool, pick: Callable[..., Any]
+        self: Any, picked: Any, keep: builtins.bool, pick: Callable[..., Any]
     ) -> Tensor:
         self._check_nonempty("argmax/argmin")
-        if dim is None:
-            return apply(NoGrad, self, fn=_flat_arg_extreme, pick=pick, keepdim=keepdim)
-        axis_ = _normalize_dim(int(dim), self.ndim)
-        return apply(NoGrad, self, fn=_arg_extreme_along, pick=pick, axis=axis_, keepdim=keepdim)
+        if picked is None:
+            return apply(NoGrad, self, fn=_flat_arg_extreme, pick=pick, keepdim=keep)
+        axis_ = _normalize_dim(int(picked), self.ndim)
+        return apply(NoGrad, self, fn=_arg_extreme_along, pick=pick, axis=axis_, keepdim=keep)
 
     def _check_nonempty(self: Any, what: str) -> None:
         if self.array.size == 0:
@@ -252,8 +224,7 @@ class ReductionMethods:
         keepdims: builtins.bool | None = None,
     ) -> Tensor:
         """log(sum(exp(x))), shifted by the (constant) max so it never overflows."""
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        keep = _pick_keepdim(keepdim, keepdims)
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims)
         source = self._floating()
         shift = (
             np.max(source.array, axis=axes, keepdims=True)
@@ -282,14 +253,8 @@ class ReductionMethods:
             p = 2
         if isinstance(p, str):
             raise InvalidArgumentError(f"norm: p must be a number or 'fro', got {p!r}")
-        axes = _normalize_axes(_pick_dim(dim, axis), self.ndim)
-        return apply(
-            ops.Norm,
-            self._floating(),
-            p=float(p),
-            axis=axes,
-            keepdims=_pick_keepdim(keepdim, keepdims),
-        )
+        axes, keep = _reduction_args(self.ndim, dim, axis, keepdim, keepdims)
+        return apply(ops.Norm, self._floating(), p=float(p), axis=axes, keepdims=keep)
 
     def cumsum(self: Any, dim: builtins.int, *, dtype: Any = None) -> Tensor:
         """Cumulative sum along `dim`, as a product with a triangular matrix (differentiable).
@@ -309,6 +274,30 @@ class ReductionMethods:
         lower = _wrap(np.tril(np.ones_like(self.array, shape=(n, n))))
         moved = self.transpose(axis_, -1) if self.ndim > 1 else self
         return (moved @ lower.T).transpose(axis_, -1) if self.ndim > 1 else moved @ lower.T
+
+
+def _reduction_args(
+    ndim: int, dim: Any, axis: Any, keepdim: bool, keepdims: bool | None, one_dim: bool = False
+) -> tuple[Any, bool]:
+    """`(axes, keepdim)` of a reduction from PyTorch's spelling (`dim`, `keepdim`) or NumPy's
+    (`axis`, `keepdims`): axes as `_normalize_axes` gives them (None: all), `one_dim` for the
+    reductions whose `dim` is a single int (`prod`)."""
+    dim = _pick_dim(dim, axis)
+    if dim is not None:
+        dim = _normalize_axes(int(dim) if one_dim else dim, ndim)
+    return dim, bool(keepdim if keepdims is None else keepdims)
+
+
+def _dof_args(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, Any]:
+    """`(dim, correction)` of var/std: `unbiased` (a bool) picks correction 1 or 0 unless
+    `correction` is given (default 1, Bessel's); any other `unbiased` is `dim` given by position,
+    as in `var(dim)`."""
+    if isinstance(unbiased, bool):
+        if correction is None:
+            correction = 1 if unbiased else 0
+    elif unbiased is not None:
+        dim = unbiased
+    return dim, 1 if correction is None else correction
 
 
 def _accumulator(tensor: Tensor, dtype: Any) -> Tensor:

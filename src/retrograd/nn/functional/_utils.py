@@ -118,3 +118,8 @@ def frozen(*values: Any) -> bool:
         elif type(value) not in (int, bool, str, type(None)):
             return False
     return True
+
+
+def settings_repr(layer: object, *names: str) -> str:
+    """`name=value, ...` for the named attributes of `layer`: the body of an `extra_repr`."""
+    return ", ".join(f"{name}={getattr(layer, name)}" for name in names)

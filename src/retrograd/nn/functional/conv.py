@@ -56,15 +56,29 @@ def _check_groups(groups: int, weight: Tensor, dim: int, who: object) -> None:
         )
 
 
-def _check_weight(weight: Tensor, bias: Tensor | None, n: int, out: int, who: object) -> None:
-    if not isinstance(weight, Tensor) or weight.ndim != n + 2:
+def _check_weight(weight: Any, dims: int | None, who: object) -> int:
+    """The number of spatial axes: `dims`, or (None) the weight's rank less 2 when it is 3 to 5
+    (else 2); ShapeError unless `weight` is a Tensor of that rank plus 2."""
+    if dims is None:
+        dims = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4, 5) else 2
+    if not isinstance(weight, Tensor) or weight.ndim != dims + 2:
         shape = getattr(weight, "shape", type(weight).__name__)
-        raise ShapeError(f"{who} expects a {n + 2}-d weight Tensor, got {shape}")
+        raise ShapeError(f"{who} expects a {dims + 2}-d weight Tensor, got {shape}")
+    return dims
+
+
+def _check_bias(bias: Tensor | None, out: int, weight: Tensor, who: object) -> None:
     if bias is not None and tuple(bias.shape) != (out,):
         raise ShapeError(
             f"{who}: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
             f"expected ({out},)"
         )
+
+
+def same_padding(kernel: Sequence[int], dilation: Sequence[int]) -> list[tuple[int, int]]:
+    """padding='same' per axis: a total of d * (k - 1), the odd one at the end, as PyTorch."""
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return [(t // 2, t - t // 2) for t in totals]
 
 
 def check_conv_input(input: Any, channels: int, n: int, weight: Tensor, who: object) -> Tensor:  # noqa: A002
@@ -112,9 +126,11 @@ def conv_nd(
     dilation: IntOrTuple,
     groups: int,
     who: object,
+    dims: int | None = None,
 ) -> Tensor:
-    """A 1-d, 2-d or 3-d convolution (by the weight's rank), checked and reported as `who`."""
-    return conv_nd_kwargs(input, weight, bias, stride, padding, dilation, groups, who)[0]
+    """A `dims`-d convolution (None: 1-d, 2-d or 3-d by the weight's rank), checked and
+    reported as `who`."""
+    return conv_nd_kwargs(input, weight, bias, stride, padding, dilation, groups, who, dims)[0]
 
 
 def conv_nd_kwargs(
@@ -126,21 +142,20 @@ def conv_nd_kwargs(
     dilation: IntOrTuple,
     groups: int,
     who: object,
+    dims: int | None = None,
 ) -> tuple[Tensor, dict[str, Any] | None]:
     """`conv_nd`, and the `ConvNd` op's keyword arguments when `input` went to the op as it is
     (batched, in the weight's dtype): another such call can skip the checks (None when the
     input was reshaped or cast)."""
-    n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4, 5) else 2
-    _check_weight(weight, bias, n, weight.shape[0], who)
+    n = _check_weight(weight, dims, who)
+    _check_bias(bias, weight.shape[0], weight, who)
     _check_groups(groups, weight, 0, who)
     stride_t = as_tuple(stride, n, "stride", who)
     dilation_t = as_tuple(dilation, n, "dilation", who)
     kernel = weight.shape[2:]
     if isinstance(padding, str):
         check_padding_string(padding, stride_t, who)
-        # 'same': total d * (k - 1) split with the odd one at the end, as PyTorch does
-        totals = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation_t)]
-        pads = [(t // 2, t - t // 2) for t in totals]
+        pads = same_padding(kernel, dilation_t) if padding == "same" else [(0, 0)] * n
     else:
         pads = [(p, p) for p in as_tuple(padding, n, "padding", who)]
     _check_hyper(stride_t, tuple(p for pair in pads for p in pair), dilation_t, who)
@@ -165,18 +180,13 @@ def conv_transpose_nd(
     groups: int,
     dilation: IntOrTuple,
     who: object,
+    dims: int | None = None,
 ) -> Tensor:
-    """A 1-d, 2-d or 3-d transposed convolution (by the weight's rank), checked and reported
-    as `who`."""
-    n = weight.ndim - 2 if isinstance(weight, Tensor) and weight.ndim in (3, 4, 5) else 2
-    _check_weight(weight, None, n, 0, who)
+    """A `dims`-d transposed convolution (None: 1-d, 2-d or 3-d by the weight's rank), checked
+    and reported as `who`."""
+    n = _check_weight(weight, dims, who)
     _check_groups(groups, weight, 0, who)
-    out_channels = weight.shape[1] * groups
-    if bias is not None and tuple(bias.shape) != (out_channels,):
-        raise ShapeError(
-            f"{who}: bias of shape {bias.shape} does not fit weight of shape {weight.shape}; "
-            f"expected ({out_channels},)"
-        )
+    _check_bias(bias, weight.shape[1] * groups, weight, who)
     if isinstance(padding, str):
         raise InvalidArgumentError(f"{who}: padding={padding!r} is not supported, give ints")
     stride_t = as_tuple(stride, n, "stride", who)
@@ -239,8 +249,7 @@ def conv1d(
         `(N, O, L_out)`, or `(O, L_out)` for an unbatched input, with
         `L_out = (L + 2p - d(k - 1) - 1) // stride + 1`.
     """
-    _require_rank(weight, 3, "conv1d")
-    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv1d")
+    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv1d", 1)
 
 
 def conv2d(
@@ -267,8 +276,7 @@ def conv2d(
         `(N, O, H_out, W_out)`, or `(O, H_out, W_out)` for an unbatched input, with
         `H_out = (H + 2p - d(kH - 1) - 1) // stride + 1`, likewise W.
     """
-    _require_rank(weight, 4, "conv2d")
-    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv2d", 2)
 
 
 def conv_transpose2d(
@@ -298,16 +306,10 @@ def conv_transpose2d(
         `(N, O, H_out, W_out)`, or `(O, H_out, W_out)` for an unbatched input, with
         `H_out = (H - 1) * stride - 2p + d(kH - 1) + output_padding + 1`, likewise W.
     """
-    _require_rank(weight, 4, "conv_transpose2d")
+    who = "conv_transpose2d"
     return conv_transpose_nd(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose2d"
+        input, weight, bias, stride, padding, output_padding, groups, dilation, who, 2
     )
-
-
-def _require_rank(weight: Any, rank: int, who: str) -> None:
-    if not isinstance(weight, Tensor) or weight.ndim != rank:
-        shape = getattr(weight, "shape", type(weight).__name__)
-        raise ShapeError(f"{who} expects a {rank}-d weight Tensor, got {shape}")
 
 
 def conv_transpose1d(
@@ -337,9 +339,9 @@ def conv_transpose1d(
         `(N, O, L_out)`, or `(O, L_out)` for an unbatched input, with
         `L_out = (L - 1) * stride - 2p + d(k - 1) + output_padding + 1`.
     """
-    _require_rank(weight, 3, "conv_transpose1d")
+    who = "conv_transpose1d"
     return conv_transpose_nd(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose1d"
+        input, weight, bias, stride, padding, output_padding, groups, dilation, who, 1
     )
 
 
@@ -367,8 +369,7 @@ def conv3d(
         Output `(N, O, D_out, H_out, W_out)` with
         `D_out = (D + 2p - d(kD - 1) - 1) // stride + 1`, likewise for H and W.
     """
-    _require_rank(weight, 5, "conv3d")
-    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv3d")
+    return conv_nd(input, weight, bias, stride, padding, dilation, groups, "conv3d", 3)
 
 
 def conv_transpose3d(
@@ -397,7 +398,7 @@ def conv_transpose3d(
         Output `(N, O, D_out, H_out, W_out)` with
         `D_out = (D - 1) * stride - 2p + d(kD - 1) + output_padding + 1`, likewise for H, W.
     """
-    _require_rank(weight, 5, "conv_transpose3d")
+    who = "conv_transpose3d"
     return conv_transpose_nd(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, "conv_transpose3d"
+        input, weight, bias, stride, padding, output_padding, groups, dilation, who, 3
     )

@@ -21,7 +21,9 @@ def check_probability(p: float, who: object = "dropout") -> None:
         )
 
 
-def _check_input(input: Tensor, who: str) -> None:  # noqa: A002
+def _check_input(input: Tensor, p: float, who: str) -> None:  # noqa: A002
+    """`p` a probability, `input` a floating-point tensor (errors prefixed with `who`)."""
+    check_probability(p, who)
     require_tensor(input, who)
     if input.dtype.kind != "f":
         raise DTypeError(f"{who} expects a floating-point input, got {input.dtype}")
@@ -30,11 +32,15 @@ def _check_input(input: Tensor, who: str) -> None:  # noqa: A002
 def _apply_mask(
     input: Tensor,  # noqa: A002
     p: float,
+    training: bool,
     mask_shape: tuple[int, ...],
     inplace: bool,
     generator: Any,
 ) -> Tensor:
-    """input * keep / (1 - p), with keep ~ Bernoulli(1 - p) of `mask_shape` (broadcast)."""
+    """input * keep / (1 - p), with keep ~ Bernoulli(1 - p) of `mask_shape` (broadcast), in
+    training; outside training, or with p = 0, `input` itself."""
+    if not training or p == 0:
+        return input
     keep = resolve_generator(generator).random(mask_shape) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     mask = _wrap((keep * scale).astype(input.dtype))
@@ -61,11 +67,8 @@ def dropout(
     Returns:
         The input's shape; outside training, or with p = 0, `input` itself.
     """
-    check_probability(p)
-    _check_input(input, "dropout")
-    if not training or p == 0:
-        return input
-    return _apply_mask(input, p, input.shape, inplace, generator)
+    _check_input(input, p, "dropout")
+    return _apply_mask(input, p, training, input.shape, inplace, generator)
 
 
 def dropout1d(
@@ -88,16 +91,14 @@ def dropout1d(
     Returns:
         The input's shape.
     """
-    check_probability(p, "dropout1d")
-    _check_input(input, "dropout1d")
+    _check_input(input, p, "dropout1d")
     if input.ndim not in (2, 3):
         raise ShapeError(
             f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input "
             f"of shape {input.shape}"
         )
-    if not training or p == 0:
-        return input
-    return _apply_mask(input, p, _channel_mask_shape(input.shape, 1), inplace, generator)
+    mask_shape = _channel_mask_shape(input.shape, 1)
+    return _apply_mask(input, p, training, mask_shape, inplace, generator)
 
 
 def dropout2d(
@@ -123,8 +124,7 @@ def dropout2d(
     Returns:
         The input's shape.
     """
-    check_probability(p, "dropout2d")
-    _check_input(input, "dropout2d")
+    _check_input(input, p, "dropout2d")
     if input.ndim not in (3, 4):
         warnings.warn(
             f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
@@ -144,10 +144,8 @@ def dropout2d(
             "use dropout1d instead.",
             stacklevel=2,
         )
-    if not training or p == 0:
-        return input
     mask_shape = _channel_mask_shape(input.shape, input.ndim - 2)
-    return _apply_mask(input, p, mask_shape, inplace, generator)
+    return _apply_mask(input, p, training, mask_shape, inplace, generator)
 
 
 def _channel_mask_shape(shape: tuple[int, ...], spatial: int) -> tuple[int, ...]:

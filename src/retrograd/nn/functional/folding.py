@@ -50,14 +50,18 @@ def _one_hot_kernels(channels: int, kernel: tuple[int, ...], like: Tensor) -> Te
     return constant(np.ascontiguousarray(np.tile(eye, (channels, 1, 1, 1))), like)
 
 
-def _float_input(input: Any, who: object, ranks: tuple[int, int], layout: str) -> Tensor:  # noqa: A002
+def _float_input(input: Any, who: object, rank: int, layout: str) -> tuple[Tensor, bool]:  # noqa: A002
+    """`input` as a floating `rank`-d batch (an unbatched `rank - 1`-d one gets a batch axis),
+    and whether it was batched."""
     require_tensor(input, who)
-    if input.ndim not in ranks:
+    if input.ndim not in (rank - 1, rank):
         raise ShapeError(
-            f"{who} expects a {ranks[1]}-d input {layout} or an unbatched {ranks[0]}-d one, "
+            f"{who} expects a {rank}-d input {layout} or an unbatched {rank - 1}-d one, "
             f"got shape {input.shape}"
         )
-    return input if input.dtype.kind == "f" else input.float()
+    x = input if input.dtype.kind == "f" else input.float()
+    batched = x.ndim == rank
+    return (x if batched else x.unsqueeze(0)), batched
 
 
 def _unfold(
@@ -69,9 +73,7 @@ def _unfold(
     stride: IntOrTuple,
 ) -> Tensor:
     kernel, dilations, pads, strides = _settings(who, kernel_size, dilation, padding, stride)
-    x = _float_input(input, who, (3, 4), "(N, C, H, W)")
-    batched = x.ndim == 4
-    x = x if batched else x.unsqueeze(0)
+    x, batched = _float_input(input, who, 4, "(N, C, H, W)")
     pairs = tuple((p, p) for p in pads)
     _check_kernel_fits(x.shape, pairs, kernel, dilations, who)
     channels = x.shape[1]
@@ -117,9 +119,7 @@ def _fold(
 ) -> Tensor:
     kernel, dilations, pads, strides = _settings(who, kernel_size, dilation, padding, stride)
     size = as_tuple(output_size, 2, "output_size", who)
-    x = _float_input(input, who, (2, 3), "(N, C * kH * kW, L)")
-    batched = x.ndim == 3
-    x = x if batched else x.unsqueeze(0)
+    x, batched = _float_input(input, who, 3, "(N, C * kH * kW, L)")
     taps = math.prod(kernel)
     if x.shape[1] % taps:
         raise ShapeError(

@@ -82,7 +82,36 @@ def _reduce_weighted(loss: Tensor, weight: Tensor, reduction: str) -> Tensor:
     return _reduce(loss, reduction)
 
 
+def _reduce_same_shape_weighted(loss: Tensor, weight: Any, reduction: str, name: str) -> Tensor:
+    """`loss` reduced; with a `weight` of the loss's shape, `loss * weight` reduced, its mean
+    divided by the total weight."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    w = _same_shape_weight(weight, loss.shape, name)
+    return _reduce_weighted(loss * w, w, reduction)
+
+
 # ---------------------------------------------------------------------- argument checks
+def check_delta(delta: float, name: str) -> None:
+    """The Huber loss's `delta` is positive (`name` is the loss's function or layer)."""
+    if delta <= 0:
+        raise InvalidArgumentError(f"{name}: delta must be positive, got {delta}")
+
+
+def check_beta(beta: float, name: str) -> None:
+    """The smooth L1 loss's `beta` is non-negative (`name` is the loss's function or layer)."""
+    if beta < 0:
+        raise InvalidArgumentError(f"{name}: beta must be non-negative, got {beta}")
+
+
+def check_label_smoothing(label_smoothing: float, name: str) -> None:
+    """The cross entropy's `label_smoothing` is in [0, 1] (`name`: its function or layer)."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise InvalidArgumentError(
+            f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
+
+
 def _as_tensor(value: Any) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(value)
 
@@ -164,11 +193,7 @@ def mse_loss(
     if weight is None and reduction != "none" and input.dtype == target.dtype:
         return apply(ops.MeanSquaredError, input, target, mean=reduction == "mean")
     diff = input - target
-    loss = diff * diff
-    if weight is None:
-        return _reduce(loss, reduction)
-    w = _same_shape_weight(weight, input.shape, "mse_loss")
-    return _reduce_weighted(loss * w, w, reduction)
+    return _reduce_same_shape_weighted(diff * diff, weight, reduction, "mse_loss")
 
 
 def l1_loss(
@@ -182,11 +207,7 @@ def l1_loss(
     """Mean absolute error `|input - target|`; input, target (and weight): same shape."""
     reduction = resolve_reduction(reduction, size_average, reduce, "l1_loss")
     input, target = _check_same_shape(input, target, "l1_loss")
-    loss = (input - target).abs()
-    if weight is None:
-        return _reduce(loss, reduction)
-    w = _same_shape_weight(weight, input.shape, "l1_loss")
-    return _reduce_weighted(loss * w, w, reduction)
+    return _reduce_same_shape_weighted((input - target).abs(), weight, reduction, "l1_loss")
 
 
 def huber_loss(
@@ -201,8 +222,7 @@ def huber_loss(
     A weighted 'mean' is the plain mean of `weight * loss` (PyTorch's rule for this loss).
     """
     reduction = resolve_reduction(reduction, name="huber_loss")
-    if delta <= 0:
-        raise InvalidArgumentError(f"huber_loss: delta must be positive, got {delta}")
+    check_delta(delta, "huber_loss")
     input, target = _check_same_shape(input, target, "huber_loss")
     diff = input - target
     size = diff.abs()
@@ -222,8 +242,7 @@ def smooth_l1_loss(
 ) -> Tensor:
     """`0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`; beta=0 is the L1 loss."""
     reduction = resolve_reduction(reduction, size_average, reduce, "smooth_l1_loss")
-    if beta < 0:
-        raise InvalidArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    check_beta(beta, "smooth_l1_loss")
     input, target = _check_same_shape(input, target, "smooth_l1_loss")
     diff = input - target
     size = diff.abs()
@@ -466,10 +485,7 @@ def cross_entropy(
     reduction = resolve_reduction(reduction, size_average, reduce, name)
     input = _check_scores(input, name)
     target = _as_tensor(target)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise InvalidArgumentError(
-            f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}"
-        )
+    check_label_smoothing(label_smoothing, name)
     weight_ = _class_weight(weight, input, name)
     cdim = _class_dim(input)
     if (

@@ -43,9 +43,7 @@ def pool_params(
     dilation: IntOrTuple = 1,
 ) -> tuple[tuple[int, ...], ...]:
     """Checked `(kernel, stride, padding, dilation)` as `n`-tuples; stride defaults to kernel."""
-    kernel = as_tuple(kernel_size, n, "kernel_size", who)
-    strides = kernel if stride is None else as_tuple(stride, n, "stride", who)
-    pads = as_tuple(padding, n, "padding", who)
+    kernel, strides, pads = pool_tuples(n, who, kernel_size, stride, padding)
     dilations = as_tuple(dilation, n, "dilation", who)
     for name, values, low in (
         ("kernel_size", kernel, 1),
@@ -62,6 +60,21 @@ def pool_params(
             f"padding={_show(pads)} and kernel_size={_show(kernel)}"
         )
     return kernel, strides, pads, dilations
+
+
+def pool_tuples(
+    n: int, who: object, kernel_size: IntOrTuple, stride: IntOrTuple | None, padding: IntOrTuple
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """`(kernel, stride, padding)` as `n`-tuples (not range-checked); stride defaults to kernel."""
+    kernel = as_tuple(kernel_size, n, "kernel_size", who)
+    strides = kernel if stride is None else as_tuple(stride, n, "stride", who)
+    return kernel, strides, as_tuple(padding, n, "padding", who)
+
+
+def check_divisor(divisor_override: int | None, who: object) -> None:
+    """`divisor_override` is None or non-zero."""
+    if divisor_override is not None and divisor_override == 0:
+        raise InvalidArgumentError(f"{who}: divisor_override must not be zero")
 
 
 def _show(values: tuple[int, ...]) -> object:
@@ -228,8 +241,7 @@ def _avg_pool(
     divisor_override: int | None,
 ) -> Tensor:
     kernel, strides, pads, _ = pool_params(n, who, kernel_size, stride, padding)
-    if divisor_override is not None and divisor_override == 0:
-        raise InvalidArgumentError(f"{who}: divisor_override must not be zero")
+    check_divisor(divisor_override, who)
     input = check_pool_input(input, n, who, float_only=True)
     out = _output_size(input, who, kernel, strides, pads, (1,) * n, ceil_mode)
     if divisor_override is None:
@@ -601,9 +613,7 @@ def _max_unpool(
     padding: IntOrTuple,
     output_size: Any,
 ) -> Tensor:
-    kernel = as_tuple(kernel_size, n, "kernel_size", who)
-    strides = kernel if stride is None else as_tuple(stride, n, "stride", who)
-    pads = as_tuple(padding, n, "padding", who)
+    kernel, strides, pads = pool_tuples(n, who, kernel_size, stride, padding)
     input = check_pool_input(input, n, who)
     require_tensor(indices, who, "indices")
     if tuple(indices.shape) != tuple(input.shape):

@@ -91,22 +91,32 @@ def source_index(
     return np.minimum(source.astype(np.int64), size - 1)
 
 
+def _source_positions(
+    out: int, size: int, scale: float | None, align_corners: bool, dtype: Any
+) -> tuple[np.dtype, np.ndarray]:
+    """The floating dtype of the arithmetic (`dtype`, or float32 for a non-float one) and the
+    source position of each of `out` outputs along one axis, `(i + 0.5) * in / out - 0.5` (with
+    1 / `scale` for in / out when given), or `i * (in - 1) / (out - 1)` with `align_corners`."""
+    dtype = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float32)
+    if align_corners:
+        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
+        return dtype, np.arange(out, dtype=dtype) * ratio
+    if scale is not None and scale > 0:
+        ratio = dtype.type(1.0 / scale)
+    else:
+        ratio = dtype.type(size) / dtype.type(out)
+    half = dtype.type(0.5)
+    return dtype, (np.arange(out, dtype=dtype) + half) * ratio - half
+
+
 def linear_source(
     out: int, size: int, scale: float | None, align_corners: bool, dtype: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The two input positions each of `out` outputs reads along one axis, and the weight of the
     second (PyTorch's rule, in the input's floating dtype as PyTorch's kernel computes it)."""
-    dtype = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float32)
-    if align_corners:
-        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
-        source = np.arange(out, dtype=dtype) * ratio
-    else:
-        if scale is not None and scale > 0:
-            ratio = dtype.type(1.0 / scale)
-        else:
-            ratio = dtype.type(size) / dtype.type(out)
-        half = dtype.type(0.5)
-        source = np.maximum((np.arange(out, dtype=dtype) + half) * ratio - half, dtype.type(0))
+    dtype, source = _source_positions(out, size, scale, align_corners, dtype)
+    if not align_corners:
+        source = np.maximum(source, dtype.type(0))
     first = np.minimum(source.astype(np.int64), size - 1)
     second = np.minimum(first + 1, size - 1)
     return first, second, (source - first.astype(dtype)).astype(dtype)
@@ -118,17 +128,7 @@ def cubic_source(
     """The four input positions each of `out` outputs reads along one axis (clamped to the
     input) and their weights: PyTorch's cubic convolution with A = -0.75, the source position
     `(i + 0.5) * in / out - 0.5` not clamped at 0 (or `i * (in - 1) / (out - 1)`)."""
-    dtype = np.dtype(dtype) if np.dtype(dtype).kind == "f" else np.dtype(np.float32)
-    if align_corners:
-        ratio = dtype.type((size - 1) / (out - 1)) if out > 1 else dtype.type(0)
-        source = np.arange(out, dtype=dtype) * ratio
-    else:
-        if scale is not None and scale > 0:
-            ratio = dtype.type(1.0 / scale)
-        else:
-            ratio = dtype.type(size) / dtype.type(out)
-        half = dtype.type(0.5)
-        source = (np.arange(out, dtype=dtype) + half) * ratio - half
+    dtype, source = _source_positions(out, size, scale, align_corners, dtype)
     floor = np.floor(source)
     t = (source - floor).astype(dtype)
     a = dtype.type(CUBIC_A)
@@ -146,43 +146,37 @@ def cubic_source(
     return positions, [w.astype(dtype) for w in weights]
 
 
-def _resize_cubic(
+def _resize(
     input: Tensor,  # noqa: A002
     out: tuple[int, ...],
     scales: tuple[float | None, ...],
     align_corners: bool,
+    cubic: bool,
 ) -> Tensor:
+    """Separable resizing, one spatial axis at a time: each output mixes the two (linear) or
+    four (`cubic`) input neighbours of its source position along the axis."""
     result = input
     for i, (o, s) in enumerate(zip(out, scales)):
         axis = 2 + i
-        positions, weights = cubic_source(o, input.shape[axis], s, align_corners, input.dtype)
-        lead = (slice(None),) * axis
-        shape = (o,) + (1,) * (input.ndim - 1 - axis)
-        terms = [
-            result[lead + (p,)] * constant(w.reshape(shape), input)
-            for p, w in zip(positions, weights)
-        ]
-        result = terms[0] + terms[1] + terms[2] + terms[3]
-    return result
-
-
-def _resize_linear(
-    input: Tensor,  # noqa: A002
-    out: tuple[int, ...],
-    scales: tuple[float | None, ...],
-    align_corners: bool,
-) -> Tensor:
-    result = input
-    for i, (o, s) in enumerate(zip(out, scales)):
-        axis = 2 + i
-        if o == input.shape[axis]:  # PyTorch copies an axis that keeps its size, whatever the scale
+        size = input.shape[axis]
+        if (
+            not cubic and o == size
+        ):  # PyTorch copies an axis that keeps its size, whatever the scale
             continue
-        first, second, weight = linear_source(o, input.shape[axis], s, align_corners, input.dtype)
         lead = (slice(None),) * axis
         shape = (o,) + (1,) * (input.ndim - 1 - axis)
-        far = constant(weight.reshape(shape), input)
-        near = constant((1 - weight).reshape(shape), input)
-        result = result[lead + (first,)] * near + result[lead + (second,)] * far
+        if cubic:
+            positions, weights = cubic_source(o, size, s, align_corners, input.dtype)
+            terms = [
+                result[lead + (p,)] * constant(w.reshape(shape), input)
+                for p, w in zip(positions, weights)
+            ]
+            result = terms[0] + terms[1] + terms[2] + terms[3]
+        else:
+            first, second, weight = linear_source(o, size, s, align_corners, input.dtype)
+            far = constant(weight.reshape(shape), input)
+            near = constant((1 - weight).reshape(shape), input)
+            result = result[lead + (first,)] * near + result[lead + (second,)] * far
     return result
 
 
@@ -223,9 +217,7 @@ def _interpolate(
                 f"{who}: got {input.ndim}D input, but {mode} mode needs "
                 f"{LINEAR_MODES[mode] + 2}D input"
             )
-        if mode == "bicubic":
-            return _resize_cubic(input, out, scales, bool(align_corners))
-        return _resize_linear(input, out, scales, bool(align_corners))
+        return _resize(input, out, scales, bool(align_corners), cubic=mode == "bicubic")
     if mode == "area":
         return _adaptive_avg_pool(input, len(sizes), who, out)
     exact = mode == "nearest-exact"
