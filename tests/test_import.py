@@ -86,12 +86,29 @@ def _type_checking_imports(path: Path) -> set[str]:
         and isinstance(node.test, ast.Name)
         and node.test.id == "TYPE_CHECKING"
     )
-    return {
-        alias.asname or alias.name
-        for node in ast.walk(block)
-        if isinstance(node, ast.ImportFrom)
-        for alias in node.names
-    }
+    names: set[str] = set()
+    for node in ast.walk(block):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        for alias in node.names:
+            if alias.name == "*":  # the module's __all__
+                names.update(importlib.import_module(str(node.module)).__all__)
+            else:
+                names.add(alias.asname or alias.name)
+    return names
+
+
+def test_each_lazy_layer_module_exports_exactly_its_listed_names() -> None:
+    """`nn._LAZY_EXPORTS` (what `nn.X` loads from where) equals each module's `__all__`, so a
+    layer is listed in its own file and in that table, and type checkers see the same names."""
+    from retrograd import nn
+
+    for module, names in nn._LAZY_EXPORTS.items():
+        exported = importlib.import_module(f"retrograd.nn.{module}").__all__
+        if module == "parallel":  # also `torch.nn.parallel`, with functions nn does not export
+            assert set(names) <= set(exported)
+        else:
+            assert sorted(names) == sorted(exported), module
 
 
 @pytest.mark.parametrize("package", ["retrograd.nn", "retrograd.nn.functional"])

@@ -18,90 +18,26 @@ from retrograd.nn.loss import *  # noqa: F403 - and so do the losses
 from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 
-if TYPE_CHECKING:  # the same names, for type checkers and editors
+if TYPE_CHECKING:  # the same names, for type checkers and editors (each module's __all__)
     from retrograd.nn import functional, init, modules, utils
-    from retrograd.nn.attention import MultiheadAttention
-    from retrograd.nn.containers import (
-        ModuleDict,
-        ModuleList,
-        ParameterDict,
-        ParameterList,
-        Sequential,
-    )
-    from retrograd.nn.conv import (
-        Conv1d,
-        Conv2d,
-        Conv3d,
-        ConvTranspose1d,
-        ConvTranspose2d,
-        ConvTranspose3d,
-    )
-    from retrograd.nn.distance import CosineSimilarity, PairwiseDistance
-    from retrograd.nn.dropout import Dropout, Dropout1d, Dropout2d
-    from retrograd.nn.fold import Fold, PixelShuffle, PixelUnshuffle, Unfold
-    from retrograd.nn.linear import Flatten, Identity, Linear, Unflatten
-    from retrograd.nn.normalization import (
-        BatchNorm1d,
-        BatchNorm2d,
-        BatchNorm3d,
-        GroupNorm,
-        InstanceNorm1d,
-        InstanceNorm2d,
-        InstanceNorm3d,
-        LayerNorm,
-        RMSNorm,
-    )
-    from retrograd.nn.padding import (
-        CircularPad1d,
-        CircularPad2d,
-        CircularPad3d,
-        ConstantPad1d,
-        ConstantPad2d,
-        ConstantPad3d,
-        ReflectionPad1d,
-        ReflectionPad2d,
-        ReflectionPad3d,
-        ReplicationPad1d,
-        ReplicationPad2d,
-        ReplicationPad3d,
-        ZeroPad1d,
-        ZeroPad2d,
-        ZeroPad3d,
-    )
-    from retrograd.nn.parallel import DataParallel
-    from retrograd.nn.pooling import (
-        AdaptiveAvgPool1d,
-        AdaptiveAvgPool2d,
-        AdaptiveAvgPool3d,
-        AdaptiveMaxPool1d,
-        AdaptiveMaxPool2d,
-        AdaptiveMaxPool3d,
-        AvgPool1d,
-        AvgPool2d,
-        AvgPool3d,
-        LPPool1d,
-        LPPool2d,
-        LPPool3d,
-        MaxPool1d,
-        MaxPool2d,
-        MaxPool3d,
-        MaxUnpool1d,
-        MaxUnpool2d,
-        MaxUnpool3d,
-    )
-    from retrograd.nn.rnn import GRU, LSTM, RNN, RNNBase
-    from retrograd.nn.rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
-    from retrograd.nn.sparse import Embedding
-    from retrograd.nn.transformer import (
-        Transformer,
-        TransformerDecoder,
-        TransformerDecoderLayer,
-        TransformerEncoder,
-        TransformerEncoderLayer,
-    )
-    from retrograd.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+    from retrograd.nn.attention import *  # noqa: F403
+    from retrograd.nn.containers import *  # noqa: F403
+    from retrograd.nn.conv import *  # noqa: F403
+    from retrograd.nn.distance import *  # noqa: F403
+    from retrograd.nn.dropout import *  # noqa: F403
+    from retrograd.nn.fold import *  # noqa: F403
+    from retrograd.nn.linear import *  # noqa: F403
+    from retrograd.nn.normalization import *  # noqa: F403
+    from retrograd.nn.padding import *  # noqa: F403
+    from retrograd.nn.parallel import DataParallel  # (its module is also torch.nn.parallel)
+    from retrograd.nn.pooling import *  # noqa: F403
+    from retrograd.nn.rnn import *  # noqa: F403
+    from retrograd.nn.rnn_cells import *  # noqa: F403
+    from retrograd.nn.sparse import *  # noqa: F403
+    from retrograd.nn.transformer import *  # noqa: F403
+    from retrograd.nn.upsampling import *  # noqa: F403
 
-#: submodule of `retrograd.nn` -> the names it exports here (keep in step with the imports above)
+#: submodule of `retrograd.nn` -> the names it exports here: its `__all__` (a test holds them equal)
 _LAZY_EXPORTS: dict[str, tuple[str, ...]] = {
     "attention": ("MultiheadAttention",),
     "containers": ("ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"),

@@ -26,6 +26,11 @@ from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor, _wrap
 
+__all__ = [
+    "MultiheadAttention",
+]
+
+
 NAME = "MultiheadAttention"
 
 

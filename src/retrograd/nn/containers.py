@@ -10,6 +10,14 @@ from retrograd.autograd.engine import anomaly_state
 from retrograd.errors import ArgumentTypeError, IndexRangeError, InvalidKeyError
 from retrograd.nn.module import Module, _addindent
 
+__all__ = [
+    "ModuleDict",
+    "ModuleList",
+    "ParameterDict",
+    "ParameterList",
+    "Sequential",
+]
+
 
 def _index(index: int, length: int, container: str) -> int:
     """A non-negative position for `index`, or IndexError naming the container and its length."""

@@ -27,6 +27,16 @@ from retrograd.nn.parameter import Parameter
 from retrograd.ops.conv import ConvNd as ConvOp
 from retrograd.tensor import Tensor, apply, pad
 
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+]
+
+
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 

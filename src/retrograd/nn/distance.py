@@ -6,6 +6,11 @@ from retrograd.nn.functional.distance import cosine_similarity, pairwise_distanc
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
+__all__ = [
+    "CosineSimilarity",
+    "PairwiseDistance",
+]
+
 
 class CosineSimilarity(Module):
     """Cosine similarity of `x1` and `x2` along `dim` (see `F.cosine_similarity`).

@@ -9,6 +9,12 @@ from retrograd.nn.functional.dropout import check_probability, dropout, dropout1
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
+__all__ = [
+    "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+]
+
 
 class _DropoutNd(Module):
     """Shared fields: `p` (probability of zeroing), `inplace`, `generator`."""

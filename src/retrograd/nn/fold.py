@@ -10,6 +10,13 @@ from retrograd.nn.functional.folding import IntOrTuple, _fold, _settings, _shuff
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
+__all__ = [
+    "Fold",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Unfold",
+]
+
 
 class _WindowLayer(Module):
     """What Fold and Unfold share: the window settings, checked when the layer is built."""

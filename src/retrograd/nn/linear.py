@@ -16,6 +16,13 @@ from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor, apply
 
+__all__ = [
+    "Flatten",
+    "Identity",
+    "Linear",
+    "Unflatten",
+]
+
 
 class Linear(Module):
     """y = x @ weight.T + bias.

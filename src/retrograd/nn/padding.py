@@ -9,6 +9,24 @@ from retrograd.errors import InvalidArgumentError
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor, pad
 
+__all__ = [
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
+]
+
 
 def _widths(padding: int | Sequence[int], axes: int, who: str) -> tuple[int, ...]:
     if isinstance(padding, int):

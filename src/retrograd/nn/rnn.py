@@ -42,6 +42,14 @@ from retrograd.nn.utils.rnn import (
 from retrograd.ops.recurrent import LSTMSequence
 from retrograd.tensor import Tensor, apply, cat, stack
 
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "RNNBase",
+]
+
+
 State = tuple[Tensor, ...]  # (h,) or, for LSTM, (h, c)
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}

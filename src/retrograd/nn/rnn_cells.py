@@ -23,6 +23,14 @@ from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor, apply
 
+__all__ = [
+    "GRUCell",
+    "LSTMCell",
+    "RNNCell",
+    "RNNCellBase",
+]
+
+
 NONLINEARITIES = ("tanh", "relu")
 
 

@@ -21,6 +21,10 @@ from retrograd.nn.module import Module
 from retrograd.nn.parameter import Parameter
 from retrograd.tensor import Tensor
 
+__all__ = [
+    "Embedding",
+]
+
 
 class Embedding(Module):
     """Rows of `weight` picked by integer indices.

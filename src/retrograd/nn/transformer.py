@@ -25,6 +25,15 @@ from retrograd.nn.module import Module
 from retrograd.nn.normalization import LayerNorm
 from retrograd.tensor import Tensor
 
+__all__ = [
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
+
+
 Activation = Callable[[Tensor], Tensor]
 
 

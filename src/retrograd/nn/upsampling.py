@@ -8,6 +8,12 @@ from retrograd.nn.functional.upsampling import _interpolate, check_mode
 from retrograd.nn.module import Module
 from retrograd.tensor import Tensor
 
+__all__ = [
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+]
+
 
 class Upsample(Module):
     """Resize the spatial axes to `size`, or by `scale_factor` (see `F.interpolate`).

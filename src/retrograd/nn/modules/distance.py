@@ -1,11 +1,4 @@
 """`torch.nn.modules.distance`: the same classes as `retrograd.nn`, at PyTorch's path."""
 
-from retrograd.nn import (
-    CosineSimilarity,
-    PairwiseDistance,
-)
-
-__all__ = [
-    "CosineSimilarity",
-    "PairwiseDistance",
-]
+from retrograd.nn.distance import *  # noqa: F403
+from retrograd.nn.distance import __all__ as __all__

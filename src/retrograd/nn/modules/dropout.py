@@ -1,13 +1,4 @@
 """`torch.nn.modules.dropout`: the same classes as `retrograd.nn`, at PyTorch's path."""
 
-from retrograd.nn import (
-    Dropout,
-    Dropout1d,
-    Dropout2d,
-)
-
-__all__ = [
-    "Dropout",
-    "Dropout1d",
-    "Dropout2d",
-]
+from retrograd.nn.dropout import *  # noqa: F403
+from retrograd.nn.dropout import __all__ as __all__

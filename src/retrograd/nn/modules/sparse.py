@@ -1,9 +1,4 @@
 """`torch.nn.modules.sparse`: the same classes as `retrograd.nn`, at PyTorch's path."""
 
-from retrograd.nn import (
-    Embedding,
-)
-
-__all__ = [
-    "Embedding",
-]
+from retrograd.nn.sparse import *  # noqa: F403
+from retrograd.nn.sparse import __all__ as __all__

@@ -1,17 +1,4 @@
 """`torch.nn.modules.transformer`: the same classes as `retrograd.nn`, at PyTorch's path."""
 
-from retrograd.nn import (
-    Transformer,
-    TransformerDecoder,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
-)
-
-__all__ = [
-    "Transformer",
-    "TransformerDecoder",
-    "TransformerDecoderLayer",
-    "TransformerEncoder",
-    "TransformerEncoderLayer",
-]
+from retrograd.nn.transformer import *  # noqa: F403
+from retrograd.nn.transformer import __all__ as __all__
