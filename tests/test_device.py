@@ -359,3 +359,28 @@ def test_generated_programs_give_the_cpu_results_on_the_device(
             assert g is None
             continue
         _same(g.array, c.array, f"gradient of input {k} of {program}")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: rg.distributions.Bernoulli(probs=rg.tensor([0.2, 0.7], device=d)),
+        lambda d: rg.distributions.Binomial(5, probs=rg.tensor([0.2, 0.7], device=d)),
+        lambda d: rg.distributions.Geometric(probs=rg.tensor([0.2, 0.7], device=d)),
+        lambda d: rg.distributions.Poisson(rg.tensor([1.5, 3.0], device=d)),
+        lambda d: rg.distributions.Categorical(probs=rg.tensor([[0.2, 0.8], [0.5, 0.5]], device=d)),
+        lambda d: rg.distributions.OneHotCategorical(probs=rg.tensor([0.2, 0.8], device=d)),
+        lambda d: rg.distributions.Normal(
+            rg.tensor([0.0, 1.0], device=d), rg.tensor([1.0, 2.0], device=d)
+        ),
+    ],
+)
+def test_distributions_sample_on_their_parameters_device(make: Any) -> None:
+    """Draws come from the host generator, so one seed gives the same samples on either device,
+    and they land on the parameters' device."""
+    samples = []
+    for where in ("cpu", "cuda"):
+        rg.manual_seed(0)
+        samples.append(make(where).sample((3,)))
+    assert samples[1].is_cuda
+    _same(samples[1].array, samples[0].array, "samples")

@@ -8,12 +8,14 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import to_host
 from retrograd.distributions import constraints
 from retrograd.distributions.distribution import (
     Distribution,
     _float,
     _shape,
     broadcast_all,
+    draws_like,
     lazy_property,
     probs_to_logits,
 )
@@ -92,10 +94,10 @@ class Bernoulli(Distribution):
 
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """0/1 draws of shape `sample_shape + batch_shape` (in the probabilities' dtype)."""
-        p = np.asarray(self.probs.array)
+        p = to_host(self.probs.array)
         shape = self._extended_shape(sample_shape)
         draws = resolve_generator(generator).random(shape) < p
-        return _wrap(draws.astype(p.dtype))
+        return draws_like(draws.astype(p.dtype), self.probs)
 
     def log_prob(self, value: Any) -> Tensor:
         """`x logits - softplus(logits)` (stable, as PyTorch's)."""
@@ -186,10 +188,10 @@ class Binomial(Distribution):
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """Success counts (in the probabilities' dtype)."""
         shape = self._extended_shape(sample_shape)
-        n = np.broadcast_to(self.total_count.array.astype(np.int64), shape)
-        p = np.broadcast_to(self.probs.array, shape)
+        n = np.broadcast_to(to_host(self.total_count.array).astype(np.int64), shape)
+        p = np.broadcast_to(to_host(self.probs.array), shape)
         draws = resolve_generator(generator).binomial(n, p)
-        return _wrap(draws.astype(self.probs.dtype))
+        return draws_like(draws.astype(self.probs.dtype), self.probs)
 
     def log_prob(self, value: Any) -> Tensor:
         """`log C(n, k) + k logits - n softplus(logits)`."""
@@ -277,9 +279,9 @@ class Geometric(Distribution):
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """Failure counts (in the probabilities' dtype)."""
         shape = self._extended_shape(sample_shape)
-        p = np.broadcast_to(self.probs.array, shape)
+        p = np.broadcast_to(to_host(self.probs.array), shape)
         draws = resolve_generator(generator).geometric(p) - 1
-        return _wrap(draws.astype(self.probs.dtype))
+        return draws_like(draws.astype(self.probs.dtype), self.probs)
 
     def log_prob(self, value: Any) -> Tensor:
         """`x log(1 - p) + log(p)`."""
@@ -326,8 +328,9 @@ class Poisson(Distribution):
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """Counts (in the rate's dtype)."""
         shape = self._extended_shape(sample_shape)
-        lam = np.broadcast_to(self.rate.array, shape)
-        return _wrap(resolve_generator(generator).poisson(lam).astype(self.rate.dtype))
+        lam = np.broadcast_to(to_host(self.rate.array), shape)
+        draws = resolve_generator(generator).poisson(lam).astype(self.rate.dtype)
+        return draws_like(draws, self.rate)
 
     def log_prob(self, value: Any) -> Tensor:
         """`x log(rate) - rate - lgamma(x + 1)` (0 log 0 is 0)."""
@@ -415,7 +418,7 @@ class Categorical(Distribution):
 
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """Class indices (int64) of shape `sample_shape + batch_shape`."""
-        probs = np.asarray(self.probs.array, dtype=np.float64)
+        probs = to_host(self.probs.array).astype(np.float64)
         flat = probs.reshape(-1, probs.shape[-1])
         count = int(np.prod(_shape(sample_shape), dtype=np.int64))
         rng = resolve_generator(generator)
@@ -423,7 +426,8 @@ class Categorical(Distribution):
         cumulative /= cumulative[:, -1:]
         draws = rng.random((count, flat.shape[0], 1))
         index = (draws > cumulative[None]).sum(-1).clip(max=flat.shape[1] - 1)
-        return _wrap(index.reshape(_shape(sample_shape) + self.batch_shape).astype(np.int64))
+        index = index.reshape(_shape(sample_shape) + self.batch_shape).astype(np.int64)
+        return draws_like(index, self.probs)
 
     def log_prob(self, value: Any) -> Tensor:
         """The log probability of each class index in `value`."""
@@ -504,9 +508,9 @@ class OneHotCategorical(Distribution):
 
     def sample(self, sample_shape: Any = (), generator: Any = None) -> Tensor:
         """One-hot vectors (in the probabilities' dtype)."""
-        index = self._categorical.sample(sample_shape, generator=generator).array
+        index = to_host(self._categorical.sample(sample_shape, generator=generator).array)
         p = self.probs
-        return _wrap(np.eye(self.event_shape[0], dtype=p.dtype)[index])
+        return draws_like(np.eye(self.event_shape[0], dtype=p.dtype)[index], p)
 
     def log_prob(self, value: Any) -> Tensor:
         """The categorical log probability of the hot index."""
