@@ -38,6 +38,10 @@ FULL_OPTIONS: dict[str, dict[str, Any]] = {
 STEPS = 12
 RTOL = 1e-12  # from the same numbers only the order of roundings may differ
 ATOL = 1e-14
+# PyTorch's `grad.add(param, alpha=weight_decay)` may round once (a fused multiply-add) where
+# NumPy rounds twice: one ulp in `exp_inf` at step 1. Adamax divides by `exp_inf`, which with
+# beta2 = 0 and a small eps can be ~1e-3, so 12 steps can grow that ulp to ~1e-12 relative.
+RTOLS = {"Adamax": 1e-10}
 
 
 def unit() -> st.SearchStrategy[float]:
@@ -134,7 +138,7 @@ def run_both(name: str, kwargs: dict[str, Any], shape: tuple[int, ...], seed: in
         np.testing.assert_allclose(
             ours.array,
             theirs.detach().numpy(),
-            rtol=RTOL,
+            rtol=RTOLS.get(name, RTOL),
             atol=ATOL,
             err_msg=f"{name}({kwargs}), shape {shape}: parameters differ after step {step + 1}",
         )
