@@ -384,3 +384,13 @@ def test_distributions_sample_on_their_parameters_device(make: Any) -> None:
         samples.append(make(where).sample((3,)))
     assert samples[1].is_cuda
     _same(samples[1].array, samples[0].array, "samples")
+
+
+def test_to_the_device_a_tensor_is_on_returns_it() -> None:
+    """As in PyTorch: no copy, no node, for `.to("cuda")` of a CUDA tensor (or "cpu" of a CPU
+    one); `copy=True` still copies."""
+    x = rg.ones(3, device="cuda")
+    assert x.to("cuda") is x and x.to("cuda:0") is x and x.cuda() is x
+    y = rg.ones(3)
+    assert y.to("cpu") is y and y.cpu() is y
+    assert x.to("cuda", copy=True) is not x

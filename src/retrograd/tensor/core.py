@@ -387,9 +387,8 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
         differentiable: the gradient comes back to this tensor's device."""
         dtype, target, copy = parse_to(args, kwargs, "Tensor.to")
         result = self if dtype is None else self.type(dtype)
-        if target is not None and target != result.device:
-            moved = apply(ops.Transfer, result, target=target)
-            return moved
+        if target is not None and not _is_on(result, target):
+            return apply(ops.Transfer, result, target=target)
         return result.clone() if copy and result is self else result
 
     def type(self, dtype: Any) -> Tensor:
@@ -1121,6 +1120,14 @@ class Tensor(ReductionMethods, ShapeMethods, MathMethods, IndexMethods, CompatMe
 
 
 register_tensor_class(Tensor)
+
+
+def _is_on(tensor: Tensor, target: device) -> builtins.bool:
+    """Whether `tensor` is on `target` ("cuda" without an index: any CUDA device)."""
+    if is_host(tensor.array):
+        return target.type == "cpu"
+    here = device_of(tensor.array)
+    return target.type == here.type and target.index in (None, here.index)
 
 
 def _astype(array: Any, dtype: np.dtype) -> Any:
