@@ -67,15 +67,21 @@ def emulate() -> Iterator[None]:
 
 
 def namespace(array: Any) -> Any:
-    """The array module of `array`: `numpy` for a NumPy array, else the accelerator's."""
-    if type(array) is np.ndarray or isinstance(array, (np.ndarray, np.generic)):
+    """The array module of `array`: `numpy` for a NumPy array, `cupy` for a CuPy one, the
+    emulator's for an emulated one."""
+    if isinstance(array, _HOST):
         return np
-    return accelerator() or np
+    from retrograd.backend.emulated import EmulatedArray
+    from retrograd.backend.emulated import namespace as emulated
+
+    if isinstance(array, EmulatedArray):
+        return emulated
+    return _cupy() or np
 
 
 def is_host(array: Any) -> bool:
     """Whether `array` lives in host memory (a NumPy array or scalar)."""
-    return isinstance(array, (np.ndarray, np.generic))
+    return isinstance(array, _HOST)
 
 
 def device_of(array: Any) -> device:
