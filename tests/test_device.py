@@ -394,3 +394,26 @@ def test_to_the_device_a_tensor_is_on_returns_it() -> None:
     y = rg.ones(3)
     assert y.to("cpu") is y and y.cpu() is y
     assert x.to("cuda", copy=True) is not x
+
+
+def test_the_default_device_places_factories_parameters_and_buffers() -> None:
+    """`set_default_device("cuda")` and `with device("cuda"):`, as PyTorch's: factories,
+    parameters and buffers made inside go to the GPU; `*_like` follows its input; a tensor
+    handed to `Parameter` stays where it is; `None` goes back to the CPU."""
+    try:
+        rg.set_default_device("cuda")
+        assert rg.get_default_device() == rg.device("cuda")
+        model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+        assert all(p.is_cuda for p in model.parameters())
+        assert all(b.is_cuda for b in model.buffers())
+        assert rg.randn(2, 3).is_cuda and rg.tensor([1.0]).is_cuda and rg.arange(3).is_cuda
+        assert rg.zeros_like(rg.ones(2, device="cpu")).is_cpu  # follows its input
+        host = rg.ones(2, device="cpu")
+        assert nn.Parameter(host).is_cpu
+        assert model(rg.randn(5, 3)).is_cuda
+    finally:
+        rg.set_default_device(None)
+    assert rg.ones(2).is_cpu and rg.get_default_device() == "cpu"
+    with rg.device("cuda"):
+        assert rg.ones(2).is_cuda and nn.Linear(2, 2).weight.is_cuda
+    assert rg.ones(2).is_cpu

@@ -17,7 +17,7 @@ from retrograd.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from retrograd.backend.device import device
+from retrograd.backend.device import device, get_default_device, set_default_device
 from retrograd.backend.dtypes import default_float_dtype as get_default_dtype
 from retrograd.backend.dtypes import set_default_dtype
 from retrograd.backend.lazy import Lazy
@@ -323,6 +323,8 @@ __all__ = [
     "randn_like",
     "randperm",
     "device",
+    "get_default_device",
+    "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
     "set_rng_state",

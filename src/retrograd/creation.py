@@ -14,7 +14,7 @@ import numpy as np
 
 from retrograd.autograd.tracing import trace_state
 from retrograd.backend.arrays import is_device_array, is_host, to_device
-from retrograd.backend.device import check_device
+from retrograd.backend.device import check_device, default_target
 from retrograd.backend.dtypes import default_float_dtype, to_numpy_dtype
 from retrograd.errors import (
     ArgumentTypeError,
@@ -95,8 +95,10 @@ def placed(factory: Callable[..., Tensor]) -> Callable[..., Tensor]:
             target = kwargs.get("device")
         check_device(target, name)
         out = factory(*args, **kwargs)
-        if target is None and args and isinstance(args[0], Tensor) and not is_host(args[0].array):
-            target = args[0].device if name.endswith("_like") else None
+        if target is None and name.endswith("_like") and args and isinstance(args[0], Tensor):
+            target = None if is_host(args[0].array) else args[0].device
+        elif target is None:
+            target = default_target()  # `set_default_device` / `with device(...)`
         if target is not None and out.device != target:
             out.array = to_device(out.array, target)
         return out

@@ -110,12 +110,48 @@ class device:  # noqa: N801 - PyTorch's name
     def __reduce__(self) -> tuple[Any, ...]:
         return (device, (self._type, self._index))
 
+    def __enter__(self) -> device:
+        """`with device("cuda"):` makes it the default device of new tensors and parameters
+        inside the block (PyTorch's device context)."""
+        check_device(self, "with device(...)")
+        _DEFAULT.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _DEFAULT.pop()
+
 
 def builtins_type(value: Any) -> str:
     return type(value).__name__
 
 
 CPU = device("cpu")
+
+#: the default devices in force, innermost last (`set_default_device` sets the bottom one)
+_DEFAULT: list[device] = []
+
+
+def set_default_device(target: Any) -> None:
+    """`torch.set_default_device`: where factories (`zeros`, `randn`, ...), parameters and
+    buffers are made when no `device=` says otherwise; None goes back to the CPU."""
+    if target is None:
+        _DEFAULT.clear()
+        return
+    wanted = target if isinstance(target, device) else device(target)
+    check_device(wanted, "set_default_device")
+    _DEFAULT[:] = [wanted]
+
+
+def get_default_device() -> device:
+    """`torch.get_default_device`: the device new tensors are made on."""
+    return _DEFAULT[-1] if _DEFAULT else CPU
+
+
+def default_target() -> device | None:
+    """The default device when it is not the CPU (what a new tensor must move to), else None."""
+    if _DEFAULT and _DEFAULT[-1].type != "cpu":
+        return _DEFAULT[-1]
+    return None
 
 
 def check_device(requested: Any, where: str = "") -> None:

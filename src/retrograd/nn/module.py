@@ -16,7 +16,7 @@ from retrograd.autograd.engine import anomaly_state
 from retrograd.autograd.grad_mode import grad_state, no_grad
 from retrograd.autograd.tracing import hook_ids, record_call, trace_state
 from retrograd.backend.arrays import to_device
-from retrograd.backend.device import check_device, parse_to
+from retrograd.backend.device import check_device, default_target, parse_to
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import (
     ArgumentTypeError,
@@ -325,6 +325,9 @@ class Module:
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(retrograd Tensor or None required)"
             )
+        target = default_target()
+        if tensor is not None and target is not None and tensor.is_cpu:  # set_default_device
+            tensor.array = to_device(tensor.array, target)
         self._buffers[name] = tensor
         self.__dict__[name] = tensor
         if persistent:

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import to_device
+from retrograd.backend.device import default_target
 from retrograd.backend.dtypes import default_float_dtype
 from retrograd.tensor import Tensor
 
@@ -22,7 +24,11 @@ class Parameter(Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty((0,), dtype=default_float_dtype())
+        fresh = not isinstance(data, Tensor)
         super().__init__(data.array if isinstance(data, Tensor) else data)
+        target = default_target()
+        if fresh and target is not None:  # new values go to the default device (a tensor's stay)
+            self.array = to_device(self.array, target)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -35,6 +41,6 @@ class Parameter(Tensor):
 
 
 def _rebuild_parameter(data: np.ndarray, requires_grad: bool, grad: Tensor | None) -> Parameter:
-    param = Parameter(data, requires_grad=requires_grad)
+    param = Parameter(Tensor(data), requires_grad=requires_grad)  # where `data` is
     param.grad = grad
     return param
