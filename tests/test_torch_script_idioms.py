@@ -104,3 +104,17 @@ def test_gradient_clipping_takes_the_foreach_switch() -> None:
     assert abs(total.item() - 5.0) < 1e-6
     nn.utils.clip_grad_value_([p], 0.1, foreach=False)
     assert p.grad.abs().max().item() <= 0.1 + 1e-7
+
+
+def test_cuda_memory_queries_answer_as_torch_does_without_a_gpu() -> None:
+    """Training scripts print GPU memory; without a GPU PyTorch answers 0 (and False for
+    bfloat16), and so does retrograd."""
+    import torch
+
+    import retrograd as rg
+
+    for name in ("memory_allocated", "max_memory_allocated", "memory_reserved"):
+        assert getattr(rg.cuda, name)() == getattr(torch.cuda, name)() == 0
+    assert rg.cuda.is_bf16_supported() is torch.cuda.is_bf16_supported() is False
+    rg.cuda.reset_peak_memory_stats()
+    rg.cuda.empty_cache()
