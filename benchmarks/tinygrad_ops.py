@@ -277,9 +277,7 @@ def _max_pool(
     return_indices: bool = False,
 ) -> Any:
     nd = _pool_nd(kernel_size, x)
-    fn = getattr(F, f"max_pool{nd}d", None)
-    if fn is None:
-        raise AttributeError(f"retrograd.nn.functional has no max_pool{nd}d")
+    fn = getattr(F, f"max_pool{nd}d")  # an AttributeError names a missing one
     return fn(
         x,
         kernel_size,
@@ -303,9 +301,7 @@ def _avg_pool(
     nd = _pool_nd(kernel_size, x)
     if dilation != 1 and dilation != (1,) * nd:
         raise _na("dilated average pooling (PyTorch has none)")
-    fn = getattr(F, f"avg_pool{nd}d", None)
-    if fn is None:
-        raise AttributeError(f"retrograd.nn.functional has no avg_pool{nd}d")
+    fn = getattr(F, f"avg_pool{nd}d")  # an AttributeError names a missing one
     return fn(
         x,
         kernel_size,
@@ -328,9 +324,7 @@ def _max_unpool(
     nd = _pool_nd(kernel_size, x)
     if dilation != 1 and dilation != (1,) * nd:
         raise _na("dilated max_unpool (PyTorch has none)")
-    fn = getattr(F, f"max_unpool{nd}d", None)
-    if fn is None:
-        raise AttributeError(f"retrograd.nn.functional has no max_unpool{nd}d")
+    fn = getattr(F, f"max_unpool{nd}d")  # an AttributeError names a missing one
     return fn(
         x,
         indices,

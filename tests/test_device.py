@@ -417,3 +417,44 @@ def test_the_default_device_places_factories_parameters_and_buffers() -> None:
     with rg.device("cuda"):
         assert rg.ones(2).is_cuda and nn.Linear(2, 2).weight.is_cuda
     assert rg.ones(2).is_cpu
+
+
+def test_map_location_puts_what_is_loaded_on_that_device(tmp_path: Any) -> None:
+    """`load(f, map_location="cuda")`, a device, or `{"cpu": "cuda"}`: tensors, state dicts and
+    whole models come back on the GPU (values equal); "cpu" and None leave them on the CPU."""
+    rg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    rg.save(model.state_dict(), tmp_path / "state.pt")
+    rg.save(model, tmp_path / "model.pt")
+    for where in ("cuda", rg.device("cuda"), {"cpu": "cuda"}):
+        state = rg.load(tmp_path / "state.pt", map_location=where)
+        assert all(t.is_cuda for t in state.values())
+        for key, value in model.state_dict().items():
+            _same(state[key].array, value.array, key)
+        whole = rg.load(tmp_path / "model.pt", map_location=where)
+        assert all(p.is_cuda for p in whole.parameters()) and all(
+            b.is_cuda for b in whole.buffers()
+        )
+    for where in ("cpu", None):
+        assert all(t.is_cpu for t in rg.load(tmp_path / "state.pt", map_location=where).values())
+
+
+def test_sparse_coo_tensors_go_where_their_values_or_device_say() -> None:
+    indices, values = [[0, 1, 1], [2, 0, 2]], [3.0, 4.0, 5.0]
+    cpu = rg.sparse_coo_tensor(indices, values, (2, 3))
+    on_gpu = rg.sparse_coo_tensor(indices, values, (2, 3), device="cuda")
+    from_gpu_values = rg.sparse_coo_tensor(
+        rg.tensor(indices), rg.tensor(np.array(values), device="cuda"), (2, 3)
+    )
+    assert cpu.is_cpu and on_gpu.is_cuda and from_gpu_values.is_cuda
+    _same(on_gpu.array, cpu.array, "device= values")
+    _same(from_gpu_values.array, cpu.array, "values' device")
+
+
+def test_an_op_without_a_gpu_path_says_so_by_name() -> None:
+    from retrograd.errors import UnsupportedError
+
+    x = rg.tensor([1.5, 2.5], device="cuda")
+    with pytest.raises(UnsupportedError, match=r"Lgamma runs on the CPU only \(CuPy has no lgamma"):
+        rg.lgamma(x)
+    np.testing.assert_allclose(rg.lgamma(x.cpu()).numpy(), [-0.1207822, 0.2846829], rtol=1e-6)

@@ -49,7 +49,8 @@ class Generator(np.random.Generator):
 
     It is a NumPy `Generator` too, so every retrograd function and DataLoader that takes one
     takes it. `manual_seed(seed)` reseeds it (and returns it), `initial_seed()` gives the seed,
-    `get_state()` / `set_state()` save and restore it. The device must be the CPU.
+    `get_state()` / `set_state()` save and restore it. It always draws on the host: a
+    generator made for "cuda" (with a GPU) gives the same values, which are copied over.
     """
 
     _DEFAULT_SEED = 67280421310721  # PyTorch's default seed of a new generator
@@ -63,7 +64,7 @@ class Generator(np.random.Generator):
 
     @property
     def device(self) -> Any:
-        """Where it draws: the CPU."""
+        """Where it draws: the CPU (values for a GPU are copied there)."""
         from retrograd.backend.device import CPU
 
         return CPU

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.backend.device import check_device
+from retrograd.backend.arrays import to_device, to_host
+from retrograd.backend.device import check_device, default_target
 from retrograd.backend.dtypes import to_numpy_dtype
 from retrograd.errors import InvalidArgumentError, ShapeError
 from retrograd.tensor import Tensor
@@ -40,7 +41,8 @@ def sparse_coo_tensor(
         values: `(nnz,)` values (or `(nnz, *dense_dims)`).
         size: the shape; default: the smallest that holds every index.
         dtype: the dtype; default: the values'.
-        device: must be the CPU.
+        device: where the tensor goes. Default: the values' device (a tensor's), else the
+            default device.
         requires_grad: make the result a leaf that requires grad.
         check_invariants: accepted for PyTorch's signature.
         is_coalesced: accepted for PyTorch's signature.
@@ -52,8 +54,11 @@ def sparse_coo_tensor(
         ShapeError: for indices that are not `(ndim, nnz)` or do not fit `size`.
     """
     check_device(device, "sparse_coo_tensor")
-    index = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
-    value = np.asarray(values.array if isinstance(values, Tensor) else values)
+    if device is None:
+        on_device = isinstance(values, Tensor) and not values.is_cpu
+        device = values.device if on_device else default_target()
+    index = to_host(indices.array) if isinstance(indices, Tensor) else np.asarray(indices)
+    value = to_host(values.array) if isinstance(values, Tensor) else np.asarray(values)
     if index.ndim != 2 or index.shape[1] != value.shape[0] or index.dtype.kind not in "iu":
         raise ShapeError(
             f"sparse_coo_tensor: indices must be integers of shape (ndim, nnz) with nnz = "
@@ -67,8 +72,9 @@ def sparse_coo_tensor(
     ):
         raise ShapeError(f"sparse_coo_tensor: indices do not fit the size {shape}")
     dense = np.zeros(shape, dtype=value.dtype if dtype is None else to_numpy_dtype(dtype))
-    np.add.at(dense, tuple(index), value)
-    return Tensor(dense, requires_grad=requires_grad)
+    np.add.at(dense, tuple(index), value)  # built on the host, then moved once
+    placed = dense if device is None else to_device(dense, device)
+    return Tensor(placed, requires_grad=requires_grad)
 
 
 def mm(mat1: Tensor, mat2: Tensor) -> Tensor:

@@ -31,6 +31,18 @@ def _one_of(name: str, probs: Any, logits: Any) -> None:
         raise InvalidArgumentError(f"{name}: give exactly one of probs and logits")
 
 
+def _probs_or_logits(
+    dist: Any, name: str, probs: Any, logits: Any, *others: Any
+) -> tuple[Tensor, list[Tensor]]:
+    """Set `dist.probs` or `dist.logits` (exactly one given), broadcast with `others`; returns
+    it and the broadcast `others`."""
+    _one_of(name, probs, logits)
+    key, value = ("probs", probs) if probs is not None else ("logits", logits)
+    *rest, given = broadcast_all(*others, value)
+    setattr(dist, key, given)
+    return given, rest
+
+
 def _softplus(x: Tensor) -> Tensor:
     return x.clamp(min=0) + (-(x.abs())).exp().log1p()
 
@@ -56,14 +68,8 @@ class Bernoulli(Distribution):
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        _one_of("Bernoulli", probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            shape = self.probs.shape
-        else:
-            (self.logits,) = broadcast_all(logits)
-            shape = self.logits.shape
-        super().__init__(tuple(shape), validate_args=validate_args)
+        given, _ = _probs_or_logits(self, "Bernoulli", probs, logits)
+        super().__init__(tuple(given.shape), validate_args=validate_args)
 
     @lazy_property
     def probs(self) -> Tensor:
@@ -142,17 +148,9 @@ class Binomial(Distribution):
         logits: Any = None,
         validate_args: bool | None = None,
     ) -> None:
-        _one_of("Binomial", probs, logits)
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            shape = self.probs.shape
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            shape = self.logits.shape
-        self.total_count = self.total_count.type(
-            (self.probs if probs is not None else self.logits).dtype
-        )
-        super().__init__(tuple(shape), validate_args=validate_args)
+        given, (count,) = _probs_or_logits(self, "Binomial", probs, logits, total_count)
+        self.total_count = count.type(given.dtype)
+        super().__init__(tuple(given.shape), validate_args=validate_args)
 
     @property
     def support(self) -> Any:
@@ -237,14 +235,8 @@ class Geometric(Distribution):
     def __init__(
         self, probs: Any = None, logits: Any = None, validate_args: bool | None = None
     ) -> None:
-        _one_of("Geometric", probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            shape = self.probs.shape
-        else:
-            (self.logits,) = broadcast_all(logits)
-            shape = self.logits.shape
-        super().__init__(tuple(shape), validate_args=validate_args)
+        given, _ = _probs_or_logits(self, "Geometric", probs, logits)
+        super().__init__(tuple(given.shape), validate_args=validate_args)
         if self._validate_args and probs is not None and np.any(self.probs.array <= 0):
             raise InvalidArgumentError(
                 "Expected parameter probs of distribution Geometric to be in (0, 1], but "

@@ -21,10 +21,11 @@ from retrograd.io.fileformat import check_content, header_metadata, json_entry
 from retrograd.io.header import SafetensorsFile
 from retrograd.io.module_tree import module_from_tree, module_to_tree
 from retrograd.io.objects import (
-    check_map_location,
     is_retrograd,
     load_object,
     load_plain_weights,
+    map_target,
+    place,
     save_object,
 )
 from retrograd.io.safetensors_file import read_arrays, write_arrays
@@ -189,15 +190,16 @@ def load(
     """What `save` wrote at `path`: a model (rebuilt, weights loaded strictly), or the object
     (tensors, state dicts, nested containers). A file of weights alone (`save_state_dict`,
     `safetensors.torch.save_file`) gives its state dict. `map_location`, `weights_only` and
-    `mmap` are accepted as PyTorch's loader takes them (the CPU is the only device). Only
+    `mmap` are accepted as PyTorch's loader takes them (`map_location="cuda"` puts the tensors
+    and models on the GPU). Only
     safetensors files are read; a PyTorch pickle archive is refused by name (the header check
     names a zip archive or a pickle) and never opened as one.
 
     Args:
         path: the file, or a binary file object opened for reading (as PyTorch's loader takes
             it; read from its position to its end, not closed).
-        map_location: a device, its name, a dict or a function, as PyTorch takes it; the
-            target must be the CPU.
+        map_location: a device, its name, a dict or a function, as PyTorch takes it: where
+            the loaded tensors go (the CPU by default; a function leaves them there).
         weights_only: PyTorch's rule: None or True rebuild classes of your own (a whole
             model saved like `torch.save(model)`) only when allowed with
             `retrograd.serialization.safe_globals`; False rebuilds any class already
@@ -211,7 +213,7 @@ def load(
     Raises:
         ModelFileError: for a file retrograd did not write or that is damaged.
     """
-    check_map_location(map_location)
+    target = map_target(map_location)
     if _is_file_object(path, "read"):
         content = path.read()  # type: ignore[union-attr]
         name = str(getattr(path, "name", "<file object>"))
@@ -228,13 +230,15 @@ def load(
     with SafetensorsFile(path) as opened:
         header = opened.header.metadata
         if not is_retrograd(header) or header.get("content") == "state_dict":
-            return load_plain_weights(opened)
-        if header.get("content") == "object":
-            return load_object(opened, source)
-        if header.get("content") == "module":
+            loaded: Any = load_plain_weights(opened)
+        elif header.get("content") == "object":
+            loaded = load_object(opened, source)
+        elif header.get("content") == "module":
             tree = json_entry(header, "module", path)
-            return module_from_tree(tree, opened.arrays(), weights_only is not False, source)
-        return _model_from(opened, path)[0]
+            loaded = module_from_tree(tree, opened.arrays(), weights_only is not False, source)
+        else:
+            loaded = _model_from(opened, path)[0]
+    return place(loaded, target)
 
 
 def load_with_info(path: str | os.PathLike[str]) -> tuple[Module, ModelInfo]:

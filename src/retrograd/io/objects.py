@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from retrograd.backend.arrays import to_device
 from retrograd.backend.device import check_device, device
 from retrograd.io.errors import ModelFileError
 from retrograd.io.fileformat import FORMAT, header_metadata, json_entry
@@ -51,16 +52,42 @@ def _collect_arrays(value: Any, found: set[int]) -> None:
             _collect_arrays(item, found)
 
 
-def check_map_location(map_location: Any) -> None:
-    """`map_location` as PyTorch takes it (a device, its string, a dict or a function): the
-    target must be the CPU; a function is accepted (every tensor is on the CPU already)."""
+def map_target(map_location: Any) -> device | None:
+    """Where `map_location`, as PyTorch takes it, sends the loaded tensors: None for the CPU
+    (where a file's values are read). A device or its string is checked and used; a dict uses
+    its entry for "cpu" (files hold host copies); a function is accepted and leaves the values
+    on the CPU."""
     if map_location is None or callable(map_location) and not isinstance(map_location, device):
-        return
+        return None
     if isinstance(map_location, dict):
         for target in map_location.values():
             check_device(target, "load(map_location=...)")
-        return
+        map_location = map_location.get("cpu")
+        if map_location is None:
+            return None
     check_device(map_location, "load(map_location=...)")
+    wanted = map_location if isinstance(map_location, device) else device(map_location)
+    return None if wanted.type == "cpu" else wanted
+
+
+def place(value: Any, target: device | None) -> Any:
+    """`value`, as a file held it, with its tensors and modules moved to `target` (in place;
+    None: left on the CPU)."""
+    if target is None:
+        return value
+    if isinstance(value, Tensor):
+        value.array = to_device(value.array, target)
+    elif hasattr(value, "parameters") and hasattr(value, "to"):  # a Module
+        value.to(target)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = place(item, target)
+    elif isinstance(value, list):
+        value[:] = [place(item, target) for item in value]
+    elif isinstance(value, tuple):
+        items = [place(item, target) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value
 
 
 def load_object(opened: SafetensorsFile, source: str) -> Any:

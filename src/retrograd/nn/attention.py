@@ -63,7 +63,8 @@ class MultiheadAttention(Module):
         kdim: features of key. Default: embed_dim.
         vdim: features of value. Default: embed_dim.
         batch_first: inputs and outputs are `(N, L, E)` instead of `(L, N, E)`. Default: False.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 

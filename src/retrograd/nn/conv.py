@@ -270,7 +270,8 @@ class Conv1d(_Conv):
             counts. Default: 1.
         bias: whether to add a learnable bias. Default: True.
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -300,7 +301,8 @@ class Conv2d(_Conv):
             counts. Default: 1.
         bias: whether to add a learnable bias. Default: True.
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -329,7 +331,8 @@ class Conv3d(_Conv):
         groups: blocked connections from input to output channels (1).
         bias: whether to add a learnable bias (True).
         padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters (the default float dtype).
         generator: for the initial values.
 
@@ -446,7 +449,8 @@ class ConvTranspose1d(_ConvTransposeNd):
         bias: whether to add a learnable bias. Default: True.
         dilation: an int or a 1-tuple. Default: 1.
         padding_mode: 'zeros' only, as PyTorch. Default: 'zeros'.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -479,7 +483,8 @@ class ConvTranspose2d(_ConvTransposeNd):
         bias: whether to add a learnable bias. Default: True.
         dilation: an int or a pair. Default: 1.
         padding_mode: 'zeros' only, as PyTorch. Default: 'zeros'.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters (keyword-only). Default: the default float dtype (float32
             unless changed with `set_default_dtype`).
         generator: a NumPy Generator for the initial values (keyword-only). Default: the
@@ -510,7 +515,8 @@ class ConvTranspose3d(_ConvTransposeNd):
         bias: whether to add a learnable bias (True).
         dilation: an int or a triple (1).
         padding_mode: 'zeros' only, as PyTorch.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters (the default float dtype).
         generator: for the initial values.
 

@@ -31,7 +31,8 @@ class Linear(Module):
         in_features: the size of each input's last dimension.
         out_features: the size of each output's last dimension.
         bias: whether to learn an additive bias. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype (float32
             unless `set_default_dtype` changed it).
         generator: the NumPy Generator that draws the initial values. Default: None, the seeded

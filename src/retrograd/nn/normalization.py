@@ -221,7 +221,8 @@ class BatchNorm1d(_BatchNorm):
         momentum: of the running statistics; None for a cumulative average. Default: 0.1.
         affine: learnable per-channel weight and bias. Default: True.
         track_running_stats: keep running mean and variance for eval. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters and running statistics. Default: the default float dtype.
         bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
 
@@ -242,7 +243,8 @@ class BatchNorm2d(_BatchNorm):
         momentum: of the running statistics; None for a cumulative average. Default: 0.1.
         affine: learnable per-channel weight and bias. Default: True.
         track_running_stats: keep running mean and variance for eval. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters and running statistics. Default: the default float dtype.
         bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
 
@@ -263,7 +265,8 @@ class BatchNorm3d(_BatchNorm):
         momentum: of the running statistics (0.1; None for a cumulative average).
         affine: learnable per-channel weight and bias (True).
         track_running_stats: keep running mean and variance for eval (True).
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters and buffers.
         bias: with `affine`, whether to learn the bias.
 
@@ -289,7 +292,8 @@ class LayerNorm(Module):
         elementwise_affine: learnable weight and bias of shape `normalized_shape`.
             Default: True.
         bias: with `elementwise_affine`, whether to learn the bias. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters. Default: the default float dtype.
 
     Shape:
@@ -355,7 +359,8 @@ class GroupNorm(Module):
         num_channels: C, the channels of the input.
         eps: added to the variance for stability. Default: 1e-5.
         affine: learnable weight and bias of shape `(C,)`. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the parameters. Default: the default float dtype.
         bias: with `affine`, whether to learn the bias (keyword-only). Default: True.
 
@@ -541,7 +546,8 @@ class RMSNorm(Module):
         eps: added to the mean square; None means the machine epsilon of the input's dtype.
             Default: None.
         elementwise_affine: a learnable weight of shape `normalized_shape`. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: of the weight. Default: the default float dtype.
 
     Shape:

@@ -305,7 +305,8 @@ class RNN(RNNBase):
             Default: 0.0.
         bidirectional: whether each layer also runs over the sequence backwards, its outputs
             joined to the forward ones. Default: False.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -397,7 +398,8 @@ class LSTM(RNNBase):
         bidirectional: whether each layer also runs over the sequence backwards, its outputs
             joined to the forward ones. Default: False.
         proj_size: only 0 (projections are not supported). Default: 0.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -485,7 +487,8 @@ class GRU(RNNBase):
             Default: 0.0.
         bidirectional: whether each layer also runs over the sequence backwards, its outputs
             joined to the forward ones. Default: False.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.

@@ -216,7 +216,8 @@ class RNNCell(RNNCellBase):
         hidden_size: the number of features of the hidden state.
         bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
         nonlinearity: the activation act, `"tanh"` or `"relu"`. Default: `"tanh"`.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -281,7 +282,8 @@ class LSTMCell(RNNCellBase):
         input_size: the number of features of the input.
         hidden_size: the number of features of the hidden state.
         bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.
@@ -345,7 +347,8 @@ class GRUCell(RNNCellBase):
         input_size: the number of features of the input.
         hidden_size: the number of features of the hidden state.
         bias: whether the cell has the biases `bias_ih` and `bias_hh`. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of the parameters. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the initial values, U(-1/sqrt(hidden_size),
             1/sqrt(hidden_size)). Default: None, the seeded global one.

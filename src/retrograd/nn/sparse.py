@@ -40,7 +40,8 @@ class Embedding(Module):
         norm_type: the p of the norm for `max_norm`; kept for PyTorch compatibility. Default: 2.0.
         scale_grad_by_freq: only False. Default: False.
         sparse: only False (gradients are dense). Default: False.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the dtype of `weight`. Default: None, the default float dtype.
         generator: the NumPy Generator that draws the N(0, 1) initial values. Default: None, the
             seeded global one.

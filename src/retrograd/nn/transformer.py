@@ -157,7 +157,8 @@ class TransformerEncoderLayer(_TransformerLayer):
         batch_first: inputs and outputs have the batch first. Default: False.
         norm_first: normalise before each block instead of after. Default: False.
         bias: give the attention, Linear and LayerNorm layers biases. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
@@ -286,7 +287,8 @@ class TransformerDecoderLayer(_TransformerLayer):
         batch_first: inputs and outputs have the batch first. Default: False.
         norm_first: normalise before each block instead of after. Default: False.
         bias: give the attention, Linear and LayerNorm layers biases. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
@@ -434,7 +436,8 @@ class Transformer(Module):
         batch_first: inputs and outputs have the batch first. Default: False.
         norm_first: normalise before each block instead of after. Default: False.
         bias: give the attention, Linear and LayerNorm layers biases. Default: True.
-        device: must be the CPU (None, "cpu" or a CPU device). Default: None.
+        device: where the parameters go ("cpu", or "cuda" with a GPU). Default: None, the
+            default device.
         dtype: the parameters' dtype. Default: the default float dtype.
         generator: a NumPy Generator for the initial values.
 
