@@ -260,10 +260,31 @@ def test_without_a_gpu_cuda_is_an_error_naming_what_is_available() -> None:
 
 
 def test_layers_take_a_device_argument() -> None:
-    layer = nn.Linear(3, 2, device="cuda")
-    assert layer.weight.is_cuda and layer.bias.is_cuda
-    lstm = nn.LSTM(3, 4, device="cuda")
-    assert all(p.is_cuda for p in lstm.parameters())
+    layers = [
+        nn.Linear(2, 3, device="cuda"),
+        nn.Conv2d(1, 2, 3, device="cuda"),
+        nn.ConvTranspose1d(1, 2, 3, device="cuda"),
+        nn.RNN(2, 3, device="cuda"),
+        nn.LSTM(2, 3, device="cuda"),
+        nn.GRU(2, 3, device="cuda"),
+        nn.RNNCell(2, 3, device="cuda"),
+        nn.LSTMCell(2, 3, device="cuda"),
+        nn.GRUCell(2, 3, device="cuda"),
+        nn.BatchNorm1d(3, device="cuda"),
+        nn.LayerNorm(3, device="cuda"),
+        nn.GroupNorm(1, 3, device="cuda"),
+        nn.InstanceNorm1d(3, affine=True, device="cuda"),
+        nn.RMSNorm(3, device="cuda"),
+        nn.MultiheadAttention(4, 2, device="cuda"),
+        nn.Embedding(5, 2, device="cuda"),
+        nn.TransformerEncoderLayer(4, 2, 8, device="cuda"),
+        nn.TransformerDecoderLayer(4, 2, 8, device="cuda"),
+        nn.Transformer(4, 2, 1, 1, 8, device="cuda"),
+    ]
+    for layer in layers:
+        tensors = [*layer.named_parameters(), *layer.named_buffers()]
+        assert tensors and all(t.is_cuda for _, t in tensors), type(layer).__name__
+    assert nn.Transformer.generate_square_subsequent_mask(3, device="cuda").is_cuda
 
 
 def test_the_prepared_gpu_check_runs_on_the_emulated_device() -> None:
@@ -458,3 +479,20 @@ def test_an_op_without_a_gpu_path_says_so_by_name() -> None:
     with pytest.raises(UnsupportedError, match=r"Lgamma runs on the CPU only \(CuPy has no lgamma"):
         rg.lgamma(x)
     np.testing.assert_allclose(rg.lgamma(x.cpu()).numpy(), [-0.1207822, 0.2846829], rtol=1e-6)
+
+
+def test_pytorch_spellings_honour_the_device() -> None:
+    """`normal` follows a GPU mean or `device=`; `empty_like(device=)` and the typed
+    constructors' `device=` are not ignored."""
+    mean = rg.zeros(3, device="cuda")
+    assert rg.normal(mean, 1.0).is_cuda and rg.normal(0.0, 1.0, (2,), device="cuda").is_cuda
+    assert rg.normal(0.0, 1.0, (2,)).is_cpu
+    assert rg.empty_like(rg.ones(2), device="cuda").is_cuda
+    assert rg.empty_like(mean, device="cpu").is_cpu
+    assert (
+        rg.FloatTensor(2, 3, device="cuda").is_cuda and rg.LongTensor([1, 2], device="cuda").is_cuda
+    )
+    rg.manual_seed(0)
+    on_gpu = rg.normal(mean, 1.0)
+    rg.manual_seed(0)
+    _same(on_gpu.array, rg.normal(rg.zeros(3), 1.0).array, "the same draws on either device")

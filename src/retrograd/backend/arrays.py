@@ -92,8 +92,9 @@ def device_of(array: Any) -> device:
 
 
 def to_host(array: Any) -> np.ndarray:
-    """A NumPy array of `array`'s values (itself when it is one already)."""
-    if is_host(array):
+    """A NumPy array of `array`'s values (itself when it is one already; Python values and
+    lists are converted)."""
+    if is_host(array) or not hasattr(array, "get"):
         return np.asarray(array)
     return array.get()
 

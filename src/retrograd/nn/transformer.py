@@ -561,6 +561,8 @@ class Transformer(Module):
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
         """The causal float mask `(sz, sz)`: 0 on and below the diagonal, -inf above it."""
-        if device is not None:
-            check_device(device, "Transformer.generate_square_subsequent_mask")
-        return generate_square_subsequent_mask(sz, dtype=dtype)
+        mask = generate_square_subsequent_mask(sz, dtype=dtype)
+        if device is None:
+            return mask
+        check_device(device, "Transformer.generate_square_subsequent_mask")
+        return mask.to(device)

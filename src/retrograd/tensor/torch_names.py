@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from retrograd.backend.device import check_device
+from retrograd.backend.arrays import to_device, to_host
+from retrograd.backend.device import check_device, default_target
 from retrograd.errors import ArgumentTypeError, DTypeError, InvalidArgumentError
 from retrograd.tensor.core import Tensor
 from retrograd.tensor.dispatch import _wrap
@@ -57,14 +58,26 @@ class Size(tuple[int, ...]):
         return f"Size({list(self)})"
 
 
+def _placed(made: Tensor, device: Any, source: Any = None) -> Tensor:
+    """`made` (a new tensor on the host) on `device`, else on the GPU tensor `source`'s device,
+    else on the default device."""
+    if device is None and isinstance(source, Tensor) and not source.is_cpu:
+        device = source.device
+    target = default_target() if device is None else device
+    if target is not None:
+        made.array = to_device(made.array, target)
+    return made
+
+
 def _typed(name: str, dtype: Any) -> Any:
     def make(*data: Any, device: Any = None) -> Tensor:
         check_device(device, name)
         if len(data) == 1 and not isinstance(data[0], (int, np.integer)):
-            return Tensor(data[0], dtype=dtype)  # LongTensor([1, 2])
+            return _placed(Tensor(data[0], dtype=dtype), device)  # LongTensor([1, 2])
         if not all(isinstance(d, (int, np.integer)) for d in data):
             raise ArgumentTypeError(f"{name}: give data or sizes (ints), got {data!r}")
-        return _wrap(np.zeros(tuple(int(d) for d in data), dtype=dtype))  # FloatTensor(2, 3)
+        zeros = np.zeros(tuple(int(d) for d in data), dtype=dtype)  # FloatTensor(2, 3)
+        return _placed(_wrap(zeros), device)
 
     make.tensor_dtype = np.dtype(dtype)  # type: ignore[attr-defined]  # for `x.type(make)`
     make.__name__ = name
@@ -90,8 +103,7 @@ def empty_like(
     memory)."""
     from retrograd.creation import zeros_like
 
-    check_device(device, "empty_like")
-    return zeros_like(tensor, dtype=dtype, requires_grad=requires_grad)
+    return zeros_like(tensor, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def bernoulli(input: Tensor, p: Any = None, *, generator: Any = None) -> Tensor:  # noqa: A002
@@ -115,8 +127,8 @@ def normal(
     from retrograd.random import resolve_generator
 
     check_device(device, "normal")
-    means = np.asarray(getattr(mean, "array", mean), dtype=np.float64)
-    stds = np.asarray(getattr(std, "array", std), dtype=np.float64)
+    means = to_host(getattr(mean, "array", mean)).astype(np.float64)
+    stds = to_host(getattr(std, "array", std)).astype(np.float64)
     if (stds < 0).any():
         raise InvalidArgumentError("normal: std must be non-negative")
     shape = np.broadcast_shapes(means.shape, stds.shape) if size is None else tuple(size)
@@ -129,7 +141,7 @@ def normal(
         if source is not None
         else default_float_dtype()
     )
-    return _wrap(np.asarray(drawn, dtype=target))
+    return _placed(_wrap(np.asarray(drawn, dtype=target)), device, source)
 
 
 def set_num_threads(count: int) -> None:
